@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel API differences are bridged.
+ *
+ * Every HAVE_* below comes from ioasid_config.h, which
+ * scripts/build-module.sh writes by compiling each file in module/probes/
+ * against the target kernel's headers. Distribution kernels backport freely
+ * (Debian's 6.1 has memdup_array_user(), for one), so a probe answers what a
+ * version number cannot. No .c file tests HAVE_* or LINUX_VERSION_CODE.
+ */
+#ifndef IOASID_COMPAT_H
+#define IOASID_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+
+#include "ioasid_config.h"
+
+/* Mappings made on behalf of userspace are charged to its memcg. */
+static inline int ioasid_iommu_map(struct iommu_domain *domain,
+				   unsigned long iova, phys_addr_t paddr,
+				   size_t size, int prot)
+{
+#ifdef HAVE_IOMMU_MAP_GFP
+	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map(domain, iova, paddr, size, prot);
+#endif
+}
+
+/* Returns a paging domain for @dev or an ERR_PTR, never NULL. */
+static inline struct iommu_domain *ioasid_paging_domain_alloc(struct device *dev)
+{
+#ifdef HAVE_IOMMU_PAGING_DOMAIN_ALLOC
+	return iommu_paging_domain_alloc(dev);
+#else
+	struct iommu_domain *domain = iommu_domain_alloc(dev->bus);
+
+	return domain ? domain : ERR_PTR(-ENOMEM);
+#endif
+}
+
+/*
+ * DMA ownership of @dev. Before v6.5 ownership is only per group, which for
+ * a device alone in its group (the only kind this module claims) is the same.
+ */
+static inline int ioasid_claim_dma_owner(struct device *dev, void *owner)
+{
+#ifdef HAVE_IOMMU_DEVICE_CLAIM_DMA_OWNER
+	return iommu_device_claim_dma_owner(dev, owner);
+#else
+	struct iommu_group *group = iommu_group_get(dev);
+	int rc;
+
+	if (!group)
+		return -ENODEV;
+	rc = iommu_group_claim_dma_owner(group, owner);
+	iommu_group_put(group);
+	return rc;
+#endif
+}
+
+static inline void ioasid_release_dma_owner(struct device *dev)
+{
+#ifdef HAVE_IOMMU_DEVICE_CLAIM_DMA_OWNER
+	iommu_device_release_dma_owner(dev);
+#else
+	struct iommu_group *group = iommu_group_get(dev);
+
+	if (group) {
+		iommu_group_release_dma_owner(group);
+		iommu_group_put(group);
+	}
+#endif
+}
+
+static inline long ioasid_pin_user_pages(unsigned long start,
+					 unsigned long nr_pages,
+					 unsigned int gup_flags,
+					 struct page **pages)
+{
+#ifdef HAVE_PIN_USER_PAGES_NO_VMAS
+	return pin_user_pages(start, nr_pages, gup_flags, pages);
+#else
+	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
+#endif
+}
+
+#endif
