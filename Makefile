@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 module for every kernel with headers in /lib/modules/*/build,
+#                      plus libioasid, ioasidctl, tests and examples
+# make module KERNELRELEASE=6.1.0-56-amd64      one kernel, by release
+# make module KDIR=/path/to/build [KERNELRELEASE=...]   one kernel, by tree
+# make check           every test (host and VM); see README.md
+# make demo            the demo in a VM
+#
+# DKMS always passes KERNELRELEASE=<target>, so it is never compared with the
+# running kernel, and `uname -r` is never a fallback when a target is named.
+
+VERSION := $(shell cat VERSION)
+BUILD := $(CURDIR)/build
+
+ifneq ($(KDIR),)
+MODULE_RELEASES := $(or $(KERNELRELEASE),$(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null))
+kdir_of = $(KDIR)
+else ifneq ($(KERNELRELEASE),)
+MODULE_RELEASES := $(KERNELRELEASE)
+kdir_of = /lib/modules/$(1)/build
+else
+MODULE_RELEASES := $(patsubst /lib/modules/%/build,%,$(wildcard /lib/modules/*/build))
+kdir_of = /lib/modules/$(1)/build
+endif
+
+CC ?= cc
+AR ?= ar
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes $(if $(IOASID_WERROR),-Werror)
+ALL_CFLAGS := -std=gnu11 $(WARNINGS) -I$(CURDIR)/uapi -I$(CURDIR)/lib $(CFLAGS)
+KMOD_CFLAGS := $(shell pkg-config --cflags libkmod 2>/dev/null)
+KMOD_LIBS := $(or $(shell pkg-config --libs libkmod 2>/dev/null),-lkmod)
+
+prefix ?= /usr/local
+libdir ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+bindir ?= $(prefix)/sbin
+mandir ?= $(prefix)/share/man
+
+LIB_SONAME := libioasid.so.$(firstword $(subst ., ,$(VERSION)))
+LIB_SO := $(BUILD)/lib/libioasid.so.$(VERSION)
+LIB_A := $(BUILD)/lib/libioasid.a
+LIB_SRCS := lib/libioasid.c lib/kmod.c
+LIB_HDRS := lib/libioasid.h lib/libioasid_private.h uapi/linux/ioasid.h
+LIB_PIC_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/pic/%.o)
+LIB_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/static/%.o)
+
+KSELFTEST := $(BUILD)/kselftest
+KSELFTEST_HDRS := $(KSELFTEST)/kselftest_harness.h $(KSELFTEST)/kselftest.h
+KERNEL_SOURCE := /usr/src/linux-source-6.12.tar.xz
+TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall $(if $(IOASID_WERROR),-Werror) -I$(CURDIR)/uapi -I$(CURDIR)/lib $(CFLAGS) -I$(KSELFTEST) -I$(CURDIR)/tests/include
+
+SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/tests/selftests/%,$(wildcard tests/selftests/*.c))
+UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+TOOLS := $(BUILD)/bin/ioasidctl
+
+.PHONY: all module userspace lib tools tests examples check demo install \
+	install-lib install-tools dkms-src clean
+
+all: module userspace
+
+module:
+	@test -n "$(strip $(MODULE_RELEASES))" || \
+		{ echo "no kernel build tree: install linux-headers or pass KDIR=" >&2; exit 1; }
+	@set -e; for r in $(MODULE_RELEASES); do \
+		scripts/build-module.sh "$$r" "$(call kdir_of,$$r)" "$(BUILD)/kmod/$$r" \
+			$(if $(IOASID_WERROR),IOASID_WERROR=y); \
+	done
+
+userspace: lib tools tests examples
+lib: $(LIB_SO) $(LIB_A) $(BUILD)/lib/libioasid.pc
+tools: $(TOOLS)
+tests: $(SELFTESTS) $(UNITTESTS)
+examples: $(EXAMPLES)
+
+$(BUILD)/lib/pic/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(KMOD_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/lib/static/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(KMOD_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(LIB_SO): $(LIB_PIC_OBJS) lib/libioasid.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,-z,defs \
+		-Wl,--version-script=lib/libioasid.map -o $@ $(LIB_PIC_OBJS) $(KMOD_LIBS)
+	ln -sf $(notdir $@) $(BUILD)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(BUILD)/lib/libioasid.so
+
+$(LIB_A): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/lib/libioasid.pc: lib/libioasid.pc.in VERSION
+	@mkdir -p $(@D)
+	sed -e 's|@prefix@|$(prefix)|; s|@libdir@|$(libdir)|; s|@includedir@|$(includedir)|; s|@version@|$(VERSION)|' $< > $@
+
+LINK_LIB := -L$(BUILD)/lib -lioasid -Wl,-rpath,$(BUILD)/lib
+
+$(BUILD)/bin/%: tools/%.c $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIB)
+
+$(BUILD)/examples/%: examples/%.c $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIB)
+
+# The kselftest harness comes from Debian's kernel source at build time; it
+# is never copied into this tree.
+$(KSELFTEST_HDRS):
+	@test -f $(KERNEL_SOURCE) || { echo "$(KERNEL_SOURCE) missing: apt-get install linux-source-6.12" >&2; exit 1; }
+	@mkdir -p $(KSELFTEST)
+	tar -xJf $(KERNEL_SOURCE) -C $(KSELFTEST) --strip-components=4 \
+		linux-source-6.12/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.12/tools/testing/selftests/kselftest.h
+	@touch $(KSELFTEST_HDRS)
+
+$(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB)
+
+# Host unit tests link the static library: they also check it is complete.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(KMOD_LIBS)
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+dkms-src:
+	rm -rf $(BUILD)/dkms/ioasid-$(VERSION)
+	mkdir -p $(BUILD)/dkms/ioasid-$(VERSION)
+	cp -r Makefile VERSION dkms.conf module uapi scripts LICENSE LICENSES \
+		$(BUILD)/dkms/ioasid-$(VERSION)/
+
+install: install-lib install-tools
+
+install-lib: lib
+	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(mandir)/man3
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(libdir)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(libdir)/libioasid.so
+	install -m 0644 $(LIB_A) $(BUILD)/lib/libioasid.pc $(DESTDIR)$(libdir)/
+	mv $(DESTDIR)$(libdir)/libioasid.pc $(DESTDIR)$(libdir)/pkgconfig/
+	install -m 0644 lib/libioasid.h $(DESTDIR)$(includedir)/
+	install -m 0644 uapi/linux/ioasid.h $(DESTDIR)$(includedir)/linux/
+	install -m 0644 lib/man/*.3 $(DESTDIR)$(mandir)/man3/
+
+install-tools: tools
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8
+	install -m 0755 $(TOOLS) $(DESTDIR)$(bindir)/
+	install -m 0644 tools/*.8 $(DESTDIR)$(mandir)/man8/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+#ifndef LIBIOASID_PRIVATE_H
+#define LIBIOASID_PRIVATE_H
+
+#include "libioasid.h"
+
+#define IOASID_EXPORT __attribute__((visibility("default")))
+
+struct ioasid_handle {
+	int fd;
+};
+
+/* The one place that turns ioctl(2)'s -1/errno into -errno. */
+int __ioasid_ioctl(const struct ioasid_handle *handle, unsigned long request,
+		   void *arg);
+
+#endif
