@@ -140,7 +140,8 @@ dkms-src:
 install: install-lib install-tools
 
 install-lib: lib
-	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux $(DESTDIR)$(mandir)/man3
+	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux \
+		$(DESTDIR)$(mandir)/man3 $(DESTDIR)$(mandir)/man7
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(libdir)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(libdir)/libioasid.so
@@ -149,6 +150,7 @@ install-lib: lib
 	install -m 0644 lib/libioasid.h $(DESTDIR)$(includedir)/
 	install -m 0644 uapi/linux/ioasid.h $(DESTDIR)$(includedir)/linux/
 	install -m 0644 lib/man/*.3 $(DESTDIR)$(mandir)/man3/
+	install -m 0644 lib/man/*.7 $(DESTDIR)$(mandir)/man7/
 
 install-tools: tools
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8

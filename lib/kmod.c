@@ -2,9 +2,20 @@
 /* libioasid: loading and unloading the kernel module through libkmod. */
 #include <errno.h>
 #include <libkmod.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "libioasid_private.h"
+
+/* A library does not print: errors come back as -errno. */
+static void ioasid_kmod_log(void *data, int priority, const char *file,
+			    int line, const char *fn, const char *format,
+			    va_list args)
+{
+	(void)data; (void)priority; (void)file; (void)line; (void)fn;
+	(void)format; (void)args;
+}
 
 static int ioasid_kmod_module(struct kmod_ctx **ctxp, struct kmod_module **modp,
 			      const char *path)
@@ -15,6 +26,7 @@ static int ioasid_kmod_module(struct kmod_ctx **ctxp, struct kmod_module **modp,
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx)
 		return -ENOMEM;
+	kmod_set_log_fn(ctx, ioasid_kmod_log, NULL);
 	if (path)
 		ret = kmod_module_new_from_path(ctx, path, modp);
 	else
@@ -22,6 +34,12 @@ static int ioasid_kmod_module(struct kmod_ctx **ctxp, struct kmod_module **modp,
 	if (ret < 0) {
 		kmod_unref(ctx);
 		return ret;
+	}
+	/* A file given by path must be this module, not any module. */
+	if (strcmp(kmod_module_get_name(*modp), IOASID_MODULE_NAME)) {
+		kmod_module_unref(*modp);
+		kmod_unref(ctx);
+		return -EINVAL;
 	}
 	*ctxp = ctx;
 	return 0;
@@ -50,12 +68,17 @@ IOASID_EXPORT int ioasid_module_load(const char *path, unsigned int flags)
 	} else if (path) {
 		ret = kmod_module_insert_module(mod, 0, NULL);
 	} else {
-		/* By name: modules.dep must know it, or there is nothing to load. */
+		/*
+		 * By name: modules.dep must know it. modprobe.d install
+		 * commands are not run from a library; a load that races with
+		 * another one reports -EEXIST, which is "already loaded".
+		 */
 		if (!kmod_module_get_path(mod))
 			ret = -ENOENT;
 		else
-			ret = kmod_module_probe_insert_module(mod, 0, NULL, NULL,
-							      NULL, NULL);
+			ret = kmod_module_probe_insert_module(mod,
+				KMOD_PROBE_FAIL_ON_LOADED | KMOD_PROBE_IGNORE_COMMAND,
+				NULL, NULL, NULL, NULL);
 	}
 	if (ret == -EEXIST)
 		ret = 1;

@@ -62,8 +62,12 @@ IOASID_EXPORT int ioasid_fd(const struct ioasid_handle *handle)
 IOASID_EXPORT int ioasid_get_info(struct ioasid_handle *handle,
 				  struct ioasid_info *info)
 {
-	if (!info)
+	if (!handle || !info)
 		return -EINVAL;
+	/*
+	 * The size is the one this library was built with. Should the struct
+	 * grow, the symbol gets a new version and old callers keep this one.
+	 */
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return __ioasid_ioctl(handle, IOASID_GET_INFO, info);

@@ -75,11 +75,10 @@ static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,
 	unsigned int nr;
 	int rc;
 
-	nr = _IOC_NR(cmd);
-	if (nr < IOASID_CMD_BASE ||
-	    nr - IOASID_CMD_BASE >= ARRAY_SIZE(ioasid_ioctl_ops))
+	nr = _IOC_NR(cmd) - IOASID_CMD_BASE;	/* below the base wraps high */
+	if (nr >= ARRAY_SIZE(ioasid_ioctl_ops))
 		return -ENOTTY;
-	op = &ioasid_ioctl_ops[nr - IOASID_CMD_BASE];
+	op = &ioasid_ioctl_ops[nr];
 	if (!op->execute || op->ioctl_num != cmd)
 		return -ENOTTY;
 

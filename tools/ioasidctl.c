@@ -14,7 +14,9 @@
 #include <libioasid.h>
 
 static const char *const usage_text =
-	"usage: ioasidctl [-d DEVICE] COMMAND\n"
+	"usage: ioasidctl [-h] [-d DEVICE] COMMAND\n"
+	"\n"
+	"  -d DEVICE          the device node for info (default /dev/ioasid)\n"
 	"\n"
 	"commands:\n"
 	"  load [MODULE.ko]   load the module (by name through modules.dep, or from a file)\n"

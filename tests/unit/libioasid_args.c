@@ -5,6 +5,8 @@
  * shipped. Nothing here loads a module (the host cannot).
  */
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "ioasid_test.h"
@@ -61,6 +63,21 @@ TEST(module_helpers_check_arguments)
 	EXPECT_LIBERR(EINVAL, ioasid_module_load(NULL, 1));
 	EXPECT_LIBERR(EINVAL, ioasid_module_unload(1));
 	EXPECT_LIBERR(ENOENT, ioasid_module_load("/nonexistent/ioasidfd.ko", 0));
+}
+
+/* A file that is not ioasidfd is refused before anything reaches the kernel. */
+TEST(module_load_refuses_other_modules)
+{
+	char path[] = "/tmp/ioasid-unit-XXXXXX";
+	char ko[64];
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	snprintf(ko, sizeof(ko), "%s.other.ko", path);
+	ASSERT_EQ(0, rename(path, ko));
+	EXPECT_LIBERR(EINVAL, ioasid_module_load(ko, 0));
+	unlink(ko);
 }
 
 TEST_HARNESS_MAIN
