@@ -10,6 +10,8 @@
 #ifndef LIBIOASID_H
 #define LIBIOASID_H
 
+#include <stdint.h>
+
 #include <linux/ioasid.h>
 
 #ifdef __cplusplus
@@ -29,6 +31,38 @@ int ioasid_close(struct ioasid_handle *handle);
 int ioasid_fd(const struct ioasid_handle *handle);
 
 int ioasid_get_info(struct ioasid_handle *handle, struct ioasid_info *info);
+int ioasid_get_account_mode(struct ioasid_handle *handle);
+int ioasid_set_account_mode(struct ioasid_handle *handle,
+			    enum ioasid_account_mode mode);
+
+/* Nodes: one I/O address space each. */
+int ioasid_node_alloc(struct ioasid_handle *handle, uint32_t parent_id,
+		      enum ioasid_mode mode, uint32_t *id);
+int ioasid_node_destroy(struct ioasid_handle *handle, uint32_t id);
+int ioasid_node_info(struct ioasid_handle *handle, uint32_t id,
+		     struct ioasid_node_info *info);
+
+/* Kernel-managed nodes. */
+int ioasid_map(struct ioasid_handle *handle, uint32_t id, uint64_t addr,
+	       uint64_t length, uint64_t *iova, uint32_t flags);
+int ioasid_unmap(struct ioasid_handle *handle, uint32_t id, uint64_t iova,
+		 uint64_t length, uint64_t *unmapped);
+int ioasid_unmap_all(struct ioasid_handle *handle, uint32_t id,
+		     uint64_t *unmapped);
+int ioasid_copy(struct ioasid_handle *handle, uint32_t dst_id,
+		uint32_t src_id, uint64_t src_iova, uint64_t length,
+		uint64_t *dst_iova, uint32_t flags);
+int ioasid_map_batch(struct ioasid_handle *handle, struct ioasid_map *maps,
+		     unsigned int count, unsigned int *done);
+int ioasid_unmap_batch(struct ioasid_handle *handle,
+		       struct ioasid_unmap *unmaps, unsigned int count,
+		       unsigned int *done);
+int ioasid_iova_ranges(struct ioasid_handle *handle, uint32_t id,
+		       struct ioasid_iova_range *ranges, uint32_t *num_ranges);
+int ioasid_reserve_iova(struct ioasid_handle *handle, uint32_t id,
+			uint64_t iova, uint64_t length);
+int ioasid_unreserve_iova(struct ioasid_handle *handle, uint32_t id,
+			  uint64_t iova, uint64_t length);
 
 int ioasid_module_load(const char *path, unsigned int flags);
 int ioasid_module_unload(unsigned int flags);

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to the module: the context, the command plumbing shared by every
- * object file, and the limits reported through IOASID_GET_INFO.
+ * Private to the module: the context and its objects, the command plumbing
+ * shared by every object file, and the limits reported through GET_INFO.
  */
 #ifndef IOASID_PRIVATE_H
 #define IOASID_PRIVATE_H
 
+#include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -15,21 +20,121 @@
 #include "../uapi/linux/ioasid.h"
 #include "compat.h"
 
+/* IOVAs are kept in unsigned long (interval trees): 64-bit kernels only. */
+static_assert(sizeof(unsigned long) == sizeof(u64));
+
 #define IOASID_MAX_DEPTH	8
 #define IOASID_MAX_PASID_BITS	20
 #define IOASID_MAX_BATCH	4096
 
+/* Module-wide totals, shown in /sys/class/misc/ioasid/. */
+struct ioasid_stats {
+	atomic64_t contexts;
+	atomic64_t nodes;
+	atomic64_t mappings;
+	atomic64_t pinned_pages;
+};
+
+extern struct ioasid_stats ioasid_stats;
+#define ioasid_stat_add(field, n)	atomic64_add(n, &ioasid_stats.field)
+#define ioasid_stat_sub(field, n)	atomic64_sub(n, &ioasid_stats.field)
+
 /**
  * struct ioasid_ctx - what one open of /dev/ioasid owns
  * @file: the file this context is the private_data of
- * @objects: every object of the context by id; ids start at 1, 0 is never
- *	an object
- * @lock: serialises changes to the object tree
+ * @objects: every object of the context by id; ids start at 1. Its xa_lock
+ *	also guards object users and node num_children.
+ * @account_mode: enum ioasid_account_mode for new pins
+ * @pinned_mappings: mappings of this context holding pinned pages
  */
 struct ioasid_ctx {
 	struct file *file;
 	struct xarray objects;
-	struct mutex lock;	/* object tree changes */
+	u8 account_mode;
+	atomic_long_t pinned_mappings;
+};
+
+enum ioasid_object_type {
+	IOASID_OBJ_NODE = 1,
+};
+
+/**
+ * struct ioasid_object - what every object of a context starts with
+ * @users: one for the object table, one per ioctl using the object
+ * @id: the id userspace knows it by
+ * @type: an enum ioasid_object_type
+ */
+struct ioasid_object {
+	refcount_t users;
+	u32 id;
+	enum ioasid_object_type type;
+};
+
+/**
+ * struct ioasid_node - one I/O address space
+ * @obj: the object header
+ * @ictx: the context
+ * @parent: the node whose IOVA space this one maps into; NULL for a root.
+ *	A parent outlives its children (DESTROY refuses it).
+ * @depth: 1 for a root
+ * @mode: an enum ioasid_mode, fixed
+ * @num_children: under ictx->objects' xa_lock
+ * @lock: guards the fields below
+ * @mappings: interval tree of struct ioasid_mapping, by IOVA
+ * @reserved: interval tree of reserved IOVA ranges
+ * @alloc_hint: where the next kernel-chosen IOVA search starts
+ * @num_mappings: mappings in @mappings
+ * @mapped_bytes: IOVA bytes they cover
+ * @pinned_bytes: bytes of them backed by pinned pages (roots)
+ */
+struct ioasid_node {
+	struct ioasid_object obj;
+	struct ioasid_ctx *ictx;
+	struct ioasid_node *parent;
+	unsigned int depth;
+	enum ioasid_mode mode;
+	unsigned int num_children;
+	struct rw_semaphore lock;
+	struct rb_root_cached mappings;
+	struct rb_root_cached reserved;
+	unsigned long alloc_hint;
+	u64 num_mappings;
+	u64 mapped_bytes;
+	u64 pinned_bytes;
+};
+
+/**
+ * struct ioasid_run - physically contiguous pages
+ * @pfn: the first page frame
+ * @index: its page index in the struct ioasid_pages
+ */
+struct ioasid_run {
+	unsigned long pfn;
+	unsigned long index;
+};
+
+/**
+ * struct ioasid_pages - pinned, charged process memory (pages.c)
+ * @kref: one per mapping using the pages
+ * @writable: pinned for writing; dirtied when unpinned
+ * @account_mode: whom the pages are charged to
+ * @user: charged user (IOASID_ACCOUNT_USER)
+ * @mm: charged mm (IOASID_ACCOUNT_PROCESS)
+ * @npages: pages pinned
+ * @nruns: entries in @runs
+ * @runs: the pages, by ascending index
+ */
+struct ioasid_pages {
+	struct kref kref;
+	bool writable;
+	u8 account_mode;
+	union {
+		struct user_struct *user;
+		struct mm_struct *mm;
+	};
+	unsigned long npages;
+	unsigned long nruns;
+	struct ioasid_run runs[];
 };
 
 /**
@@ -54,5 +159,43 @@ static inline int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
 		return -EFAULT;
 	return 0;
 }
+
+/* main.c: the object table */
+int ioasid_object_reserve(struct ioasid_ctx *ictx, struct ioasid_object *obj);
+void ioasid_object_publish_locked(struct ioasid_ctx *ictx,
+				  struct ioasid_object *obj);
+void ioasid_object_abort(struct ioasid_ctx *ictx, struct ioasid_object *obj);
+struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id);
+
+static inline void ioasid_node_put(struct ioasid_node *node)
+{
+	/* Never the last reference: the object table holds one. */
+	refcount_dec(&node->obj.users);
+}
+
+/* node.c */
+struct ioasid_mapping;
+int ioasid_node_init(void);
+void ioasid_node_exit(void);
+int ioasid_node_alloc(struct ioasid_ucmd *ucmd);
+int ioasid_node_info(struct ioasid_ucmd *ucmd);
+void ioasid_node_free(struct ioasid_node *node);
+int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd);
+int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd);
+void ioasid_unmap_exact(struct ioasid_ctx *ictx, u32 id, u64 iova, u64 length);
+void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n);
+int ioasid_copy(struct ioasid_ucmd *ucmd);
+int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
+int ioasid_reserve_iova(struct ioasid_ucmd *ucmd);
+
+/* pages.c */
+int ioasid_pages_init(void);
+void ioasid_pages_exit(void);
+struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
+				      bool writable,
+				      enum ioasid_account_mode mode);
+void ioasid_pages_put(struct ioasid_pages *pages);
+unsigned long ioasid_pages_pfn(const struct ioasid_pages *pages,
+			       unsigned long index, unsigned long *contig);
 
 #endif

@@ -15,14 +15,122 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "ioasid_private.h"
 
-#define IOASID_CAPS	0ULL
+#define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH)
+
+struct ioasid_stats ioasid_stats;
+
+/* The object table ----------------------------------------------------- */
+
+/* Phase one of publishing: an id that lookups cannot see yet. */
+int ioasid_object_reserve(struct ioasid_ctx *ictx, struct ioasid_object *obj)
+{
+	int rc;
+
+	refcount_set(&obj->users, 1);
+	rc = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	return rc == -EBUSY ? -ENOSPC : rc;	/* all 2^32 - 1 ids in use */
+}
+
+/* Phase two, once nothing can fail any more. */
+void ioasid_object_publish_locked(struct ioasid_ctx *ictx,
+				  struct ioasid_object *obj)
+{
+	void *old;
+
+	lockdep_assert_held(&ictx->objects.xa_lock);
+	/* Replacing the reserved entry allocates nothing. */
+	old = __xa_store(&ictx->objects, obj->id, obj, GFP_ATOMIC);
+	WARN_ON(old);
+}
+
+void ioasid_object_abort(struct ioasid_ctx *ictx, struct ioasid_object *obj)
+{
+	xa_erase(&ictx->objects, obj->id);
+}
+
+struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id)
+{
+	struct ioasid_object *obj;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (obj && (obj->type != IOASID_OBJ_NODE ||
+		    !refcount_inc_not_zero(&obj->users)))
+		obj = NULL;
+	xa_unlock(&ictx->objects);
+	return obj ? container_of(obj, struct ioasid_node, obj) : ERR_PTR(-ENOENT);
+}
+
+/* Unpublish @node if nothing holds or hangs below it; caller frees it. */
+static int ioasid_node_unpublish_locked(struct ioasid_ctx *ictx,
+					struct ioasid_node *node)
+{
+	lockdep_assert_held(&ictx->objects.xa_lock);
+	if (refcount_read(&node->obj.users) != 1 || node->num_children)
+		return -EBUSY;
+	__xa_erase(&ictx->objects, node->obj.id);
+	if (node->parent)
+		node->parent->num_children--;
+	return 0;
+}
+
+static int ioasid_destroy(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_destroy *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_object *obj;
+	struct ioasid_node *node;
+	int rc = -ENOENT;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, cmd->id);
+	if (obj && obj->type == IOASID_OBJ_NODE) {
+		node = container_of(obj, struct ioasid_node, obj);
+		rc = ioasid_node_unpublish_locked(ictx, node);
+	}
+	xa_unlock(&ictx->objects);
+	if (rc)
+		return rc;
+	ioasid_node_free(node);
+	return 0;
+}
+
+/* At release nothing else runs: free leaves first until nothing is left. */
+static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
+{
+	struct ioasid_object *obj;
+	struct ioasid_node *node;
+	unsigned long id;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, id, obj) {
+			node = container_of(obj, struct ioasid_node, obj);
+			xa_lock(&ictx->objects);
+			if (ioasid_node_unpublish_locked(ictx, node)) {
+				xa_unlock(&ictx->objects);
+				continue;
+			}
+			xa_unlock(&ictx->objects);
+			ioasid_node_free(node);
+			progress = true;
+		}
+	} while (progress);
+	WARN_ON(!xa_empty(&ictx->objects));
+}
+
+/* Context-level commands ------------------------------------------------ */
 
 static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 {
@@ -39,8 +147,144 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+static int ioasid_option(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_option *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+
+	if (cmd->__reserved || cmd->option_id != IOASID_OPTION_ACCOUNT_MODE)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOASID_OPTION_OP_GET:
+		cmd->val64 = READ_ONCE(ictx->account_mode);
+		return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOASID_OPTION_OP_SET:
+		if (cmd->val64 != IOASID_ACCOUNT_USER &&
+		    cmd->val64 != IOASID_ACCOUNT_PROCESS)
+			return -EINVAL;
+		if (atomic_long_read(&ictx->pinned_mappings))
+			return -EBUSY;
+		WRITE_ONCE(ictx->account_mode, cmd->val64);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_map *cmd = ucmd->cmd;
+	int rc;
+
+	rc = ioasid_map(ucmd->ictx, cmd);
+	if (rc)
+		return rc;
+	/* The caller must learn the IOVA, or the mapping is undone. */
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		ioasid_unmap_exact(ucmd->ictx, cmd->id, cmd->iova, cmd->length);
+	return rc;
+}
+
+static int ioasid_unmap_ioctl(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_unmap __user *uunmap = ucmd->ubuffer;
+	int rc;
+
+	/* An answer that cannot be written fails before anything is unmapped. */
+	if (put_user(0, &uunmap->out_unmapped))
+		return -EFAULT;
+	rc = ioasid_unmap(ucmd->ictx, ucmd->cmd);
+	return rc ? rc : ioasid_ucmd_respond(ucmd, sizeof(struct ioasid_unmap));
+}
+
+/*
+ * One entry of a batch: copied like an ioctl's struct, run, and its answer
+ * written back in place. Returns 0 or the entry's error.
+ */
+static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry,
+			    u32 entry_size)
+{
+	union {
+		struct ioasid_map map;
+		struct ioasid_unmap unmap;
+	} e;
+	size_t ksize = op == IOASID_CMD_MAP ? sizeof(e.map) : sizeof(e.unmap);
+	int rc;
+
+	rc = copy_struct_from_user(&e, ksize, uentry, entry_size);
+	if (rc)
+		return rc;
+	if (e.map.size != entry_size)	/* size is the first member of both */
+		return -EINVAL;
+
+	if (op == IOASID_CMD_MAP) {
+		rc = ioasid_map(ictx, &e.map);
+		if (!rc && copy_to_user(uentry, &e, min_t(size_t, ksize, entry_size))) {
+			ioasid_unmap_exact(ictx, e.map.id, e.map.iova, e.map.length);
+			rc = -EFAULT;
+		}
+	} else {
+		/* As UNMAP: refuse before unmapping if the answer cannot land. */
+		if (put_user(0, &((struct ioasid_unmap __user *)uentry)->out_unmapped))
+			return -EFAULT;
+		rc = ioasid_unmap(ictx, &e.unmap);
+		if (!rc && copy_to_user(uentry, &e, min_t(size_t, ksize, entry_size)))
+			rc = -EFAULT;
+	}
+	return rc;
+}
+
+static int ioasid_batch(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_batch *cmd = ucmd->cmd;
+	struct ioasid_batch __user *ubatch = ucmd->ubuffer;
+	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
+	size_t min_size;
+	int rc = 0;
+	u32 i;
+
+	/* out_done is written on every path, so check it can be first. */
+	if (put_user(0, &ubatch->out_done))
+		return -EFAULT;
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+		return -EOPNOTSUPP;
+	if (cmd->op == IOASID_CMD_MAP)
+		min_size = offsetofend(struct ioasid_map, iova);
+	else if (cmd->op == IOASID_CMD_UNMAP)
+		min_size = offsetofend(struct ioasid_unmap, out_unmapped);
+	else
+		return -EINVAL;
+	if (cmd->entry_size < min_size)
+		return -EINVAL;
+	if (cmd->count > IOASID_MAX_BATCH)
+		return -E2BIG;
+
+	for (i = 0; i < cmd->count; i++, uentry += cmd->entry_size) {
+		rc = ioasid_batch_one(ucmd->ictx, cmd->op, uentry, cmd->entry_size);
+		if (rc)
+			break;
+		cond_resched();
+	}
+	if (put_user(i, &ubatch->out_done) && !rc)
+		rc = -EFAULT;
+	return rc;
+}
+
+/* The ioctl table -------------------------------------------------------- */
+
 union ioasid_ucmd_buffer {
+	struct ioasid_alloc alloc;
+	struct ioasid_batch batch;
+	struct ioasid_copy copy;
+	struct ioasid_destroy destroy;
 	struct ioasid_info info;
+	struct ioasid_iova_ranges iova_ranges;
+	struct ioasid_map map;
+	struct ioasid_node_info node_info;
+	struct ioasid_option option;
+	struct ioasid_reserve_iova reserve_iova;
+	struct ioasid_unmap unmap;
 };
 
 struct ioasid_ioctl_op {
@@ -64,6 +308,34 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	[IOASID_CMD_GET_INFO - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_GET_INFO, ioasid_get_info, struct ioasid_info,
 			 __reserved),
+	[IOASID_CMD_ALLOC - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_ALLOC, ioasid_node_alloc, struct ioasid_alloc,
+			 __reserved),
+	[IOASID_CMD_DESTROY - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DESTROY, ioasid_destroy, struct ioasid_destroy,
+			 id),
+	[IOASID_CMD_NODE_INFO - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_NODE_INFO, ioasid_node_info,
+			 struct ioasid_node_info, out_pinned_bytes),
+	[IOASID_CMD_MAP - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_MAP, ioasid_map_ioctl, struct ioasid_map, iova),
+	[IOASID_CMD_UNMAP - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_UNMAP, ioasid_unmap_ioctl, struct ioasid_unmap,
+			 out_unmapped),
+	[IOASID_CMD_COPY - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_COPY, ioasid_copy, struct ioasid_copy, dst_iova),
+	[IOASID_CMD_BATCH - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_BATCH, ioasid_batch, struct ioasid_batch,
+			 __reserved2),
+	[IOASID_CMD_IOVA_RANGES - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_IOVA_RANGES, ioasid_iova_ranges,
+			 struct ioasid_iova_ranges, ranges),
+	[IOASID_CMD_RESERVE_IOVA - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_RESERVE_IOVA, ioasid_reserve_iova,
+			 struct ioasid_reserve_iova, length),
+	[IOASID_CMD_OPTION - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_OPTION, ioasid_option, struct ioasid_option,
+			 val64),
 };
 
 static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -107,9 +379,10 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	mutex_init(&ictx->lock);
 	ictx->file = filp;
+	ictx->account_mode = IOASID_ACCOUNT_USER;
 	filp->private_data = ictx;
+	ioasid_stat_add(contexts, 1);
 	return 0;
 }
 
@@ -117,10 +390,10 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 {
 	struct ioasid_ctx *ictx = filp->private_data;
 
-	WARN_ON(!xa_empty(&ictx->objects));
+	ioasid_ctx_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
-	mutex_destroy(&ictx->lock);
 	kfree(ictx);
+	ioasid_stat_sub(contexts, 1);
 	return 0;
 }
 
@@ -132,21 +405,65 @@ static const struct file_operations ioasid_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
+/* Module-wide totals: /sys/class/misc/ioasid/{contexts,nodes,...}. */
+#define IOASID_STAT_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n", (long long)(_expr));		\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+IOASID_STAT_ATTR(contexts, atomic64_read(&ioasid_stats.contexts));
+IOASID_STAT_ATTR(nodes, atomic64_read(&ioasid_stats.nodes));
+IOASID_STAT_ATTR(mappings, atomic64_read(&ioasid_stats.mappings));
+IOASID_STAT_ATTR(pinned_bytes,
+		 atomic64_read(&ioasid_stats.pinned_pages) << PAGE_SHIFT);
+
+static struct attribute *ioasid_attrs[] = {
+	&dev_attr_contexts.attr,
+	&dev_attr_nodes.attr,
+	&dev_attr_mappings.attr,
+	&dev_attr_pinned_bytes.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(ioasid);
+
 static struct miscdevice ioasid_misc_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "ioasid",
 	.fops = &ioasid_fops,
 	.mode = 0660,
+	.groups = ioasid_groups,
 };
 
 static int __init ioasid_init(void)
 {
-	return misc_register(&ioasid_misc_dev);
+	int rc;
+
+	rc = ioasid_pages_init();
+	if (rc)
+		return rc;
+	rc = ioasid_node_init();
+	if (rc)
+		goto out_pages;
+	rc = misc_register(&ioasid_misc_dev);
+	if (rc)
+		goto out_node;
+	return 0;
+
+out_node:
+	ioasid_node_exit();
+out_pages:
+	ioasid_pages_exit();
+	return rc;
 }
 
 static void __exit ioasid_exit(void)
 {
 	misc_deregister(&ioasid_misc_dev);
+	ioasid_node_exit();
+	ioasid_pages_exit();
 }
 
 module_init(ioasid_init);

@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include <libioasid.h>
@@ -39,6 +42,64 @@
  * the length tests cover it.
  */
 #define IOASID_FOR_EACH_IOCTL(X)				\
-	X(ioasid_info, IOASID_GET_INFO, __reserved)
+	X(ioasid_info, IOASID_GET_INFO, __reserved)			\
+	X(ioasid_alloc, IOASID_ALLOC, __reserved)			\
+	X(ioasid_destroy, IOASID_DESTROY, id)				\
+	X(ioasid_node_info, IOASID_NODE_INFO, out_pinned_bytes)		\
+	X(ioasid_map, IOASID_MAP, iova)				\
+	X(ioasid_unmap, IOASID_UNMAP, out_unmapped)			\
+	X(ioasid_copy, IOASID_COPY, dst_iova)				\
+	X(ioasid_batch, IOASID_BATCH, __reserved2)			\
+	X(ioasid_iova_ranges, IOASID_IOVA_RANGES, ranges)		\
+	X(ioasid_reserve_iova, IOASID_RESERVE_IOVA, length)		\
+	X(ioasid_option, IOASID_OPTION, val64)
+
+/*
+ * Divisor for the sizes of scale tests: the VM runner sets it for kernels
+ * with sanitizers, which run them tens of times slower. Never below 1.
+ */
+static inline unsigned int ioasid_test_scale(void)
+{
+	const char *s = getenv("IOASID_TEST_SCALE");
+	int v = s ? atoi(s) : 1;
+
+	return v > 1 ? v : 1;
+}
+
+/* One number from a "name value" file such as /proc/vmstat; -1 if absent. */
+static inline long long ioasid_read_stat(const char *path, const char *name)
+{
+	char key[128];
+	long long val;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %lld%*[^\n]", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return val;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+/* A module-wide total from /sys/class/misc/ioasid/. */
+static inline long long ioasid_sysfs_stat(const char *name)
+{
+	char path[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/ioasid/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
 
 #endif

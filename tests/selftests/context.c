@@ -65,8 +65,9 @@ TEST_F(context, get_info)
 
 	ASSERT_EQ(0, ioasid_get_info(self->handle, &info));
 	EXPECT_EQ(sizeof(info), info.size);
-	/* No capability is defined yet: any set bit is a bit nobody documented. */
-	EXPECT_EQ(0, info.out_capabilities);
+	/* Exactly the documented bits this version implements. */
+	EXPECT_EQ(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH,
+		  info.out_capabilities);
 	EXPECT_TRUE(info.out_pgsize_bitmap & (uint64_t)getpagesize());
 	EXPECT_EQ(0, info.out_pgsize_bitmap & ((uint64_t)getpagesize() - 1));
 	EXPECT_LE(2, info.out_max_depth);

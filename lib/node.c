@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* libioasid: nodes, kernel-managed mappings, IOVA ranges, accounting. */
+#include <errno.h>
+#include <string.h>
+
+#include "libioasid_private.h"
+
+#define IOASID_INIT(type, var)			\
+	type var;				\
+	memset(&var, 0, sizeof(var));		\
+	var.size = sizeof(var)
+
+IOASID_EXPORT int ioasid_get_account_mode(struct ioasid_handle *handle)
+{
+	IOASID_INIT(struct ioasid_option, cmd);
+	int ret;
+
+	cmd.option_id = IOASID_OPTION_ACCOUNT_MODE;
+	cmd.op = IOASID_OPTION_OP_GET;
+	ret = __ioasid_ioctl(handle, IOASID_OPTION, &cmd);
+	return ret ? ret : (int)cmd.val64;
+}
+
+IOASID_EXPORT int ioasid_set_account_mode(struct ioasid_handle *handle,
+					  enum ioasid_account_mode mode)
+{
+	IOASID_INIT(struct ioasid_option, cmd);
+
+	cmd.option_id = IOASID_OPTION_ACCOUNT_MODE;
+	cmd.op = IOASID_OPTION_OP_SET;
+	cmd.val64 = mode;
+	return __ioasid_ioctl(handle, IOASID_OPTION, &cmd);
+}
+
+IOASID_EXPORT int ioasid_node_alloc(struct ioasid_handle *handle,
+				    uint32_t parent_id, enum ioasid_mode mode,
+				    uint32_t *id)
+{
+	IOASID_INIT(struct ioasid_alloc, cmd);
+	int ret;
+
+	if (!id)
+		return -EINVAL;
+	cmd.mode = mode;
+	cmd.parent_id = parent_id;
+	ret = __ioasid_ioctl(handle, IOASID_ALLOC, &cmd);
+	if (!ret)
+		*id = cmd.out_id;
+	return ret;
+}
+
+IOASID_EXPORT int ioasid_node_destroy(struct ioasid_handle *handle, uint32_t id)
+{
+	IOASID_INIT(struct ioasid_destroy, cmd);
+
+	cmd.id = id;
+	return __ioasid_ioctl(handle, IOASID_DESTROY, &cmd);
+}
+
+IOASID_EXPORT int ioasid_node_info(struct ioasid_handle *handle, uint32_t id,
+				   struct ioasid_node_info *info)
+{
+	if (!handle || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->id = id;
+	return __ioasid_ioctl(handle, IOASID_NODE_INFO, info);
+}
+
+IOASID_EXPORT int ioasid_map(struct ioasid_handle *handle, uint32_t id,
+			     uint64_t addr, uint64_t length, uint64_t *iova,
+			     uint32_t flags)
+{
+	IOASID_INIT(struct ioasid_map, cmd);
+	int ret;
+
+	if (!iova)
+		return -EINVAL;
+	cmd.flags = flags;
+	cmd.id = id;
+	cmd.addr = addr;
+	cmd.length = length;
+	cmd.iova = *iova;
+	ret = __ioasid_ioctl(handle, IOASID_MAP, &cmd);
+	if (!ret)
+		*iova = cmd.iova;
+	return ret;
+}
+
+static int ioasid_unmap_cmd(struct ioasid_handle *handle, uint32_t id,
+			    uint32_t flags, uint64_t iova, uint64_t length,
+			    uint64_t *unmapped)
+{
+	IOASID_INIT(struct ioasid_unmap, cmd);
+	int ret;
+
+	cmd.flags = flags;
+	cmd.id = id;
+	cmd.iova = iova;
+	cmd.length = length;
+	ret = __ioasid_ioctl(handle, IOASID_UNMAP, &cmd);
+	if (!ret && unmapped)
+		*unmapped = cmd.out_unmapped;
+	return ret;
+}
+
+IOASID_EXPORT int ioasid_unmap(struct ioasid_handle *handle, uint32_t id,
+			       uint64_t iova, uint64_t length,
+			       uint64_t *unmapped)
+{
+	return ioasid_unmap_cmd(handle, id, 0, iova, length, unmapped);
+}
+
+IOASID_EXPORT int ioasid_unmap_all(struct ioasid_handle *handle, uint32_t id,
+				   uint64_t *unmapped)
+{
+	return ioasid_unmap_cmd(handle, id, IOASID_UNMAP_ALL, 0, 0, unmapped);
+}
+
+IOASID_EXPORT int ioasid_copy(struct ioasid_handle *handle, uint32_t dst_id,
+			      uint32_t src_id, uint64_t src_iova,
+			      uint64_t length, uint64_t *dst_iova,
+			      uint32_t flags)
+{
+	IOASID_INIT(struct ioasid_copy, cmd);
+	int ret;
+
+	if (!dst_iova)
+		return -EINVAL;
+	cmd.flags = flags;
+	cmd.dst_id = dst_id;
+	cmd.src_id = src_id;
+	cmd.length = length;
+	cmd.src_iova = src_iova;
+	cmd.dst_iova = *dst_iova;
+	ret = __ioasid_ioctl(handle, IOASID_COPY, &cmd);
+	if (!ret)
+		*dst_iova = cmd.dst_iova;
+	return ret;
+}
+
+static int ioasid_batch(struct ioasid_handle *handle, uint32_t op,
+			void *entries, unsigned int count, uint32_t entry_size,
+			unsigned int *done)
+{
+	IOASID_INIT(struct ioasid_batch, cmd);
+	unsigned int i;
+	int ret;
+
+	if (!entries && count)
+		return -EINVAL;
+	/* Every entry's size is the size the library was built with. */
+	for (i = 0; i < count; i++)
+		*(uint32_t *)((char *)entries + (size_t)i * entry_size) = entry_size;
+	cmd.op = op;
+	cmd.count = count;
+	cmd.entry_size = entry_size;
+	cmd.entries = (uintptr_t)entries;
+	ret = __ioasid_ioctl(handle, IOASID_BATCH, &cmd);
+	if (done)
+		*done = cmd.out_done;
+	return ret;
+}
+
+IOASID_EXPORT int ioasid_map_batch(struct ioasid_handle *handle,
+				   struct ioasid_map *maps, unsigned int count,
+				   unsigned int *done)
+{
+	return ioasid_batch(handle, IOASID_CMD_MAP, maps, count,
+			    sizeof(*maps), done);
+}
+
+IOASID_EXPORT int ioasid_unmap_batch(struct ioasid_handle *handle,
+				     struct ioasid_unmap *unmaps,
+				     unsigned int count, unsigned int *done)
+{
+	return ioasid_batch(handle, IOASID_CMD_UNMAP, unmaps, count,
+			    sizeof(*unmaps), done);
+}
+
+IOASID_EXPORT int ioasid_iova_ranges(struct ioasid_handle *handle, uint32_t id,
+				     struct ioasid_iova_range *ranges,
+				     uint32_t *num_ranges)
+{
+	IOASID_INIT(struct ioasid_iova_ranges, cmd);
+	int ret;
+
+	if (!num_ranges || (!ranges && *num_ranges))
+		return -EINVAL;
+	cmd.id = id;
+	cmd.num_ranges = *num_ranges;
+	cmd.ranges = (uintptr_t)ranges;
+	ret = __ioasid_ioctl(handle, IOASID_IOVA_RANGES, &cmd);
+	if (!ret || ret == -EMSGSIZE)
+		*num_ranges = cmd.num_ranges;
+	return ret;
+}
+
+static int ioasid_reserve_cmd(struct ioasid_handle *handle, uint32_t id,
+			      uint32_t flags, uint64_t iova, uint64_t length)
+{
+	IOASID_INIT(struct ioasid_reserve_iova, cmd);
+
+	cmd.flags = flags;
+	cmd.id = id;
+	cmd.iova = iova;
+	cmd.length = length;
+	return __ioasid_ioctl(handle, IOASID_RESERVE_IOVA, &cmd);
+}
+
+IOASID_EXPORT int ioasid_reserve_iova(struct ioasid_handle *handle, uint32_t id,
+				      uint64_t iova, uint64_t length)
+{
+	return ioasid_reserve_cmd(handle, id, 0, iova, length);
+}
+
+IOASID_EXPORT int ioasid_unreserve_iova(struct ioasid_handle *handle,
+					uint32_t id, uint64_t iova,
+					uint64_t length)
+{
+	return ioasid_reserve_cmd(handle, id, IOASID_RESERVE_REMOVE, iova, length);
+}

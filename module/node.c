@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOASID nodes: trees of I/O address spaces and their mappings.
+ *
+ * A node's mode is fixed at ALLOC. A kernel-managed root maps pinned
+ * process memory (struct ioasid_pages) at IOVAs; a kernel-managed child maps
+ * ranges of its parent's IOVA space, and translation goes on through the
+ * parent. Mappings and reserved ranges live in two interval trees per node,
+ * so map, unmap and lookup are O(log n) however many mappings there are.
+ *
+ * Locking, outermost first:
+ *  - ictx->objects' xa_lock: the object table, object users, and every
+ *    node's num_children. Lookups take a users reference under it; DESTROY
+ *    succeeds only when the table's is the only one, so an object in use by
+ *    another ioctl is never freed under it.
+ *  - node->lock (rw_semaphore): the node's trees and counters. A path that
+ *    holds a child's lock and needs its parent's takes the parent's after,
+ *    with the node's depth as the lockdep subclass. Pinning is done before
+ *    taking it, so mmap_lock is never taken inside it.
+ *
+ * Pages are unpinned only after their last mapping has left every tree
+ * (under the write lock), so once UNMAP returns nothing can translate to
+ * them through this node or any node below it.
+ */
+#include <linux/interval_tree.h>
+#include <linux/log2.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "ioasid_private.h"
+
+/**
+ * struct ioasid_mapping - one MAP or one piece of a COPY
+ * @it: the IOVA range, [it.start, it.last]
+ * @pages: for a root, the pinned pages behind it; NULL for a child
+ * @addr: for a root, the byte offset of it.start in @pages; for a child,
+ *	the parent IOVA it.start maps to
+ * @prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE
+ */
+struct ioasid_mapping {
+	struct interval_tree_node it;
+	struct ioasid_pages *pages;
+	u64 addr;
+	u32 prot;
+};
+
+struct ioasid_reserved {
+	struct interval_tree_node it;
+};
+
+static struct kmem_cache *ioasid_mapping_cache;
+
+int __init ioasid_node_init(void)
+{
+	ioasid_mapping_cache = KMEM_CACHE(ioasid_mapping, SLAB_ACCOUNT);
+	return ioasid_mapping_cache ? 0 : -ENOMEM;
+}
+
+void ioasid_node_exit(void)
+{
+	kmem_cache_destroy(ioasid_mapping_cache);
+}
+
+static u64 ioasid_mapping_length(const struct ioasid_mapping *map)
+{
+	return map->it.last - map->it.start + 1;
+}
+
+/* Is [start, start + length) page aligned, non-empty and not wrapping? */
+static int ioasid_check_range(u64 start, u64 length)
+{
+	if (!length || !PAGE_ALIGNED(start) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (start + length - 1 < start)
+		return -EOVERFLOW;
+	return 0;
+}
+
+/* ALLOC ------------------------------------------------------------------ */
+
+int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_alloc *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_node *parent = NULL, *node;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->mode != IOASID_MODE_KERNEL_MANAGED)
+		return -EINVAL;
+	if (cmd->parent_id) {
+		parent = ioasid_node_get(ictx, cmd->parent_id);
+		if (IS_ERR(parent))
+			return PTR_ERR(parent);
+		if (parent->depth >= IOASID_MAX_DEPTH) {
+			rc = -EMLINK;
+			goto out_put;
+		}
+	}
+
+	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);
+	if (!node) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	node->obj.type = IOASID_OBJ_NODE;
+	node->ictx = ictx;
+	node->parent = parent;
+	node->depth = parent ? parent->depth + 1 : 1;
+	node->mode = cmd->mode;
+	init_rwsem(&node->lock);
+	node->mappings = RB_ROOT_CACHED;
+	node->reserved = RB_ROOT_CACHED;
+
+	/* Reserve an id, answer, and only then make the node visible. */
+	rc = ioasid_object_reserve(ictx, &node->obj);
+	if (rc)
+		goto out_free;
+	cmd->out_id = node->obj.id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+
+	xa_lock(&ictx->objects);
+	if (parent)
+		parent->num_children++;
+	ioasid_object_publish_locked(ictx, &node->obj);
+	xa_unlock(&ictx->objects);
+	ioasid_stat_add(nodes, 1);
+	if (parent)
+		ioasid_node_put(parent);
+	return 0;
+
+out_abort:
+	ioasid_object_abort(ictx, &node->obj);
+out_free:
+	kfree(node);
+out_put:
+	if (parent)
+		ioasid_node_put(parent);
+	return rc;
+}
+
+/* Unmapping ---------------------------------------------------------------- */
+
+/* Remove one mapping from its node and free it. */
+static void ioasid_mapping_remove(struct ioasid_node *node,
+				  struct ioasid_mapping *map)
+{
+	u64 length = ioasid_mapping_length(map);
+
+	lockdep_assert_held_write(&node->lock);
+	interval_tree_remove(&map->it, &node->mappings);
+	node->num_mappings--;
+	node->mapped_bytes -= length;
+	if (map->pages) {
+		node->pinned_bytes -= length;
+		atomic_long_dec(&node->ictx->pinned_mappings);
+		ioasid_pages_put(map->pages);
+	}
+	kmem_cache_free(ioasid_mapping_cache, map);
+	ioasid_stat_sub(mappings, 1);
+}
+
+/* Unmap every mapping inside [start, last]; ENOENT if one would be split. */
+static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start,
+				   unsigned long last, u64 *unmapped)
+{
+	struct interval_tree_node *it;
+	u64 done = 0;
+
+	lockdep_assert_held_write(&node->lock);
+	/* Mappings never overlap: only the first and the last can stick out. */
+	it = interval_tree_iter_first(&node->mappings, start, last);
+	if (!it || it->start < start)
+		return -ENOENT;
+	it = interval_tree_iter_first(&node->mappings, last, last);
+	if (it && it->last > last)
+		return -ENOENT;
+
+	while ((it = interval_tree_iter_first(&node->mappings, start, last))) {
+		struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
+
+		done += ioasid_mapping_length(map);
+		ioasid_mapping_remove(node, map);
+		cond_resched();
+	}
+	*unmapped = done;
+	return 0;
+}
+
+int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd)
+{
+	struct ioasid_node *node;
+	unsigned long start = 0, last = ULONG_MAX;
+	int rc;
+
+	if (cmd->flags & ~IOASID_UNMAP_ALL || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->flags & IOASID_UNMAP_ALL) {
+		if (cmd->iova || cmd->length)
+			return -EINVAL;
+	} else {
+		rc = ioasid_check_range(cmd->iova, cmd->length);
+		if (rc)
+			return rc;
+		start = cmd->iova;
+		last = cmd->iova + cmd->length - 1;
+	}
+
+	node = ioasid_node_get(ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	down_write(&node->lock);
+	cmd->out_unmapped = 0;
+	if (cmd->flags & IOASID_UNMAP_ALL && !node->num_mappings)
+		rc = 0;		/* unmapping all of nothing is not an error */
+	else
+		rc = ioasid_node_unmap_range(node, start, last,
+					     &cmd->out_unmapped);
+	up_write(&node->lock);
+	ioasid_node_put(node);
+	return rc;
+}
+
+/* Mapping ------------------------------------------------------------------ */
+
+/* IOVA alignment for a source address: like it, up to the largest page. */
+static unsigned long ioasid_iova_align(u64 addr)
+{
+	unsigned int shift = addr ? __ffs64(addr) : 63;
+
+	return 1UL << min_t(unsigned int, shift, PUD_SHIFT);
+}
+
+/* Find a free range of @length at @align, from the node's hint on. */
+static int ioasid_node_find_iova(struct ioasid_node *node, u64 length,
+				 unsigned long align, unsigned long *iova)
+{
+	unsigned long start = max(node->alloc_hint, align);
+	unsigned long first = start;
+	struct interval_tree_node *hit;
+	bool wrapped = false;
+
+	lockdep_assert_held(&node->lock);
+	for (;;) {
+		if (start > ULONG_MAX - (align - 1) ||
+		    ALIGN(start, align) > ULONG_MAX - (length - 1)) {
+			if (wrapped)
+				return -ENOSPC;
+			wrapped = true;
+			start = align;
+			continue;
+		}
+		start = ALIGN(start, align);
+		if (wrapped && start >= first)
+			return -ENOSPC;
+		hit = interval_tree_iter_first(&node->mappings, start,
+					       start + length - 1);
+		if (!hit)
+			hit = interval_tree_iter_first(&node->reserved, start,
+						       start + length - 1);
+		if (!hit) {
+			*iova = start;
+			return 0;
+		}
+		if (hit->last == ULONG_MAX) {
+			start = ULONG_MAX;	/* forces the wrap above */
+			continue;
+		}
+		start = hit->last + 1;
+	}
+}
+
+/* Check a caller-chosen range: EEXIST on a mapping, EADDRINUSE on a reservation. */
+static int ioasid_node_check_iova(struct ioasid_node *node, unsigned long start,
+				  unsigned long last)
+{
+	lockdep_assert_held(&node->lock);
+	if (interval_tree_iter_first(&node->mappings, start, last))
+		return -EEXIST;
+	if (interval_tree_iter_first(&node->reserved, start, last))
+		return -EADDRINUSE;
+	return 0;
+}
+
+/*
+ * Place @maps (@n pieces of @length bytes in all, in IOVA order) at
+ * *@iova, or at a free range aligned for @src when !@fixed.
+ */
+static int ioasid_node_insert(struct ioasid_node *node,
+			      struct ioasid_mapping **maps, unsigned long n,
+			      u64 length, u64 src, bool fixed, u64 *iova)
+{
+	unsigned long start, i;
+	int rc;
+
+	lockdep_assert_held_write(&node->lock);
+	if (fixed) {
+		start = *iova;
+		rc = ioasid_node_check_iova(node, start, start + length - 1);
+	} else {
+		rc = ioasid_node_find_iova(node, length, ioasid_iova_align(src),
+					   &start);
+	}
+	if (rc)
+		return rc;
+
+	*iova = start;
+	for (i = 0; i < n; i++) {
+		u64 len = maps[i]->it.last + 1;	/* pieces carry their length */
+
+		maps[i]->it.start = start;
+		maps[i]->it.last = start + len - 1;
+		interval_tree_insert(&maps[i]->it, &node->mappings);
+		node->num_mappings++;
+		node->mapped_bytes += len;
+		if (maps[i]->pages) {
+			node->pinned_bytes += len;
+			atomic_long_inc(&node->ictx->pinned_mappings);
+		}
+		start += len;
+	}
+	if (!fixed)
+		node->alloc_hint = start;	/* 0 after the top: starts over */
+	ioasid_stat_add(mappings, n);
+	return 0;
+}
+
+static int ioasid_check_map_flags(u32 flags)
+{
+	if (flags & ~(IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA))
+		return -EOPNOTSUPP;
+	if (!(flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
+		return -EINVAL;
+	return 0;
+}
+
+int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
+{
+	bool fixed = cmd->flags & IOASID_MAP_FIXED_IOVA;
+	struct ioasid_pages *pages = NULL;
+	struct ioasid_mapping *map;
+	struct ioasid_node *node;
+	int rc;
+
+	rc = ioasid_check_map_flags(cmd->flags);
+	if (rc || cmd->__reserved)
+		return rc ? rc : -EOPNOTSUPP;
+	rc = ioasid_check_range(cmd->addr, cmd->length);
+	if (!rc && fixed)
+		rc = ioasid_check_range(cmd->iova, cmd->length);
+	if (rc)
+		return rc;
+
+	node = ioasid_node_get(ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+
+	/* Refuse a taken fixed range before pinning anything for it. */
+	if (fixed) {
+		down_read(&node->lock);
+		rc = ioasid_node_check_iova(node, cmd->iova,
+					    cmd->iova + cmd->length - 1);
+		up_read(&node->lock);
+		if (rc)
+			goto out_put;
+	}
+
+	map = kmem_cache_zalloc(ioasid_mapping_cache, GFP_KERNEL_ACCOUNT);
+	if (!map) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	if (!node->parent) {
+		if (!access_ok(u64_to_user_ptr(cmd->addr), cmd->length)) {
+			rc = -EFAULT;
+			goto out_free;
+		}
+		pages = ioasid_pages_pin(cmd->addr, cmd->length >> PAGE_SHIFT,
+					 cmd->flags & IOASID_MAP_WRITE,
+					 READ_ONCE(ictx->account_mode));
+		if (IS_ERR(pages)) {
+			rc = PTR_ERR(pages);
+			goto out_free;
+		}
+		map->addr = 0;
+	} else {
+		map->addr = cmd->addr;
+	}
+	map->pages = pages;
+	map->prot = cmd->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE);
+	map->it.last = cmd->length - 1;
+
+	down_write(&node->lock);
+	rc = ioasid_node_insert(node, &map, 1, cmd->length, cmd->addr, fixed,
+				&cmd->iova);
+	up_write(&node->lock);
+	if (rc)
+		goto out_unpin;
+	ioasid_node_put(node);
+	return 0;
+
+out_unpin:
+	if (pages)
+		ioasid_pages_put(pages);
+out_free:
+	kmem_cache_free(ioasid_mapping_cache, map);
+out_put:
+	ioasid_node_put(node);
+	return rc;
+}
+
+/* Undo a MAP whose answer could not reach userspace. */
+void ioasid_unmap_exact(struct ioasid_ctx *ictx, u32 id, u64 iova, u64 length)
+{
+	struct ioasid_node *node = ioasid_node_get(ictx, id);
+	u64 unmapped;
+
+	if (IS_ERR(node))
+		return;
+	down_write(&node->lock);
+	/* Another thread may have unmapped it already: then there is nothing to do. */
+	ioasid_node_unmap_range(node, iova, iova + length - 1, &unmapped);
+	up_write(&node->lock);
+	ioasid_node_put(node);
+}
+
+/* COPY --------------------------------------------------------------------- */
+
+/*
+ * Take references on the pages behind [start, last] of @src, which must be
+ * mapped throughout with at least @prot: one new mapping per source piece.
+ */
+static int ioasid_copy_collect(struct ioasid_node *src, unsigned long start,
+			       unsigned long last, u32 prot,
+			       struct ioasid_mapping ***mapsp, unsigned long *np)
+{
+	struct ioasid_mapping **maps, *from, *map;
+	struct interval_tree_node *it;
+	unsigned long cursor, n = 0, i = 0;
+	int rc = 0;
+
+	lockdep_assert_held(&src->lock);
+	/* Pass 1: coverage, permissions, count. */
+	cursor = start;
+	for (it = interval_tree_iter_first(&src->mappings, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		from = container_of(it, struct ioasid_mapping, it);
+		if (it->start > cursor)
+			return -ENOENT;
+		if (prot & ~from->prot)
+			return -EPERM;
+		n++;
+		if (it->last >= last)
+			break;
+		cursor = it->last + 1;
+	}
+	if (!it || it->last < last)
+		return -ENOENT;
+
+	maps = kvcalloc(n, sizeof(*maps), GFP_KERNEL_ACCOUNT);
+	if (!maps)
+		return -ENOMEM;
+	/* Pass 2: one mapping per piece, holding a reference on its pages. */
+	cursor = start;
+	for (it = interval_tree_iter_first(&src->mappings, start, last);
+	     it && i < n; it = interval_tree_iter_next(it, start, last), i++) {
+		from = container_of(it, struct ioasid_mapping, it);
+		map = kmem_cache_zalloc(ioasid_mapping_cache, GFP_KERNEL_ACCOUNT);
+		if (!map) {
+			rc = -ENOMEM;
+			break;
+		}
+		kref_get(&from->pages->kref);
+		map->pages = from->pages;
+		map->addr = from->addr + (cursor - it->start);
+		map->prot = prot;
+		map->it.last = min(it->last, last) - cursor;	/* length - 1 */
+		maps[i] = map;
+		cursor = it->last + 1;
+	}
+	if (rc) {
+		ioasid_mappings_free(maps, i);
+		return rc;
+	}
+	*mapsp = maps;
+	*np = n;
+	return 0;
+}
+
+/* Free mappings that never made it into a tree. */
+void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		ioasid_pages_put(maps[i]->pages);
+		kmem_cache_free(ioasid_mapping_cache, maps[i]);
+	}
+	kvfree(maps);
+}
+
+int ioasid_copy(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_copy *cmd = ucmd->cmd;
+	bool fixed = cmd->flags & IOASID_MAP_FIXED_IOVA;
+	struct ioasid_node *src, *dst;
+	struct ioasid_mapping **maps;
+	unsigned long n;
+	int rc;
+
+	rc = ioasid_check_map_flags(cmd->flags);
+	if (rc || cmd->__reserved || cmd->__reserved2)
+		return rc ? rc : -EOPNOTSUPP;
+	rc = ioasid_check_range(cmd->src_iova, cmd->length);
+	if (!rc && fixed)
+		rc = ioasid_check_range(cmd->dst_iova, cmd->length);
+	if (rc)
+		return rc;
+
+	src = ioasid_node_get(ucmd->ictx, cmd->src_id);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = ioasid_node_get(ucmd->ictx, cmd->dst_id);
+	if (IS_ERR(dst)) {
+		rc = PTR_ERR(dst);
+		goto out_put_src;
+	}
+	if (src->parent || dst->parent) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+
+	/* Never hold both locks: two opposite COPYs would deadlock. */
+	down_read(&src->lock);
+	rc = ioasid_copy_collect(src, cmd->src_iova,
+				 cmd->src_iova + cmd->length - 1,
+				 cmd->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE),
+				 &maps, &n);
+	up_read(&src->lock);
+	if (rc)
+		goto out_put;
+
+	down_write(&dst->lock);
+	rc = ioasid_node_insert(dst, maps, n, cmd->length, cmd->src_iova, fixed,
+				&cmd->dst_iova);
+	up_write(&dst->lock);
+	if (rc) {
+		ioasid_mappings_free(maps, n);
+		goto out_put;
+	}
+	kvfree(maps);
+
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		ioasid_unmap_exact(ucmd->ictx, cmd->dst_id, cmd->dst_iova,
+				   cmd->length);
+out_put:
+	ioasid_node_put(dst);
+out_put_src:
+	ioasid_node_put(src);
+	return rc;
+}
+
+/* IOVA ranges and reservations --------------------------------------------- */
+
+int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_reserve_iova *cmd = ucmd->cmd;
+	struct ioasid_reserved *res = NULL;
+	struct interval_tree_node *it;
+	unsigned long start, last;
+	struct ioasid_node *node;
+	int rc;
+
+	if (cmd->flags & ~IOASID_RESERVE_REMOVE || cmd->__reserved)
+		return -EOPNOTSUPP;
+	rc = ioasid_check_range(cmd->iova, cmd->length);
+	if (rc)
+		return rc;
+	start = cmd->iova;
+	last = cmd->iova + cmd->length - 1;
+
+	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	if (!(cmd->flags & IOASID_RESERVE_REMOVE)) {
+		res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
+		if (!res) {
+			rc = -ENOMEM;
+			goto out_put;
+		}
+		res->it.start = start;
+		res->it.last = last;
+	}
+
+	down_write(&node->lock);
+	if (res) {
+		if (interval_tree_iter_first(&node->mappings, start, last)) {
+			rc = -EADDRINUSE;
+		} else {
+			interval_tree_insert(&res->it, &node->reserved);
+			res = NULL;
+		}
+	} else {
+		rc = -ENOENT;
+		for (it = interval_tree_iter_first(&node->reserved, start, last);
+		     it; it = interval_tree_iter_next(it, start, last)) {
+			if (it->start == start && it->last == last) {
+				interval_tree_remove(it, &node->reserved);
+				res = container_of(it, struct ioasid_reserved, it);
+				rc = 0;
+				break;
+			}
+		}
+	}
+	up_write(&node->lock);
+	kfree(res);
+out_put:
+	ioasid_node_put(node);
+	return rc;
+}
+
+int ioasid_iova_ranges(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_iova_ranges *cmd = ucmd->cmd;
+	struct ioasid_iova_range __user *uranges = u64_to_user_ptr(cmd->ranges);
+	struct ioasid_iova_range *ranges;
+	struct interval_tree_node *it;
+	unsigned long cursor = 0, n = 0, max;
+	struct ioasid_node *node;
+	bool done = false;
+	int rc = 0;
+
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+		return -EOPNOTSUPP;
+	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+
+	down_read(&node->lock);
+	/* Gaps between reservations: at most one more than there are of them. */
+	max = 1;
+	for (it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX); it;
+	     it = interval_tree_iter_next(it, 0, ULONG_MAX))
+		max++;
+	ranges = kvcalloc(max, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges) {
+		up_read(&node->lock);
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	/* In order of start: overlapping reservations merge. */
+	for (it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX);
+	     it && !done; it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
+		if (it->start > cursor)
+			ranges[n++] = (struct ioasid_iova_range){
+				.start = cursor, .last = it->start - 1 };
+		if (it->last == ULONG_MAX)
+			done = true;
+		else
+			cursor = max(cursor, it->last + 1);
+	}
+	if (!done)
+		ranges[n++] = (struct ioasid_iova_range){
+			.start = cursor, .last = ULONG_MAX };
+	up_read(&node->lock);
+
+	if (copy_to_user(uranges, ranges,
+			 min_t(unsigned long, n, cmd->num_ranges) * sizeof(*ranges)))
+		rc = -EFAULT;
+	kvfree(ranges);
+	if (rc)
+		goto out_put;
+	rc = n > cmd->num_ranges ? -EMSGSIZE : 0;
+	cmd->num_ranges = n;
+	if (copy_to_user(&((struct ioasid_iova_ranges __user *)ucmd->ubuffer)->num_ranges,
+			 &cmd->num_ranges, sizeof(cmd->num_ranges)))
+		rc = -EFAULT;
+out_put:
+	ioasid_node_put(node);
+	return rc;
+}
+
+/* INFO and DESTROY --------------------------------------------------------- */
+
+int ioasid_node_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_node_info *cmd = ucmd->cmd;
+	struct ioasid_node *node;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+
+	cmd->out_mode = node->mode;
+	cmd->out_parent_id = node->parent ? node->parent->obj.id : 0;
+	cmd->out_depth = node->depth;
+	xa_lock(&ucmd->ictx->objects);
+	cmd->out_num_children = node->num_children;
+	xa_unlock(&ucmd->ictx->objects);
+	down_read(&node->lock);
+	cmd->out_num_mappings = node->num_mappings;
+	cmd->out_mapped_bytes = node->mapped_bytes;
+	cmd->out_pinned_bytes = node->pinned_bytes;
+	up_read(&node->lock);
+	ioasid_node_put(node);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* Free a node nobody can reach any more: unmaps and unpins everything. */
+void ioasid_node_free(struct ioasid_node *node)
+{
+	struct interval_tree_node *it;
+
+	down_write(&node->lock);
+	while ((it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX))) {
+		ioasid_mapping_remove(node, container_of(it, struct ioasid_mapping, it));
+		cond_resched();
+	}
+	while ((it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX))) {
+		interval_tree_remove(it, &node->reserved);
+		kfree(container_of(it, struct ioasid_reserved, it));
+	}
+	up_write(&node->lock);
+	ioasid_stat_sub(nodes, 1);
+	kfree(node);
+}
