@@ -70,6 +70,42 @@ static void print_module_version(void)
 	       version[0] ? version : "(version unknown)");
 }
 
+/* Module-wide totals the module keeps in sysfs; -1 when absent. */
+static long long read_total(const char *name)
+{
+	char path[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/ioasid/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+static void print_totals(void)
+{
+	static const char *const names[] = {
+		"contexts", "nodes", "mappings", "pinned_bytes",
+	};
+	unsigned int i;
+
+	printf("totals:         ");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long long val = read_total(names[i]);
+
+		if (val < 0)
+			printf(" %s=?", names[i]);
+		else
+			printf(" %s=%lld", names[i], val);
+	}
+	printf("  (all contexts, this one included)\n");
+}
+
 static int cmd_info(const char *device)
 {
 	struct ioasid_handle *handle;
@@ -80,9 +116,10 @@ static int cmd_info(const char *device)
 	if (ret)
 		return fail(device ? device : IOASID_DEVICE_PATH, ret);
 	ret = ioasid_get_info(handle, &info);
-	ioasid_close(handle);
-	if (ret)
+	if (ret) {
+		ioasid_close(handle);
 		return fail("GET_INFO", ret);
+	}
 
 	print_module_version();
 	printf("device:          %s\n", device ? device : IOASID_DEVICE_PATH);
@@ -92,6 +129,8 @@ static int cmd_info(const char *device)
 	printf("max tree depth:  %u\n", info.out_max_depth);
 	printf("max PASID bits:  %u\n", info.out_max_pasid_bits);
 	printf("max batch:       %u\n", info.out_max_batch);
+	print_totals();
+	ioasid_close(handle);
 	return 0;
 }
 
