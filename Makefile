@@ -56,7 +56,7 @@ UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/un
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TOOLS := $(BUILD)/bin/ioasidctl
 
-.PHONY: all module userspace lib tools tests examples check demo install \
+.PHONY: all module userspace lib tools tests examples bench check demo install \
 	install-lib install-tools dkms-src clean
 
 all: module userspace
@@ -69,11 +69,16 @@ module:
 			$(if $(IOASID_WERROR),IOASID_WERROR=y); \
 	done
 
-userspace: lib tools tests examples
+userspace: lib tools tests examples bench
 lib: $(LIB_SO) $(LIB_A) $(BUILD)/lib/libioasid.pc
 tools: $(TOOLS)
 tests: $(SELFTESTS) $(UNITTESTS)
 examples: $(EXAMPLES)
+
+# Benchmarks: bench/Makefile puts its binaries in build/examples too, where
+# the VM runner picks them up.
+bench: lib
+	$(MAKE) -C bench CFLAGS="$(CFLAGS)" $(if $(IOASID_WERROR),IOASID_WERROR=1)
 
 $(BUILD)/lib/pic/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
