@@ -41,7 +41,7 @@ mandir ?= $(prefix)/share/man
 LIB_SONAME := libioasid.so.$(firstword $(subst ., ,$(VERSION)))
 LIB_SO := $(BUILD)/lib/libioasid.so.$(VERSION)
 LIB_A := $(BUILD)/lib/libioasid.a
-LIB_SRCS := lib/libioasid.c lib/kmod.c lib/node.c
+LIB_SRCS := lib/libioasid.c lib/kmod.c lib/node.c lib/device.c
 LIB_HDRS := lib/libioasid.h lib/libioasid_private.h uapi/linux/ioasid.h
 LIB_PIC_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/static/%.o)
@@ -123,7 +123,7 @@ $(KSELFTEST_HDRS):
 
 $(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB) -lpthread
 
 # Host unit tests link the static library: they also check it is complete.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)

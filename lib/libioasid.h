@@ -64,6 +64,30 @@ int ioasid_reserve_iova(struct ioasid_handle *handle, uint32_t id,
 int ioasid_unreserve_iova(struct ioasid_handle *handle, uint32_t id,
 			  uint64_t iova, uint64_t length);
 
+/* Dirty tracking on kernel-managed nodes. */
+int ioasid_set_dirty_tracking(struct ioasid_handle *handle, uint32_t id,
+			      int enable);
+int ioasid_dirty_bitmap(struct ioasid_handle *handle, uint32_t id,
+			uint64_t iova, uint64_t length, uint64_t page_size,
+			uint64_t *bitmap, uint32_t flags);
+
+/* Software endpoints. */
+int ioasid_device_create(struct ioasid_handle *handle, uint32_t flags,
+			 uint32_t pasid_bits, uint32_t *dev_id);
+int ioasid_device_destroy(struct ioasid_handle *handle, uint32_t dev_id);
+int ioasid_device_info(struct ioasid_handle *handle, uint32_t dev_id,
+		       struct ioasid_device_info *info);
+int ioasid_attach(struct ioasid_handle *handle, uint32_t dev_id,
+		  uint32_t node_id, uint32_t flags, uint32_t pasid);
+int ioasid_detach(struct ioasid_handle *handle, uint32_t dev_id,
+		  uint32_t flags, uint32_t pasid);
+int ioasid_dma(struct ioasid_handle *handle, uint32_t dev_id, uint32_t flags,
+	       uint32_t pasid, uint64_t iova, void *buffer, uint64_t length,
+	       uint64_t *done);
+int ioasid_translate(struct ioasid_handle *handle, uint32_t dev_id,
+		     uint32_t flags, uint32_t pasid, uint64_t iova,
+		     struct ioasid_translate *result);
+
 int ioasid_module_load(const char *path, unsigned int flags);
 int ioasid_module_unload(unsigned int flags);
 

@@ -5,11 +5,6 @@
 
 #include "libioasid_private.h"
 
-#define IOASID_INIT(type, var)			\
-	type var;				\
-	memset(&var, 0, sizeof(var));		\
-	var.size = sizeof(var)
-
 IOASID_EXPORT int ioasid_get_account_mode(struct ioasid_handle *handle)
 {
 	IOASID_INIT(struct ioasid_option, cmd);

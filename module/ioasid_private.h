@@ -46,16 +46,24 @@ extern struct ioasid_stats ioasid_stats;
  *	also guards object users and node num_children.
  * @account_mode: enum ioasid_account_mode for new pins
  * @pinned_mappings: mappings of this context holding pinned pages
+ * @iotlb_lock: every device's attachments and IOTLB, and every node's
+ *	@deps. Taken after node locks, never before: DMA on an IOTLB hit
+ *	copies under its read side, so a writer (UNMAP invalidating, DETACH)
+ *	waits for transfers through the entries it removes.
+ * @faults: recorded translation faults, oldest first (device.c)
  */
 struct ioasid_ctx {
 	struct file *file;
 	struct xarray objects;
 	u8 account_mode;
 	atomic_long_t pinned_mappings;
+	struct rw_semaphore iotlb_lock;
+	struct ioasid_fault_log *faults;
 };
 
 enum ioasid_object_type {
 	IOASID_OBJ_NODE = 1,
+	IOASID_OBJ_DEVICE,
 };
 
 /**
@@ -86,6 +94,13 @@ struct ioasid_object {
  * @num_mappings: mappings in @mappings
  * @mapped_bytes: IOVA bytes they cover
  * @pinned_bytes: bytes of them backed by pinned pages (roots)
+ * @num_attached: device attachments to this node, under ictx->objects'
+ *	xa_lock
+ * @deps: interval tree of the IOTLB entries (struct ioasid_iotlb_link)
+ *	whose translation went through this node, by this node's IOVA; under
+ *	ictx->iotlb_lock
+ * @dirty_tracking: DMA writes through this node are recorded in @dirty
+ * @dirty: page indexes of this node's IOVA space written while tracking
  */
 struct ioasid_node {
 	struct ioasid_object obj;
@@ -101,7 +116,16 @@ struct ioasid_node {
 	u64 num_mappings;
 	u64 mapped_bytes;
 	u64 pinned_bytes;
+	unsigned int num_attached;
+	struct rb_root_cached deps;
+	bool dirty_tracking;
+	struct xarray dirty;
 };
+
+static inline struct ioasid_node *ioasid_to_node(struct ioasid_object *obj)
+{
+	return container_of(obj, struct ioasid_node, obj);
+}
 
 /**
  * struct ioasid_run - physically contiguous pages
@@ -120,6 +144,7 @@ struct ioasid_run {
  * @account_mode: whom the pages are charged to
  * @user: charged user (IOASID_ACCOUNT_USER)
  * @mm: charged mm (IOASID_ACCOUNT_PROCESS)
+ * @uaddr: the user address they were pinned from
  * @npages: pages pinned
  * @nruns: entries in @runs
  * @runs: the pages, by ascending index
@@ -132,6 +157,7 @@ struct ioasid_pages {
 		struct user_struct *user;
 		struct mm_struct *mm;
 	};
+	unsigned long uaddr;
 	unsigned long npages;
 	unsigned long nruns;
 	struct ioasid_run runs[];
@@ -166,6 +192,13 @@ void ioasid_object_publish_locked(struct ioasid_ctx *ictx,
 				  struct ioasid_object *obj);
 void ioasid_object_abort(struct ioasid_ctx *ictx, struct ioasid_object *obj);
 struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id);
+struct ioasid_object *ioasid_object_get(struct ioasid_ctx *ictx, u32 id,
+					enum ioasid_object_type type);
+
+static inline void ioasid_object_put(struct ioasid_object *obj)
+{
+	refcount_dec(&obj->users);
+}
 
 static inline void ioasid_node_put(struct ioasid_node *node)
 {
@@ -187,6 +220,58 @@ void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n);
 int ioasid_copy(struct ioasid_ucmd *ucmd);
 int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
 int ioasid_reserve_iova(struct ioasid_ucmd *ucmd);
+
+/**
+ * struct ioasid_walk - a translation through a chain of nodes (node.c)
+ * @nlevels: nodes walked, the leaf first
+ * @node: the node at each level
+ * @addr: the page-aligned address at each level
+ * @before: bytes before the address that translate the same way (linearly,
+ *	with the same permissions) at every level
+ * @after: bytes from the address on, less one, that do
+ * @pages: the root's pinned pages
+ * @index: the page index in @pages of the address
+ * @prot: permissions composed over every level
+ * @fault_level: on failure, the level that did not translate
+ */
+struct ioasid_walk {
+	unsigned int nlevels;
+	struct ioasid_node *node[IOASID_MAX_DEPTH];
+	unsigned long addr[IOASID_MAX_DEPTH];
+	unsigned long before;
+	unsigned long after;
+	struct ioasid_pages *pages;
+	unsigned long index;
+	u32 prot;
+	unsigned int fault_level;
+};
+
+void ioasid_node_lock_chain(struct ioasid_node *node);
+void ioasid_node_unlock_chain(struct ioasid_node *node);
+int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
+		     struct ioasid_walk *walk);
+void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
+			    unsigned long last);
+int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd);
+int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd);
+
+/* device.c */
+struct ioasid_endpoint;
+struct ioasid_fault_log;
+int ioasid_device_create(struct ioasid_ucmd *ucmd);
+int ioasid_device_info(struct ioasid_ucmd *ucmd);
+int ioasid_attach(struct ioasid_ucmd *ucmd);
+int ioasid_detach(struct ioasid_ucmd *ucmd);
+int ioasid_dma(struct ioasid_ucmd *ucmd);
+int ioasid_translate(struct ioasid_ucmd *ucmd);
+int ioasid_endpoint_unpublish_locked(struct ioasid_ctx *ictx,
+				     struct ioasid_object *obj);
+void ioasid_endpoint_free(struct ioasid_object *obj);
+void ioasid_endpoint_release(struct ioasid_object *obj);
+void ioasid_iotlb_invalidate(struct ioasid_node *node, unsigned long start,
+			     unsigned long last);
+int ioasid_fault_log_init(struct ioasid_ctx *ictx);
+void ioasid_fault_log_free(struct ioasid_ctx *ictx);
 
 /* pages.c */
 int ioasid_pages_init(void);

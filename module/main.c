@@ -24,7 +24,8 @@
 
 #include "ioasid_private.h"
 
-#define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH)
+#define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH | \
+			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING)
 
 struct ioasid_stats ioasid_stats;
 
@@ -58,17 +59,25 @@ void ioasid_object_abort(struct ioasid_ctx *ictx, struct ioasid_object *obj)
 	xa_erase(&ictx->objects, obj->id);
 }
 
-struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id)
+/* An object of @type with a users reference, or ERR_PTR(-ENOENT). */
+struct ioasid_object *ioasid_object_get(struct ioasid_ctx *ictx, u32 id,
+					enum ioasid_object_type type)
 {
 	struct ioasid_object *obj;
 
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, id);
-	if (obj && (obj->type != IOASID_OBJ_NODE ||
-		    !refcount_inc_not_zero(&obj->users)))
+	if (obj && (obj->type != type || !refcount_inc_not_zero(&obj->users)))
 		obj = NULL;
 	xa_unlock(&ictx->objects);
-	return obj ? container_of(obj, struct ioasid_node, obj) : ERR_PTR(-ENOENT);
+	return obj ? obj : ERR_PTR(-ENOENT);
+}
+
+struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id)
+{
+	struct ioasid_object *obj = ioasid_object_get(ictx, id, IOASID_OBJ_NODE);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) : ioasid_to_node(obj);
 }
 
 /* Unpublish @node if nothing holds or hangs below it; caller frees it. */
@@ -76,7 +85,8 @@ static int ioasid_node_unpublish_locked(struct ioasid_ctx *ictx,
 					struct ioasid_node *node)
 {
 	lockdep_assert_held(&ictx->objects.xa_lock);
-	if (refcount_read(&node->obj.users) != 1 || node->num_children)
+	if (refcount_read(&node->obj.users) != 1 || node->num_children ||
+	    node->num_attached)
 		return -EBUSY;
 	__xa_erase(&ictx->objects, node->obj.id);
 	if (node->parent)
@@ -89,23 +99,28 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 	struct ioasid_destroy *cmd = ucmd->cmd;
 	struct ioasid_ctx *ictx = ucmd->ictx;
 	struct ioasid_object *obj;
-	struct ioasid_node *node;
 	int rc = -ENOENT;
 
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, cmd->id);
-	if (obj && obj->type == IOASID_OBJ_NODE) {
-		node = container_of(obj, struct ioasid_node, obj);
-		rc = ioasid_node_unpublish_locked(ictx, node);
-	}
+	if (obj && obj->type == IOASID_OBJ_NODE)
+		rc = ioasid_node_unpublish_locked(ictx, ioasid_to_node(obj));
+	else if (obj && obj->type == IOASID_OBJ_DEVICE)
+		rc = ioasid_endpoint_unpublish_locked(ictx, obj);
 	xa_unlock(&ictx->objects);
 	if (rc)
 		return rc;
-	ioasid_node_free(node);
+	if (obj->type == IOASID_OBJ_NODE)
+		ioasid_node_free(ioasid_to_node(obj));
+	else
+		ioasid_endpoint_free(obj);
 	return 0;
 }
 
-/* At release nothing else runs: free leaves first until nothing is left. */
+/*
+ * At release nothing else runs: devices go first (detaching them), then
+ * nodes, leaves first, until nothing is left.
+ */
 static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 {
 	struct ioasid_object *obj;
@@ -113,6 +128,15 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 	unsigned long id;
 	bool progress;
 
+	xa_for_each(&ictx->objects, id, obj) {
+		if (obj->type != IOASID_OBJ_DEVICE)
+			continue;
+		ioasid_endpoint_release(obj);
+		xa_lock(&ictx->objects);
+		WARN_ON(ioasid_endpoint_unpublish_locked(ictx, obj));
+		xa_unlock(&ictx->objects);
+		ioasid_endpoint_free(obj);
+	}
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, id, obj) {
@@ -275,6 +299,13 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 
 union ioasid_ucmd_buffer {
 	struct ioasid_alloc alloc;
+	struct ioasid_attach attach;
+	struct ioasid_device_create device_create;
+	struct ioasid_device_info device_info;
+	struct ioasid_dirty_bitmap dirty_bitmap;
+	struct ioasid_dirty_tracking dirty_tracking;
+	struct ioasid_dma dma;
+	struct ioasid_translate translate;
 	struct ioasid_batch batch;
 	struct ioasid_copy copy;
 	struct ioasid_destroy destroy;
@@ -336,6 +367,29 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	[IOASID_CMD_OPTION - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_OPTION, ioasid_option, struct ioasid_option,
 			 val64),
+	[IOASID_CMD_DEVICE_CREATE - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DEVICE_CREATE, ioasid_device_create,
+			 struct ioasid_device_create, out_id),
+	[IOASID_CMD_DEVICE_INFO - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DEVICE_INFO, ioasid_device_info,
+			 struct ioasid_device_info, out_faults),
+	[IOASID_CMD_ATTACH - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_ATTACH, ioasid_attach, struct ioasid_attach,
+			 __reserved),
+	[IOASID_CMD_DETACH - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DETACH, ioasid_detach, struct ioasid_attach,
+			 __reserved),
+	[IOASID_CMD_DMA - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DMA, ioasid_dma, struct ioasid_dma, out_done),
+	[IOASID_CMD_TRANSLATE - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_TRANSLATE, ioasid_translate,
+			 struct ioasid_translate, out_generation),
+	[IOASID_CMD_DIRTY_TRACKING - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DIRTY_TRACKING, ioasid_dirty_tracking,
+			 struct ioasid_dirty_tracking, __reserved),
+	[IOASID_CMD_DIRTY_BITMAP - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_DIRTY_BITMAP, ioasid_dirty_bitmap,
+			 struct ioasid_dirty_bitmap, data),
 };
 
 static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -378,7 +432,12 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	if (!ictx)
 		return -ENOMEM;
 
+	if (ioasid_fault_log_init(ictx)) {
+		kfree(ictx);
+		return -ENOMEM;
+	}
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_rwsem(&ictx->iotlb_lock);
 	ictx->file = filp;
 	ictx->account_mode = IOASID_ACCOUNT_USER;
 	filp->private_data = ictx;
@@ -392,6 +451,7 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 
 	ioasid_ctx_destroy_all(ictx);
 	xa_destroy(&ictx->objects);
+	ioasid_fault_log_free(ictx);
 	kfree(ictx);
 	ioasid_stat_sub(contexts, 1);
 	return 0;

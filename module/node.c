@@ -112,6 +112,8 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
+	node->deps = RB_ROOT_CACHED;
+	xa_init(&node->dirty);
 
 	/* Reserve an id, answer, and only then make the node visible. */
 	rc = ioasid_object_reserve(ictx, &node->obj);
@@ -179,6 +181,8 @@ static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start
 	if (it && it->last > last)
 		return -ENOENT;
 
+	/* No cached translation may outlive the mappings it came from. */
+	ioasid_iotlb_invalidate(node, start, last);
 	while ((it = interval_tree_iter_first(&node->mappings, start, last))) {
 		struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
 
@@ -727,6 +731,175 @@ void ioasid_node_free(struct ioasid_node *node)
 		kfree(container_of(it, struct ioasid_reserved, it));
 	}
 	up_write(&node->lock);
+	/* Nothing attached, no children: nothing can have cached through it. */
+	WARN_ON(!RB_EMPTY_ROOT(&node->deps.rb_root));
+	xa_destroy(&node->dirty);
 	ioasid_stat_sub(nodes, 1);
 	kfree(node);
+}
+
+/* Translation ---------------------------------------------------------------- */
+
+/*
+ * Read-lock @node and every ancestor, leaf first. The subclass is the depth,
+ * so lockdep tells the levels apart; a parent is always taken after its
+ * child, and nothing takes a child's lock while holding its parent's.
+ */
+void ioasid_node_lock_chain(struct ioasid_node *node)
+{
+	for (; node; node = node->parent)
+		down_read_nested(&node->lock, node->depth - 1);
+}
+
+void ioasid_node_unlock_chain(struct ioasid_node *node)
+{
+	for (; node; node = node->parent)
+		up_read(&node->lock);
+}
+
+/**
+ * ioasid_node_walk() - translate an IOVA of @node down to pinned pages
+ * @node: where the access enters; its chain is read-locked
+ * @iova: a page-aligned IOVA of @node
+ * @walk: the result
+ *
+ * The one translation rule: look the address up in the node's mappings; a
+ * child's mapping gives an IOVA of the parent, which is looked up in turn,
+ * and a root's gives pinned pages. Permissions intersect at every level.
+ * The result also says how far around @iova the translation stays linear,
+ * so callers can cache a whole range.
+ *
+ * Return: 0, or -ENOENT when a level has no mapping for the address (then
+ * @walk->fault_level says which).
+ */
+int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
+		     struct ioasid_walk *walk)
+{
+	struct ioasid_mapping *map;
+	struct interval_tree_node *it;
+	unsigned long addr = iova, off;
+	unsigned int level = 0;
+
+	walk->before = ULONG_MAX;
+	walk->after = ULONG_MAX;
+	walk->prot = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	for (; node; node = node->parent, level++) {
+		lockdep_assert_held(&node->lock);
+		walk->node[level] = node;
+		walk->addr[level] = addr;
+		it = interval_tree_iter_first(&node->mappings, addr, addr);
+		if (!it) {
+			walk->fault_level = level;
+			walk->nlevels = level + 1;
+			return -ENOENT;
+		}
+		map = container_of(it, struct ioasid_mapping, it);
+		off = addr - it->start;
+		walk->before = min(walk->before, off);
+		walk->after = min(walk->after, it->last - addr);
+		walk->prot &= map->prot;
+		if (map->pages) {
+			walk->pages = map->pages;
+			walk->index = (map->addr + off) >> PAGE_SHIFT;
+		} else {
+			addr = map->addr + off;
+		}
+	}
+	walk->nlevels = level;
+	return 0;
+}
+
+/* Dirty tracking ------------------------------------------------------------- */
+
+/* Record [start, last] of @node's IOVA space as written, if it is tracking. */
+void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
+			    unsigned long last)
+{
+	unsigned long index;
+
+	if (!READ_ONCE(node->dirty_tracking))
+		return;
+	for (index = start >> PAGE_SHIFT; index <= last >> PAGE_SHIFT; index++)
+		xa_store(&node->dirty, index, xa_mk_value(0), GFP_KERNEL_ACCOUNT);
+}
+
+int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_dirty_tracking *cmd = ucmd->cmd;
+	struct ioasid_node *node;
+
+	if (cmd->flags & ~IOASID_DIRTY_ENABLE || cmd->__reserved)
+		return -EOPNOTSUPP;
+	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	down_write(&node->lock);
+	if (!(cmd->flags & IOASID_DIRTY_ENABLE) && node->dirty_tracking) {
+		WRITE_ONCE(node->dirty_tracking, false);
+		xa_destroy(&node->dirty);
+	}
+	WRITE_ONCE(node->dirty_tracking, cmd->flags & IOASID_DIRTY_ENABLE);
+	up_write(&node->lock);
+	ioasid_node_put(node);
+	return 0;
+}
+
+int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_dirty_bitmap *cmd = ucmd->cmd;
+	u64 __user *data = u64_to_user_ptr(cmd->data);
+	unsigned long first, last, index, bit, word = ULONG_MAX;
+	struct ioasid_node *node;
+	unsigned int shift;
+	u64 nbits, bits = 0;
+	void *entry;
+	int rc;
+
+	if (cmd->flags & ~IOASID_DIRTY_NO_CLEAR || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!is_power_of_2(cmd->page_size) || cmd->page_size < PAGE_SIZE ||
+	    !IS_ALIGNED(cmd->iova, cmd->page_size) ||
+	    !IS_ALIGNED(cmd->length, cmd->page_size))
+		return -EINVAL;
+	rc = ioasid_check_range(cmd->iova, cmd->length);
+	if (rc)
+		return rc;
+	shift = ilog2(cmd->page_size);
+	nbits = cmd->length >> shift;
+	first = cmd->iova >> PAGE_SHIFT;
+	last = (cmd->iova + cmd->length - 1) >> PAGE_SHIFT;
+
+	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	if (IS_ERR(node))
+		return PTR_ERR(node);
+	down_read(&node->lock);
+	if (!node->dirty_tracking) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	/* Cost: the bitmap's words, then one step per dirty page. */
+	if (clear_user(data, DIV_ROUND_UP(nbits, 64) * sizeof(u64))) {
+		rc = -EFAULT;
+		goto out_unlock;
+	}
+	xa_for_each_range(&node->dirty, index, entry, first, last) {
+		bit = ((index << PAGE_SHIFT) - cmd->iova) >> shift;
+		if (bit / 64 != word) {
+			if (word != ULONG_MAX && put_user(bits, data + word)) {
+				rc = -EFAULT;
+				goto out_unlock;
+			}
+			word = bit / 64;
+			bits = 0;
+		}
+		bits |= 1ULL << (bit % 64);
+		if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
+			xa_erase(&node->dirty, index);
+	}
+	if (word != ULONG_MAX && put_user(bits, data + word))
+		rc = -EFAULT;
+out_unlock:
+	up_read(&node->lock);
+	ioasid_node_put(node);
+	return rc;
 }

@@ -242,6 +242,7 @@ struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
 	pages->writable = writable;
 	pages->account_mode = charge.account_mode;
 	pages->user = charge.user;	/* or ->mm: a union */
+	pages->uaddr = uaddr;
 	pages->npages = npages;
 	pages->nruns = rb.nruns;
 	memcpy(pages->runs, rb.runs, rb.nruns * sizeof(*rb.runs));

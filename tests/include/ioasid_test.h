@@ -52,7 +52,15 @@
 	X(ioasid_batch, IOASID_BATCH, __reserved2)			\
 	X(ioasid_iova_ranges, IOASID_IOVA_RANGES, ranges)		\
 	X(ioasid_reserve_iova, IOASID_RESERVE_IOVA, length)		\
-	X(ioasid_option, IOASID_OPTION, val64)
+	X(ioasid_option, IOASID_OPTION, val64)				\
+	X(ioasid_device_create, IOASID_DEVICE_CREATE, out_id)		\
+	X(ioasid_device_info, IOASID_DEVICE_INFO, out_faults)		\
+	X(ioasid_attach, IOASID_ATTACH, __reserved)			\
+	X(ioasid_attach, IOASID_DETACH, __reserved)			\
+	X(ioasid_dma, IOASID_DMA, out_done)				\
+	X(ioasid_translate, IOASID_TRANSLATE, out_generation)		\
+	X(ioasid_dirty_tracking, IOASID_DIRTY_TRACKING, __reserved)	\
+	X(ioasid_dirty_bitmap, IOASID_DIRTY_BITMAP, data)
 
 /*
  * Divisor for the sizes of scale tests: the VM runner sets it for kernels

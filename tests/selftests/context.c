@@ -66,7 +66,8 @@ TEST_F(context, get_info)
 	ASSERT_EQ(0, ioasid_get_info(self->handle, &info));
 	EXPECT_EQ(sizeof(info), info.size);
 	/* Exactly the documented bits this version implements. */
-	EXPECT_EQ(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH,
+	EXPECT_EQ(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH |
+		  IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING,
 		  info.out_capabilities);
 	EXPECT_TRUE(info.out_pgsize_bitmap & (uint64_t)getpagesize());
 	EXPECT_EQ(0, info.out_pgsize_bitmap & ((uint64_t)getpagesize() - 1));

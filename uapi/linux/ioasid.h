@@ -45,6 +45,14 @@ enum {
 	IOASID_CMD_IOVA_RANGES,
 	IOASID_CMD_RESERVE_IOVA,
 	IOASID_CMD_OPTION,
+	IOASID_CMD_DEVICE_CREATE,
+	IOASID_CMD_DEVICE_INFO,
+	IOASID_CMD_ATTACH,
+	IOASID_CMD_DETACH,
+	IOASID_CMD_DMA,
+	IOASID_CMD_TRANSLATE,
+	IOASID_CMD_DIRTY_TRACKING,
+	IOASID_CMD_DIRTY_BITMAP,
 };
 
 /**
@@ -58,10 +66,16 @@ enum {
  * @IOASID_CAP_KERNEL_MANAGED: kernel-managed nodes: ALLOC, DESTROY,
  *	NODE_INFO, MAP, UNMAP, COPY, IOVA_RANGES, RESERVE_IOVA, OPTION
  * @IOASID_CAP_BATCH: IOASID_BATCH of MAP and UNMAP requests
+ * @IOASID_CAP_SW_ENDPOINT: software endpoints: DEVICE_CREATE, DEVICE_INFO,
+ *	ATTACH, DETACH, DMA, TRANSLATE
+ * @IOASID_CAP_DIRTY_TRACKING: DIRTY_TRACKING and DIRTY_BITMAP on
+ *	kernel-managed nodes
  */
 enum ioasid_capability {
 	IOASID_CAP_KERNEL_MANAGED = 1 << 0,
 	IOASID_CAP_BATCH = 1 << 1,
+	IOASID_CAP_SW_ENDPOINT = 1 << 2,
+	IOASID_CAP_DIRTY_TRACKING = 1 << 3,
 };
 
 /**
@@ -137,15 +151,15 @@ struct ioasid_alloc {
 /**
  * struct ioasid_destroy - ioctl(IOASID_DESTROY)
  * @size: sizeof(struct ioasid_destroy)
- * @id: the node to destroy
+ * @id: the object to destroy: a node or a device
  *
  * Destroys a node and everything mapped in it (pages are unpinned and
- * uncharged).
+ * uncharged), or a device.
  *
  * Return: 0, or
- * ENOENT: no such node;
- * EBUSY: the node has children, attached devices, or an ioctl of another
- * thread is using it.
+ * ENOENT: no such object;
+ * EBUSY: the node has children or attached devices, the device is
+ * attached, or an ioctl of another thread is using the object.
  */
 struct ioasid_destroy {
 	__u32 size;
@@ -505,5 +519,288 @@ struct ioasid_option {
 };
 
 #define IOASID_OPTION _IO(IOASID_TYPE, IOASID_CMD_OPTION)
+
+/**
+ * enum ioasid_device_flags - what a software endpoint can do
+ * @IOASID_DEVICE_PASID: it issues DMA tagged with a PASID, and may be
+ *	attached per PASID
+ * @IOASID_DEVICE_PRI: it can issue page requests (used once fault
+ *	reporting exists; declared now so a device's identity is complete)
+ */
+enum ioasid_device_flags {
+	IOASID_DEVICE_PASID = 1 << 0,
+	IOASID_DEVICE_PRI = 1 << 1,
+};
+
+/**
+ * struct ioasid_device_create - ioctl(IOASID_DEVICE_CREATE)
+ * @size: sizeof(struct ioasid_device_create)
+ * @flags: enum ioasid_device_flags
+ * @pasid_bits: with IOASID_DEVICE_PASID, the PASID width, 1 to GET_INFO
+ *	out_max_pasid_bits; 0 otherwise
+ * @out_id: the new device's id
+ *
+ * Creates a software endpoint: an emulated device, owned by the context,
+ * that performs DMA through the translation of the node it is attached to
+ * (IOASID_DMA) and can be asked where an IOVA leads (IOASID_TRANSLATE).
+ * DESTROY removes it (EBUSY while attached).
+ *
+ * Return: 0, or
+ * EINVAL: @pasid_bits out of range, or given without IOASID_DEVICE_PASID;
+ * ENOSPC: every id is in use; ENOMEM.
+ */
+struct ioasid_device_create {
+	__u32 size;
+	__u32 flags;
+	__u32 pasid_bits;
+	__u32 out_id;
+};
+
+#define IOASID_DEVICE_CREATE _IO(IOASID_TYPE, IOASID_CMD_DEVICE_CREATE)
+
+/**
+ * struct ioasid_device_info - ioctl(IOASID_DEVICE_INFO)
+ * @size: sizeof(struct ioasid_device_info)
+ * @flags: must be 0
+ * @dev_id: the device
+ * @out_flags: its enum ioasid_device_flags
+ * @out_pasid_bits: its PASID width
+ * @out_num_attachments: nodes it is attached to (whole device and PASIDs)
+ * @out_generation: its invalidation generation: it grows whenever any
+ *	translation the device holds in its IOTLB is invalidated, including
+ *	translations handed out by IOASID_TRANSLATE. A VMM that keeps
+ *	TRANSLATE results compares this with the out_generation of the
+ *	result: when it has moved, the results may be stale and are dropped.
+ * @out_iotlb_entries: translations in the device's IOTLB now
+ * @out_iotlb_hits: DMA chunks served from the IOTLB
+ * @out_iotlb_misses: DMA chunks and TRANSLATEs that walked the tables
+ * @out_faults: DMA that failed translation (each also records a fault)
+ *
+ * Return: 0, or ENOENT: no such device.
+ */
+struct ioasid_device_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 out_flags;
+	__u32 out_pasid_bits;
+	__u32 out_num_attachments;
+	__aligned_u64 out_generation;
+	__aligned_u64 out_iotlb_entries;
+	__aligned_u64 out_iotlb_hits;
+	__aligned_u64 out_iotlb_misses;
+	__aligned_u64 out_faults;
+};
+
+#define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
+
+/**
+ * enum ioasid_attach_flags - flags of ATTACH and DETACH
+ * @IOASID_ATTACH_PASID: the attachment is for DMA tagged with @pasid only;
+ *	without it, for DMA without a PASID
+ * @IOASID_ATTACH_REPLACE: (ATTACH) replace the existing attachment in one
+ *	step: DMA sees the old node or the new one, never none
+ */
+enum ioasid_attach_flags {
+	IOASID_ATTACH_PASID = 1 << 0,
+	IOASID_ATTACH_REPLACE = 1 << 1,
+};
+
+/**
+ * struct ioasid_attach - ioctl(IOASID_ATTACH) and ioctl(IOASID_DETACH)
+ * @size: sizeof(struct ioasid_attach)
+ * @flags: enum ioasid_attach_flags (DETACH: IOASID_ATTACH_PASID only)
+ * @dev_id: the device
+ * @node_id: ATTACH: the node its DMA translates through; DETACH: must be 0
+ * @pasid: with IOASID_ATTACH_PASID, the PASID; 0 otherwise
+ * @__reserved: must be 0
+ *
+ * ATTACH makes DMA of the device (with @pasid, or without PASID) translate
+ * through @node_id. DETACH removes that; afterwards such DMA faults. Both
+ * drop the device's cached translations of the old attachment before
+ * returning.
+ *
+ * Return: 0, or
+ * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
+ * EINVAL: a PASID for a device without PASID support or wider than its
+ * pasid_bits, or @pasid without IOASID_ATTACH_PASID;
+ * EBUSY: (ATTACH without REPLACE) already attached there.
+ */
+struct ioasid_attach {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 node_id;
+	__u32 pasid;
+	__u32 __reserved;
+};
+
+#define IOASID_ATTACH _IO(IOASID_TYPE, IOASID_CMD_ATTACH)
+#define IOASID_DETACH _IO(IOASID_TYPE, IOASID_CMD_DETACH)
+
+/**
+ * enum ioasid_dma_flags - flags of DMA and TRANSLATE
+ * @IOASID_DMA_PASID: the access carries @pasid
+ * @IOASID_DMA_WRITE: the device writes memory (DMA: from @buffer to the
+ *	IOVA; TRANSLATE: write access is asked for, and the pages are marked
+ *	dirty); without it, the device reads memory (DMA: from the IOVA into
+ *	@buffer)
+ */
+enum ioasid_dma_flags {
+	IOASID_DMA_PASID = 1 << 0,
+	IOASID_DMA_WRITE = 1 << 1,
+};
+
+/**
+ * struct ioasid_dma - ioctl(IOASID_DMA)
+ * @size: sizeof(struct ioasid_dma)
+ * @flags: enum ioasid_dma_flags
+ * @dev_id: the device that does the DMA
+ * @pasid: with IOASID_DMA_PASID, its PASID
+ * @iova: the device address where the transfer starts
+ * @length: bytes to transfer
+ * @buffer: the caller's buffer, the other end of the transfer
+ * @out_done: bytes transferred, written back also on failure
+ *
+ * The device transfers @length bytes at @iova, across any number of
+ * mappings and pages, with the permissions of every level it translates
+ * through. A translation failure stops the transfer at the failing byte:
+ * @out_done says where, and a fault is recorded for the device (PASID,
+ * address, access, reason), to be delivered by the fault queue.
+ * Concurrent UNMAP: each chunk either completes before the unmap returns
+ * or fails after it; nothing reaches a page after its unmap returned.
+ *
+ * Return: 0, or
+ * ENOENT: no such device;
+ * EINVAL: zero @length, or a PASID the device cannot issue;
+ * EIO: a translation fault (not attached, not mapped, or not permitted)
+ * at @iova + @out_done;
+ * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done).
+ */
+struct ioasid_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 buffer;
+	__aligned_u64 out_done;
+};
+
+#define IOASID_DMA _IO(IOASID_TYPE, IOASID_CMD_DMA)
+
+/**
+ * struct ioasid_translate - ioctl(IOASID_TRANSLATE)
+ * @size: sizeof(struct ioasid_translate)
+ * @flags: enum ioasid_dma_flags
+ * @dev_id: the device
+ * @pasid: with IOASID_DMA_PASID, its PASID
+ * @iova: the device address to translate
+ * @out_uaddr: where the byte at @iova lives: an address in the process
+ *	that mapped the memory into the root (for a VMM, its own)
+ * @out_length: bytes from @iova on that stay valid and contiguous at
+ *	@out_uaddr with the same permissions
+ * @out_prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE, composed over every
+ *	level
+ * @__reserved: must be 0
+ * @out_generation: the device's generation (see struct
+ *	ioasid_device_info) when this result was made. The range stays in the
+ *	device's IOTLB; when an UNMAP (or DETACH) invalidates it, the
+ *	generation moves on before that ioctl returns.
+ *
+ * What vhost's IOTLB gives a backend: a VMM emulating a DMA-capable device
+ * asks where the device's IOVA leads and accesses the memory itself. A
+ * TRANSLATE with IOASID_DMA_WRITE marks the range dirty where tracking is
+ * on. A failure records a fault, as DMA does.
+ *
+ * Return: 0, or
+ * ENOENT: no such device;
+ * EINVAL: a PASID the device cannot issue;
+ * EIO: @iova does not translate (not attached, not mapped, or not
+ * permitted for the access asked).
+ */
+struct ioasid_translate {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__aligned_u64 iova;
+	__aligned_u64 out_uaddr;
+	__aligned_u64 out_length;
+	__u32 out_prot;
+	__u32 __reserved;
+	__aligned_u64 out_generation;
+};
+
+#define IOASID_TRANSLATE _IO(IOASID_TYPE, IOASID_CMD_TRANSLATE)
+
+/**
+ * enum ioasid_dirty_flags - flags of DIRTY_TRACKING and DIRTY_BITMAP
+ * @IOASID_DIRTY_ENABLE: (DIRTY_TRACKING) switch tracking on; without it, off
+ *	(which forgets what was recorded)
+ * @IOASID_DIRTY_NO_CLEAR: (DIRTY_BITMAP) report without clearing
+ */
+enum ioasid_dirty_flags {
+	IOASID_DIRTY_ENABLE = 1 << 0,
+	IOASID_DIRTY_NO_CLEAR = 1 << 1,
+};
+
+/**
+ * struct ioasid_dirty_tracking - ioctl(IOASID_DIRTY_TRACKING)
+ * @size: sizeof(struct ioasid_dirty_tracking)
+ * @flags: enum ioasid_dirty_flags: IOASID_DIRTY_ENABLE or 0
+ * @id: a kernel-managed node
+ * @__reserved: must be 0
+ *
+ * While tracking is on, every page of the node's IOVA space that a device
+ * writes through it (DMA, or TRANSLATE for writing) is recorded as dirty,
+ * whether the write went through the node directly or through a node below.
+ *
+ * Return: 0, or ENOENT: no such node.
+ */
+struct ioasid_dirty_tracking {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+
+#define IOASID_DIRTY_TRACKING _IO(IOASID_TYPE, IOASID_CMD_DIRTY_TRACKING)
+
+/**
+ * struct ioasid_dirty_bitmap - ioctl(IOASID_DIRTY_BITMAP)
+ * @size: sizeof(struct ioasid_dirty_bitmap)
+ * @flags: enum ioasid_dirty_flags: IOASID_DIRTY_NO_CLEAR or 0
+ * @id: a kernel-managed node with tracking on
+ * @__reserved: must be 0
+ * @iova: start of the range, a multiple of @page_size
+ * @length: bytes in the range, a multiple of @page_size
+ * @page_size: the granularity: a power of two, at least the granule
+ * @data: user pointer to the bitmap: bit n (of 64-bit words, little bit
+ *	first) is set when any page in the n-th @page_size block of the range
+ *	was written since tracking began or the last clearing read
+ *
+ * Reads, and unless IOASID_DIRTY_NO_CLEAR clears, the dirty state of a
+ * range. The bitmap holds length / page_size bits rounded up to 64.
+ *
+ * Return: 0, or
+ * ENOENT: no such node;
+ * EINVAL: tracking is off, misaligned values, zero @length, a @page_size
+ * that is not a power of two or below the granule;
+ * EOVERFLOW: the range would run past 2^64 - 1.
+ */
+struct ioasid_dirty_bitmap {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 page_size;
+	__aligned_u64 data;
+};
+
+#define IOASID_DIRTY_BITMAP _IO(IOASID_TYPE, IOASID_CMD_DIRTY_BITMAP)
 
 #endif

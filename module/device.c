@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Software endpoints: emulated devices that do DMA through IOASID trees.
+ *
+ * An endpoint is attached to a node for DMA without PASID and/or, per
+ * PASID, to other nodes. DMA and TRANSLATE go through the endpoint's
+ * software IOTLB: one tree of cached translations per attachment, each
+ * entry a range of the attached node's IOVAs that translates linearly to a
+ * range of pinned pages, with the permissions of every level composed.
+ *
+ * Each entry is also linked into every node it translated through, in that
+ * node's @deps interval tree, at the range of that node's IOVAs it depends
+ * on. An UNMAP at any level therefore finds exactly the entries it makes
+ * stale, at a cost proportional to them and not to the size of any cache,
+ * and removes them before it unpins anything (node.c calls
+ * ioasid_iotlb_invalidate() under the node's write lock).
+ *
+ * Locking: ictx->iotlb_lock (an rw_semaphore) guards attachments, entries
+ * and @deps, and is taken after node locks. A DMA chunk that hits copies
+ * under its read side; a miss drops it, read-locks the node chain, walks,
+ * and inserts under its write side, so an UNMAP (node write lock, then
+ * iotlb_lock for writing) waits for every transfer through what it removes.
+ */
+#include <linux/interval_tree.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "ioasid_private.h"
+
+#define IOASID_NO_PASID		BIT(IOASID_MAX_PASID_BITS)
+#define IOASID_FAULT_LOG_LEN	256
+
+enum ioasid_fault_reason {
+	IOASID_FAULT_NOT_ATTACHED = 1,
+	IOASID_FAULT_NOT_MAPPED,
+	IOASID_FAULT_PERMISSION,
+};
+
+/* A translation fault, kept until the fault queue delivers it. */
+struct ioasid_fault {
+	u32 dev_id;
+	u32 pasid;
+	bool has_pasid;
+	u8 access;	/* IOASID_MAP_READ or IOASID_MAP_WRITE */
+	u8 reason;	/* enum ioasid_fault_reason */
+	u64 addr;
+};
+
+struct ioasid_fault_log {
+	spinlock_t lock;	/* the fields below */
+	unsigned int head;
+	unsigned int count;
+	u64 overflow;
+	struct ioasid_fault faults[IOASID_FAULT_LOG_LEN];
+};
+
+struct ioasid_endpoint {
+	struct ioasid_object obj;
+	struct ioasid_ctx *ictx;
+	u32 flags;
+	u32 pasid_bits;
+	struct xarray atts;	/* by PASID, IOASID_NO_PASID; iotlb_lock */
+	unsigned int num_atts;	/* iotlb_lock */
+	atomic64_t generation;
+	atomic64_t entries;
+	atomic64_t hits;
+	atomic64_t misses;
+	atomic64_t faults;
+};
+
+struct ioasid_attachment {
+	struct ioasid_endpoint *ep;
+	struct ioasid_node *node;
+	struct rb_root_cached iotlb;	/* struct ioasid_iotlb_entry by IOVA */
+};
+
+struct ioasid_iotlb_link {
+	struct interval_tree_node it;	/* the range in @node's IOVA space */
+	struct ioasid_node *node;
+	struct ioasid_iotlb_entry *entry;
+};
+
+struct ioasid_iotlb_entry {
+	struct interval_tree_node it;	/* the range of the attached node */
+	struct ioasid_attachment *att;
+	struct ioasid_pages *pages;
+	unsigned long index;		/* page index in @pages of it.start */
+	u32 prot;
+	u32 nlinks;
+	struct ioasid_iotlb_link links[];	/* the leaf first */
+};
+
+/* Faults ---------------------------------------------------------------------- */
+
+int ioasid_fault_log_init(struct ioasid_ctx *ictx)
+{
+	ictx->faults = kzalloc(sizeof(*ictx->faults), GFP_KERNEL_ACCOUNT);
+	if (!ictx->faults)
+		return -ENOMEM;
+	spin_lock_init(&ictx->faults->lock);
+	return 0;
+}
+
+void ioasid_fault_log_free(struct ioasid_ctx *ictx)
+{
+	kfree(ictx->faults);
+}
+
+static void ioasid_record_fault(struct ioasid_endpoint *ep, bool has_pasid,
+				u32 pasid, u64 addr, u8 access, u8 reason)
+{
+	struct ioasid_fault_log *log = ep->ictx->faults;
+	struct ioasid_fault *f;
+
+	atomic64_inc(&ep->faults);
+	spin_lock(&log->lock);
+	if (log->count == IOASID_FAULT_LOG_LEN) {
+		log->overflow++;	/* the oldest are kept; newer are counted */
+	} else {
+		f = &log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN];
+		*f = (struct ioasid_fault){ .dev_id = ep->obj.id, .pasid = pasid,
+					    .has_pasid = has_pasid,
+					    .access = access, .reason = reason,
+					    .addr = addr };
+	}
+	spin_unlock(&log->lock);
+}
+
+/* Objects ---------------------------------------------------------------------- */
+
+static struct ioasid_endpoint *ioasid_endpoint_get(struct ioasid_ctx *ictx, u32 id)
+{
+	struct ioasid_object *obj = ioasid_object_get(ictx, id, IOASID_OBJ_DEVICE);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) :
+	       container_of(obj, struct ioasid_endpoint, obj);
+}
+
+int ioasid_device_create(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_device_create *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_endpoint *ep;
+	int rc;
+
+	if (cmd->flags & ~(IOASID_DEVICE_PASID | IOASID_DEVICE_PRI))
+		return -EOPNOTSUPP;
+	if (cmd->flags & IOASID_DEVICE_PASID ?
+	    !cmd->pasid_bits || cmd->pasid_bits > IOASID_MAX_PASID_BITS :
+	    cmd->pasid_bits)
+		return -EINVAL;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return -ENOMEM;
+	ep->obj.type = IOASID_OBJ_DEVICE;
+	ep->ictx = ictx;
+	ep->flags = cmd->flags;
+	ep->pasid_bits = cmd->pasid_bits;
+	xa_init(&ep->atts);
+
+	rc = ioasid_object_reserve(ictx, &ep->obj);
+	if (rc)
+		goto out_free;
+	cmd->out_id = ep->obj.id;
+	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_abort;
+	xa_lock(&ictx->objects);
+	ioasid_object_publish_locked(ictx, &ep->obj);
+	xa_unlock(&ictx->objects);
+	return 0;
+
+out_abort:
+	ioasid_object_abort(ictx, &ep->obj);
+out_free:
+	kfree(ep);
+	return rc;
+}
+
+/* An endpoint with no ioctl in flight and nothing attached may go. */
+int ioasid_endpoint_unpublish_locked(struct ioasid_ctx *ictx,
+				     struct ioasid_object *obj)
+{
+	struct ioasid_endpoint *ep = container_of(obj, struct ioasid_endpoint, obj);
+
+	lockdep_assert_held(&ictx->objects.xa_lock);
+	if (refcount_read(&ep->obj.users) != 1 || ep->num_atts)
+		return -EBUSY;
+	__xa_erase(&ictx->objects, ep->obj.id);
+	return 0;
+}
+
+void ioasid_endpoint_free(struct ioasid_object *obj)
+{
+	struct ioasid_endpoint *ep = container_of(obj, struct ioasid_endpoint, obj);
+
+	xa_destroy(&ep->atts);
+	kfree(ep);
+}
+
+int ioasid_device_info(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_device_info *cmd = ucmd->cmd;
+	struct ioasid_endpoint *ep;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	cmd->out_flags = ep->flags;
+	cmd->out_pasid_bits = ep->pasid_bits;
+	down_read(&ucmd->ictx->iotlb_lock);
+	cmd->out_num_attachments = ep->num_atts;
+	up_read(&ucmd->ictx->iotlb_lock);
+	cmd->out_generation = atomic64_read(&ep->generation);
+	cmd->out_iotlb_entries = atomic64_read(&ep->entries);
+	cmd->out_iotlb_hits = atomic64_read(&ep->hits);
+	cmd->out_iotlb_misses = atomic64_read(&ep->misses);
+	cmd->out_faults = atomic64_read(&ep->faults);
+	ioasid_object_put(&ep->obj);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* The IOTLB -------------------------------------------------------------------- */
+
+static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
+{
+	struct ioasid_endpoint *ep = e->att->ep;
+	unsigned int i;
+
+	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
+	interval_tree_remove(&e->it, &e->att->iotlb);
+	for (i = 0; i < e->nlinks; i++)
+		interval_tree_remove(&e->links[i].it, &e->links[i].node->deps);
+	atomic64_dec(&ep->entries);
+	atomic64_inc(&ep->generation);
+	kfree(e);
+}
+
+/**
+ * ioasid_iotlb_invalidate() - drop every cached translation through a range
+ * @node: the node whose mappings change; its lock is held for writing
+ * @start: first IOVA of @node affected
+ * @last: last IOVA of @node affected
+ *
+ * Finds the entries through the node's @deps, whichever device and however
+ * far below the node they were made: the cost is the entries removed.
+ */
+void ioasid_iotlb_invalidate(struct ioasid_node *node, unsigned long start,
+			     unsigned long last)
+{
+	struct ioasid_ctx *ictx = node->ictx;
+	struct interval_tree_node *it;
+
+	lockdep_assert_held_write(&node->lock);
+	down_write(&ictx->iotlb_lock);
+	while ((it = interval_tree_iter_first(&node->deps, start, last)))
+		ioasid_iotlb_kill(container_of(it, struct ioasid_iotlb_link, it)->entry);
+	up_write(&ictx->iotlb_lock);
+}
+
+/* Drop every entry of an attachment (DETACH, REPLACE). */
+static void ioasid_iotlb_flush(struct ioasid_attachment *att)
+{
+	struct interval_tree_node *it;
+
+	lockdep_assert_held_write(&att->ep->ictx->iotlb_lock);
+	while ((it = interval_tree_iter_first(&att->iotlb, 0, ULONG_MAX)))
+		ioasid_iotlb_kill(container_of(it, struct ioasid_iotlb_entry, it));
+}
+
+/*
+ * Cache what @walk found for @att, unless a racing miss already did.
+ * Called with the walked chain read-locked and iotlb_lock held for writing.
+ */
+static struct ioasid_iotlb_entry *
+ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *walk)
+{
+	struct ioasid_iotlb_entry *e;
+	struct interval_tree_node *it;
+	unsigned long start, last;
+	unsigned int i;
+
+	it = interval_tree_iter_first(&att->iotlb, walk->addr[0], walk->addr[0]);
+	if (it)
+		return container_of(it, struct ioasid_iotlb_entry, it);
+
+	e = kzalloc(struct_size(e, links, walk->nlevels), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return NULL;
+	e->att = att;
+	e->pages = walk->pages;
+	e->prot = walk->prot;
+	e->nlinks = walk->nlevels;
+	start = walk->addr[0] - walk->before;
+	last = walk->addr[0] + walk->after;
+	e->it.start = start;
+	e->it.last = last;
+	/* Entries never overlap: clip around neighbours already cached. */
+	for (it = interval_tree_iter_first(&att->iotlb, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		if (it->last < walk->addr[0])
+			e->it.start = max(e->it.start, it->last + 1);
+		else
+			e->it.last = min(e->it.last, it->start - 1);
+	}
+	e->index = walk->index - ((walk->addr[0] - e->it.start) >> PAGE_SHIFT);
+	for (i = 0; i < e->nlinks; i++) {
+		e->links[i].node = walk->node[i];
+		e->links[i].entry = e;
+		e->links[i].it.start = walk->addr[i] - (walk->addr[0] - e->it.start);
+		e->links[i].it.last = walk->addr[i] + (e->it.last - walk->addr[0]);
+		interval_tree_insert(&e->links[i].it, &walk->node[i]->deps);
+	}
+	interval_tree_insert(&e->it, &att->iotlb);
+	atomic64_inc(&att->ep->entries);
+	return e;
+}
+
+/* Attach and detach -------------------------------------------------------------- */
+
+static int ioasid_pasid_key(struct ioasid_endpoint *ep, bool has_pasid,
+			    u32 pasid, unsigned long *key)
+{
+	if (!has_pasid) {
+		if (pasid)
+			return -EINVAL;
+		*key = IOASID_NO_PASID;
+		return 0;
+	}
+	if (!(ep->flags & IOASID_DEVICE_PASID) || pasid >> ep->pasid_bits)
+		return -EINVAL;
+	*key = pasid;
+	return 0;
+}
+
+static void ioasid_node_attached(struct ioasid_node *node, int delta)
+{
+	xa_lock(&node->ictx->objects);
+	node->num_attached += delta;
+	xa_unlock(&node->ictx->objects);
+}
+
+int ioasid_attach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_attach *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_attachment *att, *new = NULL;
+	struct ioasid_node *node, *old = NULL;
+	struct ioasid_endpoint *ep;
+	unsigned long key;
+	int rc;
+
+	if (cmd->flags & ~(IOASID_ATTACH_PASID | IOASID_ATTACH_REPLACE) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+	ep = ioasid_endpoint_get(ictx, cmd->dev_id);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	rc = ioasid_pasid_key(ep, cmd->flags & IOASID_ATTACH_PASID, cmd->pasid, &key);
+	if (rc)
+		goto out_put_ep;
+	node = ioasid_node_get(ictx, cmd->node_id);
+	if (IS_ERR(node)) {
+		rc = PTR_ERR(node);
+		goto out_put_ep;
+	}
+	if (!(cmd->flags & IOASID_ATTACH_REPLACE)) {
+		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new) {
+			rc = -ENOMEM;
+			goto out_put_node;
+		}
+		new->ep = ep;
+		new->iotlb = RB_ROOT_CACHED;
+	}
+
+	/* Counted before it is visible: the node cannot go while we work. */
+	ioasid_node_attached(node, 1);
+	down_write(&ictx->iotlb_lock);
+	att = xa_load(&ep->atts, key);
+	if (cmd->flags & IOASID_ATTACH_REPLACE) {
+		if (!att) {
+			rc = -ENOENT;
+		} else {
+			/* One step for DMA: the old node's entries go with it. */
+			ioasid_iotlb_flush(att);
+			old = att->node;
+			att->node = node;
+		}
+	} else if (att) {
+		rc = -EBUSY;
+	} else {
+		new->node = node;
+		rc = xa_err(xa_store(&ep->atts, key, new, GFP_KERNEL_ACCOUNT));
+		if (!rc) {
+			ep->num_atts++;
+			new = NULL;
+		}
+	}
+	up_write(&ictx->iotlb_lock);
+	if (rc)
+		ioasid_node_attached(node, -1);
+	if (old)
+		ioasid_node_attached(old, -1);
+	kfree(new);
+out_put_node:
+	ioasid_node_put(node);
+out_put_ep:
+	ioasid_object_put(&ep->obj);
+	return rc;
+}
+
+static void ioasid_detach_locked(struct ioasid_endpoint *ep, unsigned long key,
+				 struct ioasid_attachment *att)
+{
+	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
+	ioasid_iotlb_flush(att);
+	xa_erase(&ep->atts, key);
+	ep->num_atts--;
+}
+
+int ioasid_detach(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_attach *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_attachment *att;
+	struct ioasid_endpoint *ep;
+	unsigned long key;
+	int rc;
+
+	if (cmd->flags & ~IOASID_ATTACH_PASID || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->node_id)
+		return -EINVAL;
+	ep = ioasid_endpoint_get(ictx, cmd->dev_id);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	rc = ioasid_pasid_key(ep, cmd->flags & IOASID_ATTACH_PASID, cmd->pasid, &key);
+	if (rc)
+		goto out_put;
+	down_write(&ictx->iotlb_lock);
+	att = xa_load(&ep->atts, key);
+	if (att)
+		ioasid_detach_locked(ep, key, att);
+	up_write(&ictx->iotlb_lock);
+	if (!att) {
+		rc = -ENOENT;
+		goto out_put;
+	}
+	ioasid_node_attached(att->node, -1);
+	kfree(att);
+out_put:
+	ioasid_object_put(&ep->obj);
+	return rc;
+}
+
+/* At release, before nodes go: detach everything of @ep. */
+static void ioasid_endpoint_detach_all(struct ioasid_endpoint *ep)
+{
+	struct ioasid_attachment *att;
+	unsigned long key;
+
+	down_write(&ep->ictx->iotlb_lock);
+	xa_for_each(&ep->atts, key, att) {
+		ioasid_detach_locked(ep, key, att);
+		ioasid_node_attached(att->node, -1);
+		kfree(att);
+	}
+	up_write(&ep->ictx->iotlb_lock);
+}
+
+/* DMA and TRANSLATE ------------------------------------------------------------ */
+
+/*
+ * Find the IOTLB entry for @iova of the attachment at @key, walking the
+ * tables on a miss. On success iotlb_lock is held for reading and *@ep_att
+ * points at the attachment; the caller releases the lock. Returns the entry,
+ * or an ERR_PTR with the fault reason recorded by the caller.
+ */
+static struct ioasid_iotlb_entry *
+ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
+		    unsigned long iova, u8 *reason)
+{
+	struct ioasid_ctx *ictx = ep->ictx;
+	struct ioasid_iotlb_entry *e = NULL;
+	struct ioasid_attachment *att;
+	struct interval_tree_node *it;
+	struct ioasid_walk walk;
+	struct ioasid_node *node;
+	int rc;
+
+	down_read(&ictx->iotlb_lock);
+	att = xa_load(&ep->atts, key);
+	if (!att) {
+		*reason = IOASID_FAULT_NOT_ATTACHED;
+		up_read(&ictx->iotlb_lock);
+		return ERR_PTR(-EIO);
+	}
+	it = interval_tree_iter_first(&att->iotlb, iova, iova);
+	if (it) {
+		atomic64_inc(&ep->hits);
+		return container_of(it, struct ioasid_iotlb_entry, it);
+	}
+
+	/* Miss: node locks come first, so let go and walk. */
+	atomic64_inc(&ep->misses);
+	node = att->node;
+	refcount_inc(&node->obj.users);	/* attached: it is alive */
+	up_read(&ictx->iotlb_lock);
+
+	ioasid_node_lock_chain(node);
+	rc = ioasid_node_walk(node, iova & PAGE_MASK, &walk);
+	down_write(&ictx->iotlb_lock);
+	att = xa_load(&ep->atts, key);
+	if (!att || att->node != node) {
+		/* Detached or replaced meanwhile: the new state decides. */
+		*reason = att ? 0 : IOASID_FAULT_NOT_ATTACHED;
+		e = ERR_PTR(att ? -EAGAIN : -EIO);
+	} else if (rc) {
+		*reason = IOASID_FAULT_NOT_MAPPED;
+		e = ERR_PTR(-EIO);
+	} else {
+		e = ioasid_iotlb_insert(att, &walk);
+		if (!e)
+			e = ERR_PTR(-ENOMEM);
+	}
+	/* Keep the entry (and its pages) stable for the caller. */
+	downgrade_write(&ictx->iotlb_lock);
+	ioasid_node_unlock_chain(node);
+	ioasid_node_put(node);
+	if (IS_ERR(e))
+		up_read(&ictx->iotlb_lock);
+	return e;
+}
+
+/* Mark a write through @e of [iova, iova + len) dirty at every level. */
+static void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
+			       unsigned long len)
+{
+	unsigned long off = iova - e->it.start;
+	unsigned int i;
+
+	if (!len)
+		return;
+	for (i = 0; i < e->nlinks; i++)
+		ioasid_node_mark_dirty(e->links[i].node, e->links[i].it.start + off,
+				       e->links[i].it.start + off + len - 1);
+}
+
+static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,
+			     unsigned long *key)
+{
+	return ioasid_pasid_key(ep, flags & IOASID_DMA_PASID, pasid, key);
+}
+
+int ioasid_dma(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_dma *cmd = ucmd->cmd;
+	struct ioasid_dma __user *udma = ucmd->ubuffer;
+	bool write = cmd->flags & IOASID_DMA_WRITE;
+	u8 access = write ? IOASID_MAP_WRITE : IOASID_MAP_READ;
+	u8 __user *buf = u64_to_user_ptr(cmd->buffer);
+	struct ioasid_iotlb_entry *e;
+	struct ioasid_endpoint *ep;
+	unsigned long key, pfn, contig, iova, chunk, left;
+	u64 done = 0;
+	u8 reason = 0;
+	void *kaddr;
+	int rc;
+
+	if (cmd->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE))
+		return -EOPNOTSUPP;
+	if (!cmd->length)
+		return -EINVAL;
+	if (put_user(0, &udma->out_done))
+		return -EFAULT;
+	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	rc = ioasid_access_key(ep, cmd->flags, cmd->pasid, &key);
+	if (rc)
+		goto out_put;
+
+	while (done < cmd->length) {
+		iova = cmd->iova + done;
+		if (iova < cmd->iova) {		/* ran past 2^64 - 1 */
+			reason = IOASID_FAULT_NOT_MAPPED;
+			rc = -EIO;
+			break;
+		}
+		e = ioasid_iotlb_lookup(ep, key, iova, &reason);
+		if (e == ERR_PTR(-EAGAIN))
+			continue;
+		if (IS_ERR(e)) {
+			rc = PTR_ERR(e);
+			break;
+		}
+		if (!(e->prot & access)) {
+			up_read(&ucmd->ictx->iotlb_lock);
+			reason = IOASID_FAULT_PERMISSION;
+			rc = -EIO;
+			break;
+		}
+		/* As far as the entry and the physically contiguous run go. */
+		pfn = ioasid_pages_pfn(e->pages, e->index +
+				       ((iova - e->it.start) >> PAGE_SHIFT), &contig);
+		chunk = min_t(u64, cmd->length - done, e->it.last - iova + 1);
+		chunk = min(chunk, (contig << PAGE_SHIFT) - offset_in_page(iova));
+		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
+		if (write) {
+			left = copy_from_user(kaddr, buf + done, chunk);
+			ioasid_iotlb_dirty(e, iova, chunk - left);
+		} else {
+			left = copy_to_user(buf + done, kaddr, chunk);
+		}
+		up_read(&ucmd->ictx->iotlb_lock);
+		done += chunk - left;
+		if (left) {
+			rc = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			rc = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (rc == -EIO)
+		ioasid_record_fault(ep, cmd->flags & IOASID_DMA_PASID, cmd->pasid,
+				    cmd->iova + done, access, reason);
+	if (put_user(done, &udma->out_done))
+		rc = rc ? rc : -EFAULT;
+out_put:
+	ioasid_object_put(&ep->obj);
+	return rc;
+}
+
+int ioasid_translate(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_translate *cmd = ucmd->cmd;
+	bool write = cmd->flags & IOASID_DMA_WRITE;
+	u8 access = write ? IOASID_MAP_WRITE : IOASID_MAP_READ;
+	struct ioasid_iotlb_entry *e;
+	struct ioasid_endpoint *ep;
+	unsigned long key, iova = cmd->iova, last;
+	u8 reason = 0;
+	bool tracked = false;
+	unsigned int i;
+	int rc;
+
+	if (cmd->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
+	rc = ioasid_access_key(ep, cmd->flags, cmd->pasid, &key);
+	if (rc)
+		goto out_put;
+
+	do {
+		e = ioasid_iotlb_lookup(ep, key, iova, &reason);
+	} while (e == ERR_PTR(-EAGAIN));
+	if (IS_ERR(e)) {
+		rc = PTR_ERR(e);
+		goto out_fault;
+	}
+	if (!(e->prot & access)) {
+		up_read(&ucmd->ictx->iotlb_lock);
+		reason = IOASID_FAULT_PERMISSION;
+		rc = -EIO;
+		goto out_fault;
+	}
+	last = e->it.last;
+	if (write) {
+		/* Where pages are tracked, hand out one page at a time. */
+		for (i = 0; i < e->nlinks; i++)
+			tracked |= READ_ONCE(e->links[i].node->dirty_tracking);
+		if (tracked)
+			last = min(last, iova | (PAGE_SIZE - 1));
+		ioasid_iotlb_dirty(e, iova, last - iova + 1);
+	}
+	cmd->out_uaddr = e->pages->uaddr +
+			 ((e->index << PAGE_SHIFT) + (iova - e->it.start));
+	cmd->out_length = last - iova + 1;
+	cmd->out_prot = e->prot;
+	cmd->out_generation = atomic64_read(&ep->generation);
+	up_read(&ucmd->ictx->iotlb_lock);
+	ioasid_object_put(&ep->obj);
+	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+
+out_fault:
+	if (rc == -EIO)
+		ioasid_record_fault(ep, cmd->flags & IOASID_DMA_PASID, cmd->pasid,
+				    iova, access, reason);
+out_put:
+	ioasid_object_put(&ep->obj);
+	return rc;
+}
+
+/* Called by the context's release for each endpoint, before nodes go. */
+void ioasid_endpoint_release(struct ioasid_object *obj)
+{
+	ioasid_endpoint_detach_all(container_of(obj, struct ioasid_endpoint, obj));
+}
