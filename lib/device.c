@@ -120,7 +120,7 @@ IOASID_EXPORT int ioasid_translate(struct ioasid_handle *handle,
 				   uint32_t pasid, uint64_t iova,
 				   struct ioasid_translate *result)
 {
-	if (!result)
+	if (!handle || !result)
 		return -EINVAL;
 	memset(result, 0, sizeof(*result));
 	result->size = sizeof(*result);

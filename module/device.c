@@ -256,6 +256,12 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, unsigned long start,
 	struct interval_tree_node *it;
 
 	lockdep_assert_held_write(&node->lock);
+	/*
+	 * Entries are added to @deps only under this node's read lock, which
+	 * the caller excludes: empty now means nothing to do.
+	 */
+	if (RB_EMPTY_ROOT(&node->deps.rb_root))
+		return;
 	down_write(&ictx->iotlb_lock);
 	while ((it = interval_tree_iter_first(&node->deps, start, last)))
 		ioasid_iotlb_kill(container_of(it, struct ioasid_iotlb_link, it)->entry);

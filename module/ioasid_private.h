@@ -100,6 +100,8 @@ struct ioasid_object {
  *	whose translation went through this node, by this node's IOVA; under
  *	ictx->iotlb_lock
  * @dirty_tracking: DMA writes through this node are recorded in @dirty
+ * @dirty_overflow: a write could not be recorded (no memory): report
+ *	everything dirty until the next clearing read
  * @dirty: page indexes of this node's IOVA space written while tracking
  */
 struct ioasid_node {
@@ -119,6 +121,7 @@ struct ioasid_node {
 	unsigned int num_attached;
 	struct rb_root_cached deps;
 	bool dirty_tracking;
+	bool dirty_overflow;
 	struct xarray dirty;
 };
 

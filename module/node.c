@@ -811,7 +811,11 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 
 /* Dirty tracking ------------------------------------------------------------- */
 
-/* Record [start, last] of @node's IOVA space as written, if it is tracking. */
+/*
+ * Record [start, last] of @node's IOVA space as written, if it is tracking.
+ * A record that cannot be stored is never lost: the node then reports every
+ * page of the next range read as dirty.
+ */
 void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
 			    unsigned long last)
 {
@@ -820,7 +824,9 @@ void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
 	if (!READ_ONCE(node->dirty_tracking))
 		return;
 	for (index = start >> PAGE_SHIFT; index <= last >> PAGE_SHIFT; index++)
-		xa_store(&node->dirty, index, xa_mk_value(0), GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(xa_store(&node->dirty, index, xa_mk_value(0),
+				       GFP_KERNEL_ACCOUNT)))
+			WRITE_ONCE(node->dirty_overflow, true);
 }
 
 int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
@@ -834,13 +840,34 @@ int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	down_write(&node->lock);
-	if (!(cmd->flags & IOASID_DIRTY_ENABLE) && node->dirty_tracking) {
-		WRITE_ONCE(node->dirty_tracking, false);
+	if (cmd->flags & IOASID_DIRTY_ENABLE && !node->dirty_tracking) {
+		/* Forget what a write racing the last switch-off left behind. */
 		xa_destroy(&node->dirty);
+		node->dirty_overflow = false;
+		/*
+		 * Translations handed out before (TRANSLATE) may span many
+		 * pages nobody would mark: make their holders ask again.
+		 */
+		ioasid_iotlb_invalidate(node, 0, ULONG_MAX);
 	}
 	WRITE_ONCE(node->dirty_tracking, cmd->flags & IOASID_DIRTY_ENABLE);
+	if (!node->dirty_tracking)
+		xa_destroy(&node->dirty);
 	up_write(&node->lock);
 	ioasid_node_put(node);
+	return 0;
+}
+
+/* Report every block dirty: a record was lost for want of memory. */
+static int ioasid_dirty_bitmap_all(u64 __user *data, u64 nbits)
+{
+	u64 word;
+
+	for (word = 0; word < nbits / 64; word++)
+		if (put_user(~0ULL, data + word))
+			return -EFAULT;
+	if (nbits % 64 && put_user((1ULL << (nbits % 64)) - 1, data + word))
+		return -EFAULT;
 	return 0;
 }
 
@@ -872,7 +899,7 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 	node = ioasid_node_get(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	down_read(&node->lock);
+	down_write(&node->lock);
 	if (!node->dirty_tracking) {
 		rc = -EINVAL;
 		goto out_unlock;
@@ -881,6 +908,12 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 	if (clear_user(data, DIV_ROUND_UP(nbits, 64) * sizeof(u64))) {
 		rc = -EFAULT;
 		goto out_unlock;
+	}
+	if (node->dirty_overflow) {
+		rc = ioasid_dirty_bitmap_all(data, nbits);
+		if (!rc && !(cmd->flags & IOASID_DIRTY_NO_CLEAR))
+			node->dirty_overflow = false;
+		goto out_clear;
 	}
 	xa_for_each_range(&node->dirty, index, entry, first, last) {
 		bit = ((index << PAGE_SHIFT) - cmd->iova) >> shift;
@@ -898,8 +931,15 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 	}
 	if (word != ULONG_MAX && put_user(bits, data + word))
 		rc = -EFAULT;
+out_clear:
+	/*
+	 * Pages reported clean must be marked again when written: a
+	 * TRANSLATE result kept for writing would not be, so drop those.
+	 */
+	if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
+		ioasid_iotlb_invalidate(node, cmd->iova, cmd->iova + cmd->length - 1);
 out_unlock:
-	up_read(&node->lock);
+	up_write(&node->lock);
 	ioasid_node_put(node);
 	return rc;
 }

@@ -326,7 +326,12 @@ TEST_F(swdev, dirty_tracking)
 
 	EXPECT_LIBERR(EINVAL, ioasid_dirty_bitmap(self->h, self->root, R_IOVA,
 						  8 * PAGE, PAGE, bitmap, 0));
+	/* Switching tracking on drops translations handed out before. */
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_WRITE, 0,
+				      R_IOVA, &t));
+	EXPECT_EQ(BUF_PAGES * PAGE, t.out_length);
 	ASSERT_EQ(0, ioasid_set_dirty_tracking(self->h, self->root, 1));
+	EXPECT_LT(t.out_generation, dev_info(self->h, self->dev).out_generation);
 	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, IOASID_DMA_WRITE, 0,
 				R_IOVA + 10, &byte, 1, &done));
 	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, IOASID_DMA_WRITE, 0,
@@ -364,6 +369,17 @@ TEST_F(swdev, dirty_tracking)
 	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA, 8 * PAGE,
 					 PAGE, bitmap, 0));
 	EXPECT_EQ(0x30, bitmap[0]);
+
+	/* A clearing read makes kept TRANSLATE results for writing stale. */
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_WRITE, 0,
+				      child_iova, &t));
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA, 8 * PAGE,
+					 PAGE, bitmap, IOASID_DIRTY_NO_CLEAR));
+	EXPECT_EQ(t.out_generation, dev_info(self->h, self->dev).out_generation);
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA, 8 * PAGE,
+					 PAGE, bitmap, 0));
+	EXPECT_EQ(0x10, bitmap[0]);
+	EXPECT_LT(t.out_generation, dev_info(self->h, self->dev).out_generation);
 
 	EXPECT_LIBERR(EINVAL, ioasid_dirty_bitmap(self->h, self->root, R_IOVA,
 						  8 * PAGE, 3000, bitmap, 0));

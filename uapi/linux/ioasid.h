@@ -572,9 +572,10 @@ struct ioasid_device_create {
  *	TRANSLATE results compares this with the out_generation of the
  *	result: when it has moved, the results may be stale and are dropped.
  * @out_iotlb_entries: translations in the device's IOTLB now
- * @out_iotlb_hits: DMA chunks served from the IOTLB
+ * @out_iotlb_hits: DMA chunks and TRANSLATEs served from the IOTLB
  * @out_iotlb_misses: DMA chunks and TRANSLATEs that walked the tables
- * @out_faults: DMA that failed translation (each also records a fault)
+ * @out_faults: DMA and TRANSLATE that failed translation (each also
+ *	records a fault)
  *
  * Return: 0, or ENOENT: no such device.
  */
@@ -623,8 +624,10 @@ enum ioasid_attach_flags {
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
  * EINVAL: a PASID for a device without PASID support or wider than its
- * pasid_bits, or @pasid without IOASID_ATTACH_PASID;
- * EBUSY: (ATTACH without REPLACE) already attached there.
+ * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
+ * @node_id;
+ * EBUSY: (ATTACH without REPLACE) already attached there;
+ * ENOMEM.
  */
 struct ioasid_attach {
 	__u32 size;
@@ -673,9 +676,10 @@ enum ioasid_dma_flags {
  * Return: 0, or
  * ENOENT: no such device;
  * EINVAL: zero @length, or a PASID the device cannot issue;
- * EIO: a translation fault (not attached, not mapped, or not permitted)
- * at @iova + @out_done;
- * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done).
+ * EIO: a translation fault (not attached, not mapped, not permitted, or
+ * past the last IOVA 2^64 - 1) at @iova + @out_done;
+ * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done);
+ * EINTR: a fatal signal arrived; ENOMEM.
  */
 struct ioasid_dma {
 	__u32 size;
@@ -698,7 +702,8 @@ struct ioasid_dma {
  * @pasid: with IOASID_DMA_PASID, its PASID
  * @iova: the device address to translate
  * @out_uaddr: where the byte at @iova lives: an address in the process
- *	that mapped the memory into the root (for a VMM, its own)
+ *	that mapped the memory into the root (for a VMM, its own), valid as
+ *	long as that process keeps the memory where it was when it mapped it
  * @out_length: bytes from @iova on that stay valid and contiguous at
  *	@out_uaddr with the same permissions
  * @out_prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE, composed over every
@@ -718,7 +723,7 @@ struct ioasid_dma {
  * ENOENT: no such device;
  * EINVAL: a PASID the device cannot issue;
  * EIO: @iova does not translate (not attached, not mapped, or not
- * permitted for the access asked).
+ * permitted for the access asked); ENOMEM.
  */
 struct ioasid_translate {
 	__u32 size;
@@ -756,6 +761,9 @@ enum ioasid_dirty_flags {
  * While tracking is on, every page of the node's IOVA space that a device
  * writes through it (DMA, or TRANSLATE for writing) is recorded as dirty,
  * whether the write went through the node directly or through a node below.
+ * Switching it on drops the IOTLB entries through the node, so TRANSLATE
+ * results taken earlier go stale (their device's generation moves); the
+ * records outlive UNMAP of the pages they describe.
  *
  * Return: 0, or ENOENT: no such node.
  */
@@ -782,7 +790,11 @@ struct ioasid_dirty_tracking {
  *	was written since tracking began or the last clearing read
  *
  * Reads, and unless IOASID_DIRTY_NO_CLEAR clears, the dirty state of a
- * range. The bitmap holds length / page_size bits rounded up to 64.
+ * range. The bitmap holds length / page_size bits rounded up to 64. A
+ * clearing read drops the IOTLB entries through the range, so TRANSLATE
+ * results kept for writing go stale and are asked for (and marked) again.
+ * Should the kernel ever fail to record a write for want of memory, the
+ * node reports every block dirty until the next clearing read.
  *
  * Return: 0, or
  * ENOENT: no such node;
