@@ -483,9 +483,11 @@ static void ioasid_endpoint_detach_all(struct ioasid_endpoint *ep)
 
 /*
  * Find the IOTLB entry for @iova of the attachment at @key, walking the
- * tables on a miss. On success iotlb_lock is held for reading and *@ep_att
- * points at the attachment; the caller releases the lock. Returns the entry,
- * or an ERR_PTR with the fault reason recorded by the caller.
+ * tables on a miss. On success iotlb_lock is held for reading, which keeps
+ * the entry and its pages in place; the caller releases it. On failure the
+ * lock is not held and the result is ERR_PTR(-EIO) with *@reason set for the
+ * fault record, ERR_PTR(-EAGAIN) when the attachment changed under the walk
+ * (look again), or ERR_PTR(-ENOMEM).
  */
 static struct ioasid_iotlb_entry *
 ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
