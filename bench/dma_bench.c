@@ -1,0 +1,1433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_bench: what software DMA through /dev/ioasid costs.
+ *
+ * Runs inside the test VM (as root, module loaded) and measures, with
+ * software endpoints (IOASID_DEVICE_CREATE) attached to kernel-managed
+ * nodes:
+ *
+ *   dma    IOASID_DMA throughput with a warm IOTLB, 4 KiB, 64 KiB and 1 MiB
+ *          transfers, read (the device reads the IOVA into the caller's
+ *          buffer) and write (the buffer goes to the IOVA), through a root
+ *          and through a 2-level tree (device attached to a child that maps
+ *          the whole buffer), against memcpy() and rep movsb of the same
+ *          bytes between the same two buffers in the same run; the mapped
+ *          memory is 4 KiB pages none of which are physically contiguous (a
+ *          DMA chunk per page) and 2 MiB pages (one chunk)
+ *   cold   one TRANSLATE, and one 64-byte DMA, right after the device's
+ *          IOTLB was emptied (DETACH + ATTACH, or UNMAP + MAP of the leaf
+ *          mapping), against the same on a warm IOTLB; root, 2- and 4-level
+ *   unmap  UNMAP of one 4 KiB mapping whose IOTLB entry is cached while the
+ *          same device caches N other entries (N separate mappings, each
+ *          touched by a DMA): N = 1k and 10k, and the ratio; and, as a
+ *          control, the same UNMAPs in a context with no device
+ *
+ * Figures only, no pass/fail. Lines starting with "!!" are sanity checks
+ * that failed (data not moved, entries not cached, unexpected misses):
+ * the figures next to them do not mean what they say.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libioasid.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define KiB		((uint64_t)1024)
+#define MiB		(1024 * KiB)
+#define GiB		(1024 * MiB)
+#define PAGE		((uint64_t)4096)
+#define HPAGE		(2 * MiB)
+#define IOVA_BASE	(4 * GiB)	/* level k of a tree maps at IOVA_BASE + k * LEVEL_STRIDE */
+#define LEVEL_STRIDE	(4 * GiB)
+#define COLD_LEN	(64 * KiB)	/* what each level of the cold-test trees maps */
+#define COLD_DMA	64		/* bytes of the small DMA */
+#define UNMAP_DMA	8		/* bytes of the DMA that caches an entry */
+#define MAX_SIZES	8
+#define MAX_DEPTHS	8
+#define MAX_UNMAP_N	6
+#define MAX_ROUNDS	64
+#define NLAYOUTS	2		/* 4 KiB pages scattered, 2 MiB pages */
+
+/* ------------------------------------------------------------------------ */
+/* options */
+
+static struct {
+	unsigned int tests;
+	uint64_t sizes[MAX_SIZES];
+	int nsizes;
+	int rounds;
+	double batch_ms;
+	int depths[MAX_DEPTHS];
+	int ndepths;
+	int cold_samples;
+	bool flush_unmap;
+	uint64_t unmap_n[MAX_UNMAP_N];
+	int nunmap;
+	int unmap_samples;
+	int unmap_block;
+	unsigned int layouts;
+	bool csv;
+} opt = {
+	.tests = ~0U,
+	.layouts = ~0U,
+	.sizes = { 4 * KiB, 64 * KiB, 1 * MiB },
+	.nsizes = 3,
+	.rounds = 9,
+	.batch_ms = 30,
+	.depths = { 1, 2, 4 },
+	.ndepths = 3,
+	.cold_samples = 10000,
+	.unmap_n = { 1000, 10000 },
+	.nunmap = 2,
+	.unmap_samples = 3000,
+	.unmap_block = 1,
+};
+
+enum { T_DMA = 1, T_COLD = 2, T_UNMAP = 4 };
+
+static const char *kernel_release;
+static uint32_t max_depth;
+static double clock_ns;		/* one clock_gettime(), median */
+
+/* ------------------------------------------------------------------------ */
+/* small helpers */
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const char *errname(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	s = strerrorname_np(err);
+	return s ? s : "E?";
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "dma_bench: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+/* Setup calls that must work: die with the call and the error otherwise. */
+static void must(int ret, const char *what)
+{
+	if (ret < 0)
+		die("%s: %s (%s)", what, strerror(-ret), errname(ret));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0.5: median) of v[0..n); sorts v. */
+static double quantile(double *v, int n, double q)
+{
+	double pos;
+	int i;
+
+	if (n <= 0)
+		return -1;
+	qsort(v, n, sizeof(*v), cmp_double);
+	pos = q * (n - 1);
+	i = (int)pos;
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+static double median(double *v, int n)
+{
+	return quantile(v, n, 0.5);
+}
+
+/* "64K", "1M", "4096": binary multiples. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'k': case 'K': v *= KiB; end++; break;
+	case 'm': case 'M': v *= MiB; end++; break;
+	case 'g': case 'G': v *= GiB; end++; break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || end == s)
+		die("bad size '%s'", s);
+	return v;
+}
+
+/* "1k", "10k": decimal multiples. */
+static uint64_t parse_count(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'k': case 'K': v *= 1000; end++; break;
+	case 'm': case 'M': v *= 1000000; end++; break;
+	}
+	if (*end || end == s)
+		die("bad count '%s'", s);
+	return v;
+}
+
+static int split_list(char *s, char **out, int max)
+{
+	int n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			die("too many list items");
+		out[n++] = tok;
+	}
+	return n;
+}
+
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	if (v >= GiB && v % GiB == 0)
+		snprintf(buf, len, "%" PRIu64 " GiB", v / GiB);
+	else if (v >= MiB && v % MiB == 0)
+		snprintf(buf, len, "%" PRIu64 " MiB", v / MiB);
+	else if (v >= KiB && v % KiB == 0)
+		snprintf(buf, len, "%" PRIu64 " KiB", v / KiB);
+	else
+		snprintf(buf, len, "%" PRIu64 " B", v);
+	return buf;
+}
+
+/* "4K", "64K", "1M": for CSV case names. */
+static const char *size_tag(uint64_t v, char *buf, size_t len)
+{
+	if (v >= MiB && v % MiB == 0)
+		snprintf(buf, len, "%" PRIu64 "M", v / MiB);
+	else if (v >= KiB && v % KiB == 0)
+		snprintf(buf, len, "%" PRIu64 "K", v / KiB);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+static const char *count_str(uint64_t v, char *buf, size_t len)
+{
+	if (v >= 1000 && v % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 "k", v / 1000);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/* CSV lines are held back and printed after each section's table. */
+static FILE *csv_f;
+static char *csv_buf;
+static size_t csv_len;
+
+static void csv(const char *test, const char *cas, const char *peer,
+		const char *metric, double v)
+{
+	if (!opt.csv)
+		return;
+	if (!csv_f && !(csv_f = open_memstream(&csv_buf, &csv_len)))
+		die("open_memstream: %s", strerror(errno));
+	fprintf(csv_f, "csv,%s,%s,%s,%s,%s,%.6g\n", kernel_release, test, cas, peer,
+		metric, v);
+}
+
+static void csv_flush(void)
+{
+	if (!csv_f)
+		return;
+	fclose(csv_f);
+	fputs(csv_buf, stdout);
+	free(csv_buf);
+	csv_f = NULL;
+}
+
+static void tree_name(int depth, char *buf, size_t len)
+{
+	if (depth == 1)
+		snprintf(buf, len, "root");
+	else
+		snprintf(buf, len, "%d-level", depth);
+}
+
+static struct ioasid_device_info dev_info(struct ioasid_handle *h, uint32_t dev)
+{
+	struct ioasid_device_info info;
+
+	must(ioasid_device_info(h, dev, &info), "DEVICE_INFO");
+	return info;
+}
+
+/* ------------------------------------------------------------------------ */
+/* buffers */
+
+#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
+
+enum buf_kind { BUF_4K, BUF_SCATTERED, BUF_HUGE };
+
+struct buf {
+	char *raw;
+	size_t rawlen;
+	char *p;
+	size_t len;
+	long hugetlb_saved;	/* nr_hugepages before we raised it, or -1 */
+	const char *how;	/* what backs it, for the output */
+};
+
+static long read_long(const char *path)
+{
+	char v[64];
+
+	read_line(path, v, sizeof(v));
+	return v[0] ? strtol(v, NULL, 10) : -1;
+}
+
+static void set_long(const char *path, long val)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return;
+	fprintf(f, "%ld\n", val);
+	fclose(f);
+}
+
+static void buf_populate(struct buf *b, size_t len)
+{
+	madvise(b->p, len, MADV_POPULATE_WRITE);
+	for (size_t i = 0; i < len; i += PAGE)
+		b->p[i] = 1;
+}
+
+/* AnonHugePages of the VMAs overlapping [a, a + len) */
+static uint64_t smaps_thp(const char *a, size_t len)
+{
+	unsigned long lo, hi, s = (unsigned long)a, e = s + len;
+	char line[512];
+	uint64_t sum = 0;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+	long kb;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = lo < e && hi > s;
+		else if (in && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+			sum += kb * KiB;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* hugetlbfs 2 MiB pages, reserved for the buffer; false if there are none. */
+static bool buf_hugetlb(struct buf *b)
+{
+	long have = read_long(NR_HUGEPAGES), need = (b->len + HPAGE - 1) / HPAGE;
+
+	if (have < 0)
+		return false;
+	set_long(NR_HUGEPAGES, have + need);
+	if (read_long(NR_HUGEPAGES) < have + need) {
+		set_long(NR_HUGEPAGES, have);
+		return false;
+	}
+	b->rawlen = need * HPAGE;
+	b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), -1, 0);
+	if (b->raw == MAP_FAILED) {
+		set_long(NR_HUGEPAGES, have);
+		return false;
+	}
+	b->hugetlb_saved = have;
+	b->p = b->raw;
+	b->how = "hugetlbfs 2 MiB pages";
+	return true;
+}
+
+/*
+ * BUF_4K: 4 KiB pages (MADV_NOHUGEPAGE before the first fault), in whatever
+ * physical order the allocator gives. BUF_HUGE: 2 MiB pages, transparent
+ * where the kernel has THP, else hugetlbfs. Populated and touched.
+ * BUF_SCATTERED: see buf_alloc_scattered().
+ */
+static void buf_alloc(struct buf *b, size_t len, enum buf_kind kind, const char *what)
+{
+	bool thp = !access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK);
+
+	memset(b, 0, sizeof(*b));
+	b->len = len;
+	b->hugetlb_saved = -1;
+	if (kind == BUF_HUGE && !thp && buf_hugetlb(b)) {
+		buf_populate(b, len);
+		return;
+	}
+	b->rawlen = ((len + HPAGE - 1) & ~(HPAGE - 1)) + HPAGE;
+	b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->raw == MAP_FAILED)
+		die("mmap %zu bytes for %s: %s", b->rawlen, what, strerror(errno));
+	b->p = (char *)(((uintptr_t)b->raw + HPAGE - 1) & ~(HPAGE - 1));
+	if (kind == BUF_HUGE && thp) {
+		/* Whole huge pages: a VMA shorter than 2 MiB gets none. */
+		size_t hlen = (len + HPAGE - 1) & ~(HPAGE - 1);
+
+		madvise(b->p, hlen, MADV_HUGEPAGE);
+		buf_populate(b, hlen);
+		b->how = smaps_thp(b->p, hlen) >= hlen ? "transparent huge pages" :
+			 "4 KiB pages (THP asked for, not granted)";
+		return;
+	} else {
+		madvise(b->raw, b->rawlen, MADV_NOHUGEPAGE);	/* EINVAL without THP: fine */
+		b->how = kind == BUF_HUGE ? "4 KiB pages (no THP, no hugetlbfs pages)" :
+			 "4 KiB pages";
+	}
+	buf_populate(b, len);
+}
+
+/* The page frame behind @va (/proc/self/pagemap), or 0 if it is hidden. */
+static uint64_t pfn_of(int fd, const void *va)
+{
+	uint64_t e;
+
+	if (fd < 0 || pread(fd, &e, sizeof(e), (uintptr_t)va / PAGE * sizeof(e)) != sizeof(e) ||
+	    !(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/*
+ * 4 KiB pages of which no two neighbours are physically contiguous (so a DMA
+ * takes one chunk per page, the most a transfer can need) and none shares
+ * QEMU's software-TLB index with the page of @partner it is copied to or from
+ * (see UBUF_SKEW): page j's frame number differs from @partner's page number
+ * + j in its low 6 bits (the smallest TLB has 64 entries; the kernel reaches a
+ * frame through the direct map, which keeps those bits). Picked from a pool
+ * four times larger, by frame number, and moved into place with mremap().
+ */
+static void buf_alloc_scattered(struct buf *b, size_t len, const char *partner,
+				const char *what)
+{
+	size_t n = len / PAGE, npool = 4 * n + 64, last = 0;
+	uint64_t vpn = (uintptr_t)partner / PAGE, prev = 0, *pfn;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	bool known = fd >= 0, *used;
+	struct buf pool;
+
+	buf_alloc(&pool, npool * PAGE, BUF_4K, what);
+	memset(b, 0, sizeof(*b));
+	b->len = len;
+	b->hugetlb_saved = -1;
+	b->rawlen = len + HPAGE;
+	b->raw = mmap(NULL, b->rawlen, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pfn = calloc(npool, sizeof(*pfn));
+	used = calloc(npool, sizeof(*used));
+	if (b->raw == MAP_FAILED || !pfn || !used)
+		die("no memory for %s", what);
+	b->p = (char *)(((uintptr_t)b->raw + HPAGE - 1) & ~(HPAGE - 1));
+	for (size_t i = 0; i < npool; i++)
+		known &= (pfn[i] = pfn_of(fd, pool.p + i * PAGE)) != 0;
+	if (fd >= 0)
+		close(fd);
+	for (size_t j = 0; j < n; j++) {
+		size_t i;
+
+		for (i = 0; i < npool; i++) {
+			if (used[i])
+				continue;
+			if (!known) {	/* every other page of the pool: 0, 2, 4, ... */
+				if (i >= last + 2 || !j)
+					break;
+				continue;
+			}
+			if (pfn[i] != prev + 1 && pfn[i] + 1 != prev &&
+			    (pfn[i] - (vpn + j)) % 64 != 0)
+				break;
+		}
+		if (i == npool)
+			die("%s: no page fits among %zu", what, npool);
+		used[i] = true;
+		prev = pfn[i];
+		last = i;
+		if (mremap(pool.p + i * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   b->p + j * PAGE) == MAP_FAILED)
+			die("mremap for %s: %s", what, strerror(errno));
+	}
+	munmap(pool.raw, pool.rawlen);		/* the pages not taken */
+	free(pfn);
+	free(used);
+	b->how = known ? "4 KiB pages, no two neighbours contiguous, none aliasing the caller's "
+			 "buffer in QEMU's TLB" :
+		 "4 KiB pages, every other one of a pool (page frames hidden: contiguity "
+		 "and TLB aliasing not checked)";
+}
+
+static void buf_free(struct buf *b)
+{
+	munmap(b->raw, b->rawlen);
+	if (b->hugetlb_saved >= 0)
+		set_long(NR_HUGEPAGES, b->hugetlb_saved);
+}
+
+static void fill(char *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (char)(i * 131 + seed);
+}
+
+/* ------------------------------------------------------------------------ */
+/* dma: throughput with a warm IOTLB */
+
+/* What a cell times: two copies in this process, DMA through two devices. */
+enum { V_MEMCPY = -2, V_MOVSB = -1, V_ROOT, V_TREE, NV };
+static const char *const via_name[NV] = { "root", "2-level" };
+
+/*
+ * The caller's buffer starts this far past a 2 MiB boundary. QEMU's software
+ * TLB is direct-mapped by virtual page number: when source and destination
+ * pages share an index (two 2 MiB aligned buffers, or a huge page's kernel
+ * address against a 2 MiB aligned user buffer), a copy evicts its own
+ * translations at every access and rep movsb runs twenty times slower. An odd
+ * number of pages keeps the two sides apart for every TLB size; the scattered
+ * layout's pages are picked to the same end (buf_alloc_scattered()).
+ */
+#define UBUF_SKEW	(17 * PAGE)
+
+/* One layout of the mapped memory: a context, a root, a child, two devices. */
+struct denv {
+	enum buf_kind kind;
+	const char *name;	/* in the table */
+	const char *tag;	/* in CSV */
+	struct ioasid_handle *h;
+	uint32_t dev[NV];
+	uint64_t iova[NV];
+	struct buf mem;		/* the mapped memory */
+	struct buf ubuf;	/* the caller's buffer */
+	uint64_t chunks[MAX_SIZES][NV];
+	struct ioasid_device_info before[NV], after[NV];
+	uint64_t dmas[NV];
+};
+
+static struct denv envs[NLAYOUTS] = {
+	{ .kind = BUF_SCATTERED, .name = "4K scattered", .tag = "scattered" },
+	{ .kind = BUF_HUGE, .name = "2M pages", .tag = "huge" },
+};
+
+struct cell {
+	struct denv *e;
+	uint64_t size;
+	bool write;
+	int via;		/* V_* */
+	long iters;
+	double t[MAX_ROUNDS];	/* seconds per operation, per round */
+	double sec;		/* median */
+};
+
+static void rep_movsb(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+static void cell_run(struct cell *c, long iters)
+{
+	struct denv *e = c->e;
+	char *dst = c->write ? e->mem.p : e->ubuf.p, *src = c->write ? e->ubuf.p : e->mem.p;
+	uint64_t done;
+	int ret;
+
+	for (long i = 0; i < iters; i++) {
+		switch (c->via) {
+		case V_MEMCPY:
+			memcpy(dst, src, c->size);
+			__asm__ volatile("" : : "r"(dst) : "memory");
+			continue;
+		case V_MOVSB:
+			rep_movsb(dst, src, c->size);
+			continue;
+		}
+		ret = ioasid_dma(e->h, e->dev[c->via], c->write ? IOASID_DMA_WRITE : 0, 0,
+				 e->iova[c->via], e->ubuf.p, c->size, &done);
+		if (ret || done != c->size)
+			die("DMA %s %" PRIu64 " bytes via %s: %s, %" PRIu64 " done",
+			    c->write ? "write" : "read", c->size, via_name[c->via],
+			    ret ? strerror(-ret) : "short", done);
+	}
+}
+
+static double cell_time(struct cell *c, long iters)
+{
+	uint64_t t0 = now_ns();
+
+	cell_run(c, iters);
+	return (now_ns() - t0) / 1e9;
+}
+
+/* Iterations for about --batch-ms: double until 5 ms, then scale. */
+static void cell_init(struct cell *c, struct denv *e, uint64_t size, bool write, int via)
+{
+	long n = 1;
+	double t;
+
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->size = size;
+	c->write = write;
+	c->via = via;
+	for (;;) {
+		t = cell_time(c, n);
+		if (t >= 0.005 || n >= (1L << 30))
+			break;
+		n *= 2;
+	}
+	c->iters = (long)(opt.batch_ms / 1e3 / (t / n));
+	if (c->iters < 1)
+		c->iters = 1;
+}
+
+/* Root and child over one buffer, a device attached to each. */
+static void denv_setup(struct denv *e, uint64_t len)
+{
+	uint64_t iova = IOVA_BASE;
+	uint32_t root, child;
+
+	buf_alloc(&e->ubuf, len + UBUF_SKEW, BUF_4K, "the caller's buffer");
+	e->ubuf.p += UBUF_SKEW;
+	e->ubuf.len = len;
+	if (e->kind == BUF_SCATTERED)
+		buf_alloc_scattered(&e->mem, len, e->ubuf.p, "the mapped buffer");
+	else
+		buf_alloc(&e->mem, len, e->kind, "the mapped buffer");
+	must(ioasid_open(&e->h, NULL, 0), "open /dev/ioasid");
+	must(ioasid_node_alloc(e->h, 0, IOASID_MODE_KERNEL_MANAGED, &root), "ALLOC root");
+	must(ioasid_map(e->h, root, (uintptr_t)e->mem.p, len, &iova,
+			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP root");
+	must(ioasid_node_alloc(e->h, root, IOASID_MODE_KERNEL_MANAGED, &child), "ALLOC child");
+	e->iova[V_ROOT] = IOVA_BASE;
+	e->iova[V_TREE] = iova = IOVA_BASE + LEVEL_STRIDE;
+	must(ioasid_map(e->h, child, IOVA_BASE, len, &iova,
+			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP child");
+	for (int v = 0; v < NV; v++) {
+		must(ioasid_device_create(e->h, 0, 0, &e->dev[v]), "DEVICE_CREATE");
+		must(ioasid_attach(e->h, e->dev[v], v == V_ROOT ? root : child, 0, 0), "ATTACH");
+	}
+}
+
+/*
+ * Data really moves (write through the root, read back through the child);
+ * then warm both devices and count chunks (IOTLB hits) per transfer.
+ */
+static int denv_check(struct denv *e, uint64_t len)
+{
+	struct ioasid_device_info i0, i1;
+	uint64_t done;
+	char s1[32];
+	int bad = 0;
+
+	fill(e->ubuf.p, len, 7);
+	must(ioasid_dma(e->h, e->dev[V_ROOT], IOASID_DMA_WRITE, 0, e->iova[V_ROOT], e->ubuf.p,
+			len, &done), "DMA write");
+	if (memcmp(e->mem.p, e->ubuf.p, len)) {
+		printf("!! %s: DMA write through the root did not put the buffer into the mapped "
+		       "memory\n", e->name);
+		bad++;
+	}
+	memset(e->ubuf.p, 0, len);
+	fill(e->mem.p, len, 11);
+	must(ioasid_dma(e->h, e->dev[V_TREE], 0, 0, e->iova[V_TREE], e->ubuf.p, len, &done),
+	     "DMA read");
+	if (memcmp(e->mem.p, e->ubuf.p, len)) {
+		printf("!! %s: DMA read through the child did not bring the mapped memory into "
+		       "the buffer\n", e->name);
+		bad++;
+	}
+	for (int v = 0; v < NV; v++)
+		for (int w = 0; w < 2; w++)
+			must(ioasid_dma(e->h, e->dev[v], w ? IOASID_DMA_WRITE : 0, 0, e->iova[v],
+					e->ubuf.p, len, &done), "DMA warm-up");
+	for (int i = 0; i < opt.nsizes; i++)
+		for (int v = 0; v < NV; v++) {
+			i0 = dev_info(e->h, e->dev[v]);
+			must(ioasid_dma(e->h, e->dev[v], 0, 0, e->iova[v], e->ubuf.p, opt.sizes[i],
+					&done), "DMA probe");
+			i1 = dev_info(e->h, e->dev[v]);
+			e->chunks[i][v] = i1.out_iotlb_hits - i0.out_iotlb_hits;
+			if (i1.out_iotlb_misses != i0.out_iotlb_misses) {
+				printf("!! %s: a warm %s DMA via %s missed the IOTLB\n", e->name,
+				       size_str(opt.sizes[i], s1, sizeof(s1)), via_name[v]);
+				bad++;
+			}
+		}
+	return bad;
+}
+
+static void denv_free(struct denv *e)
+{
+	for (int v = 0; v < NV; v++) {
+		must(ioasid_detach(e->h, e->dev[v], 0, 0), "DETACH");
+		must(ioasid_device_destroy(e->h, e->dev[v]), "DESTROY device");
+	}
+	ioasid_close(e->h);
+	buf_free(&e->mem);
+	buf_free(&e->ubuf);
+}
+
+/* One table row: a size and direction of one layout, cells V_MEMCPY first. */
+static void dma_row(struct cell *m, int si)
+{
+	struct denv *e = m->e;
+	struct cell *mv = m + 1;
+	char s1[32], s2[32], cas[48], ch[48], test[32];
+
+	snprintf(test, sizeof(test), "dma-%s", e->tag);
+	snprintf(cas, sizeof(cas), "%s-%s", size_tag(m->size, s1, sizeof(s1)),
+		 m->write ? "write" : "read");
+	printf("  %-12s %-7s %-5s %7.3f %7.3f", e->name, size_str(m->size, s2, sizeof(s2)),
+	       m->write ? "write" : "read", m->size / m->sec / GiB, mv->size / mv->sec / GiB);
+	csv(test, cas, "memcpy", "gib_s", m->size / m->sec / GiB);
+	csv(test, cas, "rep-movsb", "gib_s", mv->size / mv->sec / GiB);
+	for (int v = 0; v < NV; v++) {
+		struct cell *c = m + 2 + v;
+		double gib = c->size / c->sec / GiB;
+
+		printf("  | %7.3f %5.2fx %5.2fx", gib, m->sec / c->sec, mv->sec / c->sec);
+		csv(test, cas, via_name[v], "gib_s", gib);
+		csv(test, cas, via_name[v], "ratio_memcpy", m->sec / c->sec);
+		csv(test, cas, via_name[v], "ratio_movsb", mv->sec / c->sec);
+		csv(test, cas, via_name[v], "us_per_dma", c->sec * 1e6);
+	}
+	if (e->chunks[si][V_ROOT] == e->chunks[si][V_TREE])
+		snprintf(ch, sizeof(ch), "%" PRIu64, e->chunks[si][V_ROOT]);
+	else
+		snprintf(ch, sizeof(ch), "%" PRIu64 "/%" PRIu64, e->chunks[si][V_ROOT],
+			 e->chunks[si][V_TREE]);
+	printf("  | %6s\n", ch);
+	csv(test, cas, "root", "chunks", e->chunks[si][V_ROOT]);
+	csv(test, cas, "2-level", "chunks", e->chunks[si][V_TREE]);
+}
+
+static void run_dma(void)
+{
+	enum { PER_ROW = NV + 2, PER_SIZE = 2 * PER_ROW };
+	struct cell *cells, **all;
+	uint64_t maxsize = 0;
+	char s1[32];
+	int ncells = 0, nall = 0, bad = 0, ne = 0;
+	struct denv *es[NLAYOUTS];
+	double t0 = now_ns() / 1e9;
+
+	for (int i = 0; i < opt.nsizes; i++)
+		if (opt.sizes[i] > maxsize)
+			maxsize = opt.sizes[i];
+	for (int l = 0; l < NLAYOUTS; l++)
+		if (opt.layouts & (1U << l))
+			es[ne++] = &envs[l];
+	cells = calloc(ne * opt.nsizes * PER_SIZE, sizeof(*cells));
+	all = calloc(ne * opt.nsizes * PER_SIZE, sizeof(*all));
+	if (!cells || !all)
+		die("out of memory");
+	printf("\n== dma: IOASID_DMA throughput with a warm IOTLB, against memcpy of the same bytes\n");
+	printf("  per layout, a %s buffer at IOVA 0x%" PRIx64 " of a root; the 2-level device is "
+	       "attached to a child mapping\n  all of it at 0x%" PRIx64 "; every transfer starts at "
+	       "offset 0; median of %d interleaved rounds of ~%.0f ms per cell\n",
+	       size_str(maxsize, s1, sizeof(s1)), IOVA_BASE, IOVA_BASE + LEVEL_STRIDE,
+	       opt.rounds, opt.batch_ms);
+	for (int l = 0; l < ne; l++) {
+		denv_setup(es[l], maxsize);
+		bad += denv_check(es[l], maxsize);
+		printf("  %s: %s\n", es[l]->name, es[l]->mem.how);
+	}
+
+	for (int l = 0; l < ne; l++)
+		for (int i = 0; i < opt.nsizes; i++)
+			for (int w = 0; w < 2; w++)
+				for (int v = V_MEMCPY; v < NV; v++) {
+					cell_init(&cells[ncells], es[l], opt.sizes[i], w, v);
+					all[nall++] = &cells[ncells++];
+				}
+	for (int l = 0; l < ne; l++)
+		for (int v = 0; v < NV; v++)
+			es[l]->before[v] = dev_info(es[l]->h, es[l]->dev[v]);
+	for (int r = 0; r < opt.rounds; r++)
+		for (int k = 0; k < nall; k++) {
+			/* Alternate the order, so no cell always follows the same one. */
+			struct cell *c = all[r % 2 ? nall - 1 - k : k];
+
+			c->t[r] = cell_time(c, c->iters) / c->iters;
+			if (c->via >= 0)
+				c->e->dmas[c->via] += c->iters;
+		}
+	for (int l = 0; l < ne; l++)
+		for (int v = 0; v < NV; v++)
+			es[l]->after[v] = dev_info(es[l]->h, es[l]->dev[v]);
+	for (int k = 0; k < nall; k++)
+		all[k]->sec = median(all[k]->t, opt.rounds);
+
+	printf("  GiB/s, and each DMA's ratio to memcpy and to rep movsb of the same size and "
+	       "direction\n  (project target at 64 KiB: DMA >= 0.50x memcpy)\n");
+	printf("  %-12s %-7s %-5s %7s %7s  | %7s %6s %6s  | %7s %6s %6s  | %6s\n", "pages", "size",
+	       "dir", "memcpy", "movsb", "root", "/mcpy", "/movsb", "2-level", "/mcpy", "/movsb",
+	       "chunks");
+	for (int k = 0; k < ncells; k += PER_ROW)
+		dma_row(&cells[k], (k / PER_SIZE) % opt.nsizes);
+	printf("  read: the device reads the IOVA into the caller's buffer (copy_to_user); write: "
+	       "the caller's buffer\n  goes to the IOVA (copy_from_user). memcpy: glibc's, between "
+	       "the same two buffers. movsb: rep movsb\n  between them, the instruction the "
+	       "kernel's user copies use on this CPU (ERMS), which TCG runs\n  slower than "
+	       "glibc's vector loops; glibc's memcpy picks it too for mid sizes (here 64 KiB).\n");
+	printf("  chunks: IOTLB lookups per DMA, one per physically contiguous run of the pinned "
+	       "pages.\n");
+	for (int l = 0; l < ne; l++) {
+		struct denv *e = es[l];
+
+		for (int v = 0; v < NV; v++) {
+			uint64_t miss = e->after[v].out_iotlb_misses - e->before[v].out_iotlb_misses;
+			uint64_t hits = e->after[v].out_iotlb_hits - e->before[v].out_iotlb_hits;
+
+			if (miss) {
+				printf("!! %s, %s device: %" PRIu64 " IOTLB misses during the "
+				       "measurement (it was not warm)\n", e->name, via_name[v], miss);
+				bad++;
+			} else {
+				printf("  %s, %s device: %" PRIu64 " DMAs timed, %" PRIu64 " IOTLB "
+				       "hits, 0 misses, %" PRIu64 " entry\n", e->name, via_name[v],
+				       e->dmas[v], hits, (uint64_t)e->after[v].out_iotlb_entries);
+			}
+		}
+		denv_free(e);
+	}
+	free(cells);
+	free(all);
+	printf("  (%s%.1f s)\n", bad ? "sanity checks failed; " : "", now_ns() / 1e9 - t0);
+	csv_flush();
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* cold: a translation right after the IOTLB was emptied */
+
+struct chain {
+	int depth;
+	uint32_t node[MAX_DEPTHS];
+	uint32_t dev;
+	uint64_t leaf_iova;
+	uint64_t leaf_src;	/* what the leaf mapping maps: an address or parent IOVA */
+	struct ioasid_device_info i0;
+	uint64_t cold_ops;
+	double *t[4];		/* cold TRANSLATE, warm TRANSLATE, cold DMA, warm DMA */
+};
+
+enum { K_TR_COLD, K_TR_WARM, K_DMA_COLD, K_DMA_WARM };
+
+static uint64_t level_iova(int level)
+{
+	return IOVA_BASE + level * LEVEL_STRIDE;
+}
+
+static void chain_build(struct ioasid_handle *h, struct chain *c, int depth, char *mem)
+{
+	uint64_t iova;
+	uint32_t parent = 0;
+
+	c->depth = depth;
+	for (int l = 0; l < depth; l++) {
+		must(ioasid_node_alloc(h, parent, IOASID_MODE_KERNEL_MANAGED, &c->node[l]),
+		     "ALLOC");
+		iova = level_iova(l);
+		c->leaf_src = l ? level_iova(l - 1) : (uintptr_t)mem;
+		must(ioasid_map(h, c->node[l], c->leaf_src, COLD_LEN, &iova,
+				IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
+		parent = c->node[l];
+	}
+	c->leaf_iova = level_iova(depth - 1);
+	must(ioasid_device_create(h, 0, 0, &c->dev), "DEVICE_CREATE");
+	must(ioasid_attach(h, c->dev, c->node[depth - 1], 0, 0), "ATTACH");
+}
+
+/* Empty the device's IOTLB for the range. */
+static void chain_flush(struct ioasid_handle *h, struct chain *c)
+{
+	uint64_t iova = c->leaf_iova, unmapped;
+
+	if (opt.flush_unmap) {
+		must(ioasid_unmap(h, c->node[c->depth - 1], iova, COLD_LEN, &unmapped), "UNMAP");
+		must(ioasid_map(h, c->node[c->depth - 1], c->leaf_src, COLD_LEN, &iova,
+				IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
+	} else {
+		must(ioasid_detach(h, c->dev, 0, 0), "DETACH");
+		must(ioasid_attach(h, c->dev, c->node[c->depth - 1], 0, 0), "ATTACH");
+	}
+	c->cold_ops++;
+}
+
+static double op_translate(struct ioasid_handle *h, struct chain *c, uint64_t off)
+{
+	struct ioasid_translate t;
+	uint64_t t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = ioasid_translate(h, c->dev, 0, 0, c->leaf_iova + off, &t);
+	t1 = now_ns();
+	must(ret, "TRANSLATE");
+	return (t1 - t0) / 1e3;
+}
+
+static double op_dma(struct ioasid_handle *h, struct chain *c, uint64_t off, char *buf)
+{
+	uint64_t t0, t1, done;
+	int ret;
+
+	t0 = now_ns();
+	ret = ioasid_dma(h, c->dev, 0, 0, c->leaf_iova + off, buf, COLD_DMA, &done);
+	t1 = now_ns();
+	must(ret, "DMA");
+	return (t1 - t0) / 1e3;
+}
+
+static void run_cold(void)
+{
+	static const char *const kind[4] = { "translate-cold", "translate-warm",
+					     "dma64-cold", "dma64-warm" };
+	struct chain chains[MAX_DEPTHS];
+	struct ioasid_handle *h;
+	struct ioasid_translate tr;
+	struct buf mem;
+	char small[COLD_DMA], name[32];
+	int n = 0, bad = 0, ns = opt.cold_samples;
+	double t0 = now_ns() / 1e9, *clk;
+
+	printf("\n== cold: one TRANSLATE and one %d-byte DMA just after the device's IOTLB was "
+	       "emptied, against warm\n", COLD_DMA);
+	printf("  each level maps %s; the device is attached to the leaf; IOTLB emptied by %s "
+	       "before every cold sample\n", "64 KiB",
+	       opt.flush_unmap ? "UNMAP + MAP of the leaf's mapping" : "DETACH + ATTACH");
+	printf("  median (p90) of %d samples, each timed alone (us, including one clock read)\n",
+	       ns);
+	must(ioasid_open(&h, NULL, 0), "open /dev/ioasid");
+	buf_alloc(&mem, COLD_LEN, BUF_4K, "the cold-test buffer");
+	fill(mem.p, COLD_LEN, 3);
+	for (int i = 0; i < opt.ndepths; i++) {
+		if ((uint32_t)opt.depths[i] > max_depth) {
+			printf("  %d-level: SKIP: deeper than GET_INFO out_max_depth (%u)\n",
+			       opt.depths[i], max_depth);
+			continue;
+		}
+		memset(&chains[n], 0, sizeof(chains[n]));
+		chain_build(h, &chains[n], opt.depths[i], mem.p);
+		must(ioasid_translate(h, chains[n].dev, 0, 0, chains[n].leaf_iova + 0x1230, &tr),
+		     "TRANSLATE");
+		if (tr.out_uaddr != (uintptr_t)mem.p + 0x1230 ||
+		    tr.out_length != COLD_LEN - 0x1230) {
+			tree_name(opt.depths[i], name, sizeof(name));
+			printf("!! %s: TRANSLATE gave 0x%" PRIx64 " + %" PRIu64 ", not %p + %" PRIu64
+			       "\n", name, (uint64_t)tr.out_uaddr, (uint64_t)tr.out_length,
+			       (void *)(mem.p + 0x1230), COLD_LEN - 0x1230);
+			bad++;
+		}
+		for (int k = 0; k < 4; k++) {
+			chains[n].t[k] = calloc(ns, sizeof(double));
+			if (!chains[n].t[k])
+				die("out of memory");
+		}
+		chains[n].i0 = dev_info(h, chains[n].dev);
+		n++;
+	}
+	clk = calloc(ns, sizeof(double));
+	if (!clk)
+		die("out of memory");
+
+	for (int s = 0; s < ns; s++) {
+		/* Vary the address within the range; the entry covers all of it. */
+		uint64_t off = ((uint64_t)s * 4160) % (COLD_LEN - COLD_DMA);
+		uint64_t c0 = now_ns();
+
+		clk[s] = (now_ns() - c0) / 1e3;
+		for (int i = 0; i < n; i++) {
+			struct chain *c = &chains[i];
+
+			chain_flush(h, c);
+			c->t[K_TR_COLD][s] = op_translate(h, c, off);
+			c->t[K_TR_WARM][s] = op_translate(h, c, off);
+			chain_flush(h, c);
+			c->t[K_DMA_COLD][s] = op_dma(h, c, off, small);
+			c->t[K_DMA_WARM][s] = op_dma(h, c, off, small);
+		}
+	}
+
+	printf("  %-9s %22s %22s %10s %22s %22s %10s\n", "tree", "TRANSLATE cold", "warm",
+	       "cold-warm", "DMA 64 B cold", "warm", "cold-warm");
+	for (int i = 0; i < n; i++) {
+		struct chain *c = &chains[i];
+		struct ioasid_device_info i1 = dev_info(h, c->dev);
+		uint64_t miss = i1.out_iotlb_misses - c->i0.out_iotlb_misses;
+		double med[4], p90[4];
+		char cell[40];
+
+		tree_name(c->depth, name, sizeof(name));
+		for (int k = 0; k < 4; k++) {
+			p90[k] = quantile(c->t[k], ns, 0.9);
+			med[k] = median(c->t[k], ns);
+			csv("cold", kind[k], name, "median_us", med[k]);
+		}
+		printf("  %-9s", name);
+		for (int k = 0; k < 4; k += 2) {
+			snprintf(cell, sizeof(cell), "%.2f (%.2f)", med[k], p90[k]);
+			printf(" %22s", cell);
+			snprintf(cell, sizeof(cell), "%.2f (%.2f)", med[k + 1], p90[k + 1]);
+			printf(" %22s %10.2f", cell, med[k] - med[k + 1]);
+		}
+		printf("\n");
+		if (miss != c->cold_ops) {
+			printf("!! %s device: %" PRIu64 " IOTLB misses for %" PRIu64 " cold samples "
+			       "(expected one each, none for warm ones)\n", name, miss, c->cold_ops);
+			bad++;
+		}
+	}
+	printf("  IOTLB misses: one per cold sample and none per warm one, on every device%s\n",
+	       bad ? " (except where !! says otherwise)" : "");
+	printf("  a clock read alone: %.2f us (median); cold-warm is the cost of the miss: "
+	       "the walk through every level and the insertion\n", median(clk, ns));
+	for (int i = 0; i < n; i++) {
+		must(ioasid_detach(h, chains[i].dev, 0, 0), "DETACH");
+		for (int k = 0; k < 4; k++)
+			free(chains[i].t[k]);
+	}
+	free(clk);
+	ioasid_close(h);
+	buf_free(&mem);
+	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+/* unmap: UNMAP of one cached entry among many */
+
+struct uctx {
+	uint64_t n;		/* unrelated entries (or mappings, for a control) */
+	bool control;		/* no device: nothing is ever cached */
+	struct ioasid_handle *h;
+	uint32_t root, dev;
+	struct buf pool;	/* n + 1 pages, one per mapping */
+	double setup_s;
+	double *t;		/* UNMAP times, us */
+	int bad_before, bad_after, bad_gen;
+};
+
+static uint64_t uctx_iova(uint64_t i)
+{
+	return IOVA_BASE + 2 * i * PAGE;	/* a hole between mappings */
+}
+
+/* Map page @i at its IOVA and, unless a control, cache it with a DMA. */
+static void uctx_map(struct uctx *u, uint64_t i)
+{
+	uint64_t iova = uctx_iova(i), done;
+	char b[UNMAP_DMA];
+
+	must(ioasid_map(u->h, u->root, (uintptr_t)u->pool.p + i * PAGE, PAGE, &iova,
+			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
+	if (!u->control)
+		must(ioasid_dma(u->h, u->dev, 0, 0, uctx_iova(i), b, sizeof(b), &done), "DMA");
+}
+
+static void uctx_setup(struct uctx *u, uint64_t n, bool control)
+{
+	double t0 = now_ns() / 1e9;
+	struct ioasid_device_info info;
+	char c[32];
+
+	memset(u, 0, sizeof(*u));
+	u->n = n;
+	u->control = control;
+	buf_alloc(&u->pool, (u->n + 1) * PAGE, BUF_4K, "the unmap-test pages");
+	must(ioasid_open(&u->h, NULL, 0), "open /dev/ioasid");
+	must(ioasid_node_alloc(u->h, 0, IOASID_MODE_KERNEL_MANAGED, &u->root), "ALLOC");
+	if (!control) {
+		must(ioasid_device_create(u->h, 0, 0, &u->dev), "DEVICE_CREATE");
+		must(ioasid_attach(u->h, u->dev, u->root, 0, 0), "ATTACH");
+	}
+	for (uint64_t i = 0; i <= u->n; i++)
+		uctx_map(u, i);
+	u->setup_s = now_ns() / 1e9 - t0;
+	u->t = calloc(opt.unmap_samples, sizeof(double));
+	if (!u->t)
+		die("out of memory");
+	if (control)
+		return;
+	info = dev_info(u->h, u->dev);
+	if (info.out_iotlb_entries != u->n + 1)
+		printf("!! N=%s: %" PRIu64 " IOTLB entries after caching %" PRIu64 " mappings\n",
+		       count_str(u->n, c, sizeof(c)), (uint64_t)info.out_iotlb_entries, u->n + 1);
+}
+
+/*
+ * One sample: UNMAP a mapping (timed) and MAP it again (and re-cache it).
+ * With a device, check that all N+1 entries were cached before and exactly
+ * the unmapped one went. The mappings are visited with a stride that lands
+ * all over the trees.
+ */
+static void uctx_sample(struct uctx *u, int s)
+{
+	struct ioasid_device_info b = {}, a;
+	uint64_t i = ((uint64_t)s * 7919 + 1) % (u->n + 1), t0, t1, unmapped;
+	int ret;
+
+	if (!u->control) {
+		b = dev_info(u->h, u->dev);
+		if (b.out_iotlb_entries != u->n + 1)
+			u->bad_before++;
+	}
+	t0 = now_ns();
+	ret = ioasid_unmap(u->h, u->root, uctx_iova(i), PAGE, &unmapped);
+	t1 = now_ns();
+	must(ret, "UNMAP");
+	if (unmapped != PAGE)
+		die("UNMAP removed %" PRIu64 " bytes, not %" PRIu64, unmapped, PAGE);
+	u->t[s] = (t1 - t0) / 1e3;
+	if (!u->control) {
+		a = dev_info(u->h, u->dev);
+		if (a.out_iotlb_entries != u->n)
+			u->bad_after++;
+		if (a.out_generation == b.out_generation)
+			u->bad_gen++;
+	}
+	uctx_map(u, i);
+}
+
+static void unmap_row(const char *label, struct uctx *u, double *t, double first,
+		      const char *metric, const char *extra)
+{
+	int ns = opt.unmap_samples;
+	double sum = 0, p10, p90, med;
+	char c[32], cas[48];
+
+	for (int s = 0; s < ns; s++)
+		sum += t[s];
+	p10 = quantile(t, ns, 0.1);
+	p90 = quantile(t, ns, 0.9);
+	med = median(t, ns);
+	count_str(u->n, c, sizeof(c));
+	printf("  %-9s N = %-7s %8.2f %8.2f %8.2f %8.2f %9.2fx  %s\n", label, c, med, p10, p90,
+	       sum / ns, med / (first > 0 ? first : med), extra);
+	snprintf(cas, sizeof(cas), "N=%s", c);
+	csv("unmap", cas, "root", metric, med);
+}
+
+static void run_unmap(void)
+{
+	struct uctx u[MAX_UNMAP_N], uc[MAX_UNMAP_N];
+	char c1[32], c2[32], cas[80], extra[64];
+	double med[MAX_UNMAP_N], medc[MAX_UNMAP_N], t0 = now_ns() / 1e9;
+	int ns = opt.unmap_samples, last = opt.nunmap - 1;
+
+	printf("\n== unmap: UNMAP of one 4 KiB mapping whose IOTLB entry is cached, with N other "
+	       "entries cached by the same device\n");
+	printf("  N+1 separate 4 KiB mappings in one root (distinct pages, a 4 KiB hole between "
+	       "them), each cached by an %d-byte DMA;\n", UNMAP_DMA);
+	printf("  per sample: check out_iotlb_entries = N+1, UNMAP one (timed), check it is N, "
+	       "MAP it again and DMA to re-cache it.\n");
+	printf("  Control: the same N+1 mappings and UNMAPs in a context with no device (nothing "
+	       "cached): what the\n  mapping tree and unpinning cost alone. Every case lives at "
+	       "once (a context each) and\n  samples alternate between them. Median of %d samples, "
+	       "us, including one clock read\n", ns);
+	for (int k = 0; k < opt.nunmap; k++) {
+		uctx_setup(&u[k], opt.unmap_n[k], false);
+		uctx_setup(&uc[k], opt.unmap_n[k], true);
+	}
+	for (int s0 = 0; s0 < ns; s0 += opt.unmap_block)
+		for (int k = 0; k < 2 * opt.nunmap; k++)
+			for (int s = s0; s < ns && s < s0 + opt.unmap_block; s++)
+				uctx_sample(k % 2 ? &uc[k / 2] : &u[k / 2], s);
+
+	printf("  %-9s %-11s %8s %8s %8s %8s %10s\n", "", "unrelated", "median", "p10", "p90",
+	       "mean", "vs first");
+	for (int k = 0; k < opt.nunmap; k++) {
+		snprintf(extra, sizeof(extra), "setup (MAP+DMA each) %.2f s", u[k].setup_s);
+		med[k] = median(u[k].t, ns);
+		unmap_row("cached", &u[k], u[k].t, k ? med[0] : 0, "median_us", extra);
+	}
+	for (int k = 0; k < opt.nunmap; k++) {
+		snprintf(extra, sizeof(extra), "setup (MAP each) %.2f s", uc[k].setup_s);
+		medc[k] = median(uc[k].t, ns);
+		unmap_row("control", &uc[k], uc[k].t, k ? medc[0] : 0, "median_us_uncached", extra);
+	}
+	if (opt.nunmap >= 2) {
+		count_str(u[last].n, c1, sizeof(c1));
+		count_str(u[0].n, c2, sizeof(c2));
+		double clk = clock_ns / 1e3;
+
+		printf("  ratio N=%s / N=%s, cached: %.2fx (project target: <= 1.2x); control "
+		       "(nothing cached): %.2fx\n", c1, c2, med[last] / med[0],
+		       medc[last] / medc[0]);
+		printf("  the same less a clock read (%.2f us) on each side: cached %.2fx, "
+		       "control %.2fx\n", clk, (med[last] - clk) / (med[0] - clk),
+		       (medc[last] - clk) / (medc[0] - clk));
+		printf("  the invalidation's own share (cached - control): N=%s %.2f us, N=%s "
+		       "%.2f us\n", c2, med[0] - medc[0], c1, med[last] - medc[last]);
+		snprintf(cas, sizeof(cas), "N=%s/N=%s", c1, c2);
+		csv("unmap", cas, "root", "ratio", med[last] / med[0]);
+		csv("unmap", cas, "root", "ratio_uncached", medc[last] / medc[0]);
+		csv("unmap", cas, "root", "ratio_less_clock", (med[last] - clk) / (med[0] - clk));
+	}
+	for (int k = 0; k < opt.nunmap; k++) {
+		count_str(u[k].n, c1, sizeof(c1));
+		if (u[k].bad_before || u[k].bad_after || u[k].bad_gen)
+			printf("!! N=%s: %d samples without N+1 entries before the UNMAP, %d without "
+			       "N after it, %d where the generation did not move\n", c1,
+			       u[k].bad_before, u[k].bad_after, u[k].bad_gen);
+		else
+			printf("  N=%s: every timed cached UNMAP had N+1 entries before and N after "
+			       "(its own entry went)\n", c1);
+		for (int c = 0; c < 2; c++) {
+			struct uctx *x = c ? &uc[k] : &u[k];
+
+			ioasid_close(x->h);
+			buf_free(&x->pool);
+			free(x->t);
+		}
+	}
+	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+	fprintf(stderr,
+"usage: dma_bench [options]   (as root, in the test VM, module loaded)\n"
+"  --tests LIST          dma,cold,unmap (default: all)\n"
+"  --sizes LIST          dma transfer sizes (default 4K,64K,1M)\n"
+"  --rounds N            dma: interleaved rounds per cell, median shown (default 9)\n"
+"  --batch-ms MS         dma: time of one round of one cell (default 30)\n"
+"  --layouts LIST        dma: what backs the mapped buffer: scattered (4 KiB pages, no\n"
+"                        two neighbours physically contiguous: a chunk per page) and/or\n"
+"                        huge (2 MiB pages: THP, or hugetlbfs without THP) (default: both)\n"
+"  --depths LIST         cold: tree depths (default 1,2,4)\n"
+"  --cold-samples N      cold: samples per case (default 10000)\n"
+"  --flush KIND          cold: empty the IOTLB by detach (DETACH+ATTACH, default)\n"
+"                        or unmap (UNMAP+MAP of the leaf mapping)\n"
+"  --unmap-n LIST        unmap: numbers of unrelated cached entries (default 1k,10k)\n"
+"  --unmap-samples N     unmap: UNMAPs timed per N, cached and control (default 3000)\n"
+"  --unmap-block N       unmap: samples in a row in one context before the next (default 1)\n"
+"  --csv                 also print csv,<kernel>,<test>,<case>,<what>,<metric>,<value> lines\n");
+	exit(2);
+}
+
+static unsigned int parse_layouts(char *s)
+{
+	char *item[8];
+	int k = split_list(s, item, 8);
+	unsigned int m = 0;
+
+	for (int i = 0; i < k; i++) {
+		if (!strcmp(item[i], "scattered"))
+			m |= 1U << 0;
+		else if (!strcmp(item[i], "huge"))
+			m |= 1U << 1;
+		else
+			die("unknown layout '%s'", item[i]);
+	}
+	return m;
+}
+
+static unsigned int parse_tests(char *s)
+{
+	static const char *const names[] = { "dma", "cold", "unmap" };
+	char *item[8];
+	int k = split_list(s, item, 8);
+	unsigned int m = 0;
+
+	for (int i = 0; i < k; i++) {
+		int j;
+
+		for (j = 0; j < 3 && strcmp(item[i], names[j]); j++)
+			;
+		if (j == 3)
+			die("unknown test '%s'", item[i]);
+		m |= 1U << j;
+	}
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "tests", 1, NULL, 't' }, { "sizes", 1, NULL, 's' },
+		{ "rounds", 1, NULL, 'r' }, { "batch-ms", 1, NULL, 'b' },
+		{ "depths", 1, NULL, 'd' }, { "cold-samples", 1, NULL, 'C' },
+		{ "flush", 1, NULL, 'f' }, { "unmap-n", 1, NULL, 'n' },
+		{ "unmap-samples", 1, NULL, 'U' }, { "unmap-block", 1, NULL, 'B' },
+		{ "layouts", 1, NULL, 'L' }, { "csv", 0, NULL, 'c' }, { "help", 0, NULL, 'h' },
+		{},
+	};
+	struct ioasid_handle *h;
+	struct ioasid_info info;
+	struct utsname un;
+	char *items[MAX_SIZES], cs[64], thp[128];
+	double clk[101];
+	int o, k, ret;
+
+	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (o) {
+		case 't': opt.tests = parse_tests(optarg); break;
+		case 's':
+			opt.nsizes = split_list(optarg, items, MAX_SIZES);
+			for (k = 0; k < opt.nsizes; k++) {
+				opt.sizes[k] = parse_size(items[k]);
+				if (!opt.sizes[k] || opt.sizes[k] > 64 * MiB || opt.sizes[k] % PAGE)
+					die("--sizes: multiples of 4 KiB up to 64 MiB");
+			}
+			break;
+		case 'r': opt.rounds = atoi(optarg); break;
+		case 'b': opt.batch_ms = atof(optarg); break;
+		case 'd':
+			opt.ndepths = split_list(optarg, items, MAX_DEPTHS);
+			for (k = 0; k < opt.ndepths; k++) {
+				opt.depths[k] = atoi(items[k]);
+				if (opt.depths[k] < 1 || opt.depths[k] > MAX_DEPTHS)
+					die("--depths: 1 to %d", MAX_DEPTHS);
+			}
+			break;
+		case 'C': opt.cold_samples = atoi(optarg); break;
+		case 'f':
+			if (!strcmp(optarg, "unmap"))
+				opt.flush_unmap = true;
+			else if (!strcmp(optarg, "detach"))
+				opt.flush_unmap = false;
+			else
+				usage();
+			break;
+		case 'n':
+			opt.nunmap = split_list(optarg, items, MAX_UNMAP_N);
+			for (k = 0; k < opt.nunmap; k++) {
+				opt.unmap_n[k] = parse_count(items[k]);
+				if (opt.unmap_n[k] > 1000000)
+					die("--unmap-n: at most 1M");
+			}
+			break;
+		case 'U': opt.unmap_samples = atoi(optarg); break;
+		case 'B': opt.unmap_block = atoi(optarg); break;
+		case 'L': opt.layouts = parse_layouts(optarg); break;
+		case 'c': opt.csv = true; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || opt.rounds < 1 || opt.rounds > MAX_ROUNDS || opt.batch_ms <= 0 ||
+	    opt.cold_samples < 1 || opt.unmap_samples < 1 || opt.unmap_block < 1 ||
+	    !opt.nsizes || !opt.nunmap || !opt.ndepths || !opt.layouts)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	uname(&un);
+	kernel_release = strdup(un.release);
+	for (k = 0; k < 101; k++) {
+		uint64_t t0 = now_ns();
+
+		clk[k] = now_ns() - t0;
+	}
+	clock_ns = median(clk, 101);
+	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", cs,
+		  sizeof(cs));
+	printf("dma_bench on %s: %ld MiB RAM, %ld CPUs, clocksource %s (a clock read: %.0f ns)\n",
+	       un.release, meminfo_kb("MemTotal") / 1024, sysconf(_SC_NPROCESSORS_ONLN),
+	       cs[0] ? cs : "?", clock_ns);
+
+	ret = ioasid_open(&h, NULL, 0);
+	if (ret)
+		die("open %s: %s (is the module loaded?)", IOASID_DEVICE_PATH, strerror(-ret));
+	must(ioasid_get_info(h, &info), "GET_INFO");
+	ioasid_close(h);
+	max_depth = info.out_max_depth;
+	if (!(info.out_capabilities & IOASID_CAP_SW_ENDPOINT)) {
+		printf("  SKIP: this module has no software endpoints (IOASID_CAP_SW_ENDPOINT)\n");
+		printf("\ndma_bench done\n");
+		return 0;
+	}
+	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
+	printf("  /dev/ioasid: software endpoints, max depth %u; THP: %s\n", max_depth,
+	       thp[0] ? thp : "not in this kernel");
+	printf("  figures only: no pass/fail; '!!' marks a failed sanity check\n");
+
+	if (opt.tests & T_DMA)
+		run_dma();
+	if (opt.tests & T_COLD)
+		run_cold();
+	if (opt.tests & T_UNMAP)
+		run_unmap();
+	printf("\ndma_bench done\n");
+	return 0;
+}
