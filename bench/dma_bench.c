@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,15 +43,8 @@
 
 #include <libioasid.h>
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
+#include "bench_util.h"
 
-#define KiB		((uint64_t)1024)
-#define MiB		(1024 * KiB)
-#define GiB		(1024 * MiB)
-#define PAGE		((uint64_t)4096)
-#define HPAGE		(2 * MiB)
 #define IOVA_BASE	(4 * GiB)	/* level k of a tree maps at IOVA_BASE + k * LEVEL_STRIDE */
 #define LEVEL_STRIDE	(4 * GiB)
 #define COLD_LEN	(64 * KiB)	/* what each level of the cold-test trees maps */
@@ -82,7 +74,6 @@ static struct {
 	int unmap_samples;
 	int unmap_block;
 	unsigned int layouts;
-	bool csv;
 } opt = {
 	.tests = ~0U,
 	.layouts = ~0U,
@@ -101,7 +92,7 @@ static struct {
 
 enum { T_DMA = 1, T_COLD = 2, T_UNMAP = 4 };
 
-static const char *kernel_release;
+const char bench_name[] = "dma_bench";
 static uint32_t max_depth;
 static double clock_ns;		/* one clock_gettime(), median */
 
@@ -116,40 +107,11 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static const char *errname(int err)
-{
-	const char *s;
-
-	if (err < 0)
-		err = -err;
-	s = strerrorname_np(err);
-	return s ? s : "E?";
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "dma_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
 /* Setup calls that must work: die with the call and the error otherwise. */
 static void must(int ret, const char *what)
 {
 	if (ret < 0)
 		die("%s: %s (%s)", what, strerror(-ret), errname(ret));
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* The q-quantile (0.5: median) of v[0..n); sorts v. */
@@ -173,67 +135,6 @@ static double median(double *v, int n)
 	return quantile(v, n, 0.5);
 }
 
-/* "64K", "1M", "4096": binary multiples. */
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': v *= KiB; end++; break;
-	case 'm': case 'M': v *= MiB; end++; break;
-	case 'g': case 'G': v *= GiB; end++; break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end || end == s)
-		die("bad size '%s'", s);
-	return v;
-}
-
-/* "1k", "10k": decimal multiples. */
-static uint64_t parse_count(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': v *= 1000; end++; break;
-	case 'm': case 'M': v *= 1000000; end++; break;
-	}
-	if (*end || end == s)
-		die("bad count '%s'", s);
-	return v;
-}
-
-static int split_list(char *s, char **out, int max)
-{
-	int n = 0;
-	char *tok, *save = NULL;
-
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			die("too many list items");
-		out[n++] = tok;
-	}
-	return n;
-}
-
-static const char *size_str(uint64_t v, char *buf, size_t len)
-{
-	if (v >= GiB && v % GiB == 0)
-		snprintf(buf, len, "%" PRIu64 " GiB", v / GiB);
-	else if (v >= MiB && v % MiB == 0)
-		snprintf(buf, len, "%" PRIu64 " MiB", v / MiB);
-	else if (v >= KiB && v % KiB == 0)
-		snprintf(buf, len, "%" PRIu64 " KiB", v / KiB);
-	else
-		snprintf(buf, len, "%" PRIu64 " B", v);
-	return buf;
-}
-
 /* "4K", "64K", "1M": for CSV case names. */
 static const char *size_tag(uint64_t v, char *buf, size_t len)
 {
@@ -255,63 +156,6 @@ static const char *count_str(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (!fgets(buf, len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-}
-
-/* CSV lines are held back and printed after each section's table. */
-static FILE *csv_f;
-static char *csv_buf;
-static size_t csv_len;
-
-static void csv(const char *test, const char *cas, const char *peer,
-		const char *metric, double v)
-{
-	if (!opt.csv)
-		return;
-	if (!csv_f && !(csv_f = open_memstream(&csv_buf, &csv_len)))
-		die("open_memstream: %s", strerror(errno));
-	fprintf(csv_f, "csv,%s,%s,%s,%s,%s,%.6g\n", kernel_release, test, cas, peer,
-		metric, v);
-}
-
-static void csv_flush(void)
-{
-	if (!csv_f)
-		return;
-	fclose(csv_f);
-	fputs(csv_buf, stdout);
-	free(csv_buf);
-	csv_f = NULL;
-}
-
 static void tree_name(int depth, char *buf, size_t len)
 {
 	if (depth == 1)
@@ -331,129 +175,32 @@ static struct ioasid_device_info dev_info(struct ioasid_handle *h, uint32_t dev)
 /* ------------------------------------------------------------------------ */
 /* buffers */
 
-#define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
-
-enum buf_kind { BUF_4K, BUF_SCATTERED, BUF_HUGE };
-
-struct buf {
-	char *raw;
-	size_t rawlen;
-	char *p;
-	size_t len;
-	long hugetlb_saved;	/* nr_hugepages before we raised it, or -1 */
-	const char *how;	/* what backs it, for the output */
-};
-
-static long read_long(const char *path)
+/* buf_alloc() or die; @what names the buffer */
+static void buf_must(struct buf *b, size_t len, enum buf_kind kind, const char *what)
 {
-	char v[64];
+	int ret = buf_alloc(b, len, kind);
 
-	read_line(path, v, sizeof(v));
-	return v[0] ? strtol(v, NULL, 10) : -1;
-}
-
-static void set_long(const char *path, long val)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f)
-		return;
-	fprintf(f, "%ld\n", val);
-	fclose(f);
-}
-
-static void buf_populate(struct buf *b, size_t len)
-{
-	madvise(b->p, len, MADV_POPULATE_WRITE);
-	for (size_t i = 0; i < len; i += PAGE)
-		b->p[i] = 1;
-}
-
-/* AnonHugePages of the VMAs overlapping [a, a + len) */
-static uint64_t smaps_thp(const char *a, size_t len)
-{
-	unsigned long lo, hi, s = (unsigned long)a, e = s + len;
-	char line[512];
-	uint64_t sum = 0;
-	bool in = false;
-	FILE *f = fopen("/proc/self/smaps", "re");
-	long kb;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-			in = lo < e && hi > s;
-		else if (in && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
-			sum += kb * KiB;
-	}
-	fclose(f);
-	return sum;
-}
-
-/* hugetlbfs 2 MiB pages, reserved for the buffer; false if there are none. */
-static bool buf_hugetlb(struct buf *b)
-{
-	long have = read_long(NR_HUGEPAGES), need = (b->len + HPAGE - 1) / HPAGE;
-
-	if (have < 0)
-		return false;
-	set_long(NR_HUGEPAGES, have + need);
-	if (read_long(NR_HUGEPAGES) < have + need) {
-		set_long(NR_HUGEPAGES, have);
-		return false;
-	}
-	b->rawlen = need * HPAGE;
-	b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT), -1, 0);
-	if (b->raw == MAP_FAILED) {
-		set_long(NR_HUGEPAGES, have);
-		return false;
-	}
-	b->hugetlb_saved = have;
-	b->p = b->raw;
-	b->how = "hugetlbfs 2 MiB pages";
-	return true;
+	if (ret)
+		die("mmap %zu bytes for %s: %s", b->rawlen, what, strerror(-ret));
 }
 
 /*
- * BUF_4K: 4 KiB pages (MADV_NOHUGEPAGE before the first fault), in whatever
- * physical order the allocator gives. BUF_HUGE: 2 MiB pages, transparent
- * where the kernel has THP, else hugetlbfs. Populated and touched.
- * BUF_SCATTERED: see buf_alloc_scattered().
+ * 2 MiB pages: transparent where the kernel has THP, else hugetlbfs (else
+ * 4 KiB pages). Returns what backs the buffer, for the output.
  */
-static void buf_alloc(struct buf *b, size_t len, enum buf_kind kind, const char *what)
+static const char *buf_alloc_huge(struct buf *b, size_t len, const char *what)
 {
-	bool thp = !access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK);
+	size_t hlen = (len + HPAGE - 1) & ~(HPAGE - 1);
 
-	memset(b, 0, sizeof(*b));
-	b->len = len;
-	b->hugetlb_saved = -1;
-	if (kind == BUF_HUGE && !thp && buf_hugetlb(b)) {
-		buf_populate(b, len);
-		return;
+	if (access(THP_ENABLED, F_OK)) {
+		if (!buf_alloc(b, len, BUF_HUGETLB))
+			return "hugetlbfs 2 MiB pages";
+		buf_must(b, len, BUF_4K, what);
+		return "4 KiB pages (no THP, no hugetlbfs pages)";
 	}
-	b->rawlen = ((len + HPAGE - 1) & ~(HPAGE - 1)) + HPAGE;
-	b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->raw == MAP_FAILED)
-		die("mmap %zu bytes for %s: %s", b->rawlen, what, strerror(errno));
-	b->p = (char *)(((uintptr_t)b->raw + HPAGE - 1) & ~(HPAGE - 1));
-	if (kind == BUF_HUGE && thp) {
-		/* Whole huge pages: a VMA shorter than 2 MiB gets none. */
-		size_t hlen = (len + HPAGE - 1) & ~(HPAGE - 1);
-
-		madvise(b->p, hlen, MADV_HUGEPAGE);
-		buf_populate(b, hlen);
-		b->how = smaps_thp(b->p, hlen) >= hlen ? "transparent huge pages" :
-			 "4 KiB pages (THP asked for, not granted)";
-		return;
-	} else {
-		madvise(b->raw, b->rawlen, MADV_NOHUGEPAGE);	/* EINVAL without THP: fine */
-		b->how = kind == BUF_HUGE ? "4 KiB pages (no THP, no hugetlbfs pages)" :
-			 "4 KiB pages";
-	}
-	buf_populate(b, len);
+	buf_must(b, len, BUF_THP, what);
+	return smaps_thp(b->p, hlen) >= hlen ? "transparent huge pages" :
+	       "4 KiB pages (THP asked for, not granted)";
 }
 
 /* The page frame behind @va (/proc/self/pagemap), or 0 if it is hidden. */
@@ -476,8 +223,8 @@ static uint64_t pfn_of(int fd, const void *va)
  * frame through the direct map, which keeps those bits). Picked from a pool
  * four times larger, by frame number, and moved into place with mremap().
  */
-static void buf_alloc_scattered(struct buf *b, size_t len, const char *partner,
-				const char *what)
+static const char *buf_alloc_scattered(struct buf *b, size_t len, const char *partner,
+				       const char *what)
 {
 	size_t n = len / PAGE, npool = 4 * n + 64, last = 0;
 	uint64_t vpn = (uintptr_t)partner / PAGE, prev = 0, *pfn;
@@ -485,7 +232,7 @@ static void buf_alloc_scattered(struct buf *b, size_t len, const char *partner,
 	bool known = fd >= 0, *used;
 	struct buf pool;
 
-	buf_alloc(&pool, npool * PAGE, BUF_4K, what);
+	buf_must(&pool, npool * PAGE, BUF_4K, what);
 	memset(b, 0, sizeof(*b));
 	b->len = len;
 	b->hugetlb_saved = -1;
@@ -527,17 +274,10 @@ static void buf_alloc_scattered(struct buf *b, size_t len, const char *partner,
 	munmap(pool.raw, pool.rawlen);		/* the pages not taken */
 	free(pfn);
 	free(used);
-	b->how = known ? "4 KiB pages, no two neighbours contiguous, none aliasing the caller's "
-			 "buffer in QEMU's TLB" :
-		 "4 KiB pages, every other one of a pool (page frames hidden: contiguity "
-		 "and TLB aliasing not checked)";
-}
-
-static void buf_free(struct buf *b)
-{
-	munmap(b->raw, b->rawlen);
-	if (b->hugetlb_saved >= 0)
-		set_long(NR_HUGEPAGES, b->hugetlb_saved);
+	return known ? "4 KiB pages, no two neighbours contiguous, none aliasing the caller's "
+		       "buffer in QEMU's TLB" :
+	       "4 KiB pages, every other one of a pool (page frames hidden: contiguity "
+	       "and TLB aliasing not checked)";
 }
 
 static void fill(char *p, size_t len, unsigned int seed)
@@ -566,9 +306,10 @@ static const char *const via_name[NV] = { "root", "2-level" };
 
 /* One layout of the mapped memory: a context, a root, a child, two devices. */
 struct denv {
-	enum buf_kind kind;
+	bool huge;		/* 2 MiB pages, else 4 KiB pages scattered */
 	const char *name;	/* in the table */
 	const char *tag;	/* in CSV */
+	const char *how;	/* what backs the mapped memory */
 	struct ioasid_handle *h;
 	uint32_t dev[NV];
 	uint64_t iova[NV];
@@ -580,8 +321,8 @@ struct denv {
 };
 
 static struct denv envs[NLAYOUTS] = {
-	{ .kind = BUF_SCATTERED, .name = "4K scattered", .tag = "scattered" },
-	{ .kind = BUF_HUGE, .name = "2M pages", .tag = "huge" },
+	{ .huge = false, .name = "4K scattered", .tag = "scattered" },
+	{ .huge = true, .name = "2M pages", .tag = "huge" },
 };
 
 struct cell {
@@ -661,13 +402,13 @@ static void denv_setup(struct denv *e, uint64_t len)
 	uint64_t iova = IOVA_BASE;
 	uint32_t root, child;
 
-	buf_alloc(&e->ubuf, len + UBUF_SKEW, BUF_4K, "the caller's buffer");
+	buf_must(&e->ubuf, len + UBUF_SKEW, BUF_4K, "the caller's buffer");
 	e->ubuf.p += UBUF_SKEW;
 	e->ubuf.len = len;
-	if (e->kind == BUF_SCATTERED)
-		buf_alloc_scattered(&e->mem, len, e->ubuf.p, "the mapped buffer");
+	if (e->huge)
+		e->how = buf_alloc_huge(&e->mem, len, "the mapped buffer");
 	else
-		buf_alloc(&e->mem, len, e->kind, "the mapped buffer");
+		e->how = buf_alloc_scattered(&e->mem, len, e->ubuf.p, "the mapped buffer");
 	must(ioasid_open(&e->h, NULL, 0), "open /dev/ioasid");
 	must(ioasid_node_alloc(e->h, 0, IOASID_MODE_KERNEL_MANAGED, &root), "ALLOC root");
 	must(ioasid_map(e->h, root, (uintptr_t)e->mem.p, len, &iova,
@@ -805,7 +546,7 @@ static void run_dma(void)
 	for (int l = 0; l < ne; l++) {
 		denv_setup(es[l], maxsize);
 		bad += denv_check(es[l], maxsize);
-		printf("  %s: %s\n", es[l]->name, es[l]->mem.how);
+		printf("  %s: %s\n", es[l]->name, es[l]->how);
 	}
 
 	for (int l = 0; l < ne; l++)
@@ -975,7 +716,7 @@ static void run_cold(void)
 	printf("  median (p90) of %d samples, each timed alone (us, including one clock read)\n",
 	       ns);
 	must(ioasid_open(&h, NULL, 0), "open /dev/ioasid");
-	buf_alloc(&mem, COLD_LEN, BUF_4K, "the cold-test buffer");
+	buf_must(&mem, COLD_LEN, BUF_4K, "the cold-test buffer");
 	fill(mem.p, COLD_LEN, 3);
 	for (int i = 0; i < opt.ndepths; i++) {
 		if ((uint32_t)opt.depths[i] > max_depth) {
@@ -1111,7 +852,7 @@ static void uctx_setup(struct uctx *u, uint64_t n, bool control)
 	memset(u, 0, sizeof(*u));
 	u->n = n;
 	u->control = control;
-	buf_alloc(&u->pool, (u->n + 1) * PAGE, BUF_4K, "the unmap-test pages");
+	buf_must(&u->pool, (u->n + 1) * PAGE, BUF_4K, "the unmap-test pages");
 	must(ioasid_open(&u->h, NULL, 0), "open /dev/ioasid");
 	must(ioasid_node_alloc(u->h, 0, IOASID_MODE_KERNEL_MANAGED, &u->root), "ALLOC");
 	if (!control) {
@@ -1287,44 +1028,10 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned int parse_layouts(char *s)
-{
-	char *item[8];
-	int k = split_list(s, item, 8);
-	unsigned int m = 0;
-
-	for (int i = 0; i < k; i++) {
-		if (!strcmp(item[i], "scattered"))
-			m |= 1U << 0;
-		else if (!strcmp(item[i], "huge"))
-			m |= 1U << 1;
-		else
-			die("unknown layout '%s'", item[i]);
-	}
-	return m;
-}
-
-static unsigned int parse_tests(char *s)
-{
-	static const char *const names[] = { "dma", "cold", "unmap" };
-	char *item[8];
-	int k = split_list(s, item, 8);
-	unsigned int m = 0;
-
-	for (int i = 0; i < k; i++) {
-		int j;
-
-		for (j = 0; j < 3 && strcmp(item[i], names[j]); j++)
-			;
-		if (j == 3)
-			die("unknown test '%s'", item[i]);
-		m |= 1U << j;
-	}
-	return m;
-}
-
 int main(int argc, char **argv)
 {
+	static const char *const test_names[] = { "dma", "cold", "unmap" };
+	static const char *const layout_names[] = { "scattered", "huge" };
 	static const struct option lo[] = {
 		{ "tests", 1, NULL, 't' }, { "sizes", 1, NULL, 's' },
 		{ "rounds", 1, NULL, 'r' }, { "batch-ms", 1, NULL, 'b' },
@@ -1343,7 +1050,7 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (o) {
-		case 't': opt.tests = parse_tests(optarg); break;
+		case 't': opt.tests = parse_mask(optarg, test_names, 3, "test", 8); break;
 		case 's':
 			opt.nsizes = split_list(optarg, items, MAX_SIZES);
 			for (k = 0; k < opt.nsizes; k++) {
@@ -1381,8 +1088,8 @@ int main(int argc, char **argv)
 			break;
 		case 'U': opt.unmap_samples = atoi(optarg); break;
 		case 'B': opt.unmap_block = atoi(optarg); break;
-		case 'L': opt.layouts = parse_layouts(optarg); break;
-		case 'c': opt.csv = true; break;
+		case 'L': opt.layouts = parse_mask(optarg, layout_names, 2, "layout", 8); break;
+		case 'c': csv_mode = CSV_HELD; break;
 		default: usage();
 		}
 	}
@@ -1400,7 +1107,7 @@ int main(int argc, char **argv)
 		clk[k] = now_ns() - t0;
 	}
 	clock_ns = median(clk, 101);
-	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", cs,
+	read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource", cs,
 		  sizeof(cs));
 	printf("dma_bench on %s: %ld MiB RAM, %ld CPUs, clocksource %s (a clock read: %.0f ns)\n",
 	       un.release, meminfo_kb("MemTotal") / 1024, sysconf(_SC_NPROCESSORS_ONLN),
@@ -1417,7 +1124,7 @@ int main(int argc, char **argv)
 		printf("\ndma_bench done\n");
 		return 0;
 	}
-	read_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp));
+	read_file(THP_ENABLED, thp, sizeof(thp));
 	printf("  /dev/ioasid: software endpoints, max depth %u; THP: %s\n", max_depth,
 	       thp[0] ? thp : "not in this kernel");
 	printf("  figures only: no pass/fail; '!!' marks a failed sanity check\n");

@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -54,15 +53,8 @@
 
 #include <libioasid.h>
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
+#include "bench_util.h"
 
-#define KiB		((uint64_t)1024)
-#define MiB		(1024 * KiB)
-#define GiB		(1024 * MiB)
-#define PAGE		((uint64_t)4096)
-#define HPAGE		(2 * MiB)
 #define IOVA_BASE	(4 * GiB)	/* above the MSI window, below 39 bits */
 #define BATCH_N		256
 #define MAX_CKPT	8
@@ -85,7 +77,6 @@ static struct {
 	unsigned int peers;
 	const char *bdf;
 	bool bind;
-	bool csv;
 	int huge;		/* -1 auto, BUF_THP, BUF_HUGETLB */
 } opt = {
 	.sizes = { 256 * MiB, 1 * GiB },
@@ -107,7 +98,7 @@ static struct {
 
 enum { T_BULK = 1, T_PAIRS = 2, T_BATCH = 4, T_LIVE = 8 };
 
-static const char *kernel_release;
+const char bench_name[] = "map_bench";
 
 /* ------------------------------------------------------------------------ */
 /* small helpers */
@@ -120,102 +111,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *errname(int err)
-{
-	const char *s;
-
-	if (err < 0)
-		err = -err;
-	s = strerrorname_np(err);
-	return s ? s : "E?";
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "map_bench: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(2);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v, int n)
 {
 	if (n <= 0)
 		return -1;
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* "256M", "1G", "4096": binary multiples. */
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': v *= KiB; end++; break;
-	case 'm': case 'M': v *= MiB; end++; break;
-	case 'g': case 'G': v *= GiB; end++; break;
-	}
-	if (*end == 'i')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end || end == s)
-		die("bad size '%s'", s);
-	return v;
-}
-
-/* "1k", "100k", "1M": decimal multiples. */
-static uint64_t parse_count(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'k': case 'K': v *= 1000; end++; break;
-	case 'm': case 'M': v *= 1000000; end++; break;
-	}
-	if (*end || end == s)
-		die("bad count '%s'", s);
-	return v;
-}
-
-static int split_list(char *s, char **out, int max)
-{
-	int n = 0;
-	char *tok, *save = NULL;
-
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			die("too many list items");
-		out[n++] = tok;
-	}
-	return n;
-}
-
-static const char *size_str(uint64_t v, char *buf, size_t len)
-{
-	if (v >= GiB && v % GiB == 0)
-		snprintf(buf, len, "%" PRIu64 " GiB", v / GiB);
-	else if (v >= MiB && v % MiB == 0)
-		snprintf(buf, len, "%" PRIu64 " MiB", v / MiB);
-	else if (v >= KiB && v % KiB == 0)
-		snprintf(buf, len, "%" PRIu64 " KiB", v / KiB);
-	else
-		snprintf(buf, len, "%" PRIu64 " B", v);
-	return buf;
 }
 
 static const char *count_str(uint64_t v, char *buf, size_t len)
@@ -227,35 +128,6 @@ static const char *count_str(uint64_t v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%" PRIu64, v);
 	return buf;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
 }
 
 /* The last path component of a symlink's target, or "" */
@@ -276,14 +148,6 @@ static void link_base(const char *path, char *out, size_t len)
 		n = len - 1;
 	memcpy(out, b, n);
 	out[n] = 0;
-}
-
-static void csv(const char *test, const char *cas, const char *peer,
-		const char *metric, double v)
-{
-	if (opt.csv)
-		printf("csv,%s,%s,%s,%s,%s,%.6g\n", kernel_release, test, cas,
-		       peer, metric, v);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -317,22 +181,6 @@ static void mem_read(struct mem *m)
 		}
 	}
 	fclose(f);
-}
-
-static long meminfo_kb(const char *key)
-{
-	char line[256];
-	size_t kl = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':')
-			v = strtol(line + kl + 1, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 /* Does /proc/vmstat have this counter? */
@@ -794,70 +642,14 @@ static void peers_probe(void)
 /* ------------------------------------------------------------------------ */
 /* buffers */
 
-enum buf_kind {
-	BUF_4K,		/* 4 KiB pages: MADV_NOHUGEPAGE, then populated */
-	BUF_THP,	/* MADV_HUGEPAGE, 2 MiB aligned, touched */
-	BUF_HUGETLB,	/* MAP_HUGETLB 2 MiB pages: the stand-in without THP */
-};
-
 static const char *const buf_kind_name[] = { "4K", "THP", "HUGETLB" };
-
-struct buf {
-	void *raw;
-	size_t rawlen;
-	char *p;
-	size_t len;
-	enum buf_kind kind;
-	long hugetlb_saved;	/* nr_hugepages before, -1 if untouched */
-	uint64_t thp_bytes;	/* AnonHugePages over the buffer */
-	long runs;		/* physically contiguous runs, -1 unknown */
-};
 
 /* Is THP usable here (not compiled out, not "never")? */
 static bool thp_available(void)
 {
 	char v[128];
 
-	return !read_file("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v)) &&
-	       !strstr(v, "[never]");
-}
-
-static long read_long(const char *path)
-{
-	char v[64];
-
-	return read_file(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
-}
-
-static int set_long(const char *path, long val)
-{
-	char v[64];
-
-	snprintf(v, sizeof(v), "%ld", val);
-	return write_file(path, v);
-}
-
-/* AnonHugePages of the VMAs overlapping [a, a + len) */
-static uint64_t smaps_thp(const char *a, size_t len)
-{
-	unsigned long lo, hi, s = (unsigned long)a, e = s + len;
-	char line[512];
-	uint64_t sum = 0;
-	bool in = false;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		long kb;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-			in = lo < e && hi > s;
-		else if (in && sscanf(line, "AnonHugePages: %ld", &kb) == 1)
-			sum += kb * KiB;
-	}
-	fclose(f);
-	return sum;
+	return !read_file(THP_ENABLED, v, sizeof(v)) && !strstr(v, "[never]");
 }
 
 /* Physically contiguous runs of the buffer, from /proc/self/pagemap. */
@@ -898,75 +690,6 @@ out:
 	close(fd);
 	free(e);
 	return runs;
-}
-
-#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
-
-static int buf_alloc(struct buf *b, size_t len, enum buf_kind kind)
-{
-	size_t i;
-
-	memset(b, 0, sizeof(*b));
-	b->len = len;
-	b->kind = kind;
-	b->hugetlb_saved = -1;
-	if (kind == BUF_HUGETLB) {
-		long have = read_long(NR_HUGEPAGES), need = (len + HPAGE - 1) / HPAGE;
-
-		if (have < 0)
-			return -EOPNOTSUPP;
-		b->hugetlb_saved = have;
-		set_long(NR_HUGEPAGES, have + need);
-		if (read_long(NR_HUGEPAGES) < have + need) {
-			set_long(NR_HUGEPAGES, have);
-			b->hugetlb_saved = -1;
-			return -ENOMEM;
-		}
-		b->rawlen = (len + HPAGE - 1) & ~(HPAGE - 1);
-		b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT),
-			      -1, 0);
-		if (b->raw == MAP_FAILED) {
-			int err = -errno;
-
-			set_long(NR_HUGEPAGES, have);
-			b->hugetlb_saved = -1;
-			return err;
-		}
-		b->p = b->raw;
-		goto populate;
-	}
-	b->rawlen = len + HPAGE;
-	b->raw = mmap(NULL, b->rawlen, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (b->raw == MAP_FAILED)
-		return -errno;
-	b->p = (char *)(((uintptr_t)b->raw + HPAGE - 1) & ~(HPAGE - 1));
-	/* Before any fault: MAP_POPULATE would fault before madvise. */
-	if (kind == BUF_THP)
-		madvise(b->p, len, MADV_HUGEPAGE);
-	else
-		madvise(b->raw, b->rawlen, MADV_NOHUGEPAGE);
-populate:
-	if (madvise(b->p, len, MADV_POPULATE_WRITE))
-		for (i = 0; i < len; i += PAGE)
-			b->p[i] = 1;
-	else
-		for (i = 0; i < len; i += PAGE)	/* touched, as asked */
-			b->p[i] = 1;
-	b->thp_bytes = smaps_thp(b->p, len);
-	b->runs = pagemap_runs(b->p, len);
-	return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-	if (b->raw && b->raw != MAP_FAILED)
-		munmap(b->raw, b->rawlen);
-	b->raw = NULL;
-	if (b->hugetlb_saved >= 0)
-		set_long(NR_HUGEPAGES, b->hugetlb_saved);
-	b->hugetlb_saved = -1;
 }
 
 /* Sanity: does the module report what was mapped and pinned? */
@@ -1151,7 +874,8 @@ static void run_bulk(void)
 
 		for (int s = 0; s < opt.nsizes; s++) {
 			struct buf b;
-			uint64_t len = opt.sizes[s];
+			uint64_t len = opt.sizes[s], thp_bytes;
+			long runs;	/* physically contiguous runs, -1 unknown */
 			int ret;
 
 			size_str(len, sz, sizeof(sz));
@@ -1166,15 +890,17 @@ static void run_bulk(void)
 				       buf_kind_name[kind], strerror(-ret));
 				continue;
 			}
+			thp_bytes = smaps_thp(b.p, len);
+			runs = pagemap_runs(b.p, len);
 			if (kind == BUF_HUGETLB)
 				printf("  -- %s, hugetlbfs 2 MiB pages (MAP_HUGETLB, populated): "
-				       "%ld physically contiguous runs\n", sz, b.runs);
+				       "%ld physically contiguous runs\n", sz, runs);
 			else
 				printf("  -- %s, %s: %s of it in THPs, %ld physically contiguous runs%s\n",
 				       sz, kind == BUF_THP ? "THP (MADV_HUGEPAGE, 2 MiB aligned, touched)" :
 						 "4 KiB pages (MADV_NOHUGEPAGE, populated)",
-				       size_str(b.thp_bytes, sz2, sizeof(sz2)), b.runs,
-				       b.runs < 0 ? " (pagemap unreadable)" : "");
+				       size_str(thp_bytes, sz2, sizeof(sz2)), runs,
+				       runs < 0 ? " (pagemap unreadable)" : "");
 			print_header("");
 			bulk_one(&b, buf_kind_name[kind]);
 			buf_free(&b);
@@ -1646,24 +1372,6 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned int parse_mask(char *s, const char *const *names, int n)
-{
-	char *item[16];
-	int k = split_list(s, item, 16);
-	unsigned int m = 0;
-
-	for (int i = 0; i < k; i++) {
-		int j;
-
-		for (j = 0; j < n && strcmp(item[i], names[j]); j++)
-			;
-		if (j == n)
-			die("unknown item '%s'", item[i]);
-		m |= 1U << j;
-	}
-	return m;
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const test_names[] = { "bulk", "pairs", "batch", "live" };
@@ -1684,8 +1392,8 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (o) {
-		case 't': opt.tests = parse_mask(optarg, test_names, 4); break;
-		case 'p': opt.peers = parse_mask(optarg, peer_names, 4); break;
+		case 't': opt.tests = parse_mask(optarg, test_names, 4, "item", 16); break;
+		case 'p': opt.peers = parse_mask(optarg, peer_names, 4, "item", 16); break;
 		case 's':
 			opt.nsizes = split_list(optarg, items, 8);
 			for (k = 0; k < opt.nsizes; k++) {
@@ -1710,7 +1418,7 @@ int main(int argc, char **argv)
 		case 'o': opt.live_pool = parse_size(optarg); break;
 		case 'd': opt.bdf = optarg; break;
 		case 'n': opt.bind = false; break;
-		case 'c': opt.csv = true; break;
+		case 'c': csv_mode = CSV_NOW; break;
 		case 'H':
 			if (!strcmp(optarg, "thp"))
 				opt.huge = BUF_THP;
@@ -1737,7 +1445,7 @@ int main(int argc, char **argv)
 	kernel_release = strdup(u.release);
 	printf("map_bench on %s: %ld MiB RAM, %ld CPUs\n", u.release,
 	       meminfo_kb("MemTotal") / 1024, sysconf(_SC_NPROCESSORS_ONLN));
-	if (!read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof(buf)))
+	if (!read_file(THP_ENABLED, buf, sizeof(buf)))
 		printf("  THP enabled: %s\n", buf);
 	else
 		printf("  THP: not in this kernel (no /sys/kernel/mm/transparent_hugepage)\n");
