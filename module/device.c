@@ -23,12 +23,15 @@
  */
 #include <linux/interval_tree.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "ioasid_private.h"
 
 #define IOASID_NO_PASID		BIT(IOASID_MAX_PASID_BITS)
+/* Most bytes one DMA copy moves under iotlb_lock: bounds what UNMAP waits for. */
+#define IOASID_DMA_CHUNK	SZ_2M
 #define IOASID_FAULT_LOG_LEN	256
 
 enum ioasid_fault_reason {
@@ -618,6 +621,7 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 				       ((iova - e->it.start) >> PAGE_SHIFT), &contig);
 		chunk = min_t(u64, cmd->length - done, e->it.last - iova + 1);
 		chunk = min(chunk, (contig << PAGE_SHIFT) - offset_in_page(iova));
+		chunk = min_t(unsigned long, chunk, IOASID_DMA_CHUNK);
 		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
 		if (write) {
 			left = copy_from_user(kaddr, buf + done, chunk);

@@ -281,7 +281,8 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 		return -EINVAL;
 	if (cmd->entry_size < min_size)
 		return -EINVAL;
-	if (cmd->count > IOASID_MAX_BATCH)
+	/* Each entry's tail is checked for zeroes: keep that bounded. */
+	if (cmd->count > IOASID_MAX_BATCH || cmd->entry_size > PAGE_SIZE)
 		return -E2BIG;
 
 	for (i = 0; i < cmd->count; i++, uentry += cmd->entry_size) {

@@ -16,7 +16,9 @@
  *  - node->lock (rw_semaphore): the node's trees and counters. A path that
  *    holds a child's lock and needs its parent's takes the parent's after,
  *    with the node's depth as the lockdep subclass. Pinning is done before
- *    taking it, so mmap_lock is never taken inside it.
+ *    taking it; only DIRTY_BITMAP writes user memory (and so may fault and
+ *    take mmap_lock) inside it. Nothing takes it under mmap_lock.
+ *  - ictx->iotlb_lock, after node locks (device.c).
  *
  * Pages are unpinned only after their last mapping has left every tree
  * (under the write lock), so once UNMAP returns nothing can translate to
@@ -25,6 +27,7 @@
 #include <linux/interval_tree.h>
 #include <linux/log2.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "ioasid_private.h"
@@ -274,6 +277,7 @@ static int ioasid_node_find_iova(struct ioasid_node *node, u64 length,
 			continue;
 		}
 		start = hit->last + 1;
+		cond_resched();		/* a fragmented node has many holes */
 	}
 }
 
@@ -823,10 +827,12 @@ void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
 
 	if (!READ_ONCE(node->dirty_tracking))
 		return;
-	for (index = start >> PAGE_SHIFT; index <= last >> PAGE_SHIFT; index++)
+	for (index = start >> PAGE_SHIFT; index <= last >> PAGE_SHIFT; index++) {
 		if (xa_is_err(xa_store(&node->dirty, index, xa_mk_value(0),
 				       GFP_KERNEL_ACCOUNT)))
 			WRITE_ONCE(node->dirty_overflow, true);
+		cond_resched();
+	}
 }
 
 int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
@@ -858,14 +864,33 @@ int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
 	return 0;
 }
 
+/* Zero a user bitmap of any size, a megabyte at a time. */
+static int ioasid_clear_user(u64 __user *data, u64 bytes)
+{
+	u8 __user *p = (u8 __user *)data;
+	u64 chunk;
+
+	while (bytes) {
+		chunk = min_t(u64, bytes, SZ_1M);
+		if (clear_user(p, chunk))
+			return -EFAULT;
+		p += chunk;
+		bytes -= chunk;
+		cond_resched();
+	}
+	return 0;
+}
+
 /* Report every block dirty: a record was lost for want of memory. */
 static int ioasid_dirty_bitmap_all(u64 __user *data, u64 nbits)
 {
 	u64 word;
 
-	for (word = 0; word < nbits / 64; word++)
+	for (word = 0; word < nbits / 64; word++) {
 		if (put_user(~0ULL, data + word))
 			return -EFAULT;
+		cond_resched();
+	}
 	if (nbits % 64 && put_user((1ULL << (nbits % 64)) - 1, data + word))
 		return -EFAULT;
 	return 0;
@@ -905,10 +930,9 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 		goto out_unlock;
 	}
 	/* Cost: the bitmap's words, then one step per dirty page. */
-	if (clear_user(data, DIV_ROUND_UP(nbits, 64) * sizeof(u64))) {
-		rc = -EFAULT;
+	rc = ioasid_clear_user(data, DIV_ROUND_UP(nbits, 64) * sizeof(u64));
+	if (rc)
 		goto out_unlock;
-	}
 	if (node->dirty_overflow) {
 		rc = ioasid_dirty_bitmap_all(data, nbits);
 		if (!rc && !(cmd->flags & IOASID_DIRTY_NO_CLEAR))
@@ -928,6 +952,7 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 		bits |= 1ULL << (bit % 64);
 		if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
 			xa_erase(&node->dirty, index);
+		cond_resched();
 	}
 	if (word != ULONG_MAX && put_user(bits, data + word))
 		rc = -EFAULT;

@@ -797,6 +797,8 @@ TEST_F(kmanaged, batch_errors)
 	cmd.op = IOASID_CMD_MAP;
 	cmd.entry_size = sizeof(maps[0]) - 8;
 	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_BATCH, &cmd));
+	cmd.entry_size = getpagesize() + 8;	/* entries are at most a page */
+	EXPECT_ERRNO(E2BIG, ioctl(fd, IOASID_BATCH, &cmd));
 	cmd.entry_size = sizeof(maps[0]);
 	cmd.count = info.out_max_batch + 1;
 	EXPECT_ERRNO(E2BIG, ioctl(fd, IOASID_BATCH, &cmd));

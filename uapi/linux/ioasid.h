@@ -362,8 +362,8 @@ struct ioasid_copy {
  * EFAULT: @out_done cannot be written (checked first: nothing runs);
  * EINVAL: unknown @op, @entry_size too small, an entry's size differs from
  * @entry_size;
- * E2BIG: @count above GET_INFO out_max_batch, or an entry with a non-zero
- * tail beyond the kernel's struct;
+ * E2BIG: @count above GET_INFO out_max_batch, @entry_size above 4096, or
+ * an entry with a non-zero tail beyond the kernel's struct;
  * any error of the entry that failed.
  */
 struct ioasid_batch {
