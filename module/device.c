@@ -8,15 +8,16 @@
  * entry a range of the attached node's IOVAs that translates linearly to a
  * range of pinned pages, with the permissions of every level composed.
  *
- * Each entry is also linked into every node it translated through, in that
- * node's @deps interval tree, at the range of that node's IOVAs it depends
- * on. An UNMAP at any level therefore finds exactly the entries it makes
- * stale, at a cost proportional to them and not to the size of any cache,
- * and removes them before it unpins anything (node.c calls
- * ioasid_iotlb_invalidate() under the node's write lock).
+ * An entry's range never crosses a mapping at any level, so it depends on
+ * exactly one mapping per node it translated through, and it is linked into
+ * each of those mappings' @deps list: a reverse map. An UNMAP at any level
+ * takes every mapping it removes off its tree anyway; it drops the entries
+ * on that mapping's list first, before it unpins anything (node.c calls
+ * ioasid_iotlb_invalidate() under the node's write lock). The cost is the
+ * entries removed, with no search: the size of any cache does not enter.
  *
  * Locking: ictx->iotlb_lock (an rw_semaphore) guards attachments, entries
- * and @deps, and is taken after node locks. A DMA chunk that hits copies
+ * and the @deps lists, and is taken after node locks. A DMA chunk that hits copies
  * under its read side; a miss drops it, read-locks the node chain, walks,
  * and inserts under its write side, so an UNMAP (node write lock, then
  * iotlb_lock for writing) waits for every transfer through what it removes.
@@ -78,9 +79,11 @@ struct ioasid_attachment {
 	struct rb_root_cached iotlb;	/* struct ioasid_iotlb_entry by IOVA */
 };
 
+/* An entry's place in the @deps list of the mapping it used at one level. */
 struct ioasid_iotlb_link {
-	struct interval_tree_node it;	/* the range in @node's IOVA space */
+	struct hlist_node list;
 	struct ioasid_node *node;
+	unsigned long start;		/* @node's IOVA of the entry's first byte */
 	struct ioasid_iotlb_entry *entry;
 };
 
@@ -236,39 +239,48 @@ static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
 
 	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
 	interval_tree_remove(&e->it, &e->att->iotlb);
-	for (i = 0; i < e->nlinks; i++)
-		interval_tree_remove(&e->links[i].it, &e->links[i].node->deps);
+	for (i = 0; i < e->nlinks; i++) {
+		hlist_del(&e->links[i].list);
+		WRITE_ONCE(e->links[i].node->num_deps, e->links[i].node->num_deps - 1);
+	}
 	atomic64_dec(&ep->entries);
 	atomic64_inc(&ep->generation);
 	kfree(e);
 }
 
 /**
- * ioasid_iotlb_invalidate() - drop every cached translation through a range
- * @node: the node whose mappings change; its lock is held for writing
+ * ioasid_iotlb_invalidate() - drop the cached translations through a mapping
+ * @node: the mapping's node; its lock is held for writing
+ * @deps: the mapping's list of entries
  * @start: first IOVA of @node affected
  * @last: last IOVA of @node affected
  *
- * Finds the entries through the node's @deps, whichever device and however
- * far below the node they were made: the cost is the entries removed.
+ * Drops every entry on @deps that covers any of [@start, @last], whichever
+ * device and however far below @node it was made. An UNMAP passes the whole
+ * space: the cost is then the entries removed.
  */
-void ioasid_iotlb_invalidate(struct ioasid_node *node, unsigned long start,
-			     unsigned long last)
+void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
+			     unsigned long start, unsigned long last)
 {
-	struct ioasid_ctx *ictx = node->ictx;
-	struct interval_tree_node *it;
+	struct ioasid_iotlb_link *link;
+	struct hlist_node *next;
+	unsigned long len;
 
 	lockdep_assert_held_write(&node->lock);
 	/*
-	 * Entries are added to @deps only under this node's read lock, which
-	 * the caller excludes: empty now means nothing to do.
+	 * Entries are added only under the read lock of every node they go
+	 * through, which the caller excludes: empty now means nothing to do.
 	 */
-	if (RB_EMPTY_ROOT(&node->deps.rb_root))
+	if (hlist_empty(deps))
 		return;
-	down_write(&ictx->iotlb_lock);
-	while ((it = interval_tree_iter_first(&node->deps, start, last)))
-		ioasid_iotlb_kill(container_of(it, struct ioasid_iotlb_link, it)->entry);
-	up_write(&ictx->iotlb_lock);
+	down_write(&node->ictx->iotlb_lock);
+	/* An entry has one link per node: @next is never part of the one killed. */
+	hlist_for_each_entry_safe(link, next, deps, list) {
+		len = link->entry->it.last - link->entry->it.start;
+		if (link->start <= last && link->start + len >= start)
+			ioasid_iotlb_kill(link->entry);
+	}
+	up_write(&node->ictx->iotlb_lock);
 }
 
 /* Drop every entry of an attachment (DETACH, REPLACE). */
@@ -320,9 +332,9 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *wal
 	for (i = 0; i < e->nlinks; i++) {
 		e->links[i].node = walk->node[i];
 		e->links[i].entry = e;
-		e->links[i].it.start = walk->addr[i] - (walk->addr[0] - e->it.start);
-		e->links[i].it.last = walk->addr[i] + (e->it.last - walk->addr[0]);
-		interval_tree_insert(&e->links[i].it, &walk->node[i]->deps);
+		e->links[i].start = walk->addr[i] - (walk->addr[0] - e->it.start);
+		hlist_add_head(&e->links[i].list, walk->deps[i]);
+		WRITE_ONCE(walk->node[i]->num_deps, walk->node[i]->num_deps + 1);
 	}
 	interval_tree_insert(&e->it, &att->iotlb);
 	atomic64_inc(&att->ep->entries);
@@ -558,8 +570,8 @@ static void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
 	if (!len)
 		return;
 	for (i = 0; i < e->nlinks; i++)
-		ioasid_node_mark_dirty(e->links[i].node, e->links[i].it.start + off,
-				       e->links[i].it.start + off + len - 1);
+		ioasid_node_mark_dirty(e->links[i].node, e->links[i].start + off,
+				       e->links[i].start + off + len - 1);
 }
 
 static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,

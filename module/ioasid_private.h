@@ -46,8 +46,9 @@ extern struct ioasid_stats ioasid_stats;
  *	also guards object users and node num_children.
  * @account_mode: enum ioasid_account_mode for new pins
  * @pinned_mappings: mappings of this context holding pinned pages
- * @iotlb_lock: every device's attachments and IOTLB, and every node's
- *	@deps. Taken after node locks, never before: DMA on an IOTLB hit
+ * @iotlb_lock: every device's attachments and IOTLB, and the lists of
+ *	IOTLB entries hanging off mappings (device.c). Taken after node
+ *	locks, never before: DMA on an IOTLB hit
  *	copies under its read side, so a writer (UNMAP invalidating, DETACH)
  *	waits for transfers through the entries it removes.
  * @faults: recorded translation faults, oldest first (device.c)
@@ -96,9 +97,8 @@ struct ioasid_object {
  * @pinned_bytes: bytes of them backed by pinned pages (roots)
  * @num_attached: device attachments to this node, under ictx->objects'
  *	xa_lock
- * @deps: interval tree of the IOTLB entries (struct ioasid_iotlb_link)
- *	whose translation went through this node, by this node's IOVA; under
- *	ictx->iotlb_lock
+ * @num_deps: IOTLB entries whose translation went through this node's
+ *	mappings (each is on its mapping's list); under ictx->iotlb_lock
  * @dirty_tracking: DMA writes through this node are recorded in @dirty
  * @dirty_overflow: a write could not be recorded (no memory): report
  *	everything dirty until the next clearing read
@@ -119,7 +119,7 @@ struct ioasid_node {
 	u64 mapped_bytes;
 	u64 pinned_bytes;
 	unsigned int num_attached;
-	struct rb_root_cached deps;
+	unsigned long num_deps;
 	bool dirty_tracking;
 	bool dirty_overflow;
 	struct xarray dirty;
@@ -232,6 +232,8 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd);
  * @before: bytes before the address that translate the same way (linearly,
  *	with the same permissions) at every level
  * @after: bytes from the address on, less one, that do
+ * @deps: at each level, the list of IOTLB entries of the mapping used
+ *	(an entry caching this walk goes on every one of them)
  * @pages: the root's pinned pages
  * @index: the page index in @pages of the address
  * @prot: permissions composed over every level
@@ -241,6 +243,7 @@ struct ioasid_walk {
 	unsigned int nlevels;
 	struct ioasid_node *node[IOASID_MAX_DEPTH];
 	unsigned long addr[IOASID_MAX_DEPTH];
+	struct hlist_head *deps[IOASID_MAX_DEPTH];
 	unsigned long before;
 	unsigned long after;
 	struct ioasid_pages *pages;
@@ -271,8 +274,8 @@ int ioasid_endpoint_unpublish_locked(struct ioasid_ctx *ictx,
 				     struct ioasid_object *obj);
 void ioasid_endpoint_free(struct ioasid_object *obj);
 void ioasid_endpoint_release(struct ioasid_object *obj);
-void ioasid_iotlb_invalidate(struct ioasid_node *node, unsigned long start,
-			     unsigned long last);
+void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
+			     unsigned long start, unsigned long last);
 int ioasid_fault_log_init(struct ioasid_ctx *ictx);
 void ioasid_fault_log_free(struct ioasid_ctx *ictx);
 

@@ -39,12 +39,15 @@
  * @addr: for a root, the byte offset of it.start in @pages; for a child,
  *	the parent IOVA it.start maps to
  * @prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE
+ * @deps: the IOTLB entries whose translation went through this mapping
+ *	(device.c); emptied before the mapping goes
  */
 struct ioasid_mapping {
 	struct interval_tree_node it;
 	struct ioasid_pages *pages;
 	u64 addr;
 	u32 prot;
+	struct hlist_head deps;
 };
 
 struct ioasid_reserved {
@@ -115,7 +118,6 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
-	node->deps = RB_ROOT_CACHED;
 	xa_init(&node->dirty);
 
 	/* Reserve an id, answer, and only then make the node visible. */
@@ -156,6 +158,7 @@ static void ioasid_mapping_remove(struct ioasid_node *node,
 	u64 length = ioasid_mapping_length(map);
 
 	lockdep_assert_held_write(&node->lock);
+	WARN_ON_ONCE(!hlist_empty(&map->deps));
 	interval_tree_remove(&map->it, &node->mappings);
 	node->num_mappings--;
 	node->mapped_bytes -= length;
@@ -184,11 +187,11 @@ static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start
 	if (it && it->last > last)
 		return -ENOENT;
 
-	/* No cached translation may outlive the mappings it came from. */
-	ioasid_iotlb_invalidate(node, start, last);
 	while ((it = interval_tree_iter_first(&node->mappings, start, last))) {
 		struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
 
+		/* No cached translation may outlive the mapping it came from. */
+		ioasid_iotlb_invalidate(node, &map->deps, 0, ULONG_MAX);
 		done += ioasid_mapping_length(map);
 		ioasid_mapping_remove(node, map);
 		cond_resched();
@@ -736,7 +739,7 @@ void ioasid_node_free(struct ioasid_node *node)
 	}
 	up_write(&node->lock);
 	/* Nothing attached, no children: nothing can have cached through it. */
-	WARN_ON(!RB_EMPTY_ROOT(&node->deps.rb_root));
+	WARN_ON(node->num_deps);
 	xa_destroy(&node->dirty);
 	ioasid_stat_sub(nodes, 1);
 	kfree(node);
@@ -802,6 +805,7 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		walk->before = min(walk->before, off);
 		walk->after = min(walk->after, it->last - addr);
 		walk->prot &= map->prot;
+		walk->deps[level] = &map->deps;
 		if (map->pages) {
 			walk->pages = map->pages;
 			walk->index = (map->addr + off) >> PAGE_SHIFT;
@@ -814,6 +818,28 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 }
 
 /* Dirty tracking ------------------------------------------------------------- */
+
+/*
+ * Drop the cached translations through [start, last] of @node's IOVAs
+ * without unmapping: a visit to each mapping there, unless nothing at all
+ * was cached through the node.
+ */
+static void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
+				   unsigned long last)
+{
+	struct interval_tree_node *it;
+
+	lockdep_assert_held_write(&node->lock);
+	/* Only entries through this node, under its read lock, add to it. */
+	if (!READ_ONCE(node->num_deps))
+		return;
+	for (it = interval_tree_iter_first(&node->mappings, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		ioasid_iotlb_invalidate(node, &container_of(it, struct ioasid_mapping, it)->deps,
+					start, last);
+		cond_resched();
+	}
+}
 
 /*
  * Record [start, last] of @node's IOVA space as written, if it is tracking.
@@ -854,7 +880,7 @@ int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
 		 * Translations handed out before (TRANSLATE) may span many
 		 * pages nobody would mark: make their holders ask again.
 		 */
-		ioasid_iotlb_invalidate(node, 0, ULONG_MAX);
+		ioasid_node_invalidate(node, 0, ULONG_MAX);
 	}
 	WRITE_ONCE(node->dirty_tracking, cmd->flags & IOASID_DIRTY_ENABLE);
 	if (!node->dirty_tracking)
@@ -962,7 +988,7 @@ out_clear:
 	 * TRANSLATE result kept for writing would not be, so drop those.
 	 */
 	if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
-		ioasid_iotlb_invalidate(node, cmd->iova, cmd->iova + cmd->length - 1);
+		ioasid_node_invalidate(node, cmd->iova, cmd->iova + cmd->length - 1);
 out_unlock:
 	up_write(&node->lock);
 	ioasid_node_put(node);

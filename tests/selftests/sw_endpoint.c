@@ -277,6 +277,68 @@ TEST_F(swdev, parent_unmap_invalidates_descendants)
 	EXPECT_EQ(0, done);
 }
 
+/*
+ * Entries of several child mappings and of two devices all go through the
+ * one root mapping: each invalidation drops exactly the entries it must.
+ */
+TEST_F(swdev, entries_sharing_one_parent_mapping)
+{
+	uint64_t child_iova, done, bitmap;
+	uint32_t child, dev2;
+	uint8_t local[8];
+	unsigned int i;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, self->root,
+				       IOASID_MODE_KERNEL_MANAGED, &child));
+	/* Child pages 0..3 (with holes) map root pages 0, 8, 16, 24. */
+	for (i = 0; i < 4; i++) {
+		child_iova = 0x100000 + 2 * i * PAGE;
+		ASSERT_EQ(0, ioasid_map(self->h, child, R_IOVA + 8 * i * PAGE, PAGE,
+					&child_iova, RW | FIXED));
+	}
+	ASSERT_EQ(0, ioasid_device_create(self->h, 0, 0, &dev2));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev2, child, 0, 0));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, ioasid_dma(self->h, dev2, 0, 0, 0x100000 + 2 * i * PAGE,
+					local, sizeof(local), &done));
+		EXPECT_EQ(0, memcmp(local, self->buf + 8 * i * PAGE, sizeof(local)));
+	}
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, R_IOVA, local, 8, &done));
+	EXPECT_EQ(4, dev_info(self->h, dev2).out_iotlb_entries);
+	EXPECT_EQ(1, dev_info(self->h, self->dev).out_iotlb_entries);
+
+	/* A child UNMAP drops its own entry, not its siblings'. */
+	ASSERT_EQ(0, ioasid_unmap(self->h, child, 0x100000 + 2 * PAGE, PAGE, NULL));
+	EXPECT_EQ(3, dev_info(self->h, dev2).out_iotlb_entries);
+	EXPECT_EQ(1, dev_info(self->h, self->dev).out_iotlb_entries);
+
+	/*
+	 * A clearing dirty read of root pages 16..23 drops the entries that
+	 * reach them: the child's third and the root device's, which covers
+	 * the whole root mapping.
+	 */
+	ASSERT_EQ(0, ioasid_set_dirty_tracking(self->h, self->root, 1));
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			ASSERT_EQ(0, ioasid_dma(self->h, dev2, 0, 0,
+						0x100000 + 2 * i * PAGE, local, 8, &done));
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, R_IOVA, local, 8, &done));
+	EXPECT_EQ(3, dev_info(self->h, dev2).out_iotlb_entries);
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA + 16 * PAGE,
+					 8 * PAGE, PAGE, &bitmap, 0));
+	EXPECT_EQ(2, dev_info(self->h, dev2).out_iotlb_entries);
+	EXPECT_EQ(0, dev_info(self->h, self->dev).out_iotlb_entries);
+	ASSERT_EQ(0, ioasid_set_dirty_tracking(self->h, self->root, 0));
+
+	/* The root's UNMAP drops every entry of both devices. */
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, R_IOVA, local, 8, &done));
+	ASSERT_EQ(0, ioasid_unmap(self->h, self->root, R_IOVA, BUF_PAGES * PAGE, NULL));
+	EXPECT_EQ(0, dev_info(self->h, dev2).out_iotlb_entries);
+	EXPECT_EQ(0, dev_info(self->h, self->dev).out_iotlb_entries);
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, dev2, 0, 0, 0x100000, local, 8, &done));
+	ASSERT_EQ(0, ioasid_detach(self->h, dev2, 0, 0));
+}
+
 TEST_F(swdev, pasid_attachments_and_replace)
 {
 	uint64_t iova = R_IOVA, done, gen;
