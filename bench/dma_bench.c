@@ -18,9 +18,12 @@
  *          IOTLB was emptied (DETACH + ATTACH, or UNMAP + MAP of the leaf
  *          mapping), against the same on a warm IOTLB; root, 2- and 4-level
  *   unmap  UNMAP of one 4 KiB mapping whose IOTLB entry is cached while the
- *          same device caches N other entries (N separate mappings, each
+ *          same device caches N other entries (each a separate mapping
  *          touched by a DMA): N = 1k and 10k, and the ratio; and, as a
- *          control, the same UNMAPs in a context with no device
+ *          control, the same UNMAPs in a context with no device. Two
+ *          layouts: the root holds the same number of mappings for every N
+ *          (only the cache grows), and one mapping per entry (the mapping
+ *          tree grows with the cache)
  *
  * Figures only, no pass/fail. Lines starting with "!!" are sanity checks
  * that failed (data not moved, entries not cached, unexpected misses):
@@ -73,6 +76,7 @@ static struct {
 	int nunmap;
 	int unmap_samples;
 	int unmap_block;
+	unsigned int unmap_layouts;
 	unsigned int layouts;
 } opt = {
 	.tests = ~0U,
@@ -88,9 +92,12 @@ static struct {
 	.nunmap = 2,
 	.unmap_samples = 3000,
 	.unmap_block = 1,
+	.unmap_layouts = ~0U,
 };
 
 enum { T_DMA = 1, T_COLD = 2, T_UNMAP = 4 };
+/* unmap: how many mappings the root holds besides the cached ones */
+enum { U_SAME = 1, U_GROW = 2 };
 
 const char bench_name[] = "dma_bench";
 static uint32_t max_depth;
@@ -816,11 +823,12 @@ static void run_cold(void)
 /* unmap: UNMAP of one cached entry among many */
 
 struct uctx {
-	uint64_t n;		/* unrelated entries (or mappings, for a control) */
+	uint64_t n;		/* unrelated entries (none for a control) */
+	uint64_t m;		/* mappings, >= n + 1 */
 	bool control;		/* no device: nothing is ever cached */
 	struct ioasid_handle *h;
 	uint32_t root, dev;
-	struct buf pool;	/* n + 1 pages, one per mapping */
+	char *pages;		/* m pages, one per mapping (shared by every case) */
 	double setup_s;
 	double *t;		/* UNMAP times, us */
 	int bad_before, bad_after, bad_gen;
@@ -831,36 +839,49 @@ static uint64_t uctx_iova(uint64_t i)
 	return IOVA_BASE + 2 * i * PAGE;	/* a hole between mappings */
 }
 
-/* Map page @i at its IOVA and, unless a control, cache it with a DMA. */
-static void uctx_map(struct uctx *u, uint64_t i)
+/* The mapping of the j-th of the n + 1 cached ones: spread evenly over all m. */
+static uint64_t uctx_cached(const struct uctx *u, uint64_t j)
+{
+	return j * u->m / (u->n + 1);
+}
+
+/* Map page @i at its IOVA and, unless a control, @cache it with a DMA. */
+static void uctx_map(struct uctx *u, uint64_t i, bool cache)
 {
 	uint64_t iova = uctx_iova(i), done;
 	char b[UNMAP_DMA];
 
-	must(ioasid_map(u->h, u->root, (uintptr_t)u->pool.p + i * PAGE, PAGE, &iova,
+	must(ioasid_map(u->h, u->root, (uintptr_t)u->pages + i * PAGE, PAGE, &iova,
 			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
-	if (!u->control)
+	if (cache && !u->control)
 		must(ioasid_dma(u->h, u->dev, 0, 0, uctx_iova(i), b, sizeof(b), &done), "DMA");
 }
 
-static void uctx_setup(struct uctx *u, uint64_t n, bool control)
+static void uctx_setup(struct uctx *u, uint64_t n, uint64_t m, bool control,
+		       char *pages)
 {
 	double t0 = now_ns() / 1e9;
 	struct ioasid_device_info info;
+	uint64_t j = 0;
 	char c[32];
 
 	memset(u, 0, sizeof(*u));
 	u->n = n;
+	u->m = m;
 	u->control = control;
-	buf_must(&u->pool, (u->n + 1) * PAGE, BUF_4K, "the unmap-test pages");
+	u->pages = pages;
 	must(ioasid_open(&u->h, NULL, 0), "open /dev/ioasid");
 	must(ioasid_node_alloc(u->h, 0, IOASID_MODE_KERNEL_MANAGED, &u->root), "ALLOC");
 	if (!control) {
 		must(ioasid_device_create(u->h, 0, 0, &u->dev), "DEVICE_CREATE");
 		must(ioasid_attach(u->h, u->dev, u->root, 0, 0), "ATTACH");
 	}
-	for (uint64_t i = 0; i <= u->n; i++)
-		uctx_map(u, i);
+	for (uint64_t i = 0; i < u->m; i++) {
+		bool cache = j <= u->n && uctx_cached(u, j) == i;
+
+		uctx_map(u, i, cache);
+		j += cache;
+	}
 	u->setup_s = now_ns() / 1e9 - t0;
 	u->t = calloc(opt.unmap_samples, sizeof(double));
 	if (!u->t)
@@ -874,15 +895,16 @@ static void uctx_setup(struct uctx *u, uint64_t n, bool control)
 }
 
 /*
- * One sample: UNMAP a mapping (timed) and MAP it again (and re-cache it).
- * With a device, check that all N+1 entries were cached before and exactly
- * the unmapped one went. The mappings are visited with a stride that lands
- * all over the trees.
+ * One sample: UNMAP a cached mapping (timed) and MAP it again (and re-cache
+ * it). With a device, check that all N+1 entries were cached before and
+ * exactly the unmapped one went. The cached mappings are visited with a
+ * stride that lands all over the trees.
  */
 static void uctx_sample(struct uctx *u, int s)
 {
 	struct ioasid_device_info b = {}, a;
-	uint64_t i = ((uint64_t)s * 7919 + 1) % (u->n + 1), t0, t1, unmapped;
+	uint64_t i = uctx_cached(u, ((uint64_t)s * 7919 + 1) % (u->n + 1));
+	uint64_t t0, t1, unmapped;
 	int ret;
 
 	if (!u->control) {
@@ -904,11 +926,11 @@ static void uctx_sample(struct uctx *u, int s)
 		if (a.out_generation == b.out_generation)
 			u->bad_gen++;
 	}
-	uctx_map(u, i);
+	uctx_map(u, i, true);
 }
 
-static void unmap_row(const char *label, struct uctx *u, double *t, double first,
-		      const char *metric, const char *extra)
+static void unmap_row(const char *test, const char *label, struct uctx *u, double *t,
+		      double first, const char *metric, const char *extra)
 {
 	int ns = opt.unmap_samples;
 	double sum = 0, p10, p90, med;
@@ -923,29 +945,50 @@ static void unmap_row(const char *label, struct uctx *u, double *t, double first
 	printf("  %-9s N = %-7s %8.2f %8.2f %8.2f %8.2f %9.2fx  %s\n", label, c, med, p10, p90,
 	       sum / ns, med / (first > 0 ? first : med), extra);
 	snprintf(cas, sizeof(cas), "N=%s", c);
-	csv("unmap", cas, "root", metric, med);
+	csv(test, cas, "root", metric, med);
 }
 
-static void run_unmap(void)
+/*
+ * @layout U_SAME: every case's root holds as many mappings as the largest
+ * case caches, so the cache size is the only thing that changes (the
+ * figure for the IOTLB). U_GROW: one mapping per entry, so the mapping
+ * tree grows with the cache too.
+ */
+static void run_unmap(unsigned int layout)
 {
 	struct uctx u[MAX_UNMAP_N], uc[MAX_UNMAP_N];
 	char c1[32], c2[32], cas[80], extra[64];
 	double med[MAX_UNMAP_N], medc[MAX_UNMAP_N], t0 = now_ns() / 1e9;
 	int ns = opt.unmap_samples, last = opt.nunmap - 1;
+	const char *test = layout == U_SAME ? "unmap" : "unmap-grow";
+	struct buf pool;	/* each context pins the pages it maps itself */
+	uint64_t m = 0;
 
-	printf("\n== unmap: UNMAP of one 4 KiB mapping whose IOTLB entry is cached, with N other "
-	       "entries cached by the same device\n");
-	printf("  N+1 separate 4 KiB mappings in one root (distinct pages, a 4 KiB hole between "
-	       "them), each cached by an %d-byte DMA;\n", UNMAP_DMA);
-	printf("  per sample: check out_iotlb_entries = N+1, UNMAP one (timed), check it is N, "
-	       "MAP it again and DMA to re-cache it.\n");
-	printf("  Control: the same N+1 mappings and UNMAPs in a context with no device (nothing "
+	for (int k = 0; k < opt.nunmap; k++)
+		m = opt.unmap_n[k] + 1 > m ? opt.unmap_n[k] + 1 : m;
+	buf_must(&pool, m * PAGE, BUF_4K, "the unmap-test pages");
+	count_str(m, c1, sizeof(c1));
+	printf("\n== %s: UNMAP of one 4 KiB mapping whose IOTLB entry is cached, with N other "
+	       "entries cached by the same device\n", test);
+	if (layout == U_SAME)
+		printf("  %s separate 4 KiB mappings in one root for every N (distinct pages, a "
+		       "4 KiB hole between them),\n  N+1 of them, spread evenly, cached by an "
+		       "%d-byte DMA each: only the cache grows with N;\n", c1, UNMAP_DMA);
+	else
+		printf("  N+1 separate 4 KiB mappings in one root (distinct pages, a 4 KiB hole "
+		       "between them), each cached\n  by an %d-byte DMA: the mapping tree grows "
+		       "with the cache;\n", UNMAP_DMA);
+	printf("  per sample: check out_iotlb_entries = N+1, UNMAP a cached one (timed), check "
+	       "it is N, MAP it again\n  and DMA to re-cache it.\n");
+	printf("  Control: the same mappings and UNMAPs in a context with no device (nothing "
 	       "cached): what the\n  mapping tree and unpinning cost alone. Every case lives at "
 	       "once (a context each) and\n  samples alternate between them. Median of %d samples, "
 	       "us, including one clock read\n", ns);
 	for (int k = 0; k < opt.nunmap; k++) {
-		uctx_setup(&u[k], opt.unmap_n[k], false);
-		uctx_setup(&uc[k], opt.unmap_n[k], true);
+		uint64_t mk = layout == U_SAME ? m : opt.unmap_n[k] + 1;
+
+		uctx_setup(&u[k], opt.unmap_n[k], mk, false, pool.p);
+		uctx_setup(&uc[k], opt.unmap_n[k], mk, true, pool.p);
 	}
 	for (int s0 = 0; s0 < ns; s0 += opt.unmap_block)
 		for (int k = 0; k < 2 * opt.nunmap; k++)
@@ -955,22 +998,26 @@ static void run_unmap(void)
 	printf("  %-9s %-11s %8s %8s %8s %8s %10s\n", "", "unrelated", "median", "p10", "p90",
 	       "mean", "vs first");
 	for (int k = 0; k < opt.nunmap; k++) {
-		snprintf(extra, sizeof(extra), "setup (MAP+DMA each) %.2f s", u[k].setup_s);
+		count_str(u[k].m, c1, sizeof(c1));
+		snprintf(extra, sizeof(extra), "%s mappings; setup %.2f s", c1, u[k].setup_s);
 		med[k] = median(u[k].t, ns);
-		unmap_row("cached", &u[k], u[k].t, k ? med[0] : 0, "median_us", extra);
+		unmap_row(test, "cached", &u[k], u[k].t, k ? med[0] : 0, "median_us", extra);
 	}
 	for (int k = 0; k < opt.nunmap; k++) {
-		snprintf(extra, sizeof(extra), "setup (MAP each) %.2f s", uc[k].setup_s);
+		count_str(uc[k].m, c1, sizeof(c1));
+		snprintf(extra, sizeof(extra), "%s mappings; setup %.2f s", c1, uc[k].setup_s);
 		medc[k] = median(uc[k].t, ns);
-		unmap_row("control", &uc[k], uc[k].t, k ? medc[0] : 0, "median_us_uncached", extra);
+		unmap_row(test, "control", &uc[k], uc[k].t, k ? medc[0] : 0, "median_us_uncached",
+			  extra);
 	}
 	if (opt.nunmap >= 2) {
 		count_str(u[last].n, c1, sizeof(c1));
 		count_str(u[0].n, c2, sizeof(c2));
 		double clk = clock_ns / 1e3;
 
-		printf("  ratio N=%s / N=%s, cached: %.2fx (project target: <= 1.2x); control "
+		printf("  ratio N=%s / N=%s, cached: %.2fx (project target: <= 1.2x%s); control "
 		       "(nothing cached): %.2fx\n", c1, c2, med[last] / med[0],
+		       layout == U_SAME ? "" : ", met by the same-mappings layout",
 		       medc[last] / medc[0]);
 		printf("  the same less a clock read (%.2f us) on each side: cached %.2fx, "
 		       "control %.2fx\n", clk, (med[last] - clk) / (med[0] - clk),
@@ -978,9 +1025,9 @@ static void run_unmap(void)
 		printf("  the invalidation's own share (cached - control): N=%s %.2f us, N=%s "
 		       "%.2f us\n", c2, med[0] - medc[0], c1, med[last] - medc[last]);
 		snprintf(cas, sizeof(cas), "N=%s/N=%s", c1, c2);
-		csv("unmap", cas, "root", "ratio", med[last] / med[0]);
-		csv("unmap", cas, "root", "ratio_uncached", medc[last] / medc[0]);
-		csv("unmap", cas, "root", "ratio_less_clock", (med[last] - clk) / (med[0] - clk));
+		csv(test, cas, "root", "ratio", med[last] / med[0]);
+		csv(test, cas, "root", "ratio_uncached", medc[last] / medc[0]);
+		csv(test, cas, "root", "ratio_less_clock", (med[last] - clk) / (med[0] - clk));
 	}
 	for (int k = 0; k < opt.nunmap; k++) {
 		count_str(u[k].n, c1, sizeof(c1));
@@ -995,10 +1042,10 @@ static void run_unmap(void)
 			struct uctx *x = c ? &uc[k] : &u[k];
 
 			ioasid_close(x->h);
-			buf_free(&x->pool);
 			free(x->t);
 		}
 	}
+	buf_free(&pool);
 	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
 	csv_flush();
 	fflush(stdout);
@@ -1024,6 +1071,9 @@ static void usage(void)
 "  --unmap-n LIST        unmap: numbers of unrelated cached entries (default 1k,10k)\n"
 "  --unmap-samples N     unmap: UNMAPs timed per N, cached and control (default 3000)\n"
 "  --unmap-block N       unmap: samples in a row in one context before the next (default 1)\n"
+"  --unmap-layouts LIST  unmap: same (every N's root holds max N + 1 mappings: only the\n"
+"                        cache grows) and/or grow (N + 1 mappings: the mapping tree\n"
+"                        grows with it) (default: both)\n"
 "  --csv                 also print csv,<kernel>,<test>,<case>,<what>,<metric>,<value> lines\n");
 	exit(2);
 }
@@ -1032,12 +1082,14 @@ int main(int argc, char **argv)
 {
 	static const char *const test_names[] = { "dma", "cold", "unmap" };
 	static const char *const layout_names[] = { "scattered", "huge" };
+	static const char *const unmap_layout_names[] = { "same", "grow" };
 	static const struct option lo[] = {
 		{ "tests", 1, NULL, 't' }, { "sizes", 1, NULL, 's' },
 		{ "rounds", 1, NULL, 'r' }, { "batch-ms", 1, NULL, 'b' },
 		{ "depths", 1, NULL, 'd' }, { "cold-samples", 1, NULL, 'C' },
 		{ "flush", 1, NULL, 'f' }, { "unmap-n", 1, NULL, 'n' },
 		{ "unmap-samples", 1, NULL, 'U' }, { "unmap-block", 1, NULL, 'B' },
+		{ "unmap-layouts", 1, NULL, 'M' },
 		{ "layouts", 1, NULL, 'L' }, { "csv", 0, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{},
 	};
@@ -1088,6 +1140,10 @@ int main(int argc, char **argv)
 			break;
 		case 'U': opt.unmap_samples = atoi(optarg); break;
 		case 'B': opt.unmap_block = atoi(optarg); break;
+		case 'M':
+			opt.unmap_layouts = parse_mask(optarg, unmap_layout_names, 2,
+						       "unmap layout", 8);
+			break;
 		case 'L': opt.layouts = parse_mask(optarg, layout_names, 2, "layout", 8); break;
 		case 'c': csv_mode = CSV_HELD; break;
 		default: usage();
@@ -1095,7 +1151,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || opt.rounds < 1 || opt.rounds > MAX_ROUNDS || opt.batch_ms <= 0 ||
 	    opt.cold_samples < 1 || opt.unmap_samples < 1 || opt.unmap_block < 1 ||
-	    !opt.nsizes || !opt.nunmap || !opt.ndepths || !opt.layouts)
+	    !opt.nsizes || !opt.nunmap || !opt.ndepths || !opt.layouts || !opt.unmap_layouts)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -1133,8 +1189,10 @@ int main(int argc, char **argv)
 		run_dma();
 	if (opt.tests & T_COLD)
 		run_cold();
-	if (opt.tests & T_UNMAP)
-		run_unmap();
+	if (opt.tests & T_UNMAP && opt.unmap_layouts & U_SAME)
+		run_unmap(U_SAME);
+	if (opt.tests & T_UNMAP && opt.unmap_layouts & U_GROW)
+		run_unmap(U_GROW);
 	printf("\ndma_bench done\n");
 	return 0;
 }
