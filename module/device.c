@@ -17,10 +17,11 @@
  * entries removed, with no search: the size of any cache does not enter.
  *
  * Locking: ictx->iotlb_lock (an rw_semaphore) guards attachments, entries
- * and the @deps lists, and is taken after node locks. A DMA chunk that hits copies
- * under its read side; a miss drops it, read-locks the node chain, walks,
- * and inserts under its write side, so an UNMAP (node write lock, then
- * iotlb_lock for writing) waits for every transfer through what it removes.
+ * and the @deps lists, and is taken after node locks. A DMA chunk that hits
+ * copies under its read side; a miss drops it, read-locks the node chain,
+ * walks, and inserts under its write side, so an UNMAP (node write lock,
+ * then iotlb_lock for writing) waits for every transfer through what it
+ * removes.
  */
 #include <linux/interval_tree.h>
 #include <linux/sched/signal.h>

@@ -48,9 +48,9 @@ extern struct ioasid_stats ioasid_stats;
  * @pinned_mappings: mappings of this context holding pinned pages
  * @iotlb_lock: every device's attachments and IOTLB, and the lists of
  *	IOTLB entries hanging off mappings (device.c). Taken after node
- *	locks, never before: DMA on an IOTLB hit
- *	copies under its read side, so a writer (UNMAP invalidating, DETACH)
- *	waits for transfers through the entries it removes.
+ *	locks, never before: DMA on an IOTLB hit copies under its read side,
+ *	so a writer (UNMAP invalidating, DETACH) waits for transfers through
+ *	the entries it removes.
  * @faults: recorded translation faults, oldest first (device.c)
  */
 struct ioasid_ctx {
