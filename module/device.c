@@ -92,7 +92,7 @@ struct ioasid_iotlb_entry {
 	struct interval_tree_node it;	/* the range of the attached node */
 	struct ioasid_attachment *att;
 	struct ioasid_pages *pages;
-	unsigned long index;		/* page index in @pages of it.start */
+	unsigned long index;		/* user page number in @pages of it.start */
 	u32 prot;
 	u32 nlinks;
 	struct ioasid_iotlb_link links[];	/* the leaf first */
@@ -708,8 +708,7 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 			last = min(last, iova | (PAGE_SIZE - 1));
 		ioasid_iotlb_dirty(e, iova, last - iova + 1);
 	}
-	cmd->out_uaddr = e->pages->uaddr +
-			 ((e->index << PAGE_SHIFT) + (iova - e->it.start));
+	cmd->out_uaddr = (e->index << PAGE_SHIFT) + (iova - e->it.start);
 	cmd->out_length = last - iova + 1;
 	cmd->out_prot = e->prot;
 	cmd->out_generation = atomic64_read(&ep->generation);

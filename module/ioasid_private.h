@@ -133,7 +133,7 @@ static inline struct ioasid_node *ioasid_to_node(struct ioasid_object *obj)
 /**
  * struct ioasid_run - physically contiguous pages
  * @pfn: the first page frame
- * @index: its page index in the struct ioasid_pages
+ * @index: the user page number (address >> PAGE_SHIFT) it was pinned from
  */
 struct ioasid_run {
 	unsigned long pfn;
@@ -147,10 +147,9 @@ struct ioasid_run {
  * @account_mode: whom the pages are charged to
  * @user: charged user (IOASID_ACCOUNT_USER)
  * @mm: charged mm (IOASID_ACCOUNT_PROCESS)
- * @uaddr: the user address they were pinned from
  * @npages: pages pinned
  * @nruns: entries in @runs
- * @runs: the pages, by ascending index
+ * @runs: the pages, by ascending index; runs[0].index is where they start
  */
 struct ioasid_pages {
 	struct kref kref;
@@ -160,7 +159,6 @@ struct ioasid_pages {
 		struct user_struct *user;
 		struct mm_struct *mm;
 	};
-	unsigned long uaddr;
 	unsigned long npages;
 	unsigned long nruns;
 	struct ioasid_run runs[];
@@ -235,7 +233,7 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd);
  * @deps: at each level, the list of IOTLB entries of the mapping used
  *	(an entry caching this walk goes on every one of them)
  * @pages: the root's pinned pages
- * @index: the page index in @pages of the address
+ * @index: the user page number in @pages of the address
  * @prot: permissions composed over every level
  * @fault_level: on failure, the level that did not translate
  */

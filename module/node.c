@@ -36,8 +36,10 @@
  * struct ioasid_mapping - one MAP or one piece of a COPY
  * @it: the IOVA range, [it.start, it.last]
  * @pages: for a root, the pinned pages behind it; NULL for a child
- * @addr: for a root, the byte offset of it.start in @pages; for a child,
- *	the parent IOVA it.start maps to
+ * @addr_pg: for a root, the user page number in @pages of it.start; for a
+ *	child, the parent IOVA it.start maps to, in pages. Page numbers leave
+ *	room for @prot in the same word, which keeps a mapping with its pages
+ *	at 120 bytes (ioasid_mapping_addr() gives the address)
  * @prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE
  * @deps: the IOTLB entries whose translation went through this mapping
  *	(device.c); emptied before the mapping goes
@@ -45,10 +47,12 @@
 struct ioasid_mapping {
 	struct interval_tree_node it;
 	struct ioasid_pages *pages;
-	u64 addr;
-	u32 prot;
+	u64 addr_pg : 64 - PAGE_SHIFT;
+	u64 prot : 2;
 	struct hlist_head deps;
 };
+
+static_assert((IOASID_MAP_READ | IOASID_MAP_WRITE) < 4);	/* fits @prot */
 
 struct ioasid_reserved {
 	struct interval_tree_node it;
@@ -70,6 +74,11 @@ void ioasid_node_exit(void)
 static u64 ioasid_mapping_length(const struct ioasid_mapping *map)
 {
 	return map->it.last - map->it.start + 1;
+}
+
+static u64 ioasid_mapping_addr(const struct ioasid_mapping *map)
+{
+	return (u64)map->addr_pg << PAGE_SHIFT;
 }
 
 /* Is [start, start + length) page aligned, non-empty and not wrapping? */
@@ -396,10 +405,8 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
 			rc = PTR_ERR(pages);
 			goto out_free;
 		}
-		map->addr = 0;
-	} else {
-		map->addr = cmd->addr;
 	}
+	map->addr_pg = cmd->addr >> PAGE_SHIFT;
 	map->pages = pages;
 	map->prot = cmd->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE);
 	map->it.last = cmd->length - 1;
@@ -486,7 +493,7 @@ static int ioasid_copy_collect(struct ioasid_node *src, unsigned long start,
 		}
 		kref_get(&from->pages->kref);
 		map->pages = from->pages;
-		map->addr = from->addr + (cursor - it->start);
+		map->addr_pg = (ioasid_mapping_addr(from) + (cursor - it->start)) >> PAGE_SHIFT;
 		map->prot = prot;
 		map->it.last = min(it->last, last) - cursor;	/* length - 1 */
 		maps[i] = map;
@@ -808,9 +815,9 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		walk->deps[level] = &map->deps;
 		if (map->pages) {
 			walk->pages = map->pages;
-			walk->index = (map->addr + off) >> PAGE_SHIFT;
+			walk->index = (ioasid_mapping_addr(map) + off) >> PAGE_SHIFT;
 		} else {
-			addr = map->addr + off;
+			addr = ioasid_mapping_addr(map) + off;
 		}
 	}
 	walk->nlevels = level;

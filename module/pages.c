@@ -7,7 +7,9 @@
  * charged once, to a user or to an mm (the context's account mode). They
  * are kept as runs of physically contiguous pages, so a huge page or a
  * large folio is one 16-byte run however many 4 KiB pages it covers, and a
- * page index is found by binary search over the runs.
+ * page is found by binary search over the runs. Pages are indexed by user
+ * page number (address >> PAGE_SHIFT) in the pinning process, so the first
+ * run's index says where they came from and nothing else needs to.
  *
  * Mappings hold references; COPY adds mappings in other roots that share
  * the same pages, so nothing is pinned or charged twice. The last reference
@@ -130,11 +132,13 @@ static int ioasid_run_buf_add(struct ioasid_run_buf *rb, unsigned long pfn,
 	return 0;
 }
 
+/* Pages in run @i of @nruns covering @npages from runs[0]. */
 static unsigned long ioasid_run_len(const struct ioasid_run *runs,
 				    unsigned long nruns, unsigned long npages,
 				    unsigned long i)
 {
-	return (i + 1 < nruns ? runs[i + 1].index : npages) - runs[i].index;
+	return (i + 1 < nruns ? runs[i + 1].index : runs[0].index + npages) -
+	       runs[i].index;
 }
 
 static void ioasid_unpin_runs(const struct ioasid_run *runs,
@@ -182,7 +186,7 @@ static int ioasid_pin(struct ioasid_run_buf *rb, unsigned long uaddr,
 		}
 		for (i = 0; i < got; i++) {
 			rc = ioasid_run_buf_add(rb, page_to_pfn(batch[i]),
-						done + i);
+						(uaddr >> PAGE_SHIFT) + done + i);
 			if (rc) {
 				/* This batch's pages are not in a run yet. */
 				unpin_user_pages(batch + i, got - i);
@@ -242,7 +246,6 @@ struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
 	pages->writable = writable;
 	pages->account_mode = charge.account_mode;
 	pages->user = charge.user;	/* or ->mm: a union */
-	pages->uaddr = uaddr;
 	pages->npages = npages;
 	pages->nruns = rb.nruns;
 	memcpy(pages->runs, rb.runs, rb.nruns * sizeof(*rb.runs));
@@ -282,7 +285,7 @@ void ioasid_pages_put(struct ioasid_pages *pages)
 /**
  * ioasid_pages_pfn() - the page frame at a page index
  * @pages: the pages
- * @index: a page index below @pages->npages
+ * @index: the user page number of one of them
  * @contig: set to how many pages from @index on are physically contiguous
  */
 unsigned long ioasid_pages_pfn(const struct ioasid_pages *pages,

@@ -191,8 +191,9 @@ TEST_F(swdev, dma_through_a_child_intersects_permissions)
 
 TEST_F(swdev, translate_and_generation)
 {
+	uint64_t gen, iova_b = 0x40000000;
 	struct ioasid_translate t;
-	uint64_t gen;
+	uint32_t root_b;
 
 	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, 0, 0,
 				      R_IOVA + 5 * PAGE + 10, &t));
@@ -202,6 +203,19 @@ TEST_F(swdev, translate_and_generation)
 	gen = t.out_generation;
 	EXPECT_EQ(gen, dev_info(self->h, self->dev).out_generation);
 	EXPECT_EQ(1, dev_info(self->h, self->dev).out_iotlb_entries);
+
+	/* A COPY of pages 7..9 into another root translates to the same bytes. */
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &root_b));
+	ASSERT_EQ(0, ioasid_copy(self->h, root_b, self->root, R_IOVA + 7 * PAGE, 3 * PAGE,
+				 &iova_b, IOASID_MAP_READ | FIXED));
+	ASSERT_EQ(0, ioasid_attach(self->h, self->dev, root_b, IOASID_ATTACH_PASID, 1));
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_PASID, 1,
+				      iova_b + PAGE + 3, &t));
+	EXPECT_EQ((uintptr_t)self->buf + 8 * PAGE + 3, t.out_uaddr);
+	EXPECT_EQ(2 * PAGE - 3, t.out_length);
+	EXPECT_EQ(IOASID_MAP_READ, t.out_prot);
+	ASSERT_EQ(0, ioasid_detach(self->h, self->dev, IOASID_ATTACH_PASID, 1));
+	ASSERT_EQ(0, ioasid_unmap_all(self->h, root_b, NULL));
 
 	/* Unmapping what was handed out moves the generation before it returns. */
 	ASSERT_EQ(0, ioasid_unmap_all(self->h, self->root, NULL));
