@@ -23,7 +23,7 @@
  * then iotlb_lock for writing) waits for every transfer through what it
  * removes.
  */
-#include <linux/interval_tree.h>
+#include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -77,7 +77,7 @@ struct ioasid_endpoint {
 struct ioasid_attachment {
 	struct ioasid_endpoint *ep;
 	struct ioasid_node *node;
-	struct rb_root_cached iotlb;	/* struct ioasid_iotlb_entry by IOVA */
+	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
 };
 
 /* An entry's place in the @deps list of the mapping it used at one level. */
@@ -89,10 +89,12 @@ struct ioasid_iotlb_link {
 };
 
 struct ioasid_iotlb_entry {
-	struct interval_tree_node it;	/* the range of the attached node */
+	struct rb_node rb;		/* in the attachment's @iotlb */
+	unsigned long start;		/* the range of the attached node */
+	unsigned long last;
 	struct ioasid_attachment *att;
 	struct ioasid_pages *pages;
-	unsigned long index;		/* user page number in @pages of it.start */
+	unsigned long index;		/* user page number in @pages of @start */
 	u32 prot;
 	u32 nlinks;
 	struct ioasid_iotlb_link links[];	/* the leaf first */
@@ -239,7 +241,7 @@ static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
 	unsigned int i;
 
 	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
-	interval_tree_remove(&e->it, &e->att->iotlb);
+	rb_erase(&e->rb, &e->att->iotlb);
 	for (i = 0; i < e->nlinks; i++) {
 		hlist_del(&e->links[i].list);
 		WRITE_ONCE(e->links[i].node->num_deps, e->links[i].node->num_deps - 1);
@@ -277,7 +279,7 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 	down_write(&node->ictx->iotlb_lock);
 	/* An entry has one link per node: @next is never part of the one killed. */
 	hlist_for_each_entry_safe(link, next, deps, list) {
-		len = link->entry->it.last - link->entry->it.start;
+		len = link->entry->last - link->entry->start;
 		if (link->start <= last && link->start + len >= start)
 			ioasid_iotlb_kill(link->entry);
 	}
@@ -287,11 +289,42 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 /* Drop every entry of an attachment (DETACH, REPLACE). */
 static void ioasid_iotlb_flush(struct ioasid_attachment *att)
 {
-	struct interval_tree_node *it;
+	struct rb_node *rb;
 
 	lockdep_assert_held_write(&att->ep->ictx->iotlb_lock);
-	while ((it = interval_tree_iter_first(&att->iotlb, 0, ULONG_MAX)))
-		ioasid_iotlb_kill(container_of(it, struct ioasid_iotlb_entry, it));
+	while ((rb = rb_first(&att->iotlb)))
+		ioasid_iotlb_kill(rb_entry(rb, struct ioasid_iotlb_entry, rb));
+}
+
+/*
+ * The entry of @att that starts last at or before @iova, or NULL. Entries
+ * never overlap, so it is the only one that can cover @iova.
+ */
+static struct ioasid_iotlb_entry *
+ioasid_iotlb_floor(struct ioasid_attachment *att, unsigned long iova)
+{
+	struct ioasid_iotlb_entry *e, *floor = NULL;
+	struct rb_node *rb = att->iotlb.rb_node;
+
+	while (rb) {
+		e = rb_entry(rb, struct ioasid_iotlb_entry, rb);
+		if (e->start <= iova) {
+			floor = e;
+			rb = rb->rb_right;
+		} else {
+			rb = rb->rb_left;
+		}
+	}
+	return floor;
+}
+
+/* The entry of @att covering @iova, or NULL. */
+static struct ioasid_iotlb_entry *
+ioasid_iotlb_find(struct ioasid_attachment *att, unsigned long iova)
+{
+	struct ioasid_iotlb_entry *e = ioasid_iotlb_floor(att, iova);
+
+	return e && e->last >= iova ? e : NULL;
 }
 
 /*
@@ -301,14 +334,13 @@ static void ioasid_iotlb_flush(struct ioasid_attachment *att)
 static struct ioasid_iotlb_entry *
 ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *walk)
 {
-	struct ioasid_iotlb_entry *e;
-	struct interval_tree_node *it;
-	unsigned long start, last;
+	struct ioasid_iotlb_entry *e, *prev, *next;
+	struct rb_node *rb, **link, *parent;
 	unsigned int i;
 
-	it = interval_tree_iter_first(&att->iotlb, walk->addr[0], walk->addr[0]);
-	if (it)
-		return container_of(it, struct ioasid_iotlb_entry, it);
+	prev = ioasid_iotlb_floor(att, walk->addr[0]);
+	if (prev && prev->last >= walk->addr[0])
+		return prev;
 
 	e = kzalloc(struct_size(e, links, walk->nlevels), GFP_KERNEL_ACCOUNT);
 	if (!e)
@@ -317,27 +349,34 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *wal
 	e->pages = walk->pages;
 	e->prot = walk->prot;
 	e->nlinks = walk->nlevels;
-	start = walk->addr[0] - walk->before;
-	last = walk->addr[0] + walk->after;
-	e->it.start = start;
-	e->it.last = last;
-	/* Entries never overlap: clip around neighbours already cached. */
-	for (it = interval_tree_iter_first(&att->iotlb, start, last); it;
-	     it = interval_tree_iter_next(it, start, last)) {
-		if (it->last < walk->addr[0])
-			e->it.start = max(e->it.start, it->last + 1);
-		else
-			e->it.last = min(e->it.last, it->start - 1);
-	}
-	e->index = walk->index - ((walk->addr[0] - e->it.start) >> PAGE_SHIFT);
+	e->start = walk->addr[0] - walk->before;
+	e->last = walk->addr[0] + walk->after;
+	/* Entries never overlap: clip between the neighbours already cached. */
+	rb = prev ? rb_next(&prev->rb) : rb_first(&att->iotlb);
+	next = rb ? rb_entry(rb, struct ioasid_iotlb_entry, rb) : NULL;
+	if (prev && prev->last >= e->start)
+		e->start = prev->last + 1;
+	if (next && next->start <= e->last)
+		e->last = next->start - 1;
+	e->index = walk->index - ((walk->addr[0] - e->start) >> PAGE_SHIFT);
 	for (i = 0; i < e->nlinks; i++) {
 		e->links[i].node = walk->node[i];
 		e->links[i].entry = e;
-		e->links[i].start = walk->addr[i] - (walk->addr[0] - e->it.start);
+		e->links[i].start = walk->addr[i] - (walk->addr[0] - e->start);
 		hlist_add_head(&e->links[i].list, walk->deps[i]);
 		WRITE_ONCE(walk->node[i]->num_deps, walk->node[i]->num_deps + 1);
 	}
-	interval_tree_insert(&e->it, &att->iotlb);
+	link = &att->iotlb.rb_node;
+	parent = NULL;
+	while (*link) {
+		parent = *link;
+		if (e->start < rb_entry(parent, struct ioasid_iotlb_entry, rb)->start)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&e->rb, parent, link);
+	rb_insert_color(&e->rb, &att->iotlb);
 	atomic64_inc(&att->ep->entries);
 	return e;
 }
@@ -397,7 +436,7 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 			goto out_put_node;
 		}
 		new->ep = ep;
-		new->iotlb = RB_ROOT_CACHED;
+		new->iotlb = RB_ROOT;
 	}
 
 	/* Counted before it is visible: the node cannot go while we work. */
@@ -512,7 +551,6 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	struct ioasid_ctx *ictx = ep->ictx;
 	struct ioasid_iotlb_entry *e = NULL;
 	struct ioasid_attachment *att;
-	struct interval_tree_node *it;
 	struct ioasid_walk walk;
 	struct ioasid_node *node;
 	int rc;
@@ -524,10 +562,10 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		up_read(&ictx->iotlb_lock);
 		return ERR_PTR(-EIO);
 	}
-	it = interval_tree_iter_first(&att->iotlb, iova, iova);
-	if (it) {
+	e = ioasid_iotlb_find(att, iova);
+	if (e) {
 		atomic64_inc(&ep->hits);
-		return container_of(it, struct ioasid_iotlb_entry, it);
+		return e;
 	}
 
 	/* Miss: node locks come first, so let go and walk. */
@@ -565,7 +603,7 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 static void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
 			       unsigned long len)
 {
-	unsigned long off = iova - e->it.start;
+	unsigned long off = iova - e->start;
 	unsigned int i;
 
 	if (!len)
@@ -631,8 +669,8 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		}
 		/* As far as the entry and the physically contiguous run go. */
 		pfn = ioasid_pages_pfn(e->pages, e->index +
-				       ((iova - e->it.start) >> PAGE_SHIFT), &contig);
-		chunk = min_t(u64, cmd->length - done, e->it.last - iova + 1);
+				       ((iova - e->start) >> PAGE_SHIFT), &contig);
+		chunk = min_t(u64, cmd->length - done, e->last - iova + 1);
 		chunk = min(chunk, (contig << PAGE_SHIFT) - offset_in_page(iova));
 		chunk = min_t(unsigned long, chunk, IOASID_DMA_CHUNK);
 		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
@@ -699,7 +737,7 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 		rc = -EIO;
 		goto out_fault;
 	}
-	last = e->it.last;
+	last = e->last;
 	if (write) {
 		/* Where pages are tracked, hand out one page at a time. */
 		for (i = 0; i < e->nlinks; i++)
@@ -708,7 +746,7 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 			last = min(last, iova | (PAGE_SIZE - 1));
 		ioasid_iotlb_dirty(e, iova, last - iova + 1);
 	}
-	cmd->out_uaddr = (e->index << PAGE_SHIFT) + (iova - e->it.start);
+	cmd->out_uaddr = (e->index << PAGE_SHIFT) + (iova - e->start);
 	cmd->out_length = last - iova + 1;
 	cmd->out_prot = e->prot;
 	cmd->out_generation = atomic64_read(&ep->generation);
