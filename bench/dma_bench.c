@@ -53,6 +53,7 @@
 #define COLD_LEN	(64 * KiB)	/* what each level of the cold-test trees maps */
 #define COLD_DMA	64		/* bytes of the small DMA */
 #define UNMAP_DMA	8		/* bytes of the DMA that caches an entry */
+#define UNMAP_WARMUP	20		/* untimed samples after entering a case */
 #define MAX_SIZES	8
 #define MAX_DEPTHS	8
 #define MAX_UNMAP_N	6
@@ -91,7 +92,7 @@ static struct {
 	.unmap_n = { 1000, 10000 },
 	.nunmap = 2,
 	.unmap_samples = 3000,
-	.unmap_block = 1,
+	.unmap_block = 100,
 	.unmap_layouts = ~0U,
 };
 
@@ -822,228 +823,325 @@ static void run_cold(void)
 /* ------------------------------------------------------------------------ */
 /* unmap: UNMAP of one cached entry among many */
 
+/*
+ * A context for the unmap test: 2 * M 4 KiB mappings in one root and a
+ * device attached to it. Mappings at even positions may be cached; those
+ * at odd positions never are: UNMAPs of them are the control, timed in the
+ * same context, with the same entries cached, as the UNMAPs of cached ones.
+ * The cases of a context take turns in it: a case is entered by DETACH
+ * (which empties the IOTLB), ATTACH and a DMA to each mapping it caches.
+ */
 struct uctx {
-	uint64_t n;		/* unrelated entries (none for a control) */
-	uint64_t m;		/* mappings, >= n + 1 */
-	bool control;		/* no device: nothing is ever cached */
 	struct ioasid_handle *h;
 	uint32_t root, dev;
-	char *pages;		/* m pages, one per mapping (shared by every case) */
-	double setup_s;
-	double *t;		/* UNMAP times, us */
-	int bad_before, bad_after, bad_gen;
+	bool attached;
+	uint64_t m;			/* cacheable mappings (M) */
+	char *pages;			/* 2M pages (one pool for every context) */
+	const uint64_t *targets;	/* cacheable ones the samples unmap */
+	uint64_t ntargets;
+	const struct ucase *now;	/* the case whose entries are cached */
 };
 
-static uint64_t uctx_iova(uint64_t i)
+/* One case: N + 1 entries cached, the targets' and N - ntargets + 1 others. */
+struct ucase {
+	struct uctx *x;
+	uint64_t n;
+	bool *cached;		/* which cacheable mappings it caches */
+	double *t;		/* UNMAP times of targets, us */
+	double *tu;		/* UNMAP times of their uncached neighbours, us */
+	int bad_before, bad_after, bad_gen, bad_uncached;
+};
+
+/* Cacheable mapping i is at position 2i, its uncached neighbour at 2i + 1. */
+static uint64_t uctx_iova(uint64_t pos)
 {
-	return IOVA_BASE + 2 * i * PAGE;	/* a hole between mappings */
+	return IOVA_BASE + 2 * pos * PAGE;	/* a hole between mappings */
 }
 
-/* The mapping of the j-th of the n + 1 cached ones: spread evenly over all m. */
-static uint64_t uctx_cached(const struct uctx *u, uint64_t j)
+static void uctx_map(struct uctx *x, uint64_t pos)
 {
-	return j * u->m / (u->n + 1);
+	uint64_t iova = uctx_iova(pos);
+
+	must(ioasid_map(x->h, x->root, (uintptr_t)x->pages + pos * PAGE, PAGE, &iova,
+			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
 }
 
-/* Map page @i at its IOVA and, unless a control, @cache it with a DMA. */
-static void uctx_map(struct uctx *u, uint64_t i, bool cache)
+static void uctx_cache(struct uctx *x, uint64_t pos)
 {
-	uint64_t iova = uctx_iova(i), done;
+	uint64_t done;
 	char b[UNMAP_DMA];
 
-	must(ioasid_map(u->h, u->root, (uintptr_t)u->pages + i * PAGE, PAGE, &iova,
-			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
-	if (cache && !u->control)
-		must(ioasid_dma(u->h, u->dev, 0, 0, uctx_iova(i), b, sizeof(b), &done), "DMA");
+	must(ioasid_dma(x->h, x->dev, 0, 0, uctx_iova(pos), b, sizeof(b), &done), "DMA");
 }
 
-static void uctx_setup(struct uctx *u, uint64_t n, uint64_t m, bool control,
-		       char *pages)
+static uint64_t gcd64(uint64_t a, uint64_t b)
 {
-	double t0 = now_ns() / 1e9;
-	struct ioasid_device_info info;
-	uint64_t j = 0;
-	char c[32];
+	while (b) {
+		uint64_t t = a % b;
 
-	memset(u, 0, sizeof(*u));
-	u->n = n;
-	u->m = m;
-	u->control = control;
-	u->pages = pages;
-	must(ioasid_open(&u->h, NULL, 0), "open /dev/ioasid");
-	must(ioasid_node_alloc(u->h, 0, IOASID_MODE_KERNEL_MANAGED, &u->root), "ALLOC");
-	if (!control) {
-		must(ioasid_device_create(u->h, 0, 0, &u->dev), "DEVICE_CREATE");
-		must(ioasid_attach(u->h, u->dev, u->root, 0, 0), "ATTACH");
+		a = b;
+		b = t;
 	}
-	for (uint64_t i = 0; i < u->m; i++) {
-		bool cache = j <= u->n && uctx_cached(u, j) == i;
+	return a;
+}
 
-		uctx_map(u, i, cache);
-		j += cache;
-	}
-	u->setup_s = now_ns() / 1e9 - t0;
-	u->t = calloc(opt.unmap_samples, sizeof(double));
-	if (!u->t)
-		die("out of memory");
-	if (control)
-		return;
-	info = dev_info(u->h, u->dev);
-	if (info.out_iotlb_entries != u->n + 1)
-		printf("!! N=%s: %" PRIu64 " IOTLB entries after caching %" PRIu64 " mappings\n",
-		       count_str(u->n, c, sizeof(c)), (uint64_t)info.out_iotlb_entries, u->n + 1);
+static void uctx_open(struct uctx *x, uint64_t m, char *pages, const uint64_t *targets,
+		      uint64_t ntargets)
+{
+	memset(x, 0, sizeof(*x));
+	x->m = m;
+	x->pages = pages;
+	x->targets = targets;
+	x->ntargets = ntargets;
+	must(ioasid_open(&x->h, NULL, 0), "open /dev/ioasid");
+	must(ioasid_node_alloc(x->h, 0, IOASID_MODE_KERNEL_MANAGED, &x->root), "ALLOC");
+	must(ioasid_device_create(x->h, 0, 0, &x->dev), "DEVICE_CREATE");
+	for (uint64_t pos = 0; pos < 2 * m; pos++)
+		uctx_map(x, pos);
 }
 
 /*
- * One sample: UNMAP a cached mapping (timed) and MAP it again (and re-cache
- * it). With a device, check that all N+1 entries were cached before and
- * exactly the unmapped one went. The cached mappings are visited with a
- * stride that lands all over the trees.
+ * A case of @x with @n other entries: it caches the targets, then other
+ * cacheable mappings picked with a stride coprime with M (so they spread
+ * over the whole tree) until n + 1.
  */
-static void uctx_sample(struct uctx *u, int s)
+static void ucase_init(struct ucase *c, struct uctx *x, uint64_t n)
 {
-	struct ioasid_device_info b = {}, a;
-	uint64_t i = uctx_cached(u, ((uint64_t)s * 7919 + 1) % (u->n + 1));
+	uint64_t count = 0, stride = 7919;
+
+	memset(c, 0, sizeof(*c));
+	c->x = x;
+	c->n = n;
+	c->t = calloc(opt.unmap_samples, sizeof(double));
+	c->tu = calloc(opt.unmap_samples, sizeof(double));
+	c->cached = calloc(x->m, sizeof(bool));
+	if (!c->t || !c->tu || !c->cached)
+		die("out of memory");
+	for (uint64_t t = 0; t < x->ntargets; t++) {
+		count += !c->cached[x->targets[t]];
+		c->cached[x->targets[t]] = true;
+	}
+	while (gcd64(stride, x->m) != 1)
+		stride++;
+	for (uint64_t t = 0; count < n + 1; t++) {
+		uint64_t i = t * stride % x->m;
+
+		count += !c->cached[i];
+		c->cached[i] = true;
+	}
+}
+
+static void ucase_enter(struct ucase *c)
+{
+	struct uctx *x = c->x;
+	char s[32];
+
+	if (x->now == c)
+		return;
+	if (x->attached)
+		must(ioasid_detach(x->h, x->dev, 0, 0), "DETACH");
+	must(ioasid_attach(x->h, x->dev, x->root, 0, 0), "ATTACH");
+	x->attached = true;
+	x->now = c;
+	for (uint64_t i = 0; i < x->m; i++)
+		if (c->cached[i])
+			uctx_cache(x, 2 * i);
+	if (dev_info(x->h, x->dev).out_iotlb_entries != c->n + 1)
+		printf("!! N=%s: %" PRIu64 " IOTLB entries after caching %" PRIu64 " mappings\n",
+		       count_str(c->n, s, sizeof(s)),
+		       (uint64_t)dev_info(x->h, x->dev).out_iotlb_entries, c->n + 1);
+}
+
+/* UNMAP one mapping (timed, us) and MAP it again. */
+static double ucase_unmap(struct uctx *x, uint64_t pos)
+{
 	uint64_t t0, t1, unmapped;
 	int ret;
 
-	if (!u->control) {
-		b = dev_info(u->h, u->dev);
-		if (b.out_iotlb_entries != u->n + 1)
-			u->bad_before++;
-	}
 	t0 = now_ns();
-	ret = ioasid_unmap(u->h, u->root, uctx_iova(i), PAGE, &unmapped);
+	ret = ioasid_unmap(x->h, x->root, uctx_iova(pos), PAGE, &unmapped);
 	t1 = now_ns();
 	must(ret, "UNMAP");
 	if (unmapped != PAGE)
 		die("UNMAP removed %" PRIu64 " bytes, not %" PRIu64, unmapped, PAGE);
-	u->t[s] = (t1 - t0) / 1e3;
-	if (!u->control) {
-		a = dev_info(u->h, u->dev);
-		if (a.out_iotlb_entries != u->n)
-			u->bad_after++;
-		if (a.out_generation == b.out_generation)
-			u->bad_gen++;
-	}
-	uctx_map(u, i, true);
+	uctx_map(x, pos);
+	return (t1 - t0) / 1e3;
 }
 
-static void unmap_row(const char *test, const char *label, struct uctx *u, double *t,
-		      double first, const char *metric, const char *extra)
+/*
+ * One sample: UNMAP a target and MAP it again, then the same for its
+ * uncached neighbour, each timed. Check that all N+1 entries were cached
+ * before, that exactly the target's went (and the generation moved), and
+ * that the uncached UNMAP dropped nothing. Then re-cache the target. The
+ * targets are visited with a stride that lands all over the trees. A
+ * warm-up sample is not recorded.
+ */
+static void ucase_sample(struct ucase *c, int s, bool warmup)
+{
+	struct uctx *x = c->x;
+	struct ioasid_device_info b, a, u;
+	uint64_t i = x->targets[((uint64_t)s * 7919 + 1) % x->ntargets];
+	double t, tu;
+
+	b = dev_info(x->h, x->dev);
+	if (b.out_iotlb_entries != c->n + 1)
+		c->bad_before++;
+	t = ucase_unmap(x, 2 * i);
+	a = dev_info(x->h, x->dev);
+	if (a.out_iotlb_entries != c->n)
+		c->bad_after++;
+	if (a.out_generation == b.out_generation)
+		c->bad_gen++;
+	tu = ucase_unmap(x, 2 * i + 1);
+	u = dev_info(x->h, x->dev);
+	if (u.out_iotlb_entries != c->n || u.out_generation != a.out_generation)
+		c->bad_uncached++;
+	uctx_cache(x, 2 * i);
+	if (!warmup) {
+		c->t[s] = t;
+		c->tu[s] = tu;
+	}
+}
+
+/* Print a row; returns the median. */
+static double unmap_row(const char *test, const struct ucase *c, double *t, bool uncached,
+			double first)
 {
 	int ns = opt.unmap_samples;
 	double sum = 0, p10, p90, med;
-	char c[32], cas[48];
+	char n[32], m[32], cas[48];
 
 	for (int s = 0; s < ns; s++)
 		sum += t[s];
 	p10 = quantile(t, ns, 0.1);
 	p90 = quantile(t, ns, 0.9);
 	med = median(t, ns);
-	count_str(u->n, c, sizeof(c));
-	printf("  %-9s N = %-7s %8.2f %8.2f %8.2f %8.2f %9.2fx  %s\n", label, c, med, p10, p90,
-	       sum / ns, med / (first > 0 ? first : med), extra);
-	snprintf(cas, sizeof(cas), "N=%s", c);
-	csv(test, cas, "root", metric, med);
+	count_str(c->n, n, sizeof(n));
+	count_str(2 * c->x->m, m, sizeof(m));
+	printf("  %-9s N = %-7s %8.2f %8.2f %8.2f %8.2f %9.2fx  %s mappings\n",
+	       uncached ? "uncached" : "cached", n, med, p10, p90, sum / ns,
+	       med / (first > 0 ? first : med), m);
+	snprintf(cas, sizeof(cas), "N=%s", n);
+	csv(test, cas, "root", uncached ? "median_us_uncached" : "median_us", med);
+	return med;
 }
 
 /*
- * @layout U_SAME: every case's root holds as many mappings as the largest
- * case caches, so the cache size is the only thing that changes (the
- * figure for the IOTLB). U_GROW: one mapping per entry, so the mapping
- * tree grows with the cache too.
+ * @layout U_SAME: one context with 2 * (the largest N + 1) mappings, and
+ * every case a state of it: the cache is the only thing that changes (the
+ * figure for the IOTLB). The samples unmap the same targets (as many as
+ * the smallest case caches) in every case. U_GROW: one context per N with
+ * 2 * (N + 1) mappings, all the cacheable ones cached, so the mapping tree
+ * grows with the cache too.
  */
 static void run_unmap(unsigned int layout)
 {
-	struct uctx u[MAX_UNMAP_N], uc[MAX_UNMAP_N];
-	char c1[32], c2[32], cas[80], extra[64];
-	double med[MAX_UNMAP_N], medc[MAX_UNMAP_N], t0 = now_ns() / 1e9;
-	int ns = opt.unmap_samples, last = opt.nunmap - 1;
+	int ns = opt.unmap_samples, nn = opt.nunmap, last = nn - 1, nx, block = opt.unmap_block;
 	const char *test = layout == U_SAME ? "unmap" : "unmap-grow";
+	struct ucase cs[MAX_UNMAP_N];
+	struct uctx x[MAX_UNMAP_N];
+	uint64_t *targets[MAX_UNMAP_N], m = 0, n0 = UINT64_MAX;
+	double med[MAX_UNMAP_N], medu[MAX_UNMAP_N], t0 = now_ns() / 1e9, clk = clock_ns / 1e3;
+	char c1[32], c2[32], cas[80];
 	struct buf pool;	/* each context pins the pages it maps itself */
-	uint64_t m = 0;
 
-	for (int k = 0; k < opt.nunmap; k++)
+	for (int k = 0; k < nn; k++) {
 		m = opt.unmap_n[k] + 1 > m ? opt.unmap_n[k] + 1 : m;
-	buf_must(&pool, m * PAGE, BUF_4K, "the unmap-test pages");
-	count_str(m, c1, sizeof(c1));
+		n0 = opt.unmap_n[k] < n0 ? opt.unmap_n[k] : n0;
+	}
+	buf_must(&pool, 2 * m * PAGE, BUF_4K, "the unmap-test pages");
+	count_str(2 * m, c1, sizeof(c1));
+	count_str(n0 + 1, c2, sizeof(c2));
 	printf("\n== %s: UNMAP of one 4 KiB mapping whose IOTLB entry is cached, with N other "
 	       "entries cached by the same device\n", test);
 	if (layout == U_SAME)
-		printf("  %s separate 4 KiB mappings in one root for every N (distinct pages, a "
-		       "4 KiB hole between them),\n  N+1 of them, spread evenly, cached by an "
-		       "%d-byte DMA each: only the cache grows with N;\n", c1, UNMAP_DMA);
+		printf("  One root with %s separate 4 KiB mappings (distinct pages, a 4 KiB hole "
+		       "between them) and one device.\n  Each case caches N+1 of the even ones (an "
+		       "%d-byte DMA each): the same %s, spread evenly, that\n  the samples unmap, "
+		       "and others spread over the tree. Only the cache differs between the "
+		       "cases.\n", c1, UNMAP_DMA, c2);
 	else
-		printf("  N+1 separate 4 KiB mappings in one root (distinct pages, a 4 KiB hole "
-		       "between them), each cached\n  by an %d-byte DMA: the mapping tree grows "
-		       "with the cache;\n", UNMAP_DMA);
-	printf("  per sample: check out_iotlb_entries = N+1, UNMAP a cached one (timed), check "
-	       "it is N, MAP it again\n  and DMA to re-cache it.\n");
-	printf("  Control: the same mappings and UNMAPs in a context with no device (nothing "
-	       "cached): what the\n  mapping tree and unpinning cost alone. Every case lives at "
-	       "once (a context each) and\n  samples alternate between them. Median of %d samples, "
-	       "us, including one clock read\n", ns);
-	for (int k = 0; k < opt.nunmap; k++) {
-		uint64_t mk = layout == U_SAME ? m : opt.unmap_n[k] + 1;
+		printf("  Per N, a root with 2(N+1) separate 4 KiB mappings (distinct pages, a "
+		       "4 KiB hole between them),\n  the N+1 even ones cached by an %d-byte DMA "
+		       "each: the mapping tree grows with the cache.\n", UNMAP_DMA);
+	printf("  Per sample: UNMAP a cached one (timed) and MAP it again, then the same for "
+	       "the uncached odd\n  mapping next to it (timed: the control, no IOTLB work, "
+	       "same context and cache), then re-cache\n  the first; check out_iotlb_entries "
+	       "around each (N+1, N, N) and the generation (moved, then\n  not). Cases "
+	       "sharing a context take turns in blocks of %d samples (DETACH, ATTACH, "
+	       "re-caching\n  and %d untimed samples between them), in reverse every other "
+	       "round. Median of %d samples,\n  us, including one clock read\n", block,
+	       UNMAP_WARMUP, ns);
 
-		uctx_setup(&u[k], opt.unmap_n[k], mk, false, pool.p);
-		uctx_setup(&uc[k], opt.unmap_n[k], mk, true, pool.p);
+	nx = layout == U_SAME ? 1 : nn;
+	for (int k = 0; k < nx; k++) {
+		uint64_t mk = layout == U_SAME ? m : opt.unmap_n[k] + 1;
+		uint64_t nt = layout == U_SAME ? n0 + 1 : mk;
+
+		targets[k] = calloc(nt, sizeof(uint64_t));
+		if (!targets[k])
+			die("out of memory");
+		for (uint64_t j = 0; j < nt; j++)
+			targets[k][j] = j * mk / nt;
+		uctx_open(&x[k], mk, pool.p, targets[k], nt);
 	}
-	for (int s0 = 0; s0 < ns; s0 += opt.unmap_block)
-		for (int k = 0; k < 2 * opt.nunmap; k++)
-			for (int s = s0; s < ns && s < s0 + opt.unmap_block; s++)
-				uctx_sample(k % 2 ? &uc[k / 2] : &u[k / 2], s);
+	for (int k = 0; k < nn; k++)
+		ucase_init(&cs[k], &x[layout == U_SAME ? 0 : k], opt.unmap_n[k]);
+
+	for (int s0 = 0, round = 0; s0 < ns; s0 += block, round++)
+		for (int r = 0; r < nn; r++) {
+			struct ucase *c = &cs[round % 2 ? nn - 1 - r : r];
+
+			ucase_enter(c);
+			/* Entering a case churned the caches: settle first. */
+			for (int s = s0; s < s0 + UNMAP_WARMUP; s++)
+				ucase_sample(c, s, true);
+			for (int s = s0; s < ns && s < s0 + block; s++)
+				ucase_sample(c, s, false);
+		}
 
 	printf("  %-9s %-11s %8s %8s %8s %8s %10s\n", "", "unrelated", "median", "p10", "p90",
 	       "mean", "vs first");
-	for (int k = 0; k < opt.nunmap; k++) {
-		count_str(u[k].m, c1, sizeof(c1));
-		snprintf(extra, sizeof(extra), "%s mappings; setup %.2f s", c1, u[k].setup_s);
-		med[k] = median(u[k].t, ns);
-		unmap_row(test, "cached", &u[k], u[k].t, k ? med[0] : 0, "median_us", extra);
-	}
-	for (int k = 0; k < opt.nunmap; k++) {
-		count_str(uc[k].m, c1, sizeof(c1));
-		snprintf(extra, sizeof(extra), "%s mappings; setup %.2f s", c1, uc[k].setup_s);
-		medc[k] = median(uc[k].t, ns);
-		unmap_row(test, "control", &uc[k], uc[k].t, k ? medc[0] : 0, "median_us_uncached",
-			  extra);
-	}
-	if (opt.nunmap >= 2) {
-		count_str(u[last].n, c1, sizeof(c1));
-		count_str(u[0].n, c2, sizeof(c2));
-		double clk = clock_ns / 1e3;
-
-		printf("  ratio N=%s / N=%s, cached: %.2fx (project target: <= 1.2x%s); control "
-		       "(nothing cached): %.2fx\n", c1, c2, med[last] / med[0],
-		       layout == U_SAME ? "" : ", met by the same-mappings layout",
-		       medc[last] / medc[0]);
-		printf("  the same less a clock read (%.2f us) on each side: cached %.2fx, "
-		       "control %.2fx\n", clk, (med[last] - clk) / (med[0] - clk),
-		       (medc[last] - clk) / (medc[0] - clk));
-		printf("  the invalidation's own share (cached - control): N=%s %.2f us, N=%s "
-		       "%.2f us\n", c2, med[0] - medc[0], c1, med[last] - medc[last]);
+	for (int k = 0; k < nn; k++)
+		med[k] = unmap_row(test, &cs[k], cs[k].t, false, k ? med[0] : 0);
+	for (int k = 0; k < nn; k++)
+		medu[k] = unmap_row(test, &cs[k], cs[k].tu, true, k ? medu[0] : 0);
+	if (nn >= 2) {
+		count_str(opt.unmap_n[last], c1, sizeof(c1));
+		count_str(opt.unmap_n[0], c2, sizeof(c2));
+		printf("  ratio N=%s / N=%s, cached: %.2fx (%s); uncached: %.2fx\n", c1, c2,
+		       med[last] / med[0], layout == U_SAME ? "project target: <= 1.2x" :
+		       "the target's figure is the same-mappings layout's", medu[last] / medu[0]);
+		printf("  the same less a clock read (%.2f us) on each side: cached %.2fx\n", clk,
+		       (med[last] - clk) / (med[0] - clk));
+		printf("  the invalidation's own share (cached - uncached): N=%s %.2f us, N=%s "
+		       "%.2f us\n", c2, med[0] - medu[0], c1, med[last] - medu[last]);
 		snprintf(cas, sizeof(cas), "N=%s/N=%s", c1, c2);
 		csv(test, cas, "root", "ratio", med[last] / med[0]);
-		csv(test, cas, "root", "ratio_uncached", medc[last] / medc[0]);
+		csv(test, cas, "root", "ratio_uncached", medu[last] / medu[0]);
 		csv(test, cas, "root", "ratio_less_clock", (med[last] - clk) / (med[0] - clk));
+		csv(test, cas, "root", "share_growth_us",
+		    (med[last] - medu[last]) - (med[0] - medu[0]));
 	}
-	for (int k = 0; k < opt.nunmap; k++) {
-		count_str(u[k].n, c1, sizeof(c1));
-		if (u[k].bad_before || u[k].bad_after || u[k].bad_gen)
-			printf("!! N=%s: %d samples without N+1 entries before the UNMAP, %d without "
-			       "N after it, %d where the generation did not move\n", c1,
-			       u[k].bad_before, u[k].bad_after, u[k].bad_gen);
-		else
-			printf("  N=%s: every timed cached UNMAP had N+1 entries before and N after "
-			       "(its own entry went)\n", c1);
-		for (int c = 0; c < 2; c++) {
-			struct uctx *x = c ? &uc[k] : &u[k];
+	for (int k = 0; k < nn; k++) {
+		struct ucase *c = &cs[k];
 
-			ioasid_close(x->h);
-			free(x->t);
-		}
+		count_str(c->n, c1, sizeof(c1));
+		if (c->bad_before || c->bad_after || c->bad_gen || c->bad_uncached)
+			printf("!! N=%s: %d samples without N+1 entries before the UNMAP, %d without "
+			       "N after it, %d where the generation did not move, %d where the "
+			       "uncached UNMAP changed the IOTLB\n", c1, c->bad_before,
+			       c->bad_after, c->bad_gen, c->bad_uncached);
+		else
+			printf("  N=%s: every cached UNMAP had N+1 entries before and N after (its "
+			       "own entry went), every uncached one left them alone\n", c1);
+		free(c->t);
+		free(c->tu);
+		free(c->cached);
+	}
+	for (int k = 0; k < nx; k++) {
+		ioasid_close(x[k].h);
+		free(targets[k]);
 	}
 	buf_free(&pool);
 	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
@@ -1070,7 +1168,7 @@ static void usage(void)
 "                        or unmap (UNMAP+MAP of the leaf mapping)\n"
 "  --unmap-n LIST        unmap: numbers of unrelated cached entries (default 1k,10k)\n"
 "  --unmap-samples N     unmap: UNMAPs timed per N, cached and control (default 3000)\n"
-"  --unmap-block N       unmap: samples in a row in one context before the next (default 1)\n"
+"  --unmap-block N       unmap: samples in a row in one case before the next (default 100)\n"
 "  --unmap-layouts LIST  unmap: same (every N's root holds max N + 1 mappings: only the\n"
 "                        cache grows) and/or grow (N + 1 mappings: the mapping tree\n"
 "                        grows with it) (default: both)\n"
