@@ -969,18 +969,20 @@ static double ucase_unmap(struct uctx *x, uint64_t pos)
 }
 
 /*
- * One sample: UNMAP a target and MAP it again, then the same for its
- * uncached neighbour, each timed. Check that all N+1 entries were cached
- * before, that exactly the target's went (and the generation moved), and
- * that the uncached UNMAP dropped nothing. Then re-cache the target. The
- * targets are visited with a stride that lands all over the trees. A
- * warm-up sample is not recorded.
+ * One sample: UNMAP a target and MAP it again, then the same for the
+ * uncached neighbour of a target half the list away (as far from where the
+ * first UNMAP warmed the trees as the first was from the sample before),
+ * each timed. Check that all N+1 entries were cached before, that exactly
+ * the target's went (and the generation moved), and that the uncached UNMAP
+ * dropped nothing. Then re-cache the target. The targets are visited with a
+ * stride that lands all over the trees. A warm-up sample is not recorded.
  */
 static void ucase_sample(struct ucase *c, int s, bool warmup)
 {
 	struct uctx *x = c->x;
 	struct ioasid_device_info b, a, u;
-	uint64_t i = x->targets[((uint64_t)s * 7919 + 1) % x->ntargets];
+	uint64_t k = ((uint64_t)s * 7919 + 1) % x->ntargets;
+	uint64_t i = x->targets[k], j = x->targets[(k + x->ntargets / 2) % x->ntargets];
 	double t, tu;
 
 	b = dev_info(x->h, x->dev);
@@ -992,7 +994,7 @@ static void ucase_sample(struct ucase *c, int s, bool warmup)
 		c->bad_after++;
 	if (a.out_generation == b.out_generation)
 		c->bad_gen++;
-	tu = ucase_unmap(x, 2 * i + 1);
+	tu = ucase_unmap(x, 2 * j + 1);
 	u = dev_info(x->h, x->dev);
 	if (u.out_iotlb_entries != c->n || u.out_generation != a.out_generation)
 		c->bad_uncached++;
@@ -1066,7 +1068,7 @@ static void run_unmap(unsigned int layout)
 		       "4 KiB hole between them),\n  the N+1 even ones cached by an %d-byte DMA "
 		       "each: the mapping tree grows with the cache.\n", UNMAP_DMA);
 	printf("  Per sample: UNMAP a cached one (timed) and MAP it again, then the same for "
-	       "the uncached odd\n  mapping next to it (timed: the control, no IOTLB work, "
+	       "an uncached odd\n  mapping elsewhere (timed: the control, no IOTLB work, "
 	       "same context and cache), then re-cache\n  the first; check out_iotlb_entries "
 	       "around each (N+1, N, N) and the generation (moved, then\n  not). Cases "
 	       "sharing a context take turns in blocks of %d samples (DETACH, ATTACH, "
