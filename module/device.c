@@ -23,11 +23,13 @@
  * then iotlb_lock for writing) waits for every transfer through what it
  * removes.
  */
+#include <linux/pagemap.h>
 #include <linux/rbtree.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 
 #include "ioasid_private.h"
 
@@ -640,6 +642,8 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		return -EINVAL;
 	if (put_user(0, &udma->out_done))
 		return -EFAULT;
+	if (!access_ok(buf, cmd->length))
+		return -EFAULT;
 	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
@@ -674,15 +678,24 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		chunk = min(chunk, (contig << PAGE_SHIFT) - offset_in_page(iova));
 		chunk = min_t(unsigned long, chunk, IOASID_DMA_CHUNK);
 		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
-		if (write) {
-			left = copy_from_user(kaddr, buf + done, chunk);
+		/*
+		 * No page fault under the lock: it can take as long as the
+		 * process likes (userfaultfd) and UNMAP would wait for it. A
+		 * fault stops the copy; the page is faulted in unlocked and
+		 * the transfer goes on from a fresh lookup.
+		 */
+		pagefault_disable();
+		if (write)
+			left = __copy_from_user_inatomic(kaddr, buf + done, chunk);
+		else
+			left = __copy_to_user_inatomic(buf + done, kaddr, chunk);
+		pagefault_enable();
+		if (write)
 			ioasid_iotlb_dirty(e, iova, chunk - left);
-		} else {
-			left = copy_to_user(buf + done, kaddr, chunk);
-		}
 		up_read(&ucmd->ictx->iotlb_lock);
 		done += chunk - left;
-		if (left) {
+		if (left && (write ? fault_in_readable(buf + done, left) :
+				     fault_in_writeable(buf + done, left)) == left) {
 			rc = -EFAULT;
 			break;
 		}

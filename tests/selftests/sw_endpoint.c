@@ -4,8 +4,14 @@
  * IOTLB and its invalidation, PASIDs, REPLACE, dirty tracking, and UNMAP or
  * DETACH racing with DMA from other threads.
  */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ioasid_test.h"
@@ -563,6 +569,132 @@ TEST_F(swdev, detach_during_dma)
 		EXPECT_EQ(0, l.bad_done);
 		EXPECT_EQ(0, ioasid_attach(self->h, self->dev, self->root, 0, 0));
 	}
+}
+
+/* A DMA whose buffer faults where nothing is resident yet: faulted in, done. */
+TEST_F(swdev, dma_faults_its_buffer_in)
+{
+	uint8_t *fresh = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t done;
+
+	ASSERT_NE(MAP_FAILED, fresh);
+	/* The device reads into pages never touched, across the boundary. */
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, R_IOVA + 100, fresh + PAGE - 50,
+				100, &done));
+	EXPECT_EQ(100, done);
+	EXPECT_EQ(0, memcmp(fresh + PAGE - 50, self->buf + 100, 100));
+	ASSERT_EQ(0, munmap(fresh, 2 * PAGE));
+
+	/* And writes from pages never touched (zero-fill) into the IOVA. */
+	fresh = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fresh);
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, IOASID_DMA_WRITE, 0, R_IOVA + 5 * PAGE,
+				fresh, 64, &done));
+	EXPECT_EQ(64, done);
+	EXPECT_EQ(0, self->buf[5 * PAGE]);
+	EXPECT_EQ(0, self->buf[5 * PAGE + 63]);
+	EXPECT_EQ((uint8_t)(64 * 7 + 5 + 5 * PAGE * 7), self->buf[5 * PAGE + 64]);
+	munmap(fresh, PAGE);
+
+	/*
+	 * A buffer that ends in an inaccessible page: EFAULT where it starts,
+	 * and nothing past that written at the IOVA.
+	 */
+	fresh = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, fresh);
+	ASSERT_EQ(0, mprotect(fresh + PAGE, PAGE, PROT_NONE));
+	memset(fresh, 0xee, PAGE);
+	EXPECT_LIBERR(EFAULT, ioasid_dma(self->h, self->dev, IOASID_DMA_WRITE, 0,
+					 R_IOVA + 9 * PAGE, fresh + PAGE - 16, 64, &done));
+	EXPECT_EQ(16, done);
+	EXPECT_EQ(0xee, self->buf[9 * PAGE + 15]);
+	EXPECT_EQ((uint8_t)(16 * 7 + 9 + 9 * PAGE * 7), self->buf[9 * PAGE + 16]);
+	EXPECT_EQ((uint8_t)(63 * 7 + 9 + 9 * PAGE * 7), self->buf[9 * PAGE + 63]);
+	munmap(fresh, 2 * PAGE);
+}
+
+struct uffd_dma {
+	struct ioasid_handle *h;
+	uint32_t dev, root;
+	void *buf;
+	uint64_t done;
+	int ret;
+};
+
+static void *uffd_dma_thread(void *arg)
+{
+	struct uffd_dma *d = arg;
+
+	d->ret = ioasid_dma(d->h, d->dev, IOASID_DMA_WRITE, 0, R_IOVA, d->buf, 64, &d->done);
+	return NULL;
+}
+
+static void *uffd_unmap_thread(void *arg)
+{
+	struct uffd_dma *d = arg;
+
+	d->ret = ioasid_unmap_all(d->h, d->root, NULL);
+	return NULL;
+}
+
+/*
+ * A DMA stuck in a userfaultfd fault on its buffer holds up no UNMAP; once
+ * the fault is served it finds the mapping gone and moves nothing.
+ */
+TEST_F(swdev, dma_stuck_in_userfaultfd_does_not_block_unmap)
+{
+	struct uffd_dma dma = { .h = self->h, .dev = self->dev };
+	struct uffd_dma unmap = { .h = self->h, .root = self->root };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .range = { .len = PAGE } };
+	struct pollfd pfd = { .events = POLLIN };
+	struct uffd_msg msg;
+	struct timespec until;
+	pthread_t td, tu;
+	uint8_t canary[64];
+	uint64_t done;
+	int uffd, unmap_joined;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd in this kernel (errno %d)", errno);
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	dma.buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dma.buf);
+	reg.range.start = (uintptr_t)dma.buf;
+	reg.range.len = PAGE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	memcpy(canary, self->buf, sizeof(canary));
+	/* Cache the translation, so the UNMAP has an entry to drop. */
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, R_IOVA, canary, 8, &done));
+
+	ASSERT_EQ(0, pthread_create(&td, NULL, uffd_dma_thread, &dma));
+	pfd.fd = uffd;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* The DMA waits for its page; an UNMAP of what it targets must not. */
+	ASSERT_EQ(0, pthread_create(&tu, NULL, uffd_unmap_thread, &unmap));
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	unmap_joined = pthread_timedjoin_np(tu, NULL, &until);
+	EXPECT_EQ(0, unmap_joined);
+	EXPECT_EQ(0, unmap.ret);
+
+	/* Serve the fault: the DMA goes on, finds nothing mapped, moves nothing. */
+	zero.range.start = (uintptr_t)dma.buf;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	pthread_join(td, NULL);
+	if (unmap_joined)
+		pthread_join(tu, NULL);
+	EXPECT_EQ(-EIO, dma.ret);
+	EXPECT_EQ(0, dma.done);
+	EXPECT_EQ(0, memcmp(canary, self->buf, sizeof(canary)));
+	close(uffd);
+	munmap(dma.buf, PAGE);
 }
 
 TEST_HARNESS_MAIN

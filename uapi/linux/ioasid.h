@@ -672,6 +672,9 @@ enum ioasid_dma_flags {
  * address, access, reason), to be delivered by the fault queue.
  * Concurrent UNMAP: each chunk either completes before the unmap returns
  * or fails after it; nothing reaches a page after its unmap returned.
+ * @buffer's pages are faulted in with no lock of the context held, so one
+ * that takes long to arrive (userfaultfd) holds up no UNMAP; nothing past
+ * @out_done is written at either end.
  *
  * Return: 0, or
  * ENOENT: no such device;
