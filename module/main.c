@@ -195,37 +195,54 @@ static int ioasid_option(struct ioasid_ucmd *ucmd)
 	}
 }
 
-static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
+/*
+ * MAP and UNMAP answer in the caller's struct at @uans (@len bytes of it),
+ * from an ioctl or a BATCH entry alike. A MAP whose answer (the IOVA)
+ * cannot land is undone; an UNMAP whose answer could not land is refused
+ * before anything is unmapped.
+ */
+static int ioasid_map_answered(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
+			       void __user *uans, size_t len)
 {
-	struct ioasid_map *cmd = ucmd->cmd;
-	int rc;
+	int rc = ioasid_map(ictx, cmd);
 
-	rc = ioasid_map(ucmd->ictx, cmd);
 	if (rc)
 		return rc;
-	/* The caller must learn the IOVA, or the mapping is undone. */
-	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		ioasid_unmap_exact(ucmd->ictx, cmd->id, cmd->iova, cmd->length);
+	if (copy_to_user(uans, cmd, len)) {
+		ioasid_unmap_exact(ictx, cmd->id, cmd->iova, cmd->length);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int ioasid_unmap_answered(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
+				 void __user *uans, size_t len)
+{
+	struct ioasid_unmap __user *uunmap = uans;
+	int rc;
+
+	if (put_user(0, &uunmap->out_unmapped))
+		return -EFAULT;
+	rc = ioasid_unmap(ictx, cmd);
+	if (!rc && copy_to_user(uans, cmd, len))
+		rc = -EFAULT;
 	return rc;
+}
+
+static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
+{
+	return ioasid_map_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer,
+				   min_t(size_t, ucmd->user_size, sizeof(struct ioasid_map)));
 }
 
 static int ioasid_unmap_ioctl(struct ioasid_ucmd *ucmd)
 {
-	struct ioasid_unmap __user *uunmap = ucmd->ubuffer;
-	int rc;
-
-	/* An answer that cannot be written fails before anything is unmapped. */
-	if (put_user(0, &uunmap->out_unmapped))
-		return -EFAULT;
-	rc = ioasid_unmap(ucmd->ictx, ucmd->cmd);
-	return rc ? rc : ioasid_ucmd_respond(ucmd, sizeof(struct ioasid_unmap));
+	return ioasid_unmap_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer,
+				     min_t(size_t, ucmd->user_size,
+					   sizeof(struct ioasid_unmap)));
 }
 
-/*
- * One entry of a batch: copied like an ioctl's struct, run, and its answer
- * written back in place. Returns 0 or the entry's error.
- */
+/* One entry of a batch: copied like an ioctl's struct, run and answered. */
 static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry,
 			    u32 entry_size)
 {
@@ -241,22 +258,9 @@ static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry
 		return rc;
 	if (e.map.size != entry_size)	/* size is the first member of both */
 		return -EINVAL;
-
-	if (op == IOASID_CMD_MAP) {
-		rc = ioasid_map(ictx, &e.map);
-		if (!rc && copy_to_user(uentry, &e, min_t(size_t, ksize, entry_size))) {
-			ioasid_unmap_exact(ictx, e.map.id, e.map.iova, e.map.length);
-			rc = -EFAULT;
-		}
-	} else {
-		/* As UNMAP: refuse before unmapping if the answer cannot land. */
-		if (put_user(0, &((struct ioasid_unmap __user *)uentry)->out_unmapped))
-			return -EFAULT;
-		rc = ioasid_unmap(ictx, &e.unmap);
-		if (!rc && copy_to_user(uentry, &e, min_t(size_t, ksize, entry_size)))
-			rc = -EFAULT;
-	}
-	return rc;
+	if (op == IOASID_CMD_MAP)
+		return ioasid_map_answered(ictx, &e.map, uentry, min_t(size_t, ksize, entry_size));
+	return ioasid_unmap_answered(ictx, &e.unmap, uentry, min_t(size_t, ksize, entry_size));
 }
 
 static int ioasid_batch(struct ioasid_ucmd *ucmd)
