@@ -11,6 +11,7 @@
 #ifndef IOASID_COMPAT_H
 #define IOASID_COMPAT_H
 
+#include <linux/backing-dev.h>
 #include <linux/err.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -85,6 +86,33 @@ static inline long ioasid_pin_user_pages(unsigned long start,
 #else
 	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
 #endif
+}
+
+/*
+ * Since v6.5 GUP refuses FOLL_LONGTERM | FOLL_WRITE pins of file pages whose
+ * mapping needs dirty tracking (EFAULT): a device writing them would bypass
+ * the filesystem's writeback. The check is private to mm/ (gup.c, vma.h),
+ * so no header shows it; what shows is the rest of the same release's GUP
+ * rework, which also dropped pin_user_pages()' vmas argument. The selftests
+ * check the outcome on every kernel (hardening_mm: file_backed_pins).
+ */
+static inline bool ioasid_gup_refuses_writable_file_pins(void)
+{
+#ifdef HAVE_PIN_USER_PAGES_NO_VMAS
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* What v6.5's vma_needs_dirty_tracking() (mm-private) answers. */
+static inline bool ioasid_vma_needs_dirty_tracking(struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (vma->vm_ops && (vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite))
+		return true;
+	return vma->vm_file && mapping_can_writeback(vma->vm_file->f_mapping);
 }
 
 #endif

@@ -68,7 +68,7 @@ struct ioasid_endpoint {
 	u32 flags;
 	u32 pasid_bits;
 	struct xarray atts;	/* by PASID, IOASID_NO_PASID; iotlb_lock */
-	unsigned int num_atts;	/* iotlb_lock */
+	unsigned int num_atts;	/* ictx->objects' xa_lock */
 	atomic64_t generation;
 	atomic64_t entries;
 	atomic64_t hits;
@@ -80,6 +80,7 @@ struct ioasid_attachment {
 	struct ioasid_endpoint *ep;
 	struct ioasid_node *node;
 	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
+	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
 };
 
 /* An entry's place in the @deps list of the mapping it used at one level. */
@@ -223,9 +224,9 @@ int ioasid_device_info(struct ioasid_ucmd *ucmd)
 		return PTR_ERR(ep);
 	cmd->out_flags = ep->flags;
 	cmd->out_pasid_bits = ep->pasid_bits;
-	down_read(&ucmd->ictx->iotlb_lock);
+	xa_lock(&ucmd->ictx->objects);
 	cmd->out_num_attachments = ep->num_atts;
-	up_read(&ucmd->ictx->iotlb_lock);
+	xa_unlock(&ucmd->ictx->objects);
 	cmd->out_generation = atomic64_read(&ep->generation);
 	cmd->out_iotlb_entries = atomic64_read(&ep->entries);
 	cmd->out_iotlb_hits = atomic64_read(&ep->hits);
@@ -250,6 +251,7 @@ static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
 	}
 	atomic64_dec(&ep->entries);
 	atomic64_inc(&ep->generation);
+	ep->ictx->iotlb_entries--;
 	kfree(e);
 }
 
@@ -296,6 +298,22 @@ static void ioasid_iotlb_flush(struct ioasid_attachment *att)
 	lockdep_assert_held_write(&att->ep->ictx->iotlb_lock);
 	while ((rb = rb_first(&att->iotlb)))
 		ioasid_iotlb_kill(rb_entry(rb, struct ioasid_iotlb_entry, rb));
+}
+
+/*
+ * The context's IOTLB is full (its limit): empty it, as a hardware IOTLB
+ * flushes on overflow. Each entry was paid for by the miss that made it, so
+ * a flush costs O(1) per miss over time; devices see their generation move.
+ */
+static void ioasid_iotlb_flush_all(struct ioasid_ctx *ictx)
+{
+	struct ioasid_attachment *att;
+
+	lockdep_assert_held_write(&ictx->iotlb_lock);
+	list_for_each_entry(att, &ictx->attachment_list, ctx_item) {
+		ioasid_iotlb_flush(att);
+		cond_resched();
+	}
 }
 
 /*
@@ -347,6 +365,10 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *wal
 	e = kzalloc(struct_size(e, links, walk->nlevels), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
+	if (att->ep->ictx->iotlb_entries >= att->ep->ictx->limits.iotlb_entries) {
+		ioasid_iotlb_flush_all(att->ep->ictx);
+		prev = NULL;
+	}
 	e->att = att;
 	e->pages = walk->pages;
 	e->prot = walk->prot;
@@ -380,6 +402,7 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *wal
 	rb_link_node(&e->rb, parent, link);
 	rb_insert_color(&e->rb, &att->iotlb);
 	atomic64_inc(&att->ep->entries);
+	att->ep->ictx->iotlb_entries++;
 	return e;
 }
 
@@ -405,6 +428,26 @@ static void ioasid_node_attached(struct ioasid_node *node, int delta)
 	xa_lock(&node->ictx->objects);
 	node->num_attached += delta;
 	xa_unlock(&node->ictx->objects);
+}
+
+/*
+ * Count an attachment of @ep in or out, against the context's limit.
+ * DESTROY reads the count under the same lock.
+ */
+static int ioasid_endpoint_attached(struct ioasid_endpoint *ep, int delta)
+{
+	struct ioasid_ctx *ictx = ep->ictx;
+	int rc = 0;
+
+	xa_lock(&ictx->objects);
+	if (delta > 0 && ictx->attachments >= ictx->limits.attachments) {
+		rc = -EDQUOT;
+	} else {
+		ep->num_atts += delta;
+		ictx->attachments += delta;
+	}
+	xa_unlock(&ictx->objects);
+	return rc;
 }
 
 int ioasid_attach(struct ioasid_ucmd *ucmd)
@@ -441,9 +484,12 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 		new->iotlb = RB_ROOT;
 	}
 
+	if (down_write_killable(&ictx->iotlb_lock)) {
+		rc = -EINTR;
+		goto out_free;
+	}
 	/* Counted before it is visible: the node cannot go while we work. */
 	ioasid_node_attached(node, 1);
-	down_write(&ictx->iotlb_lock);
 	att = xa_load(&ep->atts, key);
 	if (cmd->flags & IOASID_ATTACH_REPLACE) {
 		if (!att) {
@@ -457,18 +503,24 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 	} else if (att) {
 		rc = -EBUSY;
 	} else {
-		new->node = node;
-		rc = xa_err(xa_store(&ep->atts, key, new, GFP_KERNEL_ACCOUNT));
+		rc = ioasid_endpoint_attached(ep, 1);
 		if (!rc) {
-			ep->num_atts++;
+			new->node = node;
+			rc = xa_err(xa_store(&ep->atts, key, new, GFP_KERNEL_ACCOUNT));
+			if (rc)
+				ioasid_endpoint_attached(ep, -1);
+		}
+		if (!rc) {
+			list_add(&new->ctx_item, &ictx->attachment_list);
 			new = NULL;
 		}
 	}
-	up_write(&ictx->iotlb_lock);
 	if (rc)
 		ioasid_node_attached(node, -1);
+	up_write(&ictx->iotlb_lock);
 	if (old)
 		ioasid_node_attached(old, -1);
+out_free:
 	kfree(new);
 out_put_node:
 	ioasid_node_put(node);
@@ -483,7 +535,8 @@ static void ioasid_detach_locked(struct ioasid_endpoint *ep, unsigned long key,
 	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
 	ioasid_iotlb_flush(att);
 	xa_erase(&ep->atts, key);
-	ep->num_atts--;
+	list_del(&att->ctx_item);
+	ioasid_endpoint_attached(ep, -1);
 }
 
 int ioasid_detach(struct ioasid_ucmd *ucmd)
@@ -505,7 +558,10 @@ int ioasid_detach(struct ioasid_ucmd *ucmd)
 	rc = ioasid_pasid_key(ep, cmd->flags & IOASID_ATTACH_PASID, cmd->pasid, &key);
 	if (rc)
 		goto out_put;
-	down_write(&ictx->iotlb_lock);
+	if (down_write_killable(&ictx->iotlb_lock)) {
+		rc = -EINTR;
+		goto out_put;
+	}
 	att = xa_load(&ep->atts, key);
 	if (att)
 		ioasid_detach_locked(ep, key, att);
@@ -544,7 +600,8 @@ static void ioasid_endpoint_detach_all(struct ioasid_endpoint *ep)
  * the entry and its pages in place; the caller releases it. On failure the
  * lock is not held and the result is ERR_PTR(-EIO) with *@reason set for the
  * fault record, ERR_PTR(-EAGAIN) when the attachment changed under the walk
- * (look again), or ERR_PTR(-ENOMEM).
+ * (look again), ERR_PTR(-EINTR) when killed waiting for a lock, or
+ * ERR_PTR(-ENOMEM).
  */
 static struct ioasid_iotlb_entry *
 ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
@@ -557,7 +614,8 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	struct ioasid_node *node;
 	int rc;
 
-	down_read(&ictx->iotlb_lock);
+	if (down_read_killable(&ictx->iotlb_lock))
+		return ERR_PTR(-EINTR);
 	att = xa_load(&ep->atts, key);
 	if (!att) {
 		*reason = IOASID_FAULT_NOT_ATTACHED;
@@ -576,7 +634,10 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	refcount_inc(&node->obj.users);	/* attached: it is alive */
 	up_read(&ictx->iotlb_lock);
 
-	ioasid_node_lock_chain(node);
+	if (ioasid_node_lock_chain(node)) {
+		ioasid_node_put(node);
+		return ERR_PTR(-EINTR);
+	}
 	rc = ioasid_node_walk(node, iova & PAGE_MASK, &walk);
 	down_write(&ictx->iotlb_lock);
 	att = xa_load(&ep->atts, key);
@@ -631,6 +692,8 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 	struct ioasid_iotlb_entry *e;
 	struct ioasid_endpoint *ep;
 	unsigned long key, pfn, contig, iova, chunk, left;
+	unsigned int stalled = 0;
+	struct folio *folio;
 	u64 done = 0;
 	u8 reason = 0;
 	void *kaddr;
@@ -671,13 +734,19 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 			rc = -EIO;
 			break;
 		}
-		/* As far as the entry and the physically contiguous run go. */
+		/*
+		 * As far as the entry, the physically contiguous run and the
+		 * folio go: hardened usercopy refuses a copy that spans two
+		 * folios, however adjacent they are.
+		 */
 		pfn = ioasid_pages_pfn(e->pages, e->index +
 				       ((iova - e->start) >> PAGE_SHIFT), &contig);
+		folio = page_folio(pfn_to_page(pfn));
+		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
 		chunk = min_t(u64, cmd->length - done, e->last - iova + 1);
 		chunk = min(chunk, (contig << PAGE_SHIFT) - offset_in_page(iova));
+		chunk = min(chunk, folio_size(folio) - offset_in_folio(folio, kaddr));
 		chunk = min_t(unsigned long, chunk, IOASID_DMA_CHUNK);
-		kaddr = page_address(pfn_to_page(pfn)) + offset_in_page(iova);
 		/*
 		 * No page fault under the lock: it can take as long as the
 		 * process likes (userfaultfd) and UNMAP would wait for it. A
@@ -694,10 +763,20 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 			ioasid_iotlb_dirty(e, iova, chunk - left);
 		up_read(&ucmd->ictx->iotlb_lock);
 		done += chunk - left;
-		if (left && (write ? fault_in_readable(buf + done, left) :
-				     fault_in_writeable(buf + done, left)) == left) {
-			rc = -EFAULT;
-			break;
+		stalled = left == chunk ? stalled + 1 : 0;
+		if (left) {
+			/*
+			 * Fault the rest of the buffer in without writing to
+			 * it (fault_in_writeable() stores zeroes). A page that
+			 * faults in but still cannot be copied, twice in a
+			 * row, ends the transfer rather than looping.
+			 */
+			if (stalled > 1 ||
+			    (write ? fault_in_readable(buf + done, left) :
+				     fault_in_safe_writeable(buf + done, left)) == left) {
+				rc = -EFAULT;
+				break;
+			}
 		}
 		if (fatal_signal_pending(current)) {
 			rc = -EINTR;

@@ -27,6 +27,18 @@ static_assert(sizeof(unsigned long) == sizeof(u64));
 #define IOASID_MAX_PASID_BITS	20
 #define IOASID_MAX_BATCH	4096
 
+/*
+ * Per-context limits on what is not charged to RLIMIT_MEMLOCK (module
+ * parameters, main.c; a context keeps the values it was opened with).
+ * Reaching one is EDQUOT, except for the IOTLB, which evicts.
+ */
+struct ioasid_limits {
+	unsigned long child_mappings;
+	unsigned long iotlb_entries;
+	unsigned int reservations;
+	unsigned int attachments;
+};
+
 /* Module-wide totals, shown in /sys/class/misc/ioasid/. */
 struct ioasid_stats {
 	atomic64_t contexts;
@@ -44,8 +56,16 @@ extern struct ioasid_stats ioasid_stats;
  * @file: the file this context is the private_data of
  * @objects: every object of the context by id; ids start at 1. Its xa_lock
  *	also guards object users and node num_children.
+ * @limits: what this context may hold (struct ioasid_limits)
+ * @account_lock: held for reading from reading @account_mode until the
+ *	pages pinned under it are in a node, for writing to change the mode
  * @account_mode: enum ioasid_account_mode for new pins
  * @pinned_mappings: mappings of this context holding pinned pages
+ * @child_mappings: mappings of kernel-managed children (nothing pinned)
+ * @reservations: reserved IOVA ranges of all nodes
+ * @attachments: device attachments, under @objects' xa_lock
+ * @iotlb_entries: IOTLB entries of all devices, under @iotlb_lock
+ * @attachment_list: every device attachment, under @iotlb_lock (device.c)
  * @iotlb_lock: every device's attachments and IOTLB, and the lists of
  *	IOTLB entries hanging off mappings (device.c). Taken after node
  *	locks, never before: DMA on an IOTLB hit copies under its read side,
@@ -56,9 +76,16 @@ extern struct ioasid_stats ioasid_stats;
 struct ioasid_ctx {
 	struct file *file;
 	struct xarray objects;
+	struct ioasid_limits limits;
+	struct rw_semaphore account_lock;
 	u8 account_mode;
 	atomic_long_t pinned_mappings;
+	atomic_long_t child_mappings;
+	atomic_t reservations;
+	unsigned int attachments;
+	unsigned long iotlb_entries;
 	struct rw_semaphore iotlb_lock;
+	struct list_head attachment_list;
 	struct ioasid_fault_log *faults;
 };
 
@@ -100,9 +127,12 @@ struct ioasid_object {
  * @num_deps: IOTLB entries whose translation went through this node's
  *	mappings (each is on its mapping's list); under ictx->iotlb_lock
  * @dirty_tracking: DMA writes through this node are recorded in @dirty
- * @dirty_overflow: a write could not be recorded (no memory): report
- *	everything dirty until the next clearing read
  * @dirty: page indexes of this node's IOVA space written while tracking
+ * @lost_first: with @lost_last, the page indexes whose writes could not be
+ *	recorded (no memory), reported dirty until a clearing read covers
+ *	them; none when @lost_first > @lost_last. Under @dirty's xa_lock
+ * @lost_last: see @lost_first
+ * @dirty_read: one DIRTY_BITMAP of this node at a time (dirty.c)
  */
 struct ioasid_node {
 	struct ioasid_object obj;
@@ -121,8 +151,10 @@ struct ioasid_node {
 	unsigned int num_attached;
 	unsigned long num_deps;
 	bool dirty_tracking;
-	bool dirty_overflow;
 	struct xarray dirty;
+	unsigned long lost_first;
+	unsigned long lost_last;
+	struct mutex dirty_read;	/* see above */
 };
 
 static inline struct ioasid_node *ioasid_to_node(struct ioasid_object *obj)
@@ -178,6 +210,40 @@ struct ioasid_ucmd {
 	void *cmd;
 };
 
+/**
+ * struct ioasid_answer - where a command's result goes back to the caller
+ * @uptr: the caller's struct
+ * @kcmd: the kernel's copy, its out_* members set by the command
+ * @len: bytes to write back
+ *
+ * MAP, COPY and UNMAP (also as BATCH entries) write their answer under the
+ * node lock that makes it true, before they change anything, so a caller
+ * that cannot be answered sees nothing happen, and nobody sees a mapping
+ * that is then taken back. Under the lock the write must not fault; when
+ * it would, the command drops the lock, faults the struct in and starts
+ * over (main.c: ioasid_answer_fault_in()).
+ */
+struct ioasid_answer {
+	void __user *uptr;
+	const void *kcmd;
+	size_t len;
+};
+
+/* 0, or -EAGAIN when the answer's page is not there to write without a fault. */
+static inline int ioasid_answer_write(const struct ioasid_answer *ans)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = __copy_to_user_inatomic(ans->uptr, ans->kcmd, ans->len);
+	pagefault_enable();
+	return left ? -EAGAIN : 0;
+}
+
+int ioasid_answer_init(struct ioasid_answer *ans, void __user *uptr,
+		       const void *kcmd, size_t len);
+int ioasid_answer_fault_in(const struct ioasid_answer *ans, unsigned int *tries);
+
 /* Copy the answer back, no more than the user's struct holds. */
 static inline int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
 {
@@ -214,9 +280,10 @@ void ioasid_node_exit(void);
 int ioasid_node_alloc(struct ioasid_ucmd *ucmd);
 int ioasid_node_info(struct ioasid_ucmd *ucmd);
 void ioasid_node_free(struct ioasid_node *node);
-int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd);
-int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd);
-void ioasid_unmap_exact(struct ioasid_ctx *ictx, u32 id, u64 iova, u64 length);
+int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
+	       const struct ioasid_answer *ans);
+int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
+		 const struct ioasid_answer *ans);
 void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n);
 int ioasid_copy(struct ioasid_ucmd *ucmd);
 int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
@@ -250,10 +317,16 @@ struct ioasid_walk {
 	unsigned int fault_level;
 };
 
-void ioasid_node_lock_chain(struct ioasid_node *node);
+int ioasid_node_lock_chain(struct ioasid_node *node);
 void ioasid_node_unlock_chain(struct ioasid_node *node);
 int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		     struct ioasid_walk *walk);
+void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
+			    unsigned long last);
+
+/* dirty.c */
+void ioasid_dirty_init(struct ioasid_node *node);
+void ioasid_dirty_destroy(struct ioasid_node *node);
 void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
 			    unsigned long last);
 int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd);

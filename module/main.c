@@ -19,6 +19,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -28,6 +29,27 @@
 			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING)
 
 struct ioasid_stats ioasid_stats;
+
+/* Per-context limits (struct ioasid_limits); a context keeps those it opened with. */
+static unsigned long max_child_mappings = 1UL << 22;
+module_param(max_child_mappings, ulong, 0644);
+MODULE_PARM_DESC(max_child_mappings,
+		 "Mappings one context may hold in kernel-managed child nodes, which pin nothing (default 4194304; MAP and COPY beyond it fail with EDQUOT)");
+
+static unsigned long max_iotlb_entries = 1UL << 18;
+module_param(max_iotlb_entries, ulong, 0644);
+MODULE_PARM_DESC(max_iotlb_entries,
+		 "Cached translations one context's software endpoints may hold together; a miss beyond it empties the context's IOTLB (default 262144)");
+
+static unsigned int max_reservations = 1U << 16;
+module_param(max_reservations, uint, 0644);
+MODULE_PARM_DESC(max_reservations,
+		 "Reserved IOVA ranges one context may hold over all its nodes (default 65536; RESERVE_IOVA beyond it fails with EDQUOT)");
+
+static unsigned int max_attachments = 1U << 16;
+module_param(max_attachments, uint, 0644);
+MODULE_PARM_DESC(max_attachments,
+		 "Device attachments (whole device or per PASID) one context may hold (default 65536; ATTACH beyond it fails with EDQUOT)");
 
 /* The object table ----------------------------------------------------- */
 
@@ -168,7 +190,35 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 	cmd->out_max_depth = IOASID_MAX_DEPTH;
 	cmd->out_max_pasid_bits = IOASID_MAX_PASID_BITS;
 	cmd->out_max_batch = IOASID_MAX_BATCH;
+	cmd->out_max_child_mappings = ucmd->ictx->limits.child_mappings;
+	cmd->out_max_iotlb_entries = ucmd->ictx->limits.iotlb_entries;
+	cmd->out_max_reservations = ucmd->ictx->limits.reservations;
+	cmd->out_max_attachments = ucmd->ictx->limits.attachments;
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * Process accounting charges an mm that may exit while its pins live on,
+ * so a process could fork children that each pin up to their own limit:
+ * like iommufd, only CAP_SYS_RESOURCE may choose it. The lock makes the
+ * switch wait for MAPs that read the old mode until their pages are in.
+ */
+static int ioasid_set_account_mode(struct ioasid_ctx *ictx, u64 mode)
+{
+	int rc = 0;
+
+	if (mode != IOASID_ACCOUNT_USER && mode != IOASID_ACCOUNT_PROCESS)
+		return -EINVAL;
+	if (mode == IOASID_ACCOUNT_PROCESS && !capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	if (down_write_killable(&ictx->account_lock))
+		return -EINTR;
+	if (atomic_long_read(&ictx->pinned_mappings))
+		rc = -EBUSY;
+	else
+		WRITE_ONCE(ictx->account_mode, mode);
+	up_write(&ictx->account_lock);
+	return rc;
 }
 
 static int ioasid_option(struct ioasid_ucmd *ucmd)
@@ -183,50 +233,56 @@ static int ioasid_option(struct ioasid_ucmd *ucmd)
 		cmd->val64 = READ_ONCE(ictx->account_mode);
 		return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	case IOASID_OPTION_OP_SET:
-		if (cmd->val64 != IOASID_ACCOUNT_USER &&
-		    cmd->val64 != IOASID_ACCOUNT_PROCESS)
-			return -EINVAL;
-		if (atomic_long_read(&ictx->pinned_mappings))
-			return -EBUSY;
-		WRITE_ONCE(ictx->account_mode, cmd->val64);
-		return 0;
+		return ioasid_set_account_mode(ictx, cmd->val64);
 	default:
 		return -EOPNOTSUPP;
 	}
 }
 
+/* Answers ------------------------------------------------------------------ */
+
+#define IOASID_ANSWER_TRIES	8
+
+int ioasid_answer_init(struct ioasid_answer *ans, void __user *uptr,
+		       const void *kcmd, size_t len)
+{
+	if (!access_ok(uptr, len))
+		return -EFAULT;
+	*ans = (struct ioasid_answer){ .uptr = uptr, .kcmd = kcmd, .len = len };
+	return 0;
+}
+
 /*
- * MAP and UNMAP answer in the caller's struct at @uans (@len bytes of it),
- * from an ioctl or a BATCH entry alike. A MAP whose answer (the IOVA)
- * cannot land is undone; an UNMAP whose answer could not land is refused
- * before anything is unmapped.
+ * The answer could not be written under the command's lock: fault the
+ * caller's struct in for writing, without writing it, before the command
+ * tries again. A struct that is not writable, or keeps going away (another
+ * thread unmapping it), ends the command with EFAULT, having done nothing.
  */
+int ioasid_answer_fault_in(const struct ioasid_answer *ans, unsigned int *tries)
+{
+	if (++*tries > IOASID_ANSWER_TRIES ||
+	    fault_in_safe_writeable(ans->uptr, ans->len))
+		return -EFAULT;
+	return 0;
+}
+
+/* MAP and UNMAP, from an ioctl or a BATCH entry alike: @len bytes answer at @uans. */
 static int ioasid_map_answered(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 			       void __user *uans, size_t len)
 {
-	int rc = ioasid_map(ictx, cmd);
+	struct ioasid_answer ans;
+	int rc = ioasid_answer_init(&ans, uans, cmd, len);
 
-	if (rc)
-		return rc;
-	if (copy_to_user(uans, cmd, len)) {
-		ioasid_unmap_exact(ictx, cmd->id, cmd->iova, cmd->length);
-		return -EFAULT;
-	}
-	return 0;
+	return rc ? rc : ioasid_map(ictx, cmd, &ans);
 }
 
 static int ioasid_unmap_answered(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
 				 void __user *uans, size_t len)
 {
-	struct ioasid_unmap __user *uunmap = uans;
-	int rc;
+	struct ioasid_answer ans;
+	int rc = ioasid_answer_init(&ans, uans, cmd, len);
 
-	if (put_user(0, &uunmap->out_unmapped))
-		return -EFAULT;
-	rc = ioasid_unmap(ictx, cmd);
-	if (!rc && copy_to_user(uans, cmd, len))
-		rc = -EFAULT;
-	return rc;
+	return rc ? rc : ioasid_unmap(ictx, cmd, &ans);
 }
 
 static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
@@ -443,6 +499,14 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	}
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_rwsem(&ictx->iotlb_lock);
+	init_rwsem(&ictx->account_lock);
+	INIT_LIST_HEAD(&ictx->attachment_list);
+	ictx->limits = (struct ioasid_limits){
+		.child_mappings = READ_ONCE(max_child_mappings),
+		.iotlb_entries = max(READ_ONCE(max_iotlb_entries), 1UL),
+		.reservations = READ_ONCE(max_reservations),
+		.attachments = READ_ONCE(max_attachments),
+	};
 	ictx->file = filp;
 	ictx->account_mode = IOASID_ACCOUNT_USER;
 	filp->private_data = ictx;
@@ -470,14 +534,17 @@ static const struct file_operations ioasid_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-/* Module-wide totals: /sys/class/misc/ioasid/{contexts,nodes,...}. */
+/*
+ * Module-wide totals: /sys/class/misc/ioasid/{contexts,nodes,...}, root
+ * only (0400): they show what other users' contexts pin and map.
+ */
 #define IOASID_STAT_ATTR(_name, _expr)					\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	return sysfs_emit(buf, "%lld\n", (long long)(_expr));		\
 }									\
-static DEVICE_ATTR_RO(_name)
+static DEVICE_ATTR_ADMIN_RO(_name)
 
 IOASID_STAT_ATTR(contexts, atomic64_read(&ioasid_stats.contexts));
 IOASID_STAT_ATTR(nodes, atomic64_read(&ioasid_stats.nodes));

@@ -127,7 +127,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
-	xa_init(&node->dirty);
+	ioasid_dirty_init(node);
 
 	/* Reserve an id, answer, and only then make the node visible. */
 	rc = ioasid_object_reserve(ictx, &node->obj);
@@ -175,17 +175,24 @@ static void ioasid_mapping_remove(struct ioasid_node *node,
 		node->pinned_bytes -= length;
 		atomic_long_dec(&node->ictx->pinned_mappings);
 		ioasid_pages_put(map->pages);
+	} else {
+		atomic_long_dec(&node->ictx->child_mappings);
 	}
 	kmem_cache_free(ioasid_mapping_cache, map);
 	ioasid_stat_sub(mappings, 1);
 }
 
-/* Unmap every mapping inside [start, last]; ENOENT if one would be split. */
+/*
+ * Unmap every mapping inside [start, last]; ENOENT if one would be split.
+ * The bytes it will unmap are answered first, in *@unmapped and at @ans.
+ */
 static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start,
-				   unsigned long last, u64 *unmapped)
+				   unsigned long last, u64 *unmapped,
+				   const struct ioasid_answer *ans)
 {
 	struct interval_tree_node *it;
-	u64 done = 0;
+	u64 bytes = 0;
+	int rc;
 
 	lockdep_assert_held_write(&node->lock);
 	/* Mappings never overlap: only the first and the last can stick out. */
@@ -196,23 +203,33 @@ static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start
 	if (it && it->last > last)
 		return -ENOENT;
 
+	for (it = interval_tree_iter_first(&node->mappings, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		bytes += it->last - it->start + 1;
+		cond_resched();
+	}
+	*unmapped = bytes;
+	rc = ioasid_answer_write(ans);
+	if (rc)
+		return rc;
+
 	while ((it = interval_tree_iter_first(&node->mappings, start, last))) {
 		struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
 
 		/* No cached translation may outlive the mapping it came from. */
 		ioasid_iotlb_invalidate(node, &map->deps, 0, ULONG_MAX);
-		done += ioasid_mapping_length(map);
 		ioasid_mapping_remove(node, map);
 		cond_resched();
 	}
-	*unmapped = done;
 	return 0;
 }
 
-int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd)
+int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
+		 const struct ioasid_answer *ans)
 {
 	struct ioasid_node *node;
 	unsigned long start = 0, last = ULONG_MAX;
+	unsigned int tries = 0;
 	int rc;
 
 	if (cmd->flags & ~IOASID_UNMAP_ALL || cmd->__reserved)
@@ -231,14 +248,19 @@ int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd)
 	node = ioasid_node_get(ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	down_write(&node->lock);
-	cmd->out_unmapped = 0;
-	if (cmd->flags & IOASID_UNMAP_ALL && !node->num_mappings)
-		rc = 0;		/* unmapping all of nothing is not an error */
-	else
-		rc = ioasid_node_unmap_range(node, start, last,
-					     &cmd->out_unmapped);
-	up_write(&node->lock);
+	do {
+		if (down_write_killable(&node->lock)) {
+			rc = -EINTR;
+			break;
+		}
+		cmd->out_unmapped = 0;
+		if (cmd->flags & IOASID_UNMAP_ALL && !node->num_mappings)
+			rc = ioasid_answer_write(ans);	/* all of nothing: no error */
+		else
+			rc = ioasid_node_unmap_range(node, start, last,
+						     &cmd->out_unmapped, ans);
+		up_write(&node->lock);
+	} while (rc == -EAGAIN && !(rc = ioasid_answer_fault_in(ans, &tries)));
 	ioasid_node_put(node);
 	return rc;
 }
@@ -305,13 +327,26 @@ static int ioasid_node_check_iova(struct ioasid_node *node, unsigned long start,
 	return 0;
 }
 
+/* Count @n more mappings in a child against the context's limit. */
+static int ioasid_child_mappings_add(struct ioasid_ctx *ictx, unsigned long n)
+{
+	if (atomic_long_add_return(n, &ictx->child_mappings) >
+	    ictx->limits.child_mappings) {
+		atomic_long_sub(n, &ictx->child_mappings);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
 /*
  * Place @maps (@n pieces of @length bytes in all, in IOVA order) at
- * *@iova, or at a free range aligned for @src when !@fixed.
+ * *@iova, or at a free range aligned for @src when !@fixed. The answer
+ * (with *@iova) is written before anything changes.
  */
 static int ioasid_node_insert(struct ioasid_node *node,
 			      struct ioasid_mapping **maps, unsigned long n,
-			      u64 length, u64 src, bool fixed, u64 *iova)
+			      u64 length, u64 src, bool fixed, u64 *iova,
+			      const struct ioasid_answer *ans)
 {
 	unsigned long start, i;
 	int rc;
@@ -328,6 +363,17 @@ static int ioasid_node_insert(struct ioasid_node *node,
 		return rc;
 
 	*iova = start;
+	if (!maps[0]->pages) {
+		rc = ioasid_child_mappings_add(node->ictx, n);
+		if (rc)
+			return rc;
+	}
+	rc = ioasid_answer_write(ans);
+	if (rc) {
+		if (!maps[0]->pages)
+			atomic_long_sub(n, &node->ictx->child_mappings);
+		return rc;
+	}
 	for (i = 0; i < n; i++) {
 		u64 len = maps[i]->it.last + 1;	/* pieces carry their length */
 
@@ -348,6 +394,25 @@ static int ioasid_node_insert(struct ioasid_node *node,
 	return 0;
 }
 
+/* ioasid_node_insert() under @node's write lock, faulting the answer in as needed. */
+static int ioasid_node_insert_answered(struct ioasid_node *node,
+				       struct ioasid_mapping **maps,
+				       unsigned long n, u64 length, u64 src,
+				       bool fixed, u64 *iova,
+				       const struct ioasid_answer *ans)
+{
+	unsigned int tries = 0;
+	int rc;
+
+	do {
+		if (down_write_killable(&node->lock))
+			return -EINTR;
+		rc = ioasid_node_insert(node, maps, n, length, src, fixed, iova, ans);
+		up_write(&node->lock);
+	} while (rc == -EAGAIN && !(rc = ioasid_answer_fault_in(ans, &tries)));
+	return rc;
+}
+
 static int ioasid_check_map_flags(u32 flags)
 {
 	if (flags & ~(IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA))
@@ -357,7 +422,8 @@ static int ioasid_check_map_flags(u32 flags)
 	return 0;
 }
 
-int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
+int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
+	       const struct ioasid_answer *ans)
 {
 	bool fixed = cmd->flags & IOASID_MAP_FIXED_IOVA;
 	struct ioasid_pages *pages = NULL;
@@ -380,7 +446,10 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
 
 	/* Refuse a taken fixed range before pinning anything for it. */
 	if (fixed) {
-		down_read(&node->lock);
+		if (down_read_killable(&node->lock)) {
+			rc = -EINTR;
+			goto out_put;
+		}
 		rc = ioasid_node_check_iova(node, cmd->iova,
 					    cmd->iova + cmd->length - 1);
 		up_read(&node->lock);
@@ -398,12 +467,17 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
 			rc = -EFAULT;
 			goto out_free;
 		}
+		/* The mode cannot change until these pages are in the node. */
+		if (down_read_killable(&ictx->account_lock)) {
+			rc = -EINTR;
+			goto out_free;
+		}
 		pages = ioasid_pages_pin(cmd->addr, cmd->length >> PAGE_SHIFT,
 					 cmd->flags & IOASID_MAP_WRITE,
-					 READ_ONCE(ictx->account_mode));
+					 ictx->account_mode);
 		if (IS_ERR(pages)) {
 			rc = PTR_ERR(pages);
-			goto out_free;
+			goto out_unlock;
 		}
 	}
 	map->addr_pg = cmd->addr >> PAGE_SHIFT;
@@ -411,38 +485,19 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd)
 	map->prot = cmd->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE);
 	map->it.last = cmd->length - 1;
 
-	down_write(&node->lock);
-	rc = ioasid_node_insert(node, &map, 1, cmd->length, cmd->addr, fixed,
-				&cmd->iova);
-	up_write(&node->lock);
-	if (rc)
-		goto out_unpin;
-	ioasid_node_put(node);
-	return 0;
-
-out_unpin:
-	if (pages)
+	rc = ioasid_node_insert_answered(node, &map, 1, cmd->length, cmd->addr,
+					 fixed, &cmd->iova, ans);
+	if (rc && pages)
 		ioasid_pages_put(pages);
+out_unlock:
+	if (!node->parent)
+		up_read(&ictx->account_lock);
 out_free:
-	kmem_cache_free(ioasid_mapping_cache, map);
+	if (rc)
+		kmem_cache_free(ioasid_mapping_cache, map);
 out_put:
 	ioasid_node_put(node);
 	return rc;
-}
-
-/* Undo a MAP whose answer could not reach userspace. */
-void ioasid_unmap_exact(struct ioasid_ctx *ictx, u32 id, u64 iova, u64 length)
-{
-	struct ioasid_node *node = ioasid_node_get(ictx, id);
-	u64 unmapped;
-
-	if (IS_ERR(node))
-		return;
-	down_write(&node->lock);
-	/* Another thread may have unmapped it already: then there is nothing to do. */
-	ioasid_node_unmap_range(node, iova, iova + length - 1, &unmapped);
-	up_write(&node->lock);
-	ioasid_node_put(node);
 }
 
 /* COPY --------------------------------------------------------------------- */
@@ -474,6 +529,7 @@ static int ioasid_copy_collect(struct ioasid_node *src, unsigned long start,
 		if (it->last >= last)
 			break;
 		cursor = it->last + 1;
+		cond_resched();
 	}
 	if (!it || it->last < last)
 		return -ENOENT;
@@ -498,6 +554,7 @@ static int ioasid_copy_collect(struct ioasid_node *src, unsigned long start,
 		map->it.last = min(it->last, last) - cursor;	/* length - 1 */
 		maps[i] = map;
 		cursor = it->last + 1;
+		cond_resched();
 	}
 	if (rc) {
 		ioasid_mappings_free(maps, i);
@@ -526,6 +583,7 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 	bool fixed = cmd->flags & IOASID_MAP_FIXED_IOVA;
 	struct ioasid_node *src, *dst;
 	struct ioasid_mapping **maps;
+	struct ioasid_answer ans;
 	unsigned long n;
 	int rc;
 
@@ -551,8 +609,16 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 		goto out_put;
 	}
 
+	rc = ioasid_answer_init(&ans, ucmd->ubuffer, cmd,
+				min_t(size_t, ucmd->user_size, sizeof(*cmd)));
+	if (rc)
+		goto out_put;
+
 	/* Never hold both locks: two opposite COPYs would deadlock. */
-	down_read(&src->lock);
+	if (down_read_killable(&src->lock)) {
+		rc = -EINTR;
+		goto out_put;
+	}
 	rc = ioasid_copy_collect(src, cmd->src_iova,
 				 cmd->src_iova + cmd->length - 1,
 				 cmd->flags & (IOASID_MAP_READ | IOASID_MAP_WRITE),
@@ -561,20 +627,12 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 	if (rc)
 		goto out_put;
 
-	down_write(&dst->lock);
-	rc = ioasid_node_insert(dst, maps, n, cmd->length, cmd->src_iova, fixed,
-				&cmd->dst_iova);
-	up_write(&dst->lock);
-	if (rc) {
-		ioasid_mappings_free(maps, n);
-		goto out_put;
-	}
-	kvfree(maps);
-
-	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	rc = ioasid_node_insert_answered(dst, maps, n, cmd->length, cmd->src_iova,
+					 fixed, &cmd->dst_iova, &ans);
 	if (rc)
-		ioasid_unmap_exact(ucmd->ictx, cmd->dst_id, cmd->dst_iova,
-				   cmd->length);
+		ioasid_mappings_free(maps, n);
+	else
+		kvfree(maps);
 out_put:
 	ioasid_node_put(dst);
 out_put_src:
@@ -587,6 +645,7 @@ out_put_src:
 int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_reserve_iova *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
 	struct ioasid_reserved *res = NULL;
 	struct interval_tree_node *it;
 	unsigned long start, last;
@@ -601,12 +660,18 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 	start = cmd->iova;
 	last = cmd->iova + cmd->length - 1;
 
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	node = ioasid_node_get(ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	if (!(cmd->flags & IOASID_RESERVE_REMOVE)) {
+		if (atomic_inc_return(&ictx->reservations) > ictx->limits.reservations) {
+			atomic_dec(&ictx->reservations);
+			rc = -EDQUOT;
+			goto out_put;
+		}
 		res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
 		if (!res) {
+			atomic_dec(&ictx->reservations);
 			rc = -ENOMEM;
 			goto out_put;
 		}
@@ -614,7 +679,10 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 		res->it.last = last;
 	}
 
-	down_write(&node->lock);
+	if (down_write_killable(&node->lock)) {
+		rc = -EINTR;
+		goto out_free;
+	}
 	if (res) {
 		if (interval_tree_iter_first(&node->mappings, start, last)) {
 			rc = -EADDRINUSE;
@@ -632,10 +700,16 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 				rc = 0;
 				break;
 			}
+			cond_resched();
 		}
 	}
 	up_write(&node->lock);
-	kfree(res);
+out_free:
+	/* A reservation not inserted, or one removed: either way it no longer counts. */
+	if (res) {
+		atomic_dec(&ictx->reservations);
+		kfree(res);
+	}
 out_put:
 	ioasid_node_put(node);
 	return rc;
@@ -658,13 +732,21 @@ int ioasid_iova_ranges(struct ioasid_ucmd *ucmd)
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 
-	down_read(&node->lock);
-	/* Gaps between reservations: at most one more than there are of them. */
+	if (down_read_killable(&node->lock)) {
+		rc = -EINTR;
+		goto out_put;
+	}
+	/*
+	 * Gaps between reservations: at most one more than there are of them,
+	 * which the context's limit bounds (so no allocation here is huge).
+	 */
 	max = 1;
 	for (it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX); it;
-	     it = interval_tree_iter_next(it, 0, ULONG_MAX))
+	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
 		max++;
-	ranges = kvcalloc(max, sizeof(*ranges), GFP_KERNEL);
+		cond_resched();
+	}
+	ranges = kvcalloc(max, sizeof(*ranges), GFP_KERNEL | __GFP_NOWARN);
 	if (!ranges) {
 		up_read(&node->lock);
 		rc = -ENOMEM;
@@ -680,6 +762,7 @@ int ioasid_iova_ranges(struct ioasid_ucmd *ucmd)
 			done = true;
 		else
 			cursor = max(cursor, it->last + 1);
+		cond_resched();
 	}
 	if (!done)
 		ranges[n++] = (struct ioasid_iova_range){
@@ -721,7 +804,10 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	xa_lock(&ucmd->ictx->objects);
 	cmd->out_num_children = node->num_children;
 	xa_unlock(&ucmd->ictx->objects);
-	down_read(&node->lock);
+	if (down_read_killable(&node->lock)) {
+		ioasid_node_put(node);
+		return -EINTR;
+	}
 	cmd->out_num_mappings = node->num_mappings;
 	cmd->out_mapped_bytes = node->mapped_bytes;
 	cmd->out_pinned_bytes = node->pinned_bytes;
@@ -743,11 +829,13 @@ void ioasid_node_free(struct ioasid_node *node)
 	while ((it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX))) {
 		interval_tree_remove(it, &node->reserved);
 		kfree(container_of(it, struct ioasid_reserved, it));
+		atomic_dec(&node->ictx->reservations);
+		cond_resched();
 	}
 	up_write(&node->lock);
 	/* Nothing attached, no children: nothing can have cached through it. */
 	WARN_ON(node->num_deps);
-	xa_destroy(&node->dirty);
+	ioasid_dirty_destroy(node);
 	ioasid_stat_sub(nodes, 1);
 	kfree(node);
 }
@@ -755,14 +843,25 @@ void ioasid_node_free(struct ioasid_node *node)
 /* Translation ---------------------------------------------------------------- */
 
 /*
- * Read-lock @node and every ancestor, leaf first. The subclass is the depth,
+ * Read-lock @node and every ancestor, leaf first, or none of them (-EINTR:
+ * a fatal signal came while waiting). The subclass is the depth,
  * so lockdep tells the levels apart; a parent is always taken after its
  * child, and nothing takes a child's lock while holding its parent's.
  */
-void ioasid_node_lock_chain(struct ioasid_node *node)
+int ioasid_node_lock_chain(struct ioasid_node *node)
 {
-	for (; node; node = node->parent)
-		down_read_nested(&node->lock, node->depth - 1);
+	struct ioasid_node *locked;
+
+	for (locked = node; locked; locked = locked->parent) {
+		if (down_read_killable_nested(&locked->lock, locked->depth - 1))
+			goto unwind;
+	}
+	return 0;
+
+unwind:
+	for (; node != locked; node = node->parent)
+		up_read(&node->lock);
+	return -EINTR;
 }
 
 void ioasid_node_unlock_chain(struct ioasid_node *node)
@@ -824,15 +923,15 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 	return 0;
 }
 
-/* Dirty tracking ------------------------------------------------------------- */
+/* Invalidation without unmapping ------------------------------------------- */
 
 /*
  * Drop the cached translations through [start, last] of @node's IOVAs
  * without unmapping: a visit to each mapping there, unless nothing at all
  * was cached through the node.
  */
-static void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
-				   unsigned long last)
+void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
+			    unsigned long last)
 {
 	struct interval_tree_node *it;
 
@@ -846,158 +945,4 @@ static void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start
 					start, last);
 		cond_resched();
 	}
-}
-
-/*
- * Record [start, last] of @node's IOVA space as written, if it is tracking.
- * A record that cannot be stored is never lost: the node then reports every
- * page of the next range read as dirty.
- */
-void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
-			    unsigned long last)
-{
-	unsigned long index;
-
-	if (!READ_ONCE(node->dirty_tracking))
-		return;
-	for (index = start >> PAGE_SHIFT; index <= last >> PAGE_SHIFT; index++) {
-		if (xa_is_err(xa_store(&node->dirty, index, xa_mk_value(0),
-				       GFP_KERNEL_ACCOUNT)))
-			WRITE_ONCE(node->dirty_overflow, true);
-		cond_resched();
-	}
-}
-
-int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
-{
-	struct ioasid_dirty_tracking *cmd = ucmd->cmd;
-	struct ioasid_node *node;
-
-	if (cmd->flags & ~IOASID_DIRTY_ENABLE || cmd->__reserved)
-		return -EOPNOTSUPP;
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
-	if (IS_ERR(node))
-		return PTR_ERR(node);
-	down_write(&node->lock);
-	if (cmd->flags & IOASID_DIRTY_ENABLE && !node->dirty_tracking) {
-		/* Forget what a write racing the last switch-off left behind. */
-		xa_destroy(&node->dirty);
-		node->dirty_overflow = false;
-		/*
-		 * Translations handed out before (TRANSLATE) may span many
-		 * pages nobody would mark: make their holders ask again.
-		 */
-		ioasid_node_invalidate(node, 0, ULONG_MAX);
-	}
-	WRITE_ONCE(node->dirty_tracking, cmd->flags & IOASID_DIRTY_ENABLE);
-	if (!node->dirty_tracking)
-		xa_destroy(&node->dirty);
-	up_write(&node->lock);
-	ioasid_node_put(node);
-	return 0;
-}
-
-/* Zero a user bitmap of any size, a megabyte at a time. */
-static int ioasid_clear_user(u64 __user *data, u64 bytes)
-{
-	u8 __user *p = (u8 __user *)data;
-	u64 chunk;
-
-	while (bytes) {
-		chunk = min_t(u64, bytes, SZ_1M);
-		if (clear_user(p, chunk))
-			return -EFAULT;
-		p += chunk;
-		bytes -= chunk;
-		cond_resched();
-	}
-	return 0;
-}
-
-/* Report every block dirty: a record was lost for want of memory. */
-static int ioasid_dirty_bitmap_all(u64 __user *data, u64 nbits)
-{
-	u64 word;
-
-	for (word = 0; word < nbits / 64; word++) {
-		if (put_user(~0ULL, data + word))
-			return -EFAULT;
-		cond_resched();
-	}
-	if (nbits % 64 && put_user((1ULL << (nbits % 64)) - 1, data + word))
-		return -EFAULT;
-	return 0;
-}
-
-int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
-{
-	struct ioasid_dirty_bitmap *cmd = ucmd->cmd;
-	u64 __user *data = u64_to_user_ptr(cmd->data);
-	unsigned long first, last, index, bit, word = ULONG_MAX;
-	struct ioasid_node *node;
-	unsigned int shift;
-	u64 nbits, bits = 0;
-	void *entry;
-	int rc;
-
-	if (cmd->flags & ~IOASID_DIRTY_NO_CLEAR || cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (!is_power_of_2(cmd->page_size) || cmd->page_size < PAGE_SIZE ||
-	    !IS_ALIGNED(cmd->iova, cmd->page_size) ||
-	    !IS_ALIGNED(cmd->length, cmd->page_size))
-		return -EINVAL;
-	rc = ioasid_check_range(cmd->iova, cmd->length);
-	if (rc)
-		return rc;
-	shift = ilog2(cmd->page_size);
-	nbits = cmd->length >> shift;
-	first = cmd->iova >> PAGE_SHIFT;
-	last = (cmd->iova + cmd->length - 1) >> PAGE_SHIFT;
-
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
-	if (IS_ERR(node))
-		return PTR_ERR(node);
-	down_write(&node->lock);
-	if (!node->dirty_tracking) {
-		rc = -EINVAL;
-		goto out_unlock;
-	}
-	/* Cost: the bitmap's words, then one step per dirty page. */
-	rc = ioasid_clear_user(data, DIV_ROUND_UP(nbits, 64) * sizeof(u64));
-	if (rc)
-		goto out_unlock;
-	if (node->dirty_overflow) {
-		rc = ioasid_dirty_bitmap_all(data, nbits);
-		if (!rc && !(cmd->flags & IOASID_DIRTY_NO_CLEAR))
-			node->dirty_overflow = false;
-		goto out_clear;
-	}
-	xa_for_each_range(&node->dirty, index, entry, first, last) {
-		bit = ((index << PAGE_SHIFT) - cmd->iova) >> shift;
-		if (bit / 64 != word) {
-			if (word != ULONG_MAX && put_user(bits, data + word)) {
-				rc = -EFAULT;
-				goto out_unlock;
-			}
-			word = bit / 64;
-			bits = 0;
-		}
-		bits |= 1ULL << (bit % 64);
-		if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
-			xa_erase(&node->dirty, index);
-		cond_resched();
-	}
-	if (word != ULONG_MAX && put_user(bits, data + word))
-		rc = -EFAULT;
-out_clear:
-	/*
-	 * Pages reported clean must be marked again when written: a
-	 * TRANSLATE result kept for writing would not be, so drop those.
-	 */
-	if (!(cmd->flags & IOASID_DIRTY_NO_CLEAR))
-		ioasid_node_invalidate(node, cmd->iova, cmd->iova + cmd->length - 1);
-out_unlock:
-	up_write(&node->lock);
-	ioasid_node_put(node);
-	return rc;
 }

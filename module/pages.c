@@ -118,8 +118,9 @@ static int ioasid_run_buf_add(struct ioasid_run_buf *rb, unsigned long pfn,
 	if (last && last->pfn + (index - last->index) == pfn)
 		return 0;	/* continues the run */
 	if (rb->nruns == rb->cap) {
+		/* Huge only for a huge, scattered MAP: fail it quietly. */
 		grown = kvmalloc_array(rb->cap * 2, sizeof(*grown),
-				       GFP_KERNEL_ACCOUNT);
+				       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!grown)
 			return -ENOMEM;
 		memcpy(grown, rb->runs, rb->nruns * sizeof(*grown));
@@ -155,6 +156,37 @@ static void ioasid_unpin_runs(const struct ioasid_run *runs,
 	}
 }
 
+/*
+ * Pin what a batch asks for. On kernels whose GUP lets a device write file
+ * pages behind the filesystem's back (before v6.5), a writable pin looks at
+ * the VMAs first, under the mmap lock it then pins under, and refuses as
+ * later kernels do.
+ */
+static long ioasid_pin_batch(unsigned long start, unsigned long nr,
+			     unsigned int gup_flags, struct page **pages)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long end = start + (nr << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	long got;
+
+	if (!(gup_flags & FOLL_WRITE) || ioasid_gup_refuses_writable_file_pins())
+		return pin_user_pages_fast(start, nr, gup_flags, pages);
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (ioasid_vma_needs_dirty_tracking(vma)) {
+			mmap_read_unlock(mm);
+			return -EFAULT;
+		}
+	}
+	got = ioasid_pin_user_pages(start, nr, gup_flags, pages);
+	mmap_read_unlock(mm);
+	return got;
+}
+
 /* Pin @npages from @uaddr of the caller's mm into @rb; all or nothing. */
 static int ioasid_pin(struct ioasid_run_buf *rb, unsigned long uaddr,
 		      unsigned long npages, bool writable)
@@ -177,11 +209,12 @@ static int ioasid_pin(struct ioasid_run_buf *rb, unsigned long uaddr,
 			rc = -EINTR;
 			break;
 		}
-		got = pin_user_pages_fast(uaddr + (done << PAGE_SHIFT),
-					  min(npages - done, batch_len),
-					  gup_flags, batch);
+		got = ioasid_pin_batch(uaddr + (done << PAGE_SHIFT),
+				       min(npages - done, batch_len),
+				       gup_flags, batch);
 		if (got <= 0) {
-			rc = got ? got : -EFAULT;
+			/* EOPNOTSUPP (fsdax) would read as an unknown flag. */
+			rc = !got || got == -EOPNOTSUPP ? -EFAULT : got;
 			break;
 		}
 		for (i = 0; i < got; i++) {
@@ -237,7 +270,7 @@ struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
 		pages = kmem_cache_alloc(ioasid_pages1_cache, GFP_KERNEL_ACCOUNT);
 	else
 		pages = kvmalloc(struct_size(pages, runs, rb.nruns),
-				 GFP_KERNEL_ACCOUNT);
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!pages) {
 		rc = -ENOMEM;
 		goto out_unpin;

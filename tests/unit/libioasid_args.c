@@ -11,8 +11,13 @@
 
 #include "ioasid_test.h"
 
-/* struct ioasid_info as shipped in 0.1.0. */
-_Static_assert(sizeof(struct ioasid_info) == 40, "ioasid_info size");
+/* struct ioasid_info as shipped in 0.1.0, then only extended. */
+_Static_assert(offsetofend(struct ioasid_info, __reserved) == 40, "ioasid_info 0.1.0 size");
+_Static_assert(sizeof(struct ioasid_info) == 64, "ioasid_info size");
+_Static_assert(offsetof(struct ioasid_info, out_max_child_mappings) == 40, "layout");
+_Static_assert(offsetof(struct ioasid_info, out_max_iotlb_entries) == 48, "layout");
+_Static_assert(offsetof(struct ioasid_info, out_max_reservations) == 56, "layout");
+_Static_assert(offsetof(struct ioasid_info, out_max_attachments) == 60, "layout");
 _Static_assert(offsetof(struct ioasid_info, out_capabilities) == 8, "layout");
 _Static_assert(offsetof(struct ioasid_info, out_pgsize_bitmap) == 16, "layout");
 _Static_assert(offsetof(struct ioasid_info, out_max_depth) == 24, "layout");

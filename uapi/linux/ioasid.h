@@ -19,9 +19,15 @@
  *   A larger @size with a zero tail is accepted.
  * - EOPNOTSUPP: a flag bit this kernel does not know is set, or a field
  *   named __reserved is not zero.
+ * - EDQUOT: a per-context limit would be exceeded. The limits are module
+ *   parameters, fixed for a context when it is opened, and GET_INFO reports
+ *   them.
+ * - EINTR: a fatal signal arrived while the call waited for a lock.
  *
- * A failing ioctl changes nothing unless its documentation says otherwise.
- * Output members are named out_*; the kernel writes back at most @size bytes.
+ * A failing ioctl changes nothing unless its documentation says otherwise,
+ * and writes nothing back but what its documentation names (DMA's and
+ * BATCH's out_done). Output members are named out_*; the kernel writes back
+ * at most @size bytes.
  */
 #ifndef _UAPI_LINUX_IOASID_H
 #define _UAPI_LINUX_IOASID_H
@@ -91,8 +97,22 @@ enum ioasid_capability {
  * @out_max_pasid_bits: the widest PASID a device may declare (PCIe: 20)
  * @out_max_batch: the most entries one batched request may carry
  * @__reserved: must be 0
+ * @out_max_child_mappings: the most mappings the context may hold in
+ *	kernel-managed children, which pin nothing (module parameter
+ *	max_child_mappings); MAP and COPY beyond it fail with EDQUOT
+ * @out_max_iotlb_entries: the most translations the context's software
+ *	endpoints cache together (max_iotlb_entries); a miss beyond it empties
+ *	the context's IOTLB first, moving every device's generation
+ * @out_max_reservations: the most reserved IOVA ranges of all the context's
+ *	nodes (max_reservations); RESERVE_IOVA beyond it fails with EDQUOT
+ * @out_max_attachments: the most device attachments, whole-device and per
+ *	PASID, of the context (max_attachments); ATTACH beyond it fails with
+ *	EDQUOT
  *
  * Reports what the context can do. Takes no input besides @size and @flags.
+ * Memory that is pinned is limited by RLIMIT_MEMLOCK instead (see
+ * IOASID_OPTION_ACCOUNT_MODE); everything else the context allocates is
+ * charged to the caller's memory cgroup.
  *
  * Return: 0 on success, or the generic errors listed at the top of this file.
  */
@@ -105,6 +125,10 @@ struct ioasid_info {
 	__u32 out_max_pasid_bits;
 	__u32 out_max_batch;
 	__u32 __reserved;
+	__aligned_u64 out_max_child_mappings;
+	__aligned_u64 out_max_iotlb_entries;
+	__u32 out_max_reservations;
+	__u32 out_max_attachments;
 };
 
 #define IOASID_GET_INFO _IO(IOASID_TYPE, IOASID_CMD_GET_INFO)
@@ -232,7 +256,9 @@ enum ioasid_map_flags {
  *
  * @addr, @length and @iova are multiples of the granule (the lowest bit of
  * GET_INFO out_pgsize_bitmap). On any failure nothing is mapped, pinned or
- * charged.
+ * charged. The struct is written back (with @iova) before the mapping
+ * becomes visible to anyone: a struct that cannot be written back fails the
+ * call with EFAULT, and no device, COPY or UNMAP ever saw the mapping.
  *
  * Return: 0, or
  * EINVAL: zero @length, a misaligned value, no permission given;
@@ -242,9 +268,16 @@ enum ioasid_map_flags {
  * EEXIST: the IOVA range overlaps a mapping;
  * EADDRINUSE: the IOVA range overlaps a reserved range;
  * ENOSPC: no free IOVA range of that size and alignment;
- * ENOMEM: the pages would exceed RLIMIT_MEMLOCK, or no memory;
+ * ENOMEM: the pages would exceed RLIMIT_MEMLOCK, or no memory (also for a
+ * range so fragmented that it needs more than 2^27 physically contiguous
+ * runs: map it in parts);
  * EFAULT: @addr is not mapped memory of the caller (nor is writable
- * memory when WRITE is asked);
+ * memory when WRITE is asked), or is memory that cannot be pinned for
+ * devices to write: a MAP_SHARED mapping of a file on a filesystem that
+ * tracks dirty pages for writeback (ext4, xfs, ...; on every kernel, as
+ * Linux 6.5 and later refuse it themselves), or DAX; tmpfs, shmem, memfd,
+ * hugetlbfs and private mappings are fine;
+ * EDQUOT: (child) the context's out_max_child_mappings is reached;
  * EINTR: a fatal signal arrived while pinning.
  */
 struct ioasid_map {
@@ -282,6 +315,9 @@ enum ioasid_unmap_flags {
  * removed whole: a range that would split one fails. When UNMAP returns, no
  * translation through this node or any node below it reaches the pages any
  * more; pages are unpinned and uncharged once nothing else (COPY) uses them.
+ * The answer is written before anything is removed: a struct that cannot be
+ * written back fails with EFAULT and unmaps nothing, and a failing UNMAP
+ * leaves @out_unmapped as it was.
  *
  * Return: 0, or
  * EINVAL: zero @length or misaligned values, or non-zero ones with
@@ -316,7 +352,8 @@ struct ioasid_unmap {
  * Maps the pages that back [@src_iova, @src_iova + @length) in one root
  * into another, without pinning or charging them again: the pages stay
  * pinned until the last mapping that uses them is gone. The new range is
- * one mapping per source mapping it covers.
+ * one mapping per source mapping it covers. Like MAP, it writes the struct
+ * back before the new range becomes visible.
  *
  * Return: 0, or the errors of MAP that concern the destination (EINVAL,
  * EOVERFLOW, ENOENT, EEXIST, EADDRINUSE, ENOSPC, ENOMEM for memory only:
@@ -446,6 +483,7 @@ enum ioasid_reserve_flags {
  * EOVERFLOW: the range would run past 2^64 - 1;
  * ENOENT: no such node, or (REMOVE) no reservation of exactly that range;
  * EADDRINUSE: the range overlaps a mapping;
+ * EDQUOT: the context's out_max_reservations is reached;
  * ENOMEM.
  */
 struct ioasid_reserve_iova {
@@ -463,7 +501,8 @@ struct ioasid_reserve_iova {
  * enum ioasid_option_id - what IOASID_OPTION reads or sets
  * @IOASID_OPTION_ACCOUNT_MODE: whose RLIMIT_MEMLOCK pinned pages count
  *	against: enum ioasid_account_mode. Context-wide; changes only while
- *	nothing of the context is pinned.
+ *	nothing of the context is pinned (a MAP in flight counts: the change
+ *	waits for it, then fails with EBUSY).
  */
 enum ioasid_option_id {
 	IOASID_OPTION_ACCOUNT_MODE = 1,
@@ -475,7 +514,9 @@ enum ioasid_option_id {
  *	user's locked memory (shared with io_uring and iommufd), against that
  *	process's RLIMIT_MEMLOCK
  * @IOASID_ACCOUNT_PROCESS: as VFIO type1 does: pins count in the mapping
- *	process's own locked_vm (VmLck) against its RLIMIT_MEMLOCK
+ *	process's own locked_vm (VmLck) against its RLIMIT_MEMLOCK. Choosing
+ *	it takes CAP_SYS_RESOURCE: the charge outlives the process that paid
+ *	it, so forked children could each pin up to their own limit
  *
  * In both modes CAP_IPC_LOCK lifts the limit but pins are still counted,
  * and the charge goes to whoever calls MAP (after fork() or when the fd was
@@ -508,6 +549,7 @@ enum ioasid_option_op {
  * Return: 0, or
  * EOPNOTSUPP: unknown @option_id or @op;
  * EINVAL: a value the option does not take;
+ * EPERM: (ACCOUNT_MODE) IOASID_ACCOUNT_PROCESS without CAP_SYS_RESOURCE;
  * EBUSY: (ACCOUNT_MODE) pages of this context are pinned.
  */
 struct ioasid_option {
@@ -627,6 +669,8 @@ enum ioasid_attach_flags {
  * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
  * @node_id;
  * EBUSY: (ATTACH without REPLACE) already attached there;
+ * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
+ * reached;
  * ENOMEM.
  */
 struct ioasid_attach {
@@ -673,15 +717,16 @@ enum ioasid_dma_flags {
  * Concurrent UNMAP: each chunk either completes before the unmap returns
  * or fails after it; nothing reaches a page after its unmap returned.
  * @buffer's pages are faulted in with no lock of the context held, so one
- * that takes long to arrive (userfaultfd) holds up no UNMAP; nothing past
- * @out_done is written at either end.
+ * that takes long to arrive (userfaultfd) holds up no UNMAP; faulting in
+ * writes nothing, and nothing past @out_done is written at either end.
  *
  * Return: 0, or
  * ENOENT: no such device;
  * EINVAL: zero @length, or a PASID the device cannot issue;
  * EIO: a translation fault (not attached, not mapped, not permitted, or
  * past the last IOVA 2^64 - 1) at @iova + @out_done;
- * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done);
+ * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done), or
+ * a page of it faulted in but could still not be accessed, twice;
  * EINTR: a fatal signal arrived; ENOMEM.
  */
 struct ioasid_dma {
@@ -765,8 +810,8 @@ enum ioasid_dirty_flags {
  * writes through it (DMA, or TRANSLATE for writing) is recorded as dirty,
  * whether the write went through the node directly or through a node below.
  * Switching it on drops the IOTLB entries through the node, so TRANSLATE
- * results taken earlier go stale (their device's generation moves); the
- * records outlive UNMAP of the pages they describe.
+ * results taken earlier go stale: the generation of every device that had
+ * one moves. The records outlive UNMAP of the pages they describe.
  *
  * Return: 0, or ENOENT: no such node.
  */
@@ -795,9 +840,16 @@ struct ioasid_dirty_tracking {
  * Reads, and unless IOASID_DIRTY_NO_CLEAR clears, the dirty state of a
  * range. The bitmap holds length / page_size bits rounded up to 64. A
  * clearing read drops the IOTLB entries through the range, so TRANSLATE
- * results kept for writing go stale and are asked for (and marked) again.
- * Should the kernel ever fail to record a write for want of memory, the
- * node reports every block dirty until the next clearing read.
+ * results kept for writing go stale (their device's generation moves) and
+ * are asked for (and marked) again. A clearing read clears exactly what it
+ * reported: a write during the call is reported now or by the next read.
+ * Should the kernel fail to record a write for want of memory, the pages
+ * from there to the end of that write, and every page between them and
+ * other such pages, are reported dirty until clearing reads have covered
+ * them. The bitmap is written with no lock of the node held, so one that
+ * takes long to fault in holds up no DMA, MAP or UNMAP; a bitmap that
+ * cannot be written fails the call with EFAULT (its contents then
+ * unspecified) and clears nothing.
  *
  * Return: 0, or
  * ENOENT: no such node;
