@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /* libioasid: handles and context-level calls. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,16 +60,39 @@ IOASID_EXPORT int ioasid_fd(const struct ioasid_handle *handle)
 	return handle ? handle->fd : -EINVAL;
 }
 
-IOASID_EXPORT int ioasid_get_info(struct ioasid_handle *handle,
-				  struct ioasid_info *info)
+/*
+ * struct ioasid_info grew in 0.2 (the out_max_* limits). A caller built
+ * against 0.1's header has room for 0.1's 40 bytes and keeps the 0.1
+ * symbol, which asks for no more; callers built since get 0.2's.
+ */
+#define IOASID_INFO_SIZE_0_1	(offsetof(struct ioasid_info, __reserved) + \
+				 sizeof(((struct ioasid_info *)0)->__reserved))
+
+static int ioasid_get_info_sized(struct ioasid_handle *handle,
+				 struct ioasid_info *info, size_t size)
 {
 	if (!handle || !info)
 		return -EINVAL;
-	/*
-	 * The size is the one this library was built with. Should the struct
-	 * grow, the symbol gets a new version and old callers keep this one.
-	 */
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	memset(info, 0, size);
+	info->size = size;
 	return __ioasid_ioctl(handle, IOASID_GET_INFO, info);
+}
+
+IOASID_EXPORT int ioasid_get_info_0_1(struct ioasid_handle *handle,
+				      struct ioasid_info *info);
+IOASID_EXPORT int ioasid_get_info_0_2(struct ioasid_handle *handle,
+				      struct ioasid_info *info);
+__asm__(".symver ioasid_get_info_0_1, ioasid_get_info@LIBIOASID_0.1");
+__asm__(".symver ioasid_get_info_0_2, ioasid_get_info@@LIBIOASID_0.2");
+
+IOASID_EXPORT int ioasid_get_info_0_1(struct ioasid_handle *handle,
+				      struct ioasid_info *info)
+{
+	return ioasid_get_info_sized(handle, info, IOASID_INFO_SIZE_0_1);
+}
+
+IOASID_EXPORT int ioasid_get_info_0_2(struct ioasid_handle *handle,
+				      struct ioasid_info *info)
+{
+	return ioasid_get_info_sized(handle, info, sizeof(*info));
 }

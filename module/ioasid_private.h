@@ -212,8 +212,8 @@ struct ioasid_ucmd {
 
 /**
  * struct ioasid_answer - where a command's result goes back to the caller
- * @uptr: the caller's struct
- * @kcmd: the kernel's copy, its out_* members set by the command
+ * @uptr: the output member of the caller's struct
+ * @kcmd: the kernel's copy of it, set by the command
  * @len: bytes to write back
  *
  * MAP, COPY and UNMAP (also as BATCH entries) write their answer under the

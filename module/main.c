@@ -34,7 +34,7 @@ struct ioasid_stats ioasid_stats;
 static unsigned long max_child_mappings = 1UL << 22;
 module_param(max_child_mappings, ulong, 0644);
 MODULE_PARM_DESC(max_child_mappings,
-		 "Mappings one context may hold in kernel-managed child nodes, which pin nothing (default 4194304; MAP and COPY beyond it fail with EDQUOT)");
+		 "Mappings one context may hold in kernel-managed child nodes, which pin nothing (default 4194304; MAP beyond it fails with EDQUOT)");
 
 static unsigned long max_iotlb_entries = 1UL << 18;
 module_param(max_iotlb_entries, ulong, 0644);
@@ -266,36 +266,39 @@ int ioasid_answer_fault_in(const struct ioasid_answer *ans, unsigned int *tries)
 	return 0;
 }
 
-/* MAP and UNMAP, from an ioctl or a BATCH entry alike: @len bytes answer at @uans. */
+/*
+ * MAP and UNMAP, from an ioctl or a BATCH entry alike, answer in their one
+ * output member of the caller's struct at @ustruct (always within the
+ * caller's size: it is the last member of the minimum).
+ */
 static int ioasid_map_answered(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
-			       void __user *uans, size_t len)
+			       struct ioasid_map __user *ustruct)
 {
 	struct ioasid_answer ans;
-	int rc = ioasid_answer_init(&ans, uans, cmd, len);
+	int rc = ioasid_answer_init(&ans, &ustruct->iova, &cmd->iova,
+				    sizeof(cmd->iova));
 
 	return rc ? rc : ioasid_map(ictx, cmd, &ans);
 }
 
 static int ioasid_unmap_answered(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
-				 void __user *uans, size_t len)
+				 struct ioasid_unmap __user *ustruct)
 {
 	struct ioasid_answer ans;
-	int rc = ioasid_answer_init(&ans, uans, cmd, len);
+	int rc = ioasid_answer_init(&ans, &ustruct->out_unmapped,
+				    &cmd->out_unmapped, sizeof(cmd->out_unmapped));
 
 	return rc ? rc : ioasid_unmap(ictx, cmd, &ans);
 }
 
 static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
 {
-	return ioasid_map_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer,
-				   min_t(size_t, ucmd->user_size, sizeof(struct ioasid_map)));
+	return ioasid_map_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer);
 }
 
 static int ioasid_unmap_ioctl(struct ioasid_ucmd *ucmd)
 {
-	return ioasid_unmap_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer,
-				     min_t(size_t, ucmd->user_size,
-					   sizeof(struct ioasid_unmap)));
+	return ioasid_unmap_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer);
 }
 
 /* One entry of a batch: copied like an ioctl's struct, run and answered. */
@@ -315,8 +318,8 @@ static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry
 	if (e.map.size != entry_size)	/* size is the first member of both */
 		return -EINVAL;
 	if (op == IOASID_CMD_MAP)
-		return ioasid_map_answered(ictx, &e.map, uentry, min_t(size_t, ksize, entry_size));
-	return ioasid_unmap_answered(ictx, &e.unmap, uentry, min_t(size_t, ksize, entry_size));
+		return ioasid_map_answered(ictx, &e.map, uentry);
+	return ioasid_unmap_answered(ictx, &e.unmap, uentry);
 }
 
 static int ioasid_batch(struct ioasid_ucmd *ucmd)

@@ -609,8 +609,9 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 		goto out_put;
 	}
 
-	rc = ioasid_answer_init(&ans, ucmd->ubuffer, cmd,
-				min_t(size_t, ucmd->user_size, sizeof(*cmd)));
+	rc = ioasid_answer_init(&ans,
+				&((struct ioasid_copy __user *)ucmd->ubuffer)->dst_iova,
+				&cmd->dst_iova, sizeof(cmd->dst_iova));
 	if (rc)
 		goto out_put;
 

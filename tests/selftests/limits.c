@@ -6,6 +6,7 @@
  * context samples when it is opened; GET_INFO reports them. Also: the
  * module-wide totals in sysfs are for root only.
  */
+#include <dlfcn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,6 +245,35 @@ TEST(sysfs_totals_are_root_only)
 		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
 		EXPECT_EQ(0400, st.st_mode & 0777) TH_LOG("%s", path);
 	}
+}
+
+/*
+ * Programs built against 0.1's header have a 40-byte struct ioasid_info and
+ * call ioasid_get_info@LIBIOASID_0.1: it must not write past those 40 bytes.
+ */
+TEST(get_info_0_1_symbol_fills_0_1_struct)
+{
+	int (*get_info_0_1)(struct ioasid_handle *, struct ioasid_info *);
+	struct ioasid_handle *h;
+	union {
+		struct ioasid_info info;
+		uint8_t bytes[sizeof(struct ioasid_info)];
+	} u;
+	unsigned int i;
+
+	get_info_0_1 = (int (*)(struct ioasid_handle *, struct ioasid_info *))
+		dlvsym(RTLD_DEFAULT, "ioasid_get_info", "LIBIOASID_0.1");
+	ASSERT_NE(NULL, get_info_0_1) TH_LOG("%s", dlerror());
+	ASSERT_NE((void *)get_info_0_1, (void *)ioasid_get_info);
+	ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	ASSERT_EQ(0, ioasid_open(&h, NULL, 0));
+	memset(&u, 0xa5, sizeof(u));
+	ASSERT_EQ(0, get_info_0_1(h, &u.info));
+	EXPECT_EQ(40, u.info.size);
+	EXPECT_NE(0, u.info.out_capabilities);
+	for (i = 40; i < sizeof(u); i++)
+		ASSERT_EQ(0xa5, u.bytes[i]) TH_LOG("byte %u", i);
+	ioasid_close(h);
 }
 
 TEST_HARNESS_MAIN

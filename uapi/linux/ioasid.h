@@ -26,8 +26,13 @@
  *
  * A failing ioctl changes nothing unless its documentation says otherwise,
  * and writes nothing back but what its documentation names (DMA's and
- * BATCH's out_done). Output members are named out_*; the kernel writes back
- * at most @size bytes.
+ * BATCH's out_done, IOVA_RANGES' num_ranges on EMSGSIZE). Output members
+ * are named out_* (MAP's and COPY's IOVAs are in and out); the kernel
+ * writes back at most @size bytes. MAP, COPY and UNMAP write their one
+ * output member before they change anything; only a struct that is not
+ * 8-byte aligned, whose output member straddles a page that another thread
+ * unmaps meanwhile, can be left with part of it written when they fail with
+ * EFAULT.
  */
 #ifndef _UAPI_LINUX_IOASID_H
 #define _UAPI_LINUX_IOASID_H
@@ -99,10 +104,11 @@ enum ioasid_capability {
  * @__reserved: must be 0
  * @out_max_child_mappings: the most mappings the context may hold in
  *	kernel-managed children, which pin nothing (module parameter
- *	max_child_mappings); MAP and COPY beyond it fail with EDQUOT
+ *	max_child_mappings); MAP beyond it fails with EDQUOT
  * @out_max_iotlb_entries: the most translations the context's software
  *	endpoints cache together (max_iotlb_entries); a miss beyond it empties
- *	the context's IOTLB first, moving every device's generation
+ *	the context's IOTLB first, moving the generation of every device that
+ *	had entries
  * @out_max_reservations: the most reserved IOVA ranges of all the context's
  *	nodes (max_reservations); RESERVE_IOVA beyond it fails with EDQUOT
  * @out_max_attachments: the most device attachments, whole-device and per
@@ -273,10 +279,10 @@ enum ioasid_map_flags {
  * runs: map it in parts);
  * EFAULT: @addr is not mapped memory of the caller (nor is writable
  * memory when WRITE is asked), or is memory that cannot be pinned for
- * devices to write: a MAP_SHARED mapping of a file on a filesystem that
- * tracks dirty pages for writeback (ext4, xfs, ...; on every kernel, as
- * Linux 6.5 and later refuse it themselves), or DAX; tmpfs, shmem, memfd,
- * hugetlbfs and private mappings are fine;
+ * devices: DAX, or, when WRITE is asked, a MAP_SHARED mapping of a file on
+ * a filesystem that tracks dirty pages for writeback (ext4, xfs, ...; on
+ * every kernel, as Linux 6.5 and later refuse it themselves); tmpfs,
+ * shmem, memfd, hugetlbfs and private mappings are fine;
  * EDQUOT: (child) the context's out_max_child_mappings is reached;
  * EINTR: a fatal signal arrived while pinning.
  */
@@ -502,7 +508,7 @@ struct ioasid_reserve_iova {
  * @IOASID_OPTION_ACCOUNT_MODE: whose RLIMIT_MEMLOCK pinned pages count
  *	against: enum ioasid_account_mode. Context-wide; changes only while
  *	nothing of the context is pinned (a MAP in flight counts: the change
- *	waits for it, then fails with EBUSY).
+ *	waits for it, and fails with EBUSY if it mapped).
  */
 enum ioasid_option_id {
 	IOASID_OPTION_ACCOUNT_MODE = 1,
@@ -853,9 +859,11 @@ struct ioasid_dirty_tracking {
  *
  * Return: 0, or
  * ENOENT: no such node;
- * EINVAL: tracking is off, misaligned values, zero @length, a @page_size
- * that is not a power of two or below the granule;
- * EOVERFLOW: the range would run past 2^64 - 1.
+ * EINVAL: tracking is off (or was switched off during the call),
+ * misaligned values, zero @length, a @page_size that is not a power of two
+ * or below the granule;
+ * EOVERFLOW: the range would run past 2^64 - 1;
+ * ENOMEM.
  */
 struct ioasid_dirty_bitmap {
 	__u32 size;
