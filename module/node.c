@@ -13,12 +13,17 @@
  *    node's num_children. Lookups take a users reference under it; DESTROY
  *    succeeds only when the table's is the only one, so an object in use by
  *    another ioctl is never freed under it.
+ *  - ictx->account_lock (rw_semaphore): a root MAP holds it for reading
+ *    from reading the account mode until its pages are in the node.
  *  - node->lock (rw_semaphore): the node's trees and counters. A path that
  *    holds a child's lock and needs its parent's takes the parent's after,
  *    with the node's depth as the lockdep subclass. Pinning is done before
- *    taking it; only DIRTY_BITMAP writes user memory (and so may fault and
- *    take mmap_lock) inside it. Nothing takes it under mmap_lock.
+ *    taking it. MAP, COPY and UNMAP write their answer inside it with page
+ *    faults disabled (struct ioasid_answer); nothing faults user memory in
+ *    or takes mmap_lock inside it, and nothing takes it under mmap_lock.
+ *    Waits for it at ioctl entry are killable.
  *  - ictx->iotlb_lock, after node locks (device.c).
+ *  - ictx->objects' xa_lock and a node's dirty xa_lock, spinlocks, last.
  *
  * Pages are unpinned only after their last mapping has left every tree
  * (under the write lock), so once UNMAP returns nothing can translate to
