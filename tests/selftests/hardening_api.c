@@ -70,6 +70,19 @@ static void *page_alloc(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Memory in 4 KiB pages (no THP), so that pinning and unpinning it take long. */
+static void *small_pages_alloc(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	memset(p, 0x22, len);
+	return p;
+}
+
 static int map_fixed(int fd, uint32_t id, uint64_t addr, uint64_t len,
 		     uint64_t iova, uint32_t prot)
 {
@@ -279,7 +292,7 @@ static int uffd_fail_write(int uffd, void *page)
 	return ioctl(uffd, UFFDIO_WAKE, &range) ? -errno : 0;
 }
 
-/* Wait for a stalled ioctl of another thread, as long as it keeps running. */
+/* An ioctl run in a thread of its own, which may stall writing its struct. */
 struct stall {
 	int fd;
 	unsigned long req;
@@ -298,8 +311,9 @@ static void *stall_thread(void *p)
 }
 
 /*
- * Start @s in a thread and wait until the kernel's write into @page
- * stalls (1), or the ioctl ended without writing there (0), or -errno.
+ * Start @s in a thread and wait until the kernel's write into the page
+ * registered with @uffd stalls (1), or the ioctl ended without writing
+ * there (0), or -errno.
  */
 static int stall_start(struct stall *s, pthread_t *t, int uffd)
 {
@@ -923,17 +937,19 @@ static void *watch_thread(void *p)
  * kernel's first write (if any) reaches the struct, so a kernel that
  * writes early, unmaps, and answers late fails to answer after unmapping.
  */
-TEST_F_TIMEOUT(hard, unmap_answer_revoked_mid_call_unmaps_nothing, 60)
+TEST_F_TIMEOUT(hard, unmap_answer_revoked_mid_call_unmaps_nothing, 120)
 {
-	const uint64_t len = BUF_PAGES * PAGE;
+	const uint64_t len = (16ULL << 20) / ioasid_test_scale();
+	uint8_t *mem = small_pages_alloc(len);
 	struct ioasid_unmap *u = page_alloc(PAGE);
 	struct watcher w = { .u = u };
 	unsigned long ok = 0, efault = 0, lost = 0, kept = 0, bad_out = 0;
 	int round, rc, rounds = 40;
 	pthread_t t;
 
+	ASSERT_NE(NULL, mem);
 	ASSERT_NE(NULL, u);
-	ASSERT_EQ(0, map_fixed(self->fd, self->root, (uintptr_t)self->buf, len,
+	ASSERT_EQ(0, map_fixed(self->fd, self->root, (uintptr_t)mem, len,
 			       RACE_IOVA, RW));
 	ASSERT_EQ(0, pthread_create(&t, NULL, watch_thread, &w));
 	for (round = 0; round < rounds; round++) {
@@ -961,7 +977,7 @@ TEST_F_TIMEOUT(hard, unmap_answer_revoked_mid_call_unmaps_nothing, 60)
 				lost++;
 		}
 		if (!nmaps(self->fd, self->root))
-			ASSERT_EQ(0, map_fixed(self->fd, self->root, (uintptr_t)self->buf,
+			ASSERT_EQ(0, map_fixed(self->fd, self->root, (uintptr_t)mem,
 					       len, RACE_IOVA, RW));
 	}
 	__atomic_store_n(&w.quit, 1, __ATOMIC_RELAXED);
@@ -971,6 +987,8 @@ TEST_F_TIMEOUT(hard, unmap_answer_revoked_mid_call_unmaps_nothing, 60)
 	EXPECT_EQ(0, lost);
 	EXPECT_EQ(0, kept);
 	EXPECT_EQ(0, bad_out);
+	ASSERT_EQ(0, unmap_range(self->fd, self->root, RACE_IOVA, len, NULL));
+	munmap(mem, len);
 }
 
 /* 8c. ACCOUNT_MODE against a MAP in flight -------------------------------------------- */
