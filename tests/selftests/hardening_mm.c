@@ -450,353 +450,7 @@ static int run_isolated(struct __test_metadata *_metadata,
 		EXPECT_EQ(KSFT_PASS, __v);				\
 	} while (0)
 
-/* Item 0: DMA over physically adjacent folios ---------------------------------- */
-
-struct dma_ctx {
-	struct ioasid_handle *h;
-	uint32_t root, dev;
-	uint8_t *mem;		/* what is mapped at R_IOVA */
-	size_t len;
-	uint8_t *local;		/* the caller's side of the transfers */
-};
-
-static int dma_ctx_open(struct iso *r, struct dma_ctx *c, uint8_t *mem, size_t len)
-{
-	uint64_t iova = R_IOVA;
-	int rc;
-
-	c->mem = mem;
-	c->len = len;
-	c->local = malloc(len);
-	if (!c->local)
-		return -ENOMEM;
-	rc = ioasid_module_load(NULL, 0);
-	if (rc < 0) {
-		ISO_FAIL(r, "loading the module: %d", rc);
-		return rc;
-	}
-	if ((rc = ioasid_open(&c->h, NULL, 0)) ||
-	    (rc = ioasid_node_alloc(c->h, 0, IOASID_MODE_KERNEL_MANAGED, &c->root)) ||
-	    (rc = ioasid_map(c->h, c->root, (uintptr_t)mem, len, &iova, RW | FIXED)) ||
-	    (rc = ioasid_device_create(c->h, 0, 0, &c->dev)) ||
-	    (rc = ioasid_attach(c->h, c->dev, c->root, 0, 0))) {
-		ISO_FAIL(r, "setting up a root with a device: %d", rc);
-		return rc;
-	}
-	return 0;
-}
-
-/*
- * One transfer of @len bytes at offset @off of the mapped memory, checked
- * byte for byte, and the memory restored. Returns 0 if it went right.
- */
-static int dma_case(struct iso *r, struct dma_ctx *c, size_t off, size_t len,
-		    bool write, const char *where)
-{
-	uint64_t done = 0;
-	long long d;
-	int ret;
-
-	snprintf(r->phase, sizeof(r->phase), "DMA %s of %zu bytes from offset %#zx (%s)",
-		 write ? "write" : "read", len, off, where);
-	if (write)
-		fill(c->local, len, 0, 7);
-	else
-		memset(c->local, 0x5a, len);
-	r->in_ioctl = 1;
-	ret = ioasid_dma(c->h, c->dev, write ? IOASID_DMA_WRITE : 0, 0, R_IOVA + off,
-			 c->local, len, &done);
-	r->in_ioctl = 0;
-	if (ret || done != len) {
-		ISO_FAIL(r, "%s: returned %d, out_done %llu", r->phase, ret,
-			 (unsigned long long)done);
-		return -1;
-	}
-	d = write ? first_diff(c->mem + off, c->local, len) :
-		    first_diff(c->local, c->mem + off, len);
-	if (d >= 0) {
-		ISO_FAIL(r, "%s: data differs at byte %lld (memory offset %#llx)", r->phase,
-			 d, (unsigned long long)(off + d));
-		return -1;
-	}
-	if (write) {
-		if ((off && c->mem[off - 1] != pat(off - 1, 0)) ||
-		    (off + len < c->len && c->mem[off + len] != pat(off + len, 0))) {
-			ISO_FAIL(r, "%s: a byte next to the range changed", r->phase);
-			return -1;
-		}
-		fill(c->mem + off, len, off, 0);
-	}
-	return 0;
-}
-
-struct thp_arg {
-	bool write;
-};
-
-struct block {
-	uint8_t *va;
-	uint64_t pfn;
-};
-
-static int cmp_block(const void *a, const void *b)
-{
-	const struct block *x = a, *y = b;
-
-	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
-}
-
-/*
- * The longest run of blocks (sorted by PFN) whose PFNs follow each other
- * @step apart, at most @max long: its first index in *@first.
- */
-static size_t longest_run(const struct block *b, size_t n, uint64_t step,
-			  size_t max, size_t *first)
-{
-	size_t i, run = 1, best = n ? 1 : 0;
-
-	*first = 0;
-	for (i = 1; i < n; i++) {
-		run = b[i].pfn == b[i - 1].pfn + step ? run + 1 : 1;
-		if (run > best) {
-			best = run;
-			*first = i + 1 - run;
-		}
-	}
-	if (best > max)
-		best = max;
-	return best;
-}
-
-#define THP_PER_TRY	32
-#define THP_TRIES	4
-#define THP_CHAIN	3
-
-static int thp_case(struct iso *r, const void *varg)
-{
-	const struct thp_arg *arg = varg;
-	struct block blocks[THP_PER_TRY * THP_TRIES];
-	size_t nblocks = 0, chain = 0, first = 0, i, b, len;
-	struct dma_ctx c = {};
-	uint8_t *p, *dst;
-	long long kb;
-	int t;
-
-	snprintf(r->phase, sizeof(r->phase), "allocating transparent huge pages");
-	if (thp_disabled()) {
-		iso_log(r, "transparent huge pages are disabled in this kernel");
-		return KSFT_SKIP;
-	}
-	for (t = 0; t < THP_TRIES && chain < THP_CHAIN; t++) {
-		p = map_aligned(THP_PER_TRY * HPAGE, HPAGE);
-		if (!p || madvise(p, THP_PER_TRY * HPAGE, MADV_HUGEPAGE)) {
-			ISO_FAIL(r, "mmap/madvise of %llu MiB: %s",
-				 THP_PER_TRY * HPAGE >> 20, strerror(errno));
-			return KSFT_FAIL;
-		}
-		for (i = 0; i < THP_PER_TRY; i++)
-			p[i * HPAGE] = 1;	/* the fault allocates the whole THP */
-		if (!pfn_of(p)) {
-			iso_log(r, "/proc/self/pagemap shows no PFNs (not root?)");
-			return KSFT_SKIP;
-		}
-		for (i = 0; i < THP_PER_TRY; i++) {
-			blocks[nblocks].va = p + i * HPAGE;
-			blocks[nblocks].pfn = thp_pfn(p + i * HPAGE);
-			if (blocks[nblocks].pfn)
-				nblocks++;
-		}
-		qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
-		chain = longest_run(blocks, nblocks, HPAGE / PAGE, THP_CHAIN, &first);
-	}
-	if (chain < 2) {
-		iso_log(r, "%zu THPs in %d tries, none physically right after another (PFN + 512)",
-			nblocks, t);
-		return KSFT_SKIP;
-	}
-
-	/*
-	 * Put them next to each other virtually too, in PFN order, so that one
-	 * MAP pins them as one physically contiguous run: mremap() moves a
-	 * PMD-mapped THP whole between 2 MiB-aligned addresses.
-	 */
-	snprintf(r->phase, sizeof(r->phase), "moving %zu adjacent THPs together", chain);
-	dst = map_aligned(chain * HPAGE, HPAGE);
-	if (!dst) {
-		ISO_FAIL(r, "mmap: %s", strerror(errno));
-		return KSFT_FAIL;
-	}
-	for (i = 0; i < chain; i++) {
-		if (mremap(blocks[first + i].va, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
-			   dst + i * HPAGE) == MAP_FAILED) {
-			ISO_FAIL(r, "mremap: %s", strerror(errno));
-			return KSFT_FAIL;
-		}
-	}
-	for (i = 0; i < chain; i++) {
-		if (thp_pfn(dst + i * HPAGE) != blocks[first].pfn + i * (HPAGE / PAGE)) {
-			iso_log(r, "THP %zu is no longer PMD-mapped at PFN %#llx after mremap", i,
-				(unsigned long long)(blocks[first].pfn + i * (HPAGE / PAGE)));
-			return KSFT_SKIP;
-		}
-	}
-	kb = smaps_anon_huge_kb(dst, chain * HPAGE);
-	if (kb < (long long)(chain * HPAGE >> 10)) {
-		ISO_FAIL(r, "smaps: AnonHugePages %lld kB for %zu THPs", kb, chain);
-		return KSFT_FAIL;
-	}
-	len = chain * HPAGE;
-	fill(dst, len, 0, 0);
-	iso_log(r, "%zu THPs at PFNs %#llx.. (%lld kB AnonHugePages), DMA %s",
-		chain, (unsigned long long)blocks[first].pfn, kb,
-		arg->write ? "writes" : "reads");
-
-	snprintf(r->phase, sizeof(r->phase), "mapping the THPs");
-	if (dma_ctx_open(r, &c, dst, len))
-		return KSFT_FAIL;
-	/* From 4096 - 123 bytes before the end of a folio, 256 KiB+ into the next. */
-	for (b = 1; b < chain; b++)
-		if (dma_case(r, &c, b * HPAGE - PAGE + 123, PAGE - 123 + (256 << 10) + 4096 + 77,
-			     arg->write, "across the end of a THP"))
-			return KSFT_FAIL;
-	/* Everything, unaligned: every boundary in one call. */
-	if (dma_case(r, &c, 123, len - 246, arg->write, "across every THP"))
-		return KSFT_FAIL;
-	/* Exactly to the end of a folio, and exactly from the start of the next. */
-	if (dma_case(r, &c, HPAGE - PAGE, PAGE, arg->write, "the last page of a THP") ||
-	    dma_case(r, &c, HPAGE, PAGE, arg->write, "the first page of the next"))
-		return KSFT_FAIL;
-	ioasid_close(c.h);
-	return r->verdict;
-}
-
-/*
- * Two or more transparent huge pages, physically one after another, mapped
- * as one run: every DMA read across the end of one into the next is exact
- * (and the kernel does not BUG in hardened usercopy).
- */
-FIXTURE(adjacent) {
-	int unused;
-};
-
-FIXTURE_SETUP(adjacent)
-{
-}
-
-FIXTURE_TEARDOWN(adjacent)
-{
-}
-
-TEST_F_TIMEOUT(adjacent, thp_dma_read_across_folios, 240)
-{
-	struct thp_arg arg = { .write = false };
-
-	RUN_ISOLATED(thp_case, &arg, 180);
-}
-
-TEST_F_TIMEOUT(adjacent, thp_dma_write_across_folios, 240)
-{
-	struct thp_arg arg = { .write = true };
-
-	RUN_ISOLATED(thp_case, &arg, 180);
-}
-
-#define SMALL_PAGES	4096
-#define SMALL_RUN	80
-
-/* The same over 4 KiB pages whose PFNs follow each other. */
-static int small_case(struct iso *r, const void *varg)
-{
-	struct block *blocks = calloc(SMALL_PAGES, sizeof(*blocks));
-	uint64_t *pfns = calloc(SMALL_PAGES, sizeof(*pfns));
-	size_t run, first, i, n = 0;
-	struct dma_ctx c = {};
-	uint8_t *p, *dst;
-	bool write;
-	uint64_t flags;
-
-	(void)varg;
-	snprintf(r->phase, sizeof(r->phase), "allocating 4 KiB pages");
-	p = mmap(NULL, SMALL_PAGES * PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!blocks || !pfns || p == MAP_FAILED ||
-	    madvise(p, SMALL_PAGES * PAGE, MADV_NOHUGEPAGE)) {
-		ISO_FAIL(r, "allocating: %s", strerror(errno));
-		return KSFT_FAIL;
-	}
-	for (i = 0; i < SMALL_PAGES; i++)
-		p[i * PAGE] = 1;
-	if (read_pfns(p, SMALL_PAGES, pfns)) {
-		ISO_FAIL(r, "reading /proc/self/pagemap");
-		return KSFT_FAIL;
-	}
-	if (!pfns[0]) {
-		iso_log(r, "/proc/self/pagemap shows no PFNs (not root?)");
-		return KSFT_SKIP;
-	}
-	for (i = 0; i < SMALL_PAGES; i++) {
-		flags = pfns[i] ? page_flags(pfns[i]) : 0;
-		if (!pfns[i] || (flags != ~0ULL && flags & ((1ULL << KPF_COMPOUND_HEAD) |
-							     (1ULL << KPF_COMPOUND_TAIL))))
-			continue;
-		blocks[n].va = p + i * PAGE;
-		blocks[n++].pfn = pfns[i];
-	}
-	qsort(blocks, n, sizeof(*blocks), cmp_block);
-	run = longest_run(blocks, n, 1, SMALL_RUN, &first);
-	if (run < 2) {
-		iso_log(r, "no two of %zu small pages are physically adjacent", n);
-		return KSFT_SKIP;
-	}
-	/* Virtually in PFN order too: one MAP, one physically contiguous run. */
-	dst = mmap(NULL, run * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
-	if (dst == MAP_FAILED || madvise(dst, run * PAGE, MADV_NOHUGEPAGE)) {
-		ISO_FAIL(r, "mmap: %s", strerror(errno));
-		return KSFT_FAIL;
-	}
-	for (i = 0; i < run; i++) {
-		if (mremap(blocks[first + i].va, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
-			   dst + i * PAGE) == MAP_FAILED) {
-			ISO_FAIL(r, "mremap: %s", strerror(errno));
-			return KSFT_FAIL;
-		}
-	}
-	if (read_pfns(dst, run, pfns))
-		return KSFT_FAIL;
-	for (i = 0; i < run; i++) {
-		if (pfns[i] != blocks[first].pfn + i) {
-			ISO_FAIL(r, "page %zu moved to PFN %#llx, expected %#llx", i,
-				 (unsigned long long)pfns[i],
-				 (unsigned long long)(blocks[first].pfn + i));
-			return KSFT_FAIL;
-		}
-	}
-	fill(dst, run * PAGE, 0, 0);
-	iso_log(r, "%zu physically adjacent 4 KiB pages from PFN %#llx", run,
-		(unsigned long long)blocks[first].pfn);
-
-	snprintf(r->phase, sizeof(r->phase), "mapping the pages");
-	if (dma_ctx_open(r, &c, dst, run * PAGE))
-		return KSFT_FAIL;
-	for (write = false; ; write = true) {
-		if (dma_case(r, &c, PAGE - 5, 10, write, "two bytes each side of a boundary") ||
-		    dma_case(r, &c, 123, run * PAGE - 246, write, "across every page") ||
-		    dma_case(r, &c, (run - 1) * PAGE - 100, 200, write, "the last boundary"))
-			return KSFT_FAIL;
-		if (write)
-			break;
-	}
-	ioasid_close(c.h);
-	return r->verdict;
-}
-
-TEST_F_TIMEOUT(adjacent, dma_across_small_pages, 240)
-{
-	RUN_ISOLATED(small_case, NULL, 180);
-}
-
-/* Item 2: writable long-term pins of file mappings ------------------------------ */
+/* Writable long-term pins of file mappings ------------------------------------ */
 
 enum mem_kind {
 	MEM_EXT_FILE,		/* a file on ext2 on a loop device */
@@ -1043,7 +697,7 @@ FIXTURE_SETUP(pin)
 		self->mem = mmap(NULL, self->len, prot, share, self->fd, 0);
 	} else {
 		self->mem = mmap(NULL, self->len, prot, share | MAP_ANONYMOUS |
-				 (variant->kind == MEM_HUGETLB ? MAP_HUGETLB : 0) , -1, 0);
+				 (variant->kind == MEM_HUGETLB ? MAP_HUGETLB : 0), -1, 0);
 	}
 	ASSERT_NE(MAP_FAILED, self->mem) TH_LOG("mmap: %s", strerror(errno));
 	if (!self->path[0])
@@ -1375,7 +1029,7 @@ static size_t uf_count_not_aa(struct __test_metadata *_metadata, FIXTURE_DATA(uf
 }
 
 /*
- * Item 4. A DMA read into a buffer whose pages arrive by userfaultfd: on
+ * A DMA read into a buffer whose pages arrive by userfaultfd: on
  * the first fault the IOVA range is unmapped, then each page arrives full
  * of 0xAA. The transfer ends where the translation went, with EIO, and
  * nothing past out_done is written: fault_in_writeable() would have stored
@@ -1429,7 +1083,7 @@ TEST_F_TIMEOUT(uf, dma_read_writes_nothing_past_out_done, 90)
 }
 
 /*
- * Item 4, the other half: every fault-in succeeds, yet the next copy makes
+ * The other half: every fault-in succeeds, yet the next copy makes
  * no progress, because the page it needs is taken away again while the
  * fault-in goes on to the next page. The transfer must give up with
  * EFAULT after a round or two, writing nothing past out_done; looping
@@ -1503,7 +1157,7 @@ TEST_F_TIMEOUT(uf, dma_read_fault_in_without_progress_ends, 90)
 	}
 }
 
-/* Item 7: DIRTY_BITMAP stuck in a fault on its bitmap ------------------------------ */
+/* DIRTY_BITMAP stuck in a fault on its bitmap ---------------------------------- */
 
 struct op_job {
 	struct ioasid_handle *h;
@@ -1661,6 +1315,365 @@ TEST_F_TIMEOUT(uf, dirty_bitmap_fault_blocks_nothing, 90)
 					 bitmap, IOASID_DIRTY_NO_CLEAR));
 	EXPECT_EQ(0x2, bitmap[0]);
 	munmap(ff, PAGE);
+}
+
+/* DMA over physically adjacent folios ------------------------------------------ */
+
+/*
+ * Last in the file: before the fix these BUG the kernel, which panics
+ * kernels with panic_on_oops (the debug kernel) and ends the run there.
+ */
+
+struct dma_ctx {
+	struct ioasid_handle *h;
+	uint32_t root, dev;
+	uint8_t *mem;		/* what is mapped at R_IOVA */
+	size_t len;
+	uint8_t *local;		/* the caller's side of the transfers */
+};
+
+static int dma_ctx_open(struct iso *r, struct dma_ctx *c, uint8_t *mem, size_t len)
+{
+	uint64_t iova = R_IOVA;
+	int rc;
+
+	c->mem = mem;
+	c->len = len;
+	c->local = malloc(len);
+	if (!c->local)
+		return -ENOMEM;
+	rc = ioasid_module_load(NULL, 0);
+	if (rc < 0) {
+		ISO_FAIL(r, "loading the module: %d", rc);
+		return rc;
+	}
+	rc = ioasid_open(&c->h, NULL, 0);
+	if (!rc)
+		rc = ioasid_node_alloc(c->h, 0, IOASID_MODE_KERNEL_MANAGED, &c->root);
+	if (!rc)
+		rc = ioasid_map(c->h, c->root, (uintptr_t)mem, len, &iova, RW | FIXED);
+	if (!rc)
+		rc = ioasid_device_create(c->h, 0, 0, &c->dev);
+	if (!rc)
+		rc = ioasid_attach(c->h, c->dev, c->root, 0, 0);
+	if (rc)
+		ISO_FAIL(r, "setting up a root with a device: %d", rc);
+	return rc;
+}
+
+/*
+ * One transfer of @len bytes at offset @off of the mapped memory, checked
+ * byte for byte, and the memory restored. Returns 0 if it went right.
+ */
+static int dma_case(struct iso *r, struct dma_ctx *c, size_t off, size_t len,
+		    bool write, const char *where)
+{
+	uint64_t done = 0;
+	long long d;
+	int ret;
+
+	snprintf(r->phase, sizeof(r->phase), "DMA %s of %zu bytes from offset %#zx (%s)",
+		 write ? "write" : "read", len, off, where);
+	if (write)
+		fill(c->local, len, 0, 7);
+	else
+		memset(c->local, 0x5a, len);
+	r->in_ioctl = 1;
+	ret = ioasid_dma(c->h, c->dev, write ? IOASID_DMA_WRITE : 0, 0, R_IOVA + off,
+			 c->local, len, &done);
+	r->in_ioctl = 0;
+	if (ret || done != len) {
+		ISO_FAIL(r, "%s: returned %d, out_done %llu", r->phase, ret,
+			 (unsigned long long)done);
+		return -1;
+	}
+	d = write ? first_diff(c->mem + off, c->local, len) :
+		    first_diff(c->local, c->mem + off, len);
+	if (d >= 0) {
+		ISO_FAIL(r, "%s: data differs at byte %lld (memory offset %#llx)", r->phase,
+			 d, (unsigned long long)(off + d));
+		return -1;
+	}
+	if (write) {
+		if ((off && c->mem[off - 1] != pat(off - 1, 0)) ||
+		    (off + len < c->len && c->mem[off + len] != pat(off + len, 0))) {
+			ISO_FAIL(r, "%s: a byte next to the range changed", r->phase);
+			return -1;
+		}
+		fill(c->mem + off, len, off, 0);
+	}
+	return 0;
+}
+
+struct thp_arg {
+	bool write;
+};
+
+struct block {
+	uint8_t *va;
+	uint64_t pfn;
+};
+
+static int cmp_block(const void *a, const void *b)
+{
+	const struct block *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/*
+ * The longest run of blocks (sorted by PFN) whose PFNs follow each other
+ * @step apart, at most @max long: its first index in *@first.
+ */
+static size_t longest_run(const struct block *b, size_t n, uint64_t step,
+			  size_t max, size_t *first)
+{
+	size_t i, run = 1, best = n ? 1 : 0;
+
+	*first = 0;
+	for (i = 1; i < n; i++) {
+		run = b[i].pfn == b[i - 1].pfn + step ? run + 1 : 1;
+		if (run > best) {
+			best = run;
+			*first = i + 1 - run;
+		}
+	}
+	if (best > max)
+		best = max;
+	return best;
+}
+
+#define THP_PER_TRY	32
+#define THP_TRIES	4
+#define THP_CHAIN	3
+
+static int thp_case(struct iso *r, const void *varg)
+{
+	const struct thp_arg *arg = varg;
+	struct block blocks[THP_PER_TRY * THP_TRIES];
+	size_t nblocks = 0, chain = 0, first = 0, i, b, len;
+	struct dma_ctx c = {};
+	uint8_t *p, *dst;
+	long long kb;
+	int t;
+
+	snprintf(r->phase, sizeof(r->phase), "allocating transparent huge pages");
+	if (thp_disabled()) {
+		iso_log(r, "transparent huge pages are disabled in this kernel");
+		return KSFT_SKIP;
+	}
+	for (t = 0; t < THP_TRIES && chain < THP_CHAIN; t++) {
+		p = map_aligned(THP_PER_TRY * HPAGE, HPAGE);
+		if (!p || madvise(p, THP_PER_TRY * HPAGE, MADV_HUGEPAGE)) {
+			ISO_FAIL(r, "mmap/madvise of %llu MiB: %s",
+				 THP_PER_TRY * HPAGE >> 20, strerror(errno));
+			return KSFT_FAIL;
+		}
+		for (i = 0; i < THP_PER_TRY; i++)
+			p[i * HPAGE] = 1;	/* the fault allocates the whole THP */
+		if (!pfn_of(p)) {
+			iso_log(r, "/proc/self/pagemap shows no PFNs (not root?)");
+			return KSFT_SKIP;
+		}
+		for (i = 0; i < THP_PER_TRY; i++) {
+			blocks[nblocks].va = p + i * HPAGE;
+			blocks[nblocks].pfn = thp_pfn(p + i * HPAGE);
+			if (blocks[nblocks].pfn)
+				nblocks++;
+		}
+		qsort(blocks, nblocks, sizeof(*blocks), cmp_block);
+		chain = longest_run(blocks, nblocks, HPAGE / PAGE, THP_CHAIN, &first);
+	}
+	if (chain < 2) {
+		iso_log(r, "%zu THPs in %d tries, none physically right after another (PFN + 512)",
+			nblocks, t);
+		return KSFT_SKIP;
+	}
+
+	/*
+	 * Put them next to each other virtually too, in PFN order, so that one
+	 * MAP pins them as one physically contiguous run: mremap() moves a
+	 * PMD-mapped THP whole between 2 MiB-aligned addresses.
+	 */
+	snprintf(r->phase, sizeof(r->phase), "moving %zu adjacent THPs together", chain);
+	dst = map_aligned(chain * HPAGE, HPAGE);
+	if (!dst) {
+		ISO_FAIL(r, "mmap: %s", strerror(errno));
+		return KSFT_FAIL;
+	}
+	for (i = 0; i < chain; i++) {
+		if (mremap(blocks[first + i].va, HPAGE, HPAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   dst + i * HPAGE) == MAP_FAILED) {
+			ISO_FAIL(r, "mremap: %s", strerror(errno));
+			return KSFT_FAIL;
+		}
+	}
+	for (i = 0; i < chain; i++) {
+		if (thp_pfn(dst + i * HPAGE) != blocks[first].pfn + i * (HPAGE / PAGE)) {
+			iso_log(r, "THP %zu is no longer PMD-mapped at PFN %#llx after mremap", i,
+				(unsigned long long)(blocks[first].pfn + i * (HPAGE / PAGE)));
+			return KSFT_SKIP;
+		}
+	}
+	kb = smaps_anon_huge_kb(dst, chain * HPAGE);
+	if (kb < (long long)(chain * HPAGE >> 10)) {
+		ISO_FAIL(r, "smaps: AnonHugePages %lld kB for %zu THPs", kb, chain);
+		return KSFT_FAIL;
+	}
+	len = chain * HPAGE;
+	fill(dst, len, 0, 0);
+	iso_log(r, "%zu THPs at PFNs %#llx.. (%lld kB AnonHugePages), DMA %s",
+		chain, (unsigned long long)blocks[first].pfn, kb,
+		arg->write ? "writes" : "reads");
+
+	snprintf(r->phase, sizeof(r->phase), "mapping the THPs");
+	if (dma_ctx_open(r, &c, dst, len))
+		return KSFT_FAIL;
+	/* From 4096 - 123 bytes before the end of a folio, 256 KiB+ into the next. */
+	for (b = 1; b < chain; b++)
+		if (dma_case(r, &c, b * HPAGE - PAGE + 123, PAGE - 123 + (256 << 10) + 4096 + 77,
+			     arg->write, "across the end of a THP"))
+			return KSFT_FAIL;
+	/* Everything, unaligned: every boundary in one call. */
+	if (dma_case(r, &c, 123, len - 246, arg->write, "across every THP"))
+		return KSFT_FAIL;
+	/* Exactly to the end of a folio, and exactly from the start of the next. */
+	if (dma_case(r, &c, HPAGE - PAGE, PAGE, arg->write, "the last page of a THP") ||
+	    dma_case(r, &c, HPAGE, PAGE, arg->write, "the first page of the next"))
+		return KSFT_FAIL;
+	ioasid_close(c.h);
+	return r->verdict;
+}
+
+FIXTURE(adjacent) {
+	int unused;
+};
+
+FIXTURE_SETUP(adjacent)
+{
+}
+
+FIXTURE_TEARDOWN(adjacent)
+{
+}
+
+#define SMALL_PAGES	4096
+#define SMALL_RUN	80
+
+/*
+ * DMA over 4 KiB pages whose PFNs follow each other, mapped as one run. No
+ * copy here can trip hardened usercopy (it checks large folios only); the
+ * case keeps the per-folio chunking honest: every byte where it belongs.
+ */
+static int small_case(struct iso *r, const void *varg)
+{
+	struct block *blocks = calloc(SMALL_PAGES, sizeof(*blocks));
+	uint64_t *pfns = calloc(SMALL_PAGES, sizeof(*pfns));
+	size_t run, first, i, n = 0;
+	struct dma_ctx c = {};
+	uint8_t *p, *dst;
+	bool write;
+	uint64_t flags;
+
+	(void)varg;
+	snprintf(r->phase, sizeof(r->phase), "allocating 4 KiB pages");
+	p = mmap(NULL, SMALL_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!blocks || !pfns || p == MAP_FAILED ||
+	    madvise(p, SMALL_PAGES * PAGE, MADV_NOHUGEPAGE)) {
+		ISO_FAIL(r, "allocating: %s", strerror(errno));
+		return KSFT_FAIL;
+	}
+	for (i = 0; i < SMALL_PAGES; i++)
+		p[i * PAGE] = 1;
+	if (read_pfns(p, SMALL_PAGES, pfns)) {
+		ISO_FAIL(r, "reading /proc/self/pagemap");
+		return KSFT_FAIL;
+	}
+	if (!pfns[0]) {
+		iso_log(r, "/proc/self/pagemap shows no PFNs (not root?)");
+		return KSFT_SKIP;
+	}
+	for (i = 0; i < SMALL_PAGES; i++) {
+		flags = pfns[i] ? page_flags(pfns[i]) : 0;
+		if (!pfns[i] || (flags != ~0ULL && flags & ((1ULL << KPF_COMPOUND_HEAD) |
+							     (1ULL << KPF_COMPOUND_TAIL))))
+			continue;
+		blocks[n].va = p + i * PAGE;
+		blocks[n++].pfn = pfns[i];
+	}
+	qsort(blocks, n, sizeof(*blocks), cmp_block);
+	run = longest_run(blocks, n, 1, SMALL_RUN, &first);
+	if (run < 2) {
+		iso_log(r, "no two of %zu small pages are physically adjacent", n);
+		return KSFT_SKIP;
+	}
+	/* Virtually in PFN order too: one MAP, one physically contiguous run. */
+	dst = mmap(NULL, run * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (dst == MAP_FAILED || madvise(dst, run * PAGE, MADV_NOHUGEPAGE)) {
+		ISO_FAIL(r, "mmap: %s", strerror(errno));
+		return KSFT_FAIL;
+	}
+	for (i = 0; i < run; i++) {
+		if (mremap(blocks[first + i].va, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   dst + i * PAGE) == MAP_FAILED) {
+			ISO_FAIL(r, "mremap: %s", strerror(errno));
+			return KSFT_FAIL;
+		}
+	}
+	if (read_pfns(dst, run, pfns))
+		return KSFT_FAIL;
+	for (i = 0; i < run; i++) {
+		if (pfns[i] != blocks[first].pfn + i) {
+			ISO_FAIL(r, "page %zu moved to PFN %#llx, expected %#llx", i,
+				 (unsigned long long)pfns[i],
+				 (unsigned long long)(blocks[first].pfn + i));
+			return KSFT_FAIL;
+		}
+	}
+	fill(dst, run * PAGE, 0, 0);
+	iso_log(r, "%zu physically adjacent 4 KiB pages from PFN %#llx", run,
+		(unsigned long long)blocks[first].pfn);
+
+	snprintf(r->phase, sizeof(r->phase), "mapping the pages");
+	if (dma_ctx_open(r, &c, dst, run * PAGE))
+		return KSFT_FAIL;
+	for (write = false; ; write = true) {
+		if (dma_case(r, &c, PAGE - 5, 10, write, "two bytes each side of a boundary") ||
+		    dma_case(r, &c, 123, run * PAGE - 246, write, "across every page") ||
+		    dma_case(r, &c, (run - 1) * PAGE - 100, 200, write, "the last boundary"))
+			return KSFT_FAIL;
+		if (write)
+			break;
+	}
+	ioasid_close(c.h);
+	return r->verdict;
+}
+
+TEST_F_TIMEOUT(adjacent, dma_across_small_pages, 240)
+{
+	RUN_ISOLATED(small_case, NULL, 180);
+}
+
+/*
+ * Two or more transparent huge pages, physically one after another, mapped
+ * as one run: every DMA across the end of one into the next is exact, and
+ * the kernel does not BUG in hardened usercopy ("Kernel memory exposure
+ * attempt detected from page alloc" reading, "overwrite attempt" writing).
+ */
+TEST_F_TIMEOUT(adjacent, thp_dma_read_across_folios, 240)
+{
+	struct thp_arg arg = { .write = false };
+
+	RUN_ISOLATED(thp_case, &arg, 180);
+}
+
+TEST_F_TIMEOUT(adjacent, thp_dma_write_across_folios, 240)
+{
+	struct thp_arg arg = { .write = true };
+
+	RUN_ISOLATED(thp_case, &arg, 180);
 }
 
 TEST_HARNESS_MAIN
