@@ -862,7 +862,8 @@ static void act_big_map(struct worker *w)
 		w->big_mapped = 0;
 	}
 	madvise(w->big, w->s->big_len, MADV_DONTNEED);
-	m.id = pick_root(w);
+	/* Half of them where the stable device reaches: big DMA then works. */
+	m.id = rndn(w, 2) ? w->s->sr : pick_root(w);
 	m.addr = m.iova = (uintptr_t)w->big;
 	m.length = w->s->big_len;
 	if (w->s->kid >= 0)
@@ -875,26 +876,60 @@ static void act_big_map(struct worker *w)
 		atomic_fetch_sub(&rep->in_big_map[w->s->kid], 1);
 }
 
-/* A long DMA through the worker's big mapping, wherever it went. */
+/* Never written: what big DMA writes send. */
+static uint8_t *g_zero;
+
+/*
+ * A long DMA through the worker's big mapping, wherever it went. Writes
+ * send only zeros, and the big buffers start as zeros after each
+ * MADV_DONTNEED, so a read may only bring zeros, or words of the shape
+ * (a window-buffer mapping the kernel placed there itself). Anything else
+ * came from a page that is no longer the process's: one unpinned and
+ * reused while a translation still led to it.
+ */
 static void act_big_dma(struct worker *w)
 {
 	struct ioasid_dma d = { .size = sizeof(d) };
+	const uint64_t *words = (const uint64_t *)w->big_scratch;
+	uint64_t i;
+	int rc;
 
 	if (!w->big_mapped)
 		return act_big_map(w);
-	d.dev_id = pick_dev(w, 1);
-	pick_pasid(w, IOASID_DMA_PASID, &d.flags, &d.pasid);
+	if (w->big_node == w->s->sr && rndn(w, 2)) {
+		d.dev_id = w->s->d0;
+	} else {
+		d.dev_id = pick_dev(w, 1);
+		pick_pasid(w, IOASID_DMA_PASID, &d.flags, &d.pasid);
+	}
 	if (rndn(w, 2))
 		d.flags |= IOASID_DMA_WRITE;
 	d.length = PAGE * (1 + rndn(w, BIG_DMA_MAX / PAGE));
 	if (d.length > w->s->big_len)
 		d.length = w->s->big_len;
 	d.iova = (uintptr_t)w->big + rndn(w, (w->s->big_len - d.length) / PAGE + 1) * PAGE;
-	d.buffer = (uintptr_t)w->big_scratch;
+	d.buffer = (uintptr_t)(d.flags & IOASID_DMA_WRITE ? g_zero : w->big_scratch);
 	d.out_done = ~0ULL;
-	if (call(w, OP_BIG_DMA, IOASID_DMA, &d) != EBADF && d.out_done > d.length)
-		report_fail(w->s->rep, "big dma of %#llx: out_done %#llx",
-			    (unsigned long long)d.length, (unsigned long long)d.out_done);
+	rc = call(w, OP_BIG_DMA, IOASID_DMA, &d);
+	if (rc == EBADF)
+		return;
+	if (rc ? d.out_done >= d.length : d.out_done != d.length) {
+		report_fail(w->s->rep, "big dma of %#llx -> %s: out_done %#llx",
+			    (unsigned long long)d.length, errname(rc),
+			    (unsigned long long)d.out_done);
+		return;
+	}
+	if (d.flags & IOASID_DMA_WRITE)
+		return;
+	atomic_fetch_add_explicit(&w->s->rep->verified, d.out_done, memory_order_relaxed);
+	for (i = 0; i < d.out_done / 8; i++) {
+		if (words[i] && !word_ok(words[i], d.iova + i * 8)) {
+			report_fail(w->s->rep, "big dma read at %#llx (dev %u pasid %u): word %llu is %#llx",
+				    (unsigned long long)d.iova, d.dev_id, d.pasid,
+				    (unsigned long long)i, (unsigned long long)words[i]);
+			return;
+		}
+	}
 }
 
 static void run_action(struct worker *w, int act)
@@ -979,7 +1014,8 @@ static int buffers_init(void)
 	if (!g_win) {
 		g_win = alloc_aligned(WIN_SIZE, WIN_SIZE);
 		g_stable = alloc_aligned(STABLE_SIZE, PAGE);
-		if (!g_win || !g_stable)
+		g_zero = mmap(NULL, BIG_DMA_MAX, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!g_win || !g_stable || g_zero == MAP_FAILED)
 			return -ENOMEM;
 		for (i = 0; i < STABLE_SIZE / 8; i++)
 			g_stable[i] = stable_word((uintptr_t)&g_stable[i]);
