@@ -10,7 +10,9 @@
  * everything reachable through the window is one of two buffers whose every
  * 64-bit word has a known shape, so a DMA read that returns anything else
  * read memory it must not reach, and a stable mapping that nobody may touch
- * must always read back exactly.
+ * must always read back exactly. Big buffers are dropped (MADV_DONTNEED)
+ * after each unmap and only zeros are DMA-written to them, so reading
+ * anything else there means a translation outlived its unpin.
  *
  * The parts, one test case each:
  *   ops_*             8 threads, every operation, for a bounded time; run in
@@ -26,8 +28,14 @@
  * (/sys/class/misc/ioasid/) and this process's VmLck are back where they
  * were before it.
  *
- * IOASID_STRESS_SEED=N repeats an op mix (the seed is printed);
- * IOASID_STRESS_SECONDS=N sets the length of the ops_* runs.
+ * Every call, counted by result, is printed per part. Nothing waits
+ * forever: a worker or child still in the kernel long after its time fails
+ * the test, naming the call it is in.
+ *
+ * IOASID_STRESS_SEED=N repeats an op mix (the seed is printed; threads
+ * still interleave as they will); IOASID_STRESS_SECONDS=N sets the length
+ * of each ops_* run (default 10 s, 6 s on slow kernels). In the VM:
+ *   tests/vm/run --test stress --append 'IOASID_STRESS_SECONDS=40'
  */
 #include <fcntl.h>
 #include <pthread.h>
