@@ -1,0 +1,2067 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault-injection sweep over every ioctl and object of /dev/ioasid, in the
+ * manner of iommufd's fail_nth selftest, on kernels with per-thread
+ * fail-nth (the project's -debug kernel; elsewhere every sweep SKIPs).
+ *
+ * Each sequence is a world built without injection (a context, nodes,
+ * mappings, devices...) and a short body run under injection. For nth = 1,
+ * 2, ...: build the world, snapshot it, make the nth fault-injection check of
+ * this thread fail (a slab or page allocation, a copy from or to user space),
+ * run the body, disarm, and judge:
+ *  - a call that fails returns an errno its documentation allows for want of
+ *    memory or a failed copy (ENOMEM, EFAULT, EINTR as the uAPI header says);
+ *  - the state afterwards is the snapshot before, changed by exactly what
+ *    succeeded: a failed call made nothing (no node, no mapping, no pin, no
+ *    attachment, no id, no lost dirty record), per object and module-wide;
+ *  - memory is written by DMA up to out_done and nowhere else;
+ *  - after closing the context, the module's totals in /sys/class/misc/ioasid
+ *    and the kernel's count of FOLL_PIN pins are back where they started;
+ *  - the kernel logged nothing troubling (an injected failure prints nothing:
+ *    every fault attribute is set verbose=0).
+ * The sweep stops at the first nth that injected nothing (that run must
+ * succeed); "# <sequence>: N injection points" reports how many it took. A
+ * run that went wrong is reported (sequence, nth, what failed, every
+ * difference) and the sweep goes on from what is left, up to MAX_BAD_RUNS.
+ *
+ * A sequence is one FN_SEQ() line: a world (W_* flags), a body, and what a
+ * success changes (expect). See "Sequences" below. The injection machinery
+ * is in tests/include/fail_nth.h.
+ *
+ * The dirty_lost tests at the end are regression tests for one known kernel
+ * bug: a dirty record lost when storing it fails, or when the clearing read
+ * that reports it cannot copy the bitmap out.
+ */
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ioasid_test.h"
+#include "fail_nth.h"
+
+#define PAGE		4096ULL
+#define RW		(IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define FIXED		IOASID_MAP_FIXED_IOVA
+#define BUF_PAGES	64
+#define LOCAL_PAGES	16
+#define WARM_PAGES	16
+/* Fixed mappings of every node start here; snapshots read dirty bits of 64 pages from it. */
+#define W_IOVA		0x100000ULL
+#define WIN_PAGES	64
+#define RES_IOVA	0x40000000ULL
+#define RES_LEN		(16 * PAGE)
+#define PASID		5
+#define MAX_IDS		8
+/* No sequence comes near this; reaching it means the sweep never ends. */
+#define MAX_NTH		3000
+/* A sweep goes on past a run that went wrong, up to this many of them. */
+#define MAX_BAD_RUNS	8
+
+/* Pseudo requests for the calls that are not ioctls. */
+#define FN_OPEN		1UL
+#define FN_CLOSE	2UL
+
+/*
+ * The errors each call may return when an allocation or a copy from or to
+ * user space fails, as uapi/linux/ioasid.h documents them (EFAULT is
+ * documented for every ioctl). Anything else fails the test.
+ */
+static const struct fn_op {
+	unsigned long req;
+	const char *name;
+	int errnos[4];
+} fn_ops[] = {
+	{ FN_OPEN, "open", { ENOMEM, EFAULT } },
+	{ FN_CLOSE, "close", { 0 } },
+	{ IOASID_GET_INFO, "GET_INFO", { EFAULT } },
+	{ IOASID_ALLOC, "ALLOC", { ENOMEM, EFAULT } },
+	{ IOASID_DESTROY, "DESTROY", { EFAULT } },
+	{ IOASID_NODE_INFO, "NODE_INFO", { EFAULT } },
+	{ IOASID_MAP, "MAP", { ENOMEM, EFAULT, EINTR } },
+	{ IOASID_UNMAP, "UNMAP", { EFAULT } },
+	{ IOASID_COPY, "COPY", { ENOMEM, EFAULT } },
+	{ IOASID_BATCH, "BATCH", { ENOMEM, EFAULT, EINTR } },
+	{ IOASID_IOVA_RANGES, "IOVA_RANGES", { ENOMEM, EFAULT } },
+	{ IOASID_RESERVE_IOVA, "RESERVE_IOVA", { ENOMEM, EFAULT } },
+	{ IOASID_OPTION, "OPTION", { EFAULT } },
+	{ IOASID_DEVICE_CREATE, "DEVICE_CREATE", { ENOMEM, EFAULT } },
+	{ IOASID_DEVICE_INFO, "DEVICE_INFO", { EFAULT } },
+	{ IOASID_ATTACH, "ATTACH", { ENOMEM, EFAULT } },
+	{ IOASID_DETACH, "DETACH", { ENOMEM, EFAULT } },
+	{ IOASID_DMA, "DMA", { ENOMEM, EFAULT, EINTR } },
+	{ IOASID_TRANSLATE, "TRANSLATE", { ENOMEM, EFAULT } },
+	{ IOASID_DIRTY_TRACKING, "DIRTY_TRACKING", { EFAULT } },
+	{ IOASID_DIRTY_BITMAP, "DIRTY_BITMAP", { EFAULT } },
+};
+
+static const struct fn_op *fn_op(unsigned long req)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fn_ops); i++)
+		if (fn_ops[i].req == req)
+			return &fn_ops[i];
+	return NULL;
+}
+
+static const char *fn_op_name(unsigned long req)
+{
+	const struct fn_op *op = fn_op(req);
+
+	return op ? op->name : "?";
+}
+
+static bool fn_errno_ok(unsigned long req, int err)
+{
+	const struct fn_op *op = fn_op(req);
+	unsigned int i;
+
+	for (i = 0; op && i < ARRAY_SIZE(op->errnos) && op->errnos[i]; i++)
+		if (op->errnos[i] == err)
+			return true;
+	return false;
+}
+
+/* One DMA of a body, for checking memory afterwards. */
+struct fn_dma {
+	uint32_t flags;
+	uint64_t buf_off;	/* offset in buf of the IOVA it starts at */
+	uint64_t local_off;	/* offset in local of its buffer */
+	uint64_t len;
+	uint64_t done;
+	int rc;
+};
+
+struct fn_state {
+	int fd;
+	uint32_t root, root2, child, dev;
+	uint32_t next_id;	/* the id the next object would get */
+	uint8_t *buf;		/* BUF_PAGES: what root mappings map */
+	uint8_t *buf_ref;	/* its contents as each setup leaves them */
+	uint8_t *local;		/* LOCAL_PAGES: the other end of DMA */
+	uint8_t *local_ref;
+	uint8_t *warm;		/* WARM_PAGES: where warming reads go */
+	uint8_t scratch;
+	/* What the body did. */
+	unsigned long fail_req;
+	int fail_errno;
+	unsigned int ndma;
+	struct fn_dma dma[4];
+	uint32_t out_id;
+	uint64_t out_iova;
+	uint32_t batch_count, batch_done;
+	uint64_t bitmap[2];
+	struct ioasid_translate tr[2];
+	unsigned int ntr;
+	union {
+		struct ioasid_map maps[4];
+		struct ioasid_unmap unmaps[4];
+	};
+};
+
+/* An ioctl of a body or a world: on failure, what failed is remembered. */
+static int fn_ioctl(struct fn_state *s, unsigned long req, void *arg)
+{
+	if (!ioctl(s->fd, req, arg))
+		return 0;
+	s->fail_req = req;
+	s->fail_errno = errno;
+	return -1;
+}
+
+static int fn_alloc(struct fn_state *s, uint32_t parent, uint32_t *id)
+{
+	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_KERNEL_MANAGED,
+				  .parent_id = parent };
+	int rc = fn_ioctl(s, IOASID_ALLOC, &a);
+
+	*id = a.out_id;
+	return rc;
+}
+
+static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
+		  uint64_t *iova, uint32_t flags)
+{
+	struct ioasid_map m = { .size = sizeof(m), .flags = flags, .id = id,
+				.addr = addr, .length = len, .iova = *iova };
+	int rc = fn_ioctl(s, IOASID_MAP, &m);
+
+	*iova = m.iova;
+	return rc;
+}
+
+static uint64_t fn_ubuf(struct fn_state *s, uint64_t page)
+{
+	return (uintptr_t)s->buf + page * PAGE;
+}
+
+/* A DMA between local + @local_off and the IOVA that buf + @buf_off sits at. */
+static int fn_dma(struct fn_state *s, uint32_t flags, uint64_t iova,
+		  uint64_t buf_off, uint64_t local_off, uint64_t len)
+{
+	struct fn_dma *d = &s->dma[s->ndma++];
+	struct ioasid_dma cmd = { .size = sizeof(cmd), .flags = flags,
+				  .dev_id = s->dev, .pasid = flags & IOASID_DMA_PASID ? PASID : 0,
+				  .iova = iova, .length = len,
+				  .buffer = (uintptr_t)s->local + local_off };
+
+	*d = (struct fn_dma){ .flags = flags, .buf_off = buf_off,
+			      .local_off = local_off, .len = len };
+	d->rc = fn_ioctl(s, IOASID_DMA, &cmd);
+	d->done = cmd.out_done;
+	return d->rc;
+}
+
+static int fn_translate(struct fn_state *s, uint32_t flags, uint64_t iova)
+{
+	struct ioasid_translate *t = &s->tr[s->ntr++];
+
+	*t = (struct ioasid_translate){ .size = sizeof(*t), .flags = flags,
+					.dev_id = s->dev, .iova = iova,
+					.pasid = flags & IOASID_DMA_PASID ? PASID : 0 };
+	return fn_ioctl(s, IOASID_TRANSLATE, t);
+}
+
+/* The dirty bits of the window W_IOVA..+WIN_PAGES of node @id. */
+static struct ioasid_dirty_bitmap fn_window(uint32_t id, uint32_t flags,
+					    uint64_t *bitmap)
+{
+	return (struct ioasid_dirty_bitmap){ .size = sizeof(struct ioasid_dirty_bitmap),
+					     .flags = flags, .id = id, .iova = W_IOVA,
+					     .length = WIN_PAGES * PAGE, .page_size = PAGE,
+					     .data = (uintptr_t)bitmap };
+}
+
+static int fn_dirty_bitmap(struct fn_state *s, uint32_t id, uint32_t flags,
+			   uint64_t *bitmap)
+{
+	struct ioasid_dirty_bitmap b = fn_window(id, flags, bitmap);
+
+	return fn_ioctl(s, IOASID_DIRTY_BITMAP, &b);
+}
+
+/* Worlds ----------------------------------------------------------------- */
+
+#define W_CTX		(1u << 0)	/* an open context */
+#define W_ROOT		(1u << 1)	/* a root */
+#define W_MAP		(1u << 2)	/* root: W..+8p <- buf 0..7, W+8p..+16p <- buf 8..15 */
+#define W_ROOT2		(1u << 3)	/* a second, empty root */
+#define W_COPY		(1u << 4)	/* root2: COPY of root W..+16p, at W */
+#define W_CHILD		(1u << 5)	/* a child of root */
+#define W_CHILD_MAP	(1u << 6)	/* child: W..+8p -> root W+4p..+12p */
+#define W_RESERVE	(1u << 7)	/* root: RES_IOVA..+RES_LEN reserved */
+#define W_DEV		(1u << 8)	/* a device with 8 PASID bits */
+#define W_ATTACH	(1u << 9)	/* device -> root, without PASID */
+#define W_ATTACH_PASID	(1u << 10)	/* device PASID 5 -> child */
+#define W_DIRTY		(1u << 11)	/* root: dirty tracking on */
+#define W_DIRTY_DATA	(1u << 12)	/* root: pages 1 and 9 written by DMA */
+#define W_WARM		(1u << 13)	/* the device's IOTLB filled by DMA reads */
+#define W_ALL		((1u << 14) - 1)
+
+static unsigned int fn_world_closure(unsigned int w)
+{
+	unsigned int prev;
+
+	do {
+		prev = w;
+		if (w & W_COPY)
+			w |= W_ROOT2 | W_MAP;
+		if (w & W_ATTACH_PASID)
+			w |= W_CHILD_MAP | W_DEV;
+		if (w & W_DIRTY_DATA)
+			w |= W_DIRTY | W_ATTACH;
+		if (w & W_ATTACH)
+			w |= W_DEV | W_MAP;
+		if (w & W_WARM)
+			w |= W_DEV;
+		if (w & W_CHILD_MAP)
+			w |= W_CHILD | W_MAP;
+		if (w & (W_MAP | W_ROOT2 | W_CHILD | W_RESERVE | W_DIRTY))
+			w |= W_ROOT;
+		if (w)
+			w |= W_CTX;
+	} while (w != prev);
+	return w;
+}
+
+/* Build a world; 0, or -1 with the failing call in s->fail_*. */
+static int fn_world(struct fn_state *s, unsigned int w)
+{
+	uint32_t last = 0;
+	uint64_t iova;
+
+	w = fn_world_closure(w);
+	memcpy(s->buf, s->buf_ref, BUF_PAGES * PAGE);
+	memcpy(s->local, s->local_ref, LOCAL_PAGES * PAGE);
+	if (!(w & W_CTX))
+		return 0;
+	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0) {
+		s->fail_req = FN_OPEN;
+		s->fail_errno = errno;
+		return -1;
+	}
+	if (w & W_ROOT && fn_alloc(s, 0, &s->root))
+		return -1;
+	last = s->root;
+	if (w & W_MAP) {
+		iova = W_IOVA;
+		if (fn_map(s, s->root, fn_ubuf(s, 0), 8 * PAGE, &iova, RW | FIXED))
+			return -1;
+		iova = W_IOVA + 8 * PAGE;
+		if (fn_map(s, s->root, fn_ubuf(s, 8), 8 * PAGE, &iova, RW | FIXED))
+			return -1;
+	}
+	if (w & W_ROOT2) {
+		if (fn_alloc(s, 0, &s->root2))
+			return -1;
+		last = s->root2;
+	}
+	if (w & W_COPY) {
+		struct ioasid_copy c = { .size = sizeof(c), .flags = RW | FIXED,
+					 .dst_id = s->root2, .src_id = s->root,
+					 .length = 16 * PAGE, .src_iova = W_IOVA,
+					 .dst_iova = W_IOVA };
+
+		if (fn_ioctl(s, IOASID_COPY, &c))
+			return -1;
+	}
+	if (w & W_CHILD) {
+		if (fn_alloc(s, s->root, &s->child))
+			return -1;
+		last = s->child;
+	}
+	if (w & W_CHILD_MAP) {
+		iova = W_IOVA;
+		if (fn_map(s, s->child, W_IOVA + 4 * PAGE, 8 * PAGE, &iova, RW | FIXED))
+			return -1;
+	}
+	if (w & W_RESERVE) {
+		struct ioasid_reserve_iova r = { .size = sizeof(r), .id = s->root,
+						 .iova = RES_IOVA, .length = RES_LEN };
+
+		if (fn_ioctl(s, IOASID_RESERVE_IOVA, &r))
+			return -1;
+	}
+	if (w & W_DEV) {
+		struct ioasid_device_create d = { .size = sizeof(d),
+						  .flags = IOASID_DEVICE_PASID,
+						  .pasid_bits = 8 };
+
+		if (fn_ioctl(s, IOASID_DEVICE_CREATE, &d))
+			return -1;
+		s->dev = last = d.out_id;
+	}
+	if (w & W_ATTACH) {
+		struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->dev,
+					   .node_id = s->root };
+
+		if (fn_ioctl(s, IOASID_ATTACH, &a))
+			return -1;
+	}
+	if (w & W_ATTACH_PASID) {
+		struct ioasid_attach a = { .size = sizeof(a), .flags = IOASID_ATTACH_PASID,
+					   .dev_id = s->dev, .node_id = s->child,
+					   .pasid = PASID };
+
+		if (fn_ioctl(s, IOASID_ATTACH, &a))
+			return -1;
+	}
+	if (w & W_DIRTY) {
+		struct ioasid_dirty_tracking t = { .size = sizeof(t),
+						   .flags = IOASID_DIRTY_ENABLE,
+						   .id = s->root };
+
+		if (fn_ioctl(s, IOASID_DIRTY_TRACKING, &t))
+			return -1;
+	}
+	if (w & W_DIRTY_DATA) {
+		/* Write what is there: the pages are dirty, the bytes unchanged. */
+		struct ioasid_dma d = { .size = sizeof(d), .flags = IOASID_DMA_WRITE,
+					.dev_id = s->dev, .length = 1,
+					.buffer = (uintptr_t)&s->scratch };
+
+		s->scratch = s->buf[1 * PAGE + 7];
+		d.iova = W_IOVA + 1 * PAGE + 7;
+		if (fn_ioctl(s, IOASID_DMA, &d))
+			return -1;
+		s->scratch = s->buf[9 * PAGE];
+		d.iova = W_IOVA + 9 * PAGE;
+		if (fn_ioctl(s, IOASID_DMA, &d))
+			return -1;
+	}
+	if (w & W_WARM) {
+		struct ioasid_dma d = { .size = sizeof(d), .dev_id = s->dev,
+					.buffer = (uintptr_t)s->warm };
+
+		if (w & W_ATTACH) {
+			d.iova = W_IOVA;
+			d.length = 16 * PAGE;
+			if (fn_ioctl(s, IOASID_DMA, &d))
+				return -1;
+		}
+		if (w & W_ATTACH_PASID) {
+			d.flags = IOASID_DMA_PASID;
+			d.pasid = PASID;
+			d.iova = W_IOVA;
+			d.length = 8 * PAGE;
+			if (fn_ioctl(s, IOASID_DMA, &d))
+				return -1;
+		}
+	}
+	s->next_id = last + 1;
+	return 0;
+}
+
+/* Snapshots -------------------------------------------------------------- */
+
+enum { FN_NONE, FN_NODE, FN_DEV };
+
+struct fn_obj {
+	int kind;
+	/* nodes */
+	uint32_t mode, parent, depth, children;
+	unsigned long long nmap, mapped, pinned;
+	uint32_t nranges;
+	struct ioasid_iova_range ranges[4];
+	bool tracking;
+	unsigned long long dirty;	/* pages W_IOVA.. of the window, a bit each */
+	/* devices */
+	uint32_t flags, pasid_bits, natt;
+};
+
+struct fn_snap {
+	long long contexts, nodes, mappings, pinned_bytes, pins;
+	unsigned long long account_mode;	/* ~0 without a context */
+	struct fn_obj obj[MAX_IDS + 2];	/* by id */
+};
+
+static double fn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The module-wide totals and the kernel's count of FOLL_PIN pins, from files
+ * kept open: every syscall costs about a millisecond on the debug kernel
+ * under TCG. sysfs attributes and /proc/vmstat are regenerated when read
+ * from offset 0.
+ */
+static struct {
+	int fd[4];		/* contexts, nodes, mappings, pinned_bytes */
+	int vmstat, refresh;
+} fn_stat_fds = { { -1, -1, -1, -1 }, -1, -1 };
+
+static int fn_stats_open(void)
+{
+	static const char *const names[] = { "contexts", "nodes", "mappings",
+					     "pinned_bytes" };
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/sys/class/misc/ioasid/%s", names[i]);
+		fn_stat_fds.fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fn_stat_fds.fd[i] < 0)
+			return -errno;
+	}
+	fn_stat_fds.vmstat = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	fn_stat_fds.refresh = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	return fn_stat_fds.vmstat < 0 || fn_stat_fds.refresh < 0 ? -errno : 0;
+}
+
+static long long fn_stat(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return atoll(buf);
+}
+
+static long long fn_vmstat(const char *buf, const char *name)
+{
+	const char *p = strstr(buf, name);
+
+	return p ? atoll(p + strlen(name)) : -1;
+}
+
+/* FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else). */
+static long long fn_pins(void)
+{
+	static char buf[16384];
+	ssize_t n;
+
+	/* vmstat counters are batched per CPU: fold them before reading. */
+	if (pwrite(fn_stat_fds.refresh, "1", 1, 0) != 1)
+		return -1;
+	n = pread(fn_stat_fds.vmstat, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return fn_vmstat(buf, "\nnr_foll_pin_acquired ") -
+	       fn_vmstat(buf, "\nnr_foll_pin_released ");
+}
+
+/*
+ * The module's totals, and with @pins the FOLL_PIN count (folding the
+ * per-CPU counters takes long on the debug kernel: only where it counts).
+ */
+static void fn_totals(struct fn_snap *snap, bool pins)
+{
+	snap->contexts = fn_stat(fn_stat_fds.fd[0]);
+	snap->nodes = fn_stat(fn_stat_fds.fd[1]);
+	snap->mappings = fn_stat(fn_stat_fds.fd[2]);
+	snap->pinned_bytes = fn_stat(fn_stat_fds.fd[3]);
+	snap->pins = pins ? fn_pins() : 0;
+}
+
+/* What the context holds, by id, and the module-wide totals. Runs disarmed. */
+static void fn_snapshot(struct fn_state *s, struct fn_snap *snap)
+{
+	uint32_t id, last = s->next_id;
+
+	memset(snap, 0, sizeof(*snap));
+	fn_totals(snap, false);
+	snap->account_mode = ~0ULL;
+	if (s->fd < 0)
+		return;
+	{
+		struct ioasid_option o = { .size = sizeof(o),
+					   .option_id = IOASID_OPTION_ACCOUNT_MODE,
+					   .op = IOASID_OPTION_OP_GET };
+
+		if (!ioctl(s->fd, IOASID_OPTION, &o))
+			snap->account_mode = o.val64;
+	}
+	if (last > MAX_IDS)
+		last = MAX_IDS;
+	for (id = 1; id <= last; id++) {
+		struct fn_obj *o = &snap->obj[id];
+		struct ioasid_node_info ni = { .size = sizeof(ni), .id = id };
+		struct ioasid_device_info di = { .size = sizeof(di), .dev_id = id };
+		struct ioasid_iova_range r[4];
+		struct ioasid_iova_ranges rr = { .size = sizeof(rr), .id = id,
+						 .num_ranges = 4, .ranges = (uintptr_t)r };
+		uint64_t bm = 0;
+		struct ioasid_dirty_bitmap b = fn_window(id, IOASID_DIRTY_NO_CLEAR, &bm);
+
+		if (id != s->dev && !ioctl(s->fd, IOASID_NODE_INFO, &ni)) {
+			o->kind = FN_NODE;
+			o->mode = ni.out_mode;
+			o->parent = ni.out_parent_id;
+			o->depth = ni.out_depth;
+			o->children = ni.out_num_children;
+			o->nmap = ni.out_num_mappings;
+			o->mapped = ni.out_mapped_bytes;
+			o->pinned = ni.out_pinned_bytes;
+			if (!ioctl(s->fd, IOASID_IOVA_RANGES, &rr) || errno == EMSGSIZE) {
+				o->nranges = rr.num_ranges;
+				memcpy(o->ranges, r, sizeof(r[0]) * (rr.num_ranges < 4 ?
+								    rr.num_ranges : 4));
+			} else {
+				o->nranges = ~0u;
+			}
+			o->tracking = !ioctl(s->fd, IOASID_DIRTY_BITMAP, &b);
+			o->dirty = bm;
+		} else if ((id == s->dev || id == s->next_id) &&
+			   !ioctl(s->fd, IOASID_DEVICE_INFO, &di)) {
+			o->kind = FN_DEV;
+			o->flags = di.out_flags;
+			o->pasid_bits = di.out_pasid_bits;
+			o->natt = di.out_num_attachments;
+		}
+	}
+}
+
+/* A fresh node as ALLOC makes it. */
+static void fn_want_node(struct fn_snap *want, uint32_t id, uint32_t parent,
+			 uint32_t depth)
+{
+	struct fn_obj *o = &want->obj[id];
+
+	memset(o, 0, sizeof(*o));
+	o->kind = FN_NODE;
+	o->mode = IOASID_MODE_KERNEL_MANAGED;
+	o->parent = parent;
+	o->depth = depth;
+	o->nranges = 1;
+	o->ranges[0] = (struct ioasid_iova_range){ 0, ~0ULL };
+	want->nodes++;
+	if (parent)
+		want->obj[parent].children++;
+}
+
+/*
+ * @count mappings of @pages pages in all made (or, negative, removed) at
+ * node @id; @pinned: they count in the node's pinned_bytes (a root's);
+ * @charged: pages were pinned (or unpinned) for it, module-wide.
+ */
+static void fn_want_map(struct fn_snap *want, uint32_t id, int count, long long pages,
+			bool pinned, bool charged)
+{
+	want->obj[id].nmap += count;
+	want->obj[id].mapped += pages * PAGE;
+	want->mappings += count;
+	if (pinned)
+		want->obj[id].pinned += pages * PAGE;
+	/* (FOLL_PIN pins are only counted once everything is torn down) */
+	if (charged)
+		want->pinned_bytes += pages * PAGE;
+}
+
+#define FN_CMP(field, fmt)						\
+	do {								\
+		if (want->field != got->field) {			\
+			ksft_print_msg("%s: " #field ": want " fmt ", got " fmt "\n", \
+				       what, want->field, got->field);	\
+			bad++;						\
+		}							\
+	} while (0)
+
+static int fn_compare_totals(const char *what, const struct fn_snap *want,
+			     const struct fn_snap *got)
+{
+	int bad = 0;
+
+	FN_CMP(contexts, "%lld");
+	FN_CMP(nodes, "%lld");
+	FN_CMP(mappings, "%lld");
+	FN_CMP(pinned_bytes, "%lld");
+	FN_CMP(pins, "%lld");
+	return bad;
+}
+
+static int fn_compare(const char *what, const struct fn_snap *want,
+		      const struct fn_snap *got)
+{
+	int bad = fn_compare_totals(what, want, got);
+	unsigned int id, i;
+
+	FN_CMP(account_mode, "%llu");
+	for (id = 1; id <= MAX_IDS + 1; id++) {
+		const struct fn_obj *w = &want->obj[id], *g = &got->obj[id];
+		char field[64];
+
+#define FN_OCMP(f, fmt)							\
+		do {							\
+			if (w->f != g->f) {				\
+				snprintf(field, sizeof(field), "id %u " #f, id); \
+				ksft_print_msg("%s: %s: want " fmt ", got " fmt "\n", \
+					       what, field, w->f, g->f); \
+				bad++;					\
+			}						\
+		} while (0)
+		FN_OCMP(kind, "%d");
+		if (w->kind != g->kind)
+			continue;
+		if (w->kind == FN_NODE) {
+			FN_OCMP(mode, "%u");
+			FN_OCMP(parent, "%u");
+			FN_OCMP(depth, "%u");
+			FN_OCMP(children, "%u");
+			FN_OCMP(nmap, "%llu");
+			FN_OCMP(mapped, "%#llx");
+			FN_OCMP(pinned, "%#llx");
+			FN_OCMP(nranges, "%u");
+			for (i = 0; i < w->nranges && i < 4 && w->nranges == g->nranges; i++) {
+				FN_OCMP(ranges[i].start, "%#llx");
+				FN_OCMP(ranges[i].last, "%#llx");
+			}
+			FN_OCMP(tracking, "%d");
+			FN_OCMP(dirty, "%#llx");
+		} else if (w->kind == FN_DEV) {
+			FN_OCMP(flags, "%u");
+			FN_OCMP(pasid_bits, "%u");
+			FN_OCMP(natt, "%u");
+		}
+#undef FN_OCMP
+	}
+	return bad;
+}
+
+/*
+ * Memory after the body: DMA reads filled local up to out_done, DMA writes
+ * filled buf up to out_done, nothing else changed; a DMA that succeeded
+ * moved everything.
+ */
+static int fn_check_memory(const char *what, struct fn_state *s)
+{
+	static uint8_t want_buf[BUF_PAGES * PAGE], want_local[LOCAL_PAGES * PAGE];
+	unsigned int i;
+	int bad = 0;
+
+	memcpy(want_buf, s->buf_ref, sizeof(want_buf));
+	memcpy(want_local, s->local_ref, sizeof(want_local));
+	for (i = 0; i < s->ndma; i++) {
+		struct fn_dma *d = &s->dma[i];
+
+		if (d->done > d->len || (!d->rc && d->done != d->len)) {
+			ksft_print_msg("%s: DMA %u: out_done %llu of %llu, rc %d\n",
+				       what, i, (unsigned long long)d->done,
+				       (unsigned long long)d->len, d->rc);
+			bad++;
+			continue;
+		}
+		if (d->flags & IOASID_DMA_WRITE)
+			memcpy(want_buf + d->buf_off, want_local + d->local_off, d->done);
+		else
+			memcpy(want_local + d->local_off, want_buf + d->buf_off, d->done);
+	}
+	if (memcmp(want_buf, s->buf, sizeof(want_buf))) {
+		ksft_print_msg("%s: mapped memory is not what DMA wrote up to out_done\n", what);
+		bad++;
+	}
+	if (memcmp(want_local, s->local, sizeof(want_local))) {
+		ksft_print_msg("%s: the DMA buffer is not what DMA read up to out_done\n", what);
+		bad++;
+	}
+	return bad;
+}
+
+/* Sequences -------------------------------------------------------------- */
+
+struct fn_seq {
+	const char *name;
+	unsigned int world;
+	/* Runs under injection: 0, or -1 with the failing call in s->fail_*. */
+	int (*body)(struct fn_state *s);
+	/*
+	 * Turn @want, the snapshot before, into what the body's successful
+	 * calls (@rc: 0 if all did) must have made of it. NULL: nothing.
+	 */
+	void (*expect)(struct fn_state *s, struct fn_snap *want, int rc);
+	/* Further checks after the snapshot; may change the world. */
+	int (*verify)(struct fn_state *s, const struct fn_snap *pre, int rc);
+};
+
+FIXTURE(fail_nth) {
+	struct fault_inject fi;
+	struct fn_state s;
+	struct fn_snap base, pre, post, want;
+};
+
+FIXTURE_VARIANT(fail_nth) {
+	const struct fn_seq *seq;
+};
+
+/* One line per sequence: FN_SEQ(name, world, body, expect, verify). */
+#define FN_SEQ(_name, _world, _body, _expect, _verify)			\
+	static const struct fn_seq fn_seq_##_name = {			\
+		.name = #_name, .world = _world, .body = _body,		\
+		.expect = _expect, .verify = _verify,			\
+	};								\
+	FIXTURE_VARIANT_ADD(fail_nth, _name) { .seq = &fn_seq_##_name }
+
+/* Contexts */
+
+static int body_open_close(struct fn_state *s)
+{
+	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0) {
+		s->fail_req = FN_OPEN;
+		s->fail_errno = errno;
+		return -1;
+	}
+	if (close(s->fd)) {
+		s->fail_req = FN_CLOSE;
+		s->fail_errno = errno;
+	}
+	s->fd = -1;
+	return s->fail_req ? -1 : 0;
+}
+FN_SEQ(open_close, 0, body_open_close, NULL, NULL);
+
+static int body_get_info(struct fn_state *s)
+{
+	struct ioasid_info i = { .size = sizeof(i) };
+
+	if (fn_ioctl(s, IOASID_GET_INFO, &i))
+		return -1;
+	return i.out_pgsize_bitmap & PAGE ? 0 : -1;
+}
+FN_SEQ(get_info, W_CTX, body_get_info, NULL, NULL);
+
+static int body_option(struct fn_state *s)
+{
+	struct ioasid_option o = { .size = sizeof(o),
+				   .option_id = IOASID_OPTION_ACCOUNT_MODE,
+				   .op = IOASID_OPTION_OP_GET };
+
+	if (fn_ioctl(s, IOASID_OPTION, &o))
+		return -1;
+	o.op = IOASID_OPTION_OP_SET;
+	o.val64 = IOASID_ACCOUNT_PROCESS;
+	return fn_ioctl(s, IOASID_OPTION, &o);
+}
+
+static void expect_option(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->account_mode = IOASID_ACCOUNT_PROCESS;
+}
+FN_SEQ(option_get_set, W_CTX, body_option, expect_option, NULL);
+
+/* A context that is closed with everything in it: the release path. */
+static int body_close(struct fn_state *s)
+{
+	int rc = close(s->fd);
+
+	s->fd = -1;
+	if (rc) {
+		s->fail_req = FN_CLOSE;
+		s->fail_errno = errno;
+	}
+	return rc;
+}
+
+static struct fn_snap fn_base;	/* the fixture's baseline, for release */
+
+static void expect_release(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	memset(want, 0, sizeof(*want));
+	want->contexts = fn_base.contexts;
+	want->nodes = fn_base.nodes;
+	want->mappings = fn_base.mappings;
+	want->pinned_bytes = fn_base.pinned_bytes;
+	want->account_mode = ~0ULL;
+}
+FN_SEQ(release_all, W_ALL, body_close, expect_release, NULL);
+
+/* Nodes */
+
+/* After a failed ALLOC or DEVICE_CREATE, the id was not kept: the next one gets it. */
+static int verify_id_free(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	uint32_t id;
+
+	if (!rc)
+		return 0;
+	if (fn_alloc(s, 0, &id) || id != s->next_id) {
+		ksft_print_msg("after the failure, ALLOC gave id %u (rc %d), want %u\n",
+			       id, s->fail_errno, s->next_id);
+		return 1;
+	}
+	return 0;
+}
+
+static int body_alloc_root(struct fn_state *s)
+{
+	return fn_alloc(s, 0, &s->out_id);
+}
+
+static void expect_alloc_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_node(want, s->next_id, 0, 1);
+}
+FN_SEQ(alloc_root, W_CTX, body_alloc_root, expect_alloc_root, verify_id_free);
+
+static int body_alloc_child(struct fn_state *s)
+{
+	return fn_alloc(s, s->root, &s->out_id);
+}
+
+static void expect_alloc_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_node(want, s->next_id, s->root, 2);
+}
+FN_SEQ(alloc_child, W_MAP, body_alloc_child, expect_alloc_child, verify_id_free);
+
+static int fn_destroy(struct fn_state *s, uint32_t id)
+{
+	struct ioasid_destroy d = { .size = sizeof(d), .id = id };
+
+	return fn_ioctl(s, IOASID_DESTROY, &d);
+}
+
+static int body_destroy_child(struct fn_state *s)
+{
+	return fn_destroy(s, s->child);
+}
+
+static void expect_destroy_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	fn_want_map(want, s->child, -1, -8, false, false);
+	memset(&want->obj[s->child], 0, sizeof(want->obj[0]));
+	want->obj[s->root].children--;
+	want->nodes--;
+}
+FN_SEQ(destroy_child, W_CHILD_MAP, body_destroy_child, expect_destroy_child, NULL);
+
+static int body_destroy_root(struct fn_state *s)
+{
+	return fn_destroy(s, s->root);
+}
+
+static void expect_destroy_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	fn_want_map(want, s->root, -2, -16, true, true);
+	memset(&want->obj[s->root], 0, sizeof(want->obj[0]));
+	want->nodes--;
+}
+FN_SEQ(destroy_root, W_MAP | W_RESERVE, body_destroy_root, expect_destroy_root, NULL);
+
+static int body_node_info(struct fn_state *s)
+{
+	struct ioasid_node_info ni = { .size = sizeof(ni), .id = s->root };
+
+	if (fn_ioctl(s, IOASID_NODE_INFO, &ni))
+		return -1;
+	ni.id = s->child;
+	return fn_ioctl(s, IOASID_NODE_INFO, &ni);
+}
+FN_SEQ(node_info, W_CHILD_MAP, body_node_info, NULL, NULL);
+
+/* MAP, UNMAP, COPY, BATCH */
+
+static int body_map_root_fixed(struct fn_state *s)
+{
+	s->out_iova = W_IOVA + 32 * PAGE;
+	return fn_map(s, s->root, fn_ubuf(s, 16), 16 * PAGE, &s->out_iova, RW | FIXED);
+}
+
+static int body_map_root_auto(struct fn_state *s)
+{
+	return fn_map(s, s->root, fn_ubuf(s, 16), 16 * PAGE, &s->out_iova, RW);
+}
+
+static void expect_map_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, 1, 16, true, true);
+}
+FN_SEQ(map_root_fixed, W_ROOT, body_map_root_fixed, expect_map_root, NULL);
+FN_SEQ(map_root_auto, W_MAP, body_map_root_auto, expect_map_root, NULL);
+
+static int body_map_child_fixed(struct fn_state *s)
+{
+	s->out_iova = W_IOVA + 16 * PAGE;
+	return fn_map(s, s->child, W_IOVA + 2 * PAGE, 8 * PAGE, &s->out_iova, RW | FIXED);
+}
+
+static int body_map_child_auto(struct fn_state *s)
+{
+	return fn_map(s, s->child, W_IOVA + 2 * PAGE, 8 * PAGE, &s->out_iova, RW);
+}
+
+static void expect_map_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->child, 1, 8, false, false);
+}
+FN_SEQ(map_child_fixed, W_CHILD, body_map_child_fixed, expect_map_child, NULL);
+FN_SEQ(map_child_auto, W_CHILD_MAP, body_map_child_auto, expect_map_child, NULL);
+
+static int fn_unmap(struct fn_state *s, uint32_t id, uint32_t flags, uint64_t iova,
+		    uint64_t len)
+{
+	struct ioasid_unmap u = { .size = sizeof(u), .flags = flags, .id = id,
+				  .iova = iova, .length = len };
+
+	return fn_ioctl(s, IOASID_UNMAP, &u);
+}
+
+static int body_unmap_root(struct fn_state *s)
+{
+	return fn_unmap(s, s->root, 0, W_IOVA, 16 * PAGE);
+}
+
+static void expect_unmap_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, -2, -16, true, true);
+}
+FN_SEQ(unmap_root, W_MAP, body_unmap_root, expect_unmap_root, NULL);
+
+/* UNMAP_ALL of a root whose pages root2 also maps (COPY): they stay pinned. */
+static int body_unmap_all_root(struct fn_state *s)
+{
+	return fn_unmap(s, s->root, IOASID_UNMAP_ALL, 0, 0);
+}
+
+static void expect_unmap_all_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, -2, -16, true, false);
+}
+FN_SEQ(unmap_all_root, W_COPY, body_unmap_all_root, expect_unmap_all_root, NULL);
+
+static int body_unmap_all_child(struct fn_state *s)
+{
+	return fn_unmap(s, s->child, IOASID_UNMAP_ALL, 0, 0);
+}
+
+static void expect_unmap_all_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->child, -1, -8, false, false);
+}
+FN_SEQ(unmap_all_child, W_CHILD_MAP, body_unmap_all_child, expect_unmap_all_child, NULL);
+
+/* COPY of root W+4p..W+12p (two source mappings) into root2. */
+static int fn_copy(struct fn_state *s, uint32_t flags)
+{
+	struct ioasid_copy c = { .size = sizeof(c), .flags = flags,
+				 .dst_id = s->root2, .src_id = s->root,
+				 .length = 8 * PAGE, .src_iova = W_IOVA + 4 * PAGE,
+				 .dst_iova = W_IOVA + 32 * PAGE };
+
+	return fn_ioctl(s, IOASID_COPY, &c);
+}
+
+static int body_copy_fixed(struct fn_state *s)
+{
+	return fn_copy(s, RW | FIXED);
+}
+
+static int body_copy_auto(struct fn_state *s)
+{
+	return fn_copy(s, IOASID_MAP_READ);
+}
+
+static void expect_copy(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	/* Two mappings, pinned_bytes counted at the node, nothing pinned again. */
+	if (!rc)
+		fn_want_map(want, s->root2, 2, 8, true, false);
+}
+FN_SEQ(copy_fixed, W_MAP | W_ROOT2, body_copy_fixed, expect_copy, NULL);
+FN_SEQ(copy_auto, W_MAP | W_ROOT2, body_copy_auto, expect_copy, NULL);
+
+static int fn_batch(struct fn_state *s, uint32_t op, uint32_t count, uint32_t entry_size)
+{
+	struct ioasid_batch b = { .size = sizeof(b), .op = op, .count = count,
+				  .entry_size = entry_size,
+				  .entries = (uintptr_t)s->maps };
+	int rc;
+
+	s->batch_count = count;
+	rc = fn_ioctl(s, IOASID_BATCH, &b);
+	s->batch_done = b.out_done;
+	return rc;
+}
+
+static int body_batch_map(struct fn_state *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		s->maps[i] = (struct ioasid_map){
+			.size = sizeof(s->maps[0]), .flags = RW | (i < 2 ? FIXED : 0),
+			.id = s->root, .addr = fn_ubuf(s, 16 + 4 * i),
+			.length = 4 * PAGE, .iova = W_IOVA + (32 + 4 * i) * PAGE };
+	return fn_batch(s, IOASID_CMD_MAP, 3, sizeof(s->maps[0]));
+}
+
+static void expect_batch_map(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	/* The entries before the failing one are applied, and said so. */
+	fn_want_map(want, s->root, s->batch_done, 4 * (long long)s->batch_done, true, true);
+}
+
+static int verify_batch(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc || s->batch_done == s->batch_count)
+		return 0;
+	ksft_print_msg("BATCH succeeded with out_done %u\n", s->batch_done);
+	return 1;
+}
+FN_SEQ(batch_map, W_ROOT, body_batch_map, expect_batch_map, verify_batch);
+
+static int body_batch_unmap(struct fn_state *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		s->unmaps[i] = (struct ioasid_unmap){
+			.size = sizeof(s->unmaps[0]), .id = s->root,
+			.iova = W_IOVA + 8 * i * PAGE, .length = 8 * PAGE };
+	return fn_batch(s, IOASID_CMD_UNMAP, 2, sizeof(s->unmaps[0]));
+}
+
+static void expect_batch_unmap(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	fn_want_map(want, s->root, -(int)s->batch_done, -8 * (long long)s->batch_done,
+		    true, true);
+}
+FN_SEQ(batch_unmap, W_MAP, body_batch_unmap, expect_batch_unmap, verify_batch);
+
+/* IOVA ranges and reservations */
+
+static int body_iova_ranges(struct fn_state *s)
+{
+	struct ioasid_iova_range r[4];
+	struct ioasid_iova_ranges rr = { .size = sizeof(rr), .id = s->root,
+					 .num_ranges = 4, .ranges = (uintptr_t)r };
+
+	if (fn_ioctl(s, IOASID_IOVA_RANGES, &rr))
+		return -1;
+	return rr.num_ranges == 2 && r[0].last == RES_IOVA - 1 &&
+	       r[1].start == RES_IOVA + RES_LEN ? 0 : -1;
+}
+FN_SEQ(iova_ranges, W_RESERVE, body_iova_ranges, NULL, NULL);
+
+static int fn_reserve(struct fn_state *s, uint32_t flags)
+{
+	struct ioasid_reserve_iova r = { .size = sizeof(r), .flags = flags,
+					 .id = s->root, .iova = RES_IOVA,
+					 .length = RES_LEN };
+
+	return fn_ioctl(s, IOASID_RESERVE_IOVA, &r);
+}
+
+static int body_reserve(struct fn_state *s)
+{
+	return fn_reserve(s, 0);
+}
+
+static void expect_reserve(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_obj *o = &want->obj[s->root];
+
+	if (rc)
+		return;
+	o->nranges = 2;
+	o->ranges[0] = (struct ioasid_iova_range){ 0, RES_IOVA - 1 };
+	o->ranges[1] = (struct ioasid_iova_range){ RES_IOVA + RES_LEN, ~0ULL };
+}
+FN_SEQ(reserve_iova, W_MAP, body_reserve, expect_reserve, NULL);
+
+static int body_unreserve(struct fn_state *s)
+{
+	return fn_reserve(s, IOASID_RESERVE_REMOVE);
+}
+
+static void expect_unreserve(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_obj *o = &want->obj[s->root];
+
+	if (rc)
+		return;
+	o->nranges = 1;
+	o->ranges[0] = (struct ioasid_iova_range){ 0, ~0ULL };
+	o->ranges[1] = (struct ioasid_iova_range){ 0, 0 };
+}
+FN_SEQ(unreserve_iova, W_RESERVE, body_unreserve, expect_unreserve, NULL);
+
+/* Devices, ATTACH, REPLACE, DETACH */
+
+static int body_device_create(struct fn_state *s)
+{
+	struct ioasid_device_create d = { .size = sizeof(d), .flags = IOASID_DEVICE_PASID,
+					  .pasid_bits = 8 };
+
+	return fn_ioctl(s, IOASID_DEVICE_CREATE, &d);
+}
+
+static void expect_device_create(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_obj *o = &want->obj[s->next_id];
+
+	if (rc)
+		return;
+	o->kind = FN_DEV;
+	o->flags = IOASID_DEVICE_PASID;
+	o->pasid_bits = 8;
+}
+FN_SEQ(device_create, W_CTX, body_device_create, expect_device_create, verify_id_free);
+
+static int body_device_info(struct fn_state *s)
+{
+	struct ioasid_device_info d = { .size = sizeof(d), .dev_id = s->dev };
+
+	return fn_ioctl(s, IOASID_DEVICE_INFO, &d);
+}
+FN_SEQ(device_info, W_ATTACH, body_device_info, NULL, NULL);
+
+static int body_device_destroy(struct fn_state *s)
+{
+	return fn_destroy(s, s->dev);
+}
+
+static void expect_device_destroy(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		memset(&want->obj[s->dev], 0, sizeof(want->obj[0]));
+}
+FN_SEQ(device_destroy, W_DEV | W_ROOT, body_device_destroy, expect_device_destroy, NULL);
+
+static int fn_attach(struct fn_state *s, uint32_t flags, uint32_t node, uint32_t pasid)
+{
+	struct ioasid_attach a = { .size = sizeof(a), .flags = flags,
+				   .dev_id = s->dev, .node_id = node, .pasid = pasid };
+
+	return fn_ioctl(s, IOASID_ATTACH, &a);
+}
+
+static int fn_detach(struct fn_state *s, uint32_t flags, uint32_t pasid)
+{
+	struct ioasid_attach a = { .size = sizeof(a), .flags = flags,
+				   .dev_id = s->dev, .pasid = pasid };
+
+	return fn_ioctl(s, IOASID_DETACH, &a);
+}
+
+static void expect_attach(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->obj[s->dev].natt++;
+}
+
+static void expect_detach(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->obj[s->dev].natt--;
+}
+
+/*
+ * Where DMA of the device (PASID or not) goes now: 1 if it reaches buf
+ * page @page at IOVA W_IOVA + @iova_page, 0 if it faults (EIO), -1 else.
+ */
+static int fn_reaches(struct fn_state *s, uint32_t flags, uint64_t iova_page,
+		      uint64_t page)
+{
+	struct ioasid_translate t = { .size = sizeof(t), .flags = flags,
+				      .dev_id = s->dev,
+				      .pasid = flags & IOASID_DMA_PASID ? PASID : 0,
+				      .iova = W_IOVA + iova_page * PAGE };
+
+	if (!ioctl(s->fd, IOASID_TRANSLATE, &t))
+		return t.out_uaddr == fn_ubuf(s, page) ? 1 : -1;
+	return errno == EIO ? 0 : -1;
+}
+
+/*
+ * An attachment that failed left nothing behind: DMA faults, and the node
+ * counts no attachment (DESTROY works). One that worked is in use.
+ */
+static int fn_verify_attached(struct fn_state *s, int rc, uint32_t flags,
+			      uint32_t node, uint64_t iova_page, uint64_t page)
+{
+	int reach = fn_reaches(s, flags, iova_page, page);
+
+	if (reach != !rc) {
+		ksft_print_msg("after ATTACH rc %d, DMA %s\n", rc,
+			       reach == 1 ? "reaches the node" :
+			       reach ? "gives an unexpected result" : "faults");
+		return 1;
+	}
+	if (!rc)
+		return 0;
+	if (fn_destroy(s, node)) {
+		ksft_print_msg("after a failed ATTACH, DESTROY of the node: errno %d\n",
+			       s->fail_errno);
+		return 1;
+	}
+	return 0;
+}
+
+static int body_attach(struct fn_state *s)
+{
+	return fn_attach(s, 0, s->root, 0);
+}
+
+static int verify_attach(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_verify_attached(s, rc, 0, s->root, 3, 3);
+}
+FN_SEQ(attach, W_MAP | W_DEV, body_attach, expect_attach, verify_attach);
+
+static int body_attach_pasid(struct fn_state *s)
+{
+	return fn_attach(s, IOASID_ATTACH_PASID, s->child, PASID);
+}
+
+static int verify_attach_pasid(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* child W+1p -> root W+5p -> buf page 5 */
+	return fn_verify_attached(s, rc, IOASID_DMA_PASID, s->child, 1, 5);
+}
+FN_SEQ(attach_pasid, W_CHILD_MAP | W_DEV, body_attach_pasid, expect_attach,
+       verify_attach_pasid);
+
+static int body_replace(struct fn_state *s)
+{
+	return fn_attach(s, IOASID_ATTACH_REPLACE, s->root2, 0);
+}
+
+static int verify_replace(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* root2 is empty: DMA faults once replaced, reaches root until then. */
+	int reach = fn_reaches(s, 0, 3, 3);
+
+	if (reach != !!rc) {
+		ksft_print_msg("after REPLACE rc %d, DMA %s\n", rc,
+			       reach == 1 ? "still reaches the old node" :
+			       reach ? "gives an unexpected result" : "faults");
+		return 1;
+	}
+	/* The node given up counts no attachment any more. */
+	if (fn_destroy(s, rc ? s->root2 : s->root)) {
+		ksft_print_msg("after REPLACE rc %d, DESTROY of the unused node: errno %d\n",
+			       rc, s->fail_errno);
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(replace, W_ATTACH | W_ROOT2, body_replace, NULL, verify_replace);
+
+static int body_detach(struct fn_state *s)
+{
+	return fn_detach(s, 0, 0);
+}
+
+static int verify_detach(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (fn_reaches(s, 0, 3, 3) != !!rc) {
+		ksft_print_msg("after DETACH rc %d, DMA does not do what it should\n", rc);
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(detach, W_ATTACH | W_ATTACH_PASID, body_detach, expect_detach, verify_detach);
+
+static int body_detach_pasid(struct fn_state *s)
+{
+	return fn_detach(s, IOASID_ATTACH_PASID, PASID);
+}
+
+static int verify_detach_pasid(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (fn_reaches(s, IOASID_DMA_PASID, 1, 5) != !!rc) {
+		ksft_print_msg("after DETACH rc %d, PASID DMA does not do what it should\n",
+			       rc);
+		return 1;
+	}
+	if (!rc && fn_destroy(s, s->child)) {
+		ksft_print_msg("after DETACH, DESTROY of the child: errno %d\n",
+			       s->fail_errno);
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(detach_pasid, W_ATTACH_PASID, body_detach_pasid, expect_detach,
+       verify_detach_pasid);
+
+/* DMA and TRANSLATE */
+
+/* Across the two root mappings (the boundary is W+8p), IOTLB cold. */
+static int body_dma_read(struct fn_state *s)
+{
+	return fn_dma(s, 0, W_IOVA + 6 * PAGE + 100, 6 * PAGE + 100, 0, 4 * PAGE);
+}
+FN_SEQ(dma_read_miss, W_ATTACH, body_dma_read, NULL, NULL);
+
+static int body_dma_write(struct fn_state *s)
+{
+	return fn_dma(s, IOASID_DMA_WRITE, W_IOVA + 6 * PAGE + 100, 6 * PAGE + 100,
+		      0, 4 * PAGE);
+}
+FN_SEQ(dma_write_miss, W_ATTACH, body_dma_write, NULL, NULL);
+
+/* The same with the IOTLB filled: hits only. */
+static int body_dma_hit(struct fn_state *s)
+{
+	if (fn_dma(s, 0, W_IOVA + 6 * PAGE + 100, 6 * PAGE + 100, 0, 4 * PAGE))
+		return -1;
+	return fn_dma(s, IOASID_DMA_WRITE, W_IOVA + 2 * PAGE + 5, 2 * PAGE + 5,
+		      5 * PAGE, 3 * PAGE);
+}
+FN_SEQ(dma_hit, W_ATTACH | W_WARM, body_dma_hit, NULL, NULL);
+
+/*
+ * Through the child with a PASID: child W+1p.. is root W+5p.., across the
+ * root's two mappings at child W+3p; the read misses, the write hits.
+ */
+static int body_dma_child(struct fn_state *s)
+{
+	if (fn_dma(s, IOASID_DMA_PASID, W_IOVA + PAGE + 9, 5 * PAGE + 9, 0, 5 * PAGE))
+		return -1;
+	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, W_IOVA + 2 * PAGE,
+		      6 * PAGE, 6 * PAGE, 4 * PAGE);
+}
+FN_SEQ(dma_child, W_ATTACH_PASID, body_dma_child, NULL, NULL);
+
+static int body_translate(struct fn_state *s)
+{
+	if (fn_translate(s, 0, W_IOVA + 3 * PAGE + 1))
+		return -1;
+	return fn_translate(s, IOASID_DMA_WRITE, W_IOVA + 9 * PAGE);
+}
+
+static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->ntr; i++) {
+		uint64_t want = fn_ubuf(s, i ? 9 : 3) + (i ? 0 : 1);
+
+		if ((i + 1 < s->ntr || !rc) &&
+		    (s->tr[i].out_uaddr != want || !s->tr[i].out_length ||
+		     s->tr[i].out_prot != RW)) {
+			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
+				       i, (unsigned long long)s->tr[i].out_uaddr,
+				       (unsigned long long)want,
+				       (unsigned long long)s->tr[i].out_length,
+				       s->tr[i].out_prot);
+			return 1;
+		}
+	}
+	return 0;
+}
+FN_SEQ(translate, W_ATTACH, body_translate, NULL, verify_translate);
+
+/* Dirty tracking */
+
+static int fn_tracking(struct fn_state *s, bool on)
+{
+	struct ioasid_dirty_tracking t = { .size = sizeof(t), .id = s->root,
+					   .flags = on ? IOASID_DIRTY_ENABLE : 0 };
+
+	return fn_ioctl(s, IOASID_DIRTY_TRACKING, &t);
+}
+
+static int body_dirty_on(struct fn_state *s)
+{
+	return fn_tracking(s, true);
+}
+
+static void expect_dirty_on(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->obj[s->root].tracking = true;
+}
+FN_SEQ(dirty_tracking_on, W_MAP, body_dirty_on, expect_dirty_on, NULL);
+
+static int body_dirty_off(struct fn_state *s)
+{
+	return fn_tracking(s, false);
+}
+
+static void expect_dirty_off(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->root].tracking = false;
+	want->obj[s->root].dirty = 0;
+}
+FN_SEQ(dirty_tracking_off, W_DIRTY_DATA, body_dirty_off, expect_dirty_off, NULL);
+
+/* Pages of the window the DMAs of the body wrote into (root IOVA = buf offset). */
+static uint64_t fn_written_pages(struct fn_state *s)
+{
+	uint64_t bits = 0, off;
+	unsigned int i;
+
+	for (i = 0; i < s->ndma; i++) {
+		struct fn_dma *d = &s->dma[i];
+
+		if (!(d->flags & IOASID_DMA_WRITE))
+			continue;
+		for (off = d->buf_off; off < d->buf_off + d->done; off = (off | (PAGE - 1)) + 1)
+			bits |= 1ULL << (off / PAGE);
+	}
+	return bits;
+}
+
+/* Every page a DMA wrote (up to out_done) is recorded: no record lost. */
+static void expect_dirty_written(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	want->obj[s->root].dirty |= fn_written_pages(s);
+}
+
+static int body_dirty_dma_write(struct fn_state *s)
+{
+	return fn_dma(s, IOASID_DMA_WRITE, W_IOVA + 3 * PAGE + 10, 3 * PAGE + 10,
+		      0, 2 * PAGE);
+}
+FN_SEQ(dirty_dma_write, W_DIRTY | W_ATTACH | W_WARM, body_dirty_dma_write,
+       expect_dirty_written, NULL);
+
+/* Written through the child: recorded at the root (child W+2p = root W+6p). */
+static int body_dirty_dma_write_child(struct fn_state *s)
+{
+	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, W_IOVA + 2 * PAGE + 10,
+		      6 * PAGE + 10, 0, 3 * PAGE);
+}
+FN_SEQ(dirty_dma_write_child, W_DIRTY | W_ATTACH_PASID, body_dirty_dma_write_child,
+       expect_dirty_written, NULL);
+
+static int body_dirty_bitmap_noclear(struct fn_state *s)
+{
+	return fn_dirty_bitmap(s, s->root, IOASID_DIRTY_NO_CLEAR, s->bitmap);
+}
+
+static int body_dirty_bitmap_clear(struct fn_state *s)
+{
+	return fn_dirty_bitmap(s, s->root, 0, s->bitmap);
+}
+
+static void expect_dirty_cleared(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	/* A clearing read that failed lost nothing. */
+	if (!rc)
+		want->obj[s->root].dirty = 0;
+}
+
+static int verify_dirty_bitmap(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc || s->bitmap[0] == pre->obj[s->root].dirty)
+		return 0;
+	ksft_print_msg("DIRTY_BITMAP reported %#llx, want %#llx\n",
+		       (unsigned long long)s->bitmap[0],
+		       (unsigned long long)pre->obj[s->root].dirty);
+	return 1;
+}
+FN_SEQ(dirty_bitmap_no_clear, W_DIRTY_DATA, body_dirty_bitmap_noclear, NULL,
+       verify_dirty_bitmap);
+FN_SEQ(dirty_bitmap_clear, W_DIRTY_DATA, body_dirty_bitmap_clear, expect_dirty_cleared,
+       verify_dirty_bitmap);
+
+/* The sweep --------------------------------------------------------------- */
+
+static void *fn_map_populated(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Nothing may fault in user space while armed: have the stack there already. */
+static void __attribute__((noinline)) fn_prefault_stack(void)
+{
+	volatile uint8_t pad[64 * 1024];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pad); i += 512)
+		pad[i] = i;
+}
+
+FIXTURE_SETUP(fail_nth)
+{
+	struct fn_state *s = &self->s;
+	char why[256];
+	unsigned int i;
+
+	if (fi_setup(&self->fi, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	if (access(IOASID_DEVICE_PATH, F_OK))
+		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->buf = fn_map_populated(BUF_PAGES * PAGE);
+	s->buf_ref = fn_map_populated(BUF_PAGES * PAGE);
+	s->local = fn_map_populated(LOCAL_PAGES * PAGE);
+	s->local_ref = fn_map_populated(LOCAL_PAGES * PAGE);
+	s->warm = fn_map_populated(WARM_PAGES * PAGE);
+	ASSERT_TRUE(s->buf && s->buf_ref && s->local && s->local_ref && s->warm);
+	for (i = 0; i < BUF_PAGES * PAGE; i++)
+		s->buf_ref[i] = i * 7 + i / PAGE;
+	for (i = 0; i < LOCAL_PAGES * PAGE; i++)
+		s->local_ref[i] = 0xa5 ^ (i * 3);
+	ASSERT_EQ(0, fn_stats_open());
+	fn_totals(&self->base, true);
+	ASSERT_LE(0, self->base.contexts);
+	ASSERT_LE(0, self->base.pins);
+	fn_base = self->base;
+}
+
+FIXTURE_TEARDOWN(fail_nth)
+{
+	if (self->s.fd >= 0)
+		close(self->s.fd);
+	fi_restore(&self->fi);
+}
+
+TEST_F_TIMEOUT(fail_nth, sweep, 300)
+{
+	const struct fn_seq *seq = variant->seq;
+	struct fn_state *s = &self->s;
+	unsigned int nth, points = 0, failed = 0, enomem = 0, efault = 0, bad_runs = 0;
+	double t0 = fn_now();
+	unsigned long req;
+	int rc, err, injected, bad;
+	char what[96];
+
+	for (nth = 1; nth < MAX_NTH && bad_runs < MAX_BAD_RUNS; nth++) {
+		snprintf(what, sizeof(what), "%s nth=%u", seq->name, nth);
+		s->fd = -1;
+		s->root = s->root2 = s->child = s->dev = s->next_id = 0;
+		s->fail_req = 0;
+		s->fail_errno = 0;
+		s->ndma = s->ntr = 0;
+		s->out_id = 0;
+		s->out_iova = 0;
+		s->batch_count = s->batch_done = 0;
+		memset(s->bitmap, 0, sizeof(s->bitmap));
+		if (fn_world(s, seq->world)) {
+			ksft_print_msg("%s: setting up: %s failed: %s\n", what,
+				       fn_op_name(s->fail_req), strerror(s->fail_errno));
+			ASSERT_TRUE(0);
+		}
+		fn_snapshot(s, &self->pre);
+		bad = fi_log_check(&self->fi, what);
+		fn_prefault_stack();
+
+		ASSERT_EQ(0, fi_arm(&self->fi, nth));
+		rc = seq->body(s);
+		injected = fi_disarm(&self->fi);
+		ASSERT_LE(0, injected);
+		req = s->fail_req;
+		err = s->fail_errno;
+
+		if (rc && !injected) {
+			ksft_print_msg("%s: without injection, %s failed: %s\n", what,
+				       fn_op_name(req), strerror(err));
+			bad++;
+		} else if (rc && !req) {
+			ksft_print_msg("%s: the body's results are wrong\n", what);
+			bad++;
+		} else if (rc && !fn_errno_ok(req, err)) {
+			ksft_print_msg("%s: %s failed with %s (%d), not an error it documents for this\n",
+				       what, fn_op_name(req), strerror(err), err);
+			bad++;
+		}
+		if (rc) {
+			failed++;
+			enomem += err == ENOMEM;
+			efault += err == EFAULT;
+		}
+
+		/* The state is the one before, changed by what succeeded. */
+		fn_snapshot(s, &self->post);
+		self->want = self->pre;
+		if (seq->expect)
+			seq->expect(s, &self->want, rc);
+		bad += fn_compare(what, &self->want, &self->post);
+		bad += fn_check_memory(what, s);
+		if (seq->verify)
+			bad += seq->verify(s, &self->pre, rc);
+
+		/* Torn down, everything the module holds is given back. */
+		if (s->fd >= 0) {
+			close(s->fd);
+			s->fd = -1;
+		}
+		fn_totals(&self->post, true);
+		bad += fn_compare_totals(what, &self->base, &self->post);
+		bad += fi_log_check(&self->fi, what);
+
+		if (bad) {
+			ksft_print_msg("%s: ^ the run %s (%s%s%s) went wrong\n",
+				       what, injected ? "with an injected failure" :
+				       "without injection",
+				       rc ? fn_op_name(req) : "every call succeeded",
+				       rc ? " failed with " : "", rc ? strerror(err) : "");
+			bad_runs++;
+			/* Judge the next runs on their own: from what is left now. */
+			self->base = self->post;
+			fn_base = self->base;
+		}
+		if (!injected)
+			break;
+		points++;
+	}
+	ksft_print_msg("%s: %u injection points (%u failed a call: %u ENOMEM, %u EFAULT; %u runs in %.1f s)\n",
+		       seq->name, points, failed, enomem, efault, nth, fn_now() - t0);
+	if (bad_runs)
+		ksft_print_msg("%s: %u runs went wrong%s\n", seq->name, bad_runs,
+			       bad_runs == MAX_BAD_RUNS ? " (the sweep stopped there)" : "");
+	EXPECT_EQ(0, bad_runs);
+	EXPECT_GT(MAX_NTH, nth);
+}
+
+/* Dirty record lost ------------------------------------------------------ */
+
+/*
+ * Regression tests for a kernel bug: node dirty tracking keeps records in an
+ * xarray; when one cannot be stored for want of memory the node sets an
+ * overflow flag, and any clearing DIRTY_BITMAP, even of an unrelated range,
+ * clears it, so the lost write is never reported. Likewise a clearing read
+ * must not forget records it could not report because the copy to the
+ * user's bitmap failed.
+ */
+
+#define DL_PAGES	32
+#define DL_A		3	/* the page written */
+#define DL_B		20	/* an unrelated page whose range is cleared */
+#define DL_OFF		17
+
+FIXTURE(dirty_lost) {
+	int fd;
+	uint32_t root, dev;
+	uint8_t *buf;
+	uint8_t byte;
+	uint64_t bitmap[4];
+	bool have_fi;
+	char why[256];
+	struct fault_inject fi;
+};
+
+static int dl_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static int dl_bitmap(struct _test_data_dirty_lost *self, uint64_t page, uint64_t pages,
+		     uint32_t flags, void *data)
+{
+	struct ioasid_dirty_bitmap b = { .size = sizeof(b), .flags = flags, .id = self->root,
+					 .iova = W_IOVA + page * PAGE, .length = pages * PAGE,
+					 .page_size = PAGE, .data = (uintptr_t)data };
+
+	return dl_ioctl(self->fd, IOASID_DIRTY_BITMAP, &b);
+}
+
+/* Is page A reported dirty (by a NO_CLEAR read of its page alone)? */
+static int dl_a_dirty(struct _test_data_dirty_lost *self)
+{
+	uint64_t bm = 0;
+	int rc = dl_bitmap(self, DL_A, 1, IOASID_DIRTY_NO_CLEAR, &bm);
+
+	return rc ? rc : (int)(bm & 1);
+}
+
+static int dl_dma(struct _test_data_dirty_lost *self, uint32_t flags, uint64_t page,
+		  uint64_t off, void *p, uint64_t len)
+{
+	struct ioasid_dma d = { .size = sizeof(d), .flags = flags, .dev_id = self->dev,
+				.iova = W_IOVA + page * PAGE + off, .length = len,
+				.buffer = (uintptr_t)p };
+
+	return dl_ioctl(self->fd, IOASID_DMA, &d);
+}
+
+/* All records cleared, the IOTLB warm: a write then allocates only its record. */
+static void dl_reset(struct __test_metadata *_metadata,
+		     struct _test_data_dirty_lost *self)
+{
+	uint8_t tmp[64];
+
+	ASSERT_EQ(0, dl_bitmap(self, 0, DL_PAGES, 0, self->bitmap));
+	ASSERT_EQ(0, dl_dma(self, 0, 0, 0, self->buf + DL_PAGES * PAGE, DL_PAGES * PAGE));
+	ASSERT_EQ(0, dl_dma(self, 0, DL_A, 0, tmp, sizeof(tmp)));
+	ASSERT_EQ(0, dl_a_dirty(self));
+}
+
+/*
+ * After a write to A that reached memory: a clearing read of B's page, then
+ * A must still be reported. 1 if it is, 0 if the record was lost.
+ */
+static int dl_a_survives_clearing_b(struct __test_metadata *_metadata,
+				    struct _test_data_dirty_lost *self, const char *what)
+{
+	uint64_t bm = 0;
+	int a;
+
+	a = dl_a_dirty(self);
+	ASSERT_LE(0, a);
+	if (!a)
+		ksft_print_msg("%s: A is not reported dirty right after the write\n", what);
+	ASSERT_EQ(0, dl_bitmap(self, DL_B, 1, 0, &bm));
+	a = dl_a_dirty(self);
+	ASSERT_LE(0, a);
+	if (!a)
+		ksft_print_msg("%s: the write to page A is lost: a clearing read of page B forgot it\n",
+			       what);
+	return a;
+}
+
+FIXTURE_SETUP(dirty_lost)
+{
+	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_KERNEL_MANAGED };
+	struct ioasid_device_create dc = { .size = sizeof(dc) };
+	struct ioasid_dirty_tracking t = { .size = sizeof(t), .flags = IOASID_DIRTY_ENABLE };
+	struct ioasid_map m = { .size = sizeof(m), .flags = RW | FIXED, .iova = W_IOVA,
+				.length = DL_PAGES * PAGE };
+	struct ioasid_attach at = { .size = sizeof(at) };
+
+	self->have_fi = !fi_setup(&self->fi, self->why, sizeof(self->why));
+	if (access(IOASID_DEVICE_PATH, F_OK))
+		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	self->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	/* Room for the buffer and, behind it, a copy of what DMA reads. */
+	self->buf = fn_map_populated(2 * DL_PAGES * PAGE);
+	ASSERT_NE(NULL, self->buf);
+	memset(self->buf, 0x11, 2 * DL_PAGES * PAGE);
+	ASSERT_EQ(0, dl_ioctl(self->fd, IOASID_ALLOC, &a));
+	self->root = a.out_id;
+	m.id = self->root;
+	m.addr = (uintptr_t)self->buf;
+	ASSERT_EQ(0, dl_ioctl(self->fd, IOASID_MAP, &m));
+	ASSERT_EQ(0, dl_ioctl(self->fd, IOASID_DEVICE_CREATE, &dc));
+	self->dev = dc.out_id;
+	at.dev_id = self->dev;
+	at.node_id = self->root;
+	ASSERT_EQ(0, dl_ioctl(self->fd, IOASID_ATTACH, &at));
+	t.id = self->root;
+	ASSERT_EQ(0, dl_ioctl(self->fd, IOASID_DIRTY_TRACKING, &t));
+}
+
+FIXTURE_TEARDOWN(dirty_lost)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->have_fi)
+		fi_restore(&self->fi);
+}
+
+/*
+ * One failure at a time in a DMA write to A: whenever the write reached
+ * memory, A is reported, even after clearing an unrelated page B.
+ */
+TEST_F_TIMEOUT(dirty_lost, fail_nth_in_write, 120)
+{
+	unsigned int nth, points = 0, lost = 0;
+	uint8_t *a = self->buf + DL_A * PAGE + DL_OFF;
+	char what[64];
+	int rc, injected;
+
+	if (!self->have_fi)
+		SKIP(return, "%s", self->why);
+	for (nth = 1; nth < MAX_NTH; nth++) {
+		snprintf(what, sizeof(what), "nth=%u", nth);
+		dl_reset(_metadata, self);
+		self->byte = *a + 1;
+		fn_prefault_stack();
+		ASSERT_EQ(0, fi_arm(&self->fi, nth));
+		rc = dl_dma(self, IOASID_DMA_WRITE, DL_A, DL_OFF, &self->byte, 1);
+		injected = fi_disarm(&self->fi);
+		ASSERT_LE(0, injected);
+		if (rc && (!injected || !fn_errno_ok(IOASID_DMA, -rc))) {
+			ksft_print_msg("%s: DMA write failed with %s\n", what, strerror(-rc));
+			ASSERT_TRUE(0);
+		}
+		if (!rc)
+			ASSERT_EQ(self->byte, *a);
+		if (*a == self->byte && !dl_a_survives_clearing_b(_metadata, self, what))
+			lost++;
+		ASSERT_EQ(0, fi_log_check(&self->fi, what));
+		if (!injected)
+			break;
+		points++;
+	}
+	ASSERT_GT(MAX_NTH, nth);
+	ksft_print_msg("dirty_lost.fail_nth_in_write: %u injection points, %u records lost\n",
+		       points, lost);
+	EXPECT_EQ(0, lost);
+}
+
+/*
+ * Every slab allocation of the DMA write to A fails (the xarray retries a
+ * failed node allocation once, so one injected failure never loses a
+ * record): if the write reached memory, A is still reported after clearing
+ * an unrelated page B.
+ */
+TEST_F(dirty_lost, every_allocation_in_write_fails)
+{
+	uint8_t *a = self->buf + DL_A * PAGE + DL_OFF;
+	struct fi_storm st;
+	int rc, failed;
+
+	if (!self->have_fi)
+		SKIP(return, "%s", self->why);
+	ASSERT_EQ(0, fi_slab_storm_prepare(&self->fi, &st));
+	dl_reset(_metadata, self);
+	self->byte = *a + 1;
+	fn_prefault_stack();
+	ASSERT_EQ(0, fi_slab_storm(&st, true));
+	rc = dl_dma(self, IOASID_DMA_WRITE, DL_A, DL_OFF, &self->byte, 1);
+	failed = fi_slab_storm(&st, false);
+	fi_slab_storm_close(&st);
+	ASSERT_LE(0, failed);
+	ksft_print_msg("the write returned %d, %d slab allocations failed, the byte %s memory\n",
+		       rc, failed, *a == self->byte ? "reached" : "did not reach");
+	ASSERT_EQ(0, fi_log_check(&self->fi, "every_allocation_in_write_fails"));
+	if (rc) {
+		ASSERT_TRUE(fn_errno_ok(IOASID_DMA, -rc));
+	} else {
+		ASSERT_EQ(self->byte, *a);
+	}
+	if (*a == self->byte)
+		EXPECT_EQ(1, dl_a_survives_clearing_b(_metadata, self, "every allocation fails"));
+}
+
+/* uffd-driven failure of the bitmap copy in the middle of a clearing read. */
+struct dl_reader {
+	struct _test_data_dirty_lost *self;
+	uint64_t *data;
+	int rc;
+	volatile bool done;
+};
+
+static void *dl_reader_thread(void *arg)
+{
+	struct dl_reader *r = arg;
+
+	/* 128 pages: two bitmap words, A's in the first. */
+	r->rc = dl_bitmap(r->self, 0, 128, 0, r->data);
+	r->done = true;
+	return NULL;
+}
+
+/* The next message of @uffd, or 0 if none came within @ms or the reader finished. */
+static int dl_uffd_wait(int uffd, struct dl_reader *r, struct uffd_msg *msg, int ms)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	for (; ms > 0; ms -= 50) {
+		if (poll(&pfd, 1, 50) == 1 && read(uffd, msg, sizeof(*msg)) == sizeof(*msg))
+			return 1;
+		if (r->done)
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * The bitmap: the first word at the end of page P1 (present), the second at
+ * the start of P2 (missing), both registered with userfaultfd. When the
+ * kernel first touches P2, P1 is write-protected (its words were written by
+ * then); when it next writes P1, P1 is made PROT_NONE and the write fails:
+ * the copy of the bitmap fails after the kernel has looked at the records.
+ * Returns the reader's result, or 1 if the read could not be driven so.
+ */
+static int dl_fail_copy_midway(struct __test_metadata *_metadata,
+			       struct _test_data_dirty_lost *self, const char **skip)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING |
+					       UFFDIO_REGISTER_MODE_WP };
+	static uint8_t zeros[4096] __attribute__((aligned(4096)));
+	struct dl_reader r = { .self = self };
+	struct uffd_msg msg;
+	uint8_t *p1;
+	pthread_t t;
+	int uffd, events = 0;
+
+	p1 = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, p1);
+	memset(p1, 0xff, PAGE);		/* P1 present, P2 never touched */
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0) {
+		*skip = "no userfaultfd";
+		munmap(p1, 2 * PAGE);
+		return 1;
+	}
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	reg.range.start = (uintptr_t)p1;
+	reg.range.len = 2 * PAGE;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		*skip = "no userfaultfd write-protection for anonymous memory";
+		close(uffd);
+		munmap(p1, 2 * PAGE);
+		return 1;
+	}
+
+	r.data = (uint64_t *)(p1 + PAGE - 8);
+	ASSERT_EQ(0, pthread_create(&t, NULL, dl_reader_thread, &r));
+	while (dl_uffd_wait(uffd, &r, &msg, 20000)) {
+		uint64_t addr = msg.arg.pagefault.address & ~(PAGE - 1);
+
+		ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+		events++;
+		if (addr == (uintptr_t)p1 + PAGE) {
+			/* P2 missing: P1 was written; protect it, then give P2. */
+			struct uffdio_writeprotect wp = {
+				.range = { (uintptr_t)p1, PAGE },
+				.mode = UFFDIO_WRITEPROTECT_MODE_WP };
+			struct uffdio_copy c = { .dst = (uintptr_t)p1 + PAGE,
+						 .src = (uintptr_t)zeros, .len = PAGE };
+
+			ASSERT_EQ(0, ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
+			ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &c));
+		} else if (addr == (uintptr_t)p1 &&
+			   msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
+			/* P1 written again: make that fail. */
+			struct uffdio_range wake = { (uintptr_t)p1, PAGE };
+
+			ASSERT_EQ(0, mprotect(p1, PAGE, PROT_NONE));
+			ASSERT_EQ(0, ioctl(uffd, UFFDIO_WAKE, &wake));
+		} else {
+			ksft_print_msg("unexpected userfault at %#llx flags %#llx\n",
+				       (unsigned long long)msg.arg.pagefault.address,
+				       (unsigned long long)msg.arg.pagefault.flags);
+			ASSERT_TRUE(0);
+		}
+	}
+	close(uffd);	/* wakes anything still waiting */
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ksft_print_msg("clearing read with the copy failing midway: %d userfaults, rc %d\n",
+		       events, r.rc);
+	if (!r.rc) {
+		/* The kernel never wrote P1 after P2: it reported, and must have reported A. */
+		EXPECT_EQ(1ULL << DL_A, *r.data & (1ULL << DL_A));
+		*skip = "the read did not write the bitmap in an order that lets it fail midway";
+	}
+	munmap(p1, 2 * PAGE);
+	return r.rc;
+}
+
+/*
+ * A clearing read that fails to copy the bitmap out (EFAULT) forgets no
+ * record: the next read still reports page A.
+ */
+TEST_F(dirty_lost, clearing_read_that_cannot_copy_out)
+{
+	const char *skip = NULL;
+	uint8_t *none;
+	int rc;
+
+	none = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, none);
+	memset(none, 0, PAGE);
+	ASSERT_EQ(0, mprotect(none + PAGE, PAGE, PROT_NONE));
+
+	/* The whole bitmap in a PROT_NONE page. */
+	dl_reset(_metadata, self);
+	self->byte = 0x42;
+	ASSERT_EQ(0, dl_dma(self, IOASID_DMA_WRITE, DL_A, DL_OFF, &self->byte, 1));
+	EXPECT_EQ(-EFAULT, dl_bitmap(self, 0, DL_PAGES, 0, none + PAGE));
+	EXPECT_EQ(1, dl_a_dirty(self));
+
+	/* A's word writable, the next one in the PROT_NONE page. */
+	dl_reset(_metadata, self);
+	ASSERT_EQ(0, dl_dma(self, IOASID_DMA_WRITE, DL_A, DL_OFF, &self->byte, 1));
+	EXPECT_EQ(-EFAULT, dl_bitmap(self, 0, 128, 0, none + PAGE - 8));
+	EXPECT_EQ(1, dl_a_dirty(self));
+	munmap(none, 2 * PAGE);
+
+	/* The copy fails after the kernel went through the records. */
+	dl_reset(_metadata, self);
+	ASSERT_EQ(0, dl_dma(self, IOASID_DMA_WRITE, DL_A, DL_OFF, &self->byte, 1));
+	rc = dl_fail_copy_midway(_metadata, self, &skip);
+	if (skip) {
+		ksft_print_msg("copy failing midway not tested: %s\n", skip);
+		return;
+	}
+	EXPECT_EQ(-EFAULT, rc);
+	rc = dl_a_dirty(self);
+	if (rc != 1)
+		ksft_print_msg("the write to page A is lost: the clearing read that failed to copy the bitmap out forgot it\n");
+	EXPECT_EQ(1, rc);
+}
+
+TEST_HARNESS_MAIN
