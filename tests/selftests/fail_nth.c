@@ -98,7 +98,7 @@ static const struct fn_op {
 	{ IOASID_DMA, "DMA", { ENOMEM, EFAULT, EINTR } },
 	{ IOASID_TRANSLATE, "TRANSLATE", { ENOMEM, EFAULT } },
 	{ IOASID_DIRTY_TRACKING, "DIRTY_TRACKING", { EFAULT } },
-	{ IOASID_DIRTY_BITMAP, "DIRTY_BITMAP", { EFAULT } },
+	{ IOASID_DIRTY_BITMAP, "DIRTY_BITMAP", { ENOMEM, EFAULT } },
 };
 
 static const struct fn_op *fn_op(unsigned long req)
