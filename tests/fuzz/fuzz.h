@@ -69,7 +69,9 @@ struct fz {
 	bool capable;		/* CAP_IPC_LOCK: no RLIMIT_MEMLOCK failures */
 	struct fz_call call;
 	uint64_t stats[32];	/* per IOASID_CMD_*: calls */
-	uint64_t stats_ok[32];	/* per IOASID_CMD_*: successful calls */
+	uint64_t outcomes[32][128];	/* per IOASID_CMD_*: calls by errno */
+	uint64_t dma_bytes;		/* bytes DMA moved, and checked */
+	uint64_t dma_partial;		/* DMAs that stopped part way */
 };
 
 /* splitmix64: small, fast, and every seed is a good one. */

@@ -272,11 +272,25 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	printf("# %llu operations, %llu calls in %.1f s: %.0f calls/s\n",
 	       (unsigned long long)f->op, (unsigned long long)f->calls, elapsed,
 	       elapsed > 0 ? f->calls / elapsed : 0.0);
-	for (i = 0; i < 32; i++)
-		if (f->stats[i])
-			printf("#   %-15s %9llu calls, %9llu succeeded\n", names[i] ?
-			       names[i] : "?", (unsigned long long)f->stats[i],
-			       (unsigned long long)f->stats_ok[i]);
+	printf("#   DMA moved %llu bytes, %llu transfers stopped part way\n",
+	       (unsigned long long)f->dma_bytes, (unsigned long long)f->dma_partial);
+	/* Which outcomes each ioctl had: the contract's coverage. */
+	for (i = 0; i < 32; i++) {
+		char line[512];
+		size_t off;
+		int e;
+
+		if (!f->stats[i])
+			continue;
+		off = snprintf(line, sizeof(line), "#   %-15s %8llu:", names[i] ?
+			       names[i] : "?", (unsigned long long)f->stats[i]);
+		for (e = 0; e < 128 && off < sizeof(line); e++)
+			if (f->outcomes[i][e])
+				off += snprintf(line + off, sizeof(line) - off, " %s %llu",
+						e ? fz_errname(e) : "ok",
+						(unsigned long long)f->outcomes[i][e]);
+		puts(line);
+	}
 	fflush(stdout);
 	if (stopped)
 		printf("# FAILED with seed %llu at call index %llu: fuzz -s %llu -n %llu -x\n",

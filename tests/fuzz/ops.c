@@ -190,8 +190,7 @@ int fz_do(struct fz *f, struct spec *s)
 		ret = ioctl(f->fd, s->req, e->place == PLACE_NULL ? NULL : p);
 		rc = ret < 0 ? errno : 0;
 	}
-	if (!rc)
-		f->stats_ok[s->nr & 31]++;
+	f->outcomes[s->nr & 31][rc & 127]++;
 	if (f->trace)
 		printf("#   -> %s\n", fz_errname(rc));
 	if (!ex_has(&x, rc)) {

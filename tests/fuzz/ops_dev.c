@@ -208,6 +208,18 @@ static void pick_key(struct fz *f, struct m_dev *d, uint32_t *flags,
 	*pasid = 0;
 	if (d && d->natts && r < 85) {
 		struct m_att *att = &d->atts[rn(f, d->natts)];
+		unsigned int tries = 3;
+		struct m_node *n;
+		struct m_walk w;
+
+		/* Mostly an attachment whose node translates something. */
+		while (tries-- && pct(f, 80)) {
+			n = model_node(&f->m, att->node);
+			if (n->nmaps && !model_walk(&f->m, n->id,
+						    n->maps[rn(f, n->nmaps)].iova, &w))
+				break;
+			att = &d->atts[rn(f, d->natts)];
+		}
 
 		if (att->key != M_NO_PASID) {
 			*flags = pasid_flag;
@@ -245,11 +257,13 @@ void op_attach(struct fz *f)
 	c.dev_id = pick_dev(f, 4);
 	d = model_dev(m, c.dev_id);
 	c.node_id = pick_node(f, 4);
-	for (i = 0; i < m->nnodes && pct(f, 70); i++) {
+	for (i = 0; i < m->nnodes && pct(f, 80); i++) {
 		struct m_node *n = &m->nodes[rn(f, m->nnodes)];
+		struct m_walk w;
 
-		if (n->nmaps) {
-			c.node_id = n->id;	/* something to translate through */
+		/* Mostly a node something translates through, to the end. */
+		if (n->nmaps && !model_walk(m, n->id, n->maps[rn(f, n->nmaps)].iova, &w)) {
+			c.node_id = n->id;
 			break;
 		}
 	}
@@ -318,7 +332,7 @@ void op_detach(struct fz *f)
 static uint64_t pick_dma_iova(struct fz *f, struct m_dev *d, uint32_t flags,
 			      uint32_t pasid, uint32_t pasid_flag, uint32_t *prot)
 {
-	unsigned int r = rn(f, 100), tries = pct(f, 75) ? 4 : 1;
+	unsigned int r = rn(f, 100), tries = pct(f, 85) ? 8 : 1;
 	struct m_node *n = NULL;
 	struct m_att *att;
 	struct m_walk w;
@@ -493,6 +507,8 @@ void op_dma(struct fz *f)
 			(unsigned long long)c.out_done, (unsigned long long)done);
 		return;
 	}
+	f->dma_bytes += done;
+	f->dma_partial += done && done < c.length;
 	/*
 	 * The segments: bytes before done moved, none after. A write goes into
 	 * the shadow first (in order: where two IOVAs lead to the same byte,

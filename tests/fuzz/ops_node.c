@@ -131,7 +131,7 @@ void op_alloc(struct fz *f)
 		return op_destroy(f);
 	if (r < 30 || !m->nnodes) {
 		c.parent_id = 0;
-	} else if (r < 60) {
+	} else if (r < 75) {
 		c.parent_id = pick_node(f, 0);
 	} else if (r < 90) {
 		/* Grow the deepest chain: depths up to the limit and past it. */
@@ -304,7 +304,7 @@ static void gen_map(struct fz *f, struct ioasid_map *c, uint32_t id)
 	c->id = id;
 	c->flags = pick_prot(f) | (pct(f, 70) ? FIXED : 0) | bad_flag(f, 3, 2);
 	c->length = pick_len(f);
-	if (n && n->parent && parent->nmaps && pct(f, 70)) {
+	if (n && n->parent && parent->nmaps && pct(f, 85)) {
 		/* Mostly what the parent maps, so translations go through. */
 		struct m_map *pm = &parent->maps[rn(f, parent->nmaps)];
 		uint64_t pages = pm->len / PG, off = rn(f, pages);
@@ -314,11 +314,14 @@ static void gen_map(struct fz *f, struct ioasid_map *c, uint32_t id)
 	} else if (n && n->parent) {
 		c->addr = pick_iova(f, parent, c->length);
 	} else if (n || pct(f, 50)) {
+		/* (never flip bits of it: it could land in memory the model
+		 * knows nothing of) */
 		c->addr = pick_uaddr(f, c->length);
 	} else {
 		c->addr = pick_iova(f, NULL, c->length);
 	}
-	c->addr = skew(f, c->addr, 2);
+	if (n && n->parent)
+		c->addr = skew(f, c->addr, 2);
 	c->iova = c->flags & FIXED ? skew(f, pick_iova(f, n, c->length), 2) :
 				     (pct(f, 50) ? 0 : rnd(f));
 	c->__reserved = bad_u32(f, 1);
