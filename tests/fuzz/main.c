@@ -107,12 +107,14 @@ static bool has_ipc_lock(void)
 
 /*
  * The fuzzer's memory, with inaccessible pages between the regions. The
- * pinned buffer starts at 2 MiB, so kernel-chosen IOVAs see every
- * alignment from 4 KiB up.
+ * pinned buffer starts at an odd multiple of 2 MiB: kernel-chosen IOVAs are
+ * aligned like their source address, so that alignment (2 MiB for the
+ * buffer's start, less inside it) must not depend on where mmap() put it,
+ * or the same seed would not make the same calls.
  */
 static int mem_setup(struct fz_mem *mem)
 {
-	const size_t pg = 4096, slack = 512 * pg;
+	const size_t pg = 4096, mb2 = 512 * pg, slack = 3 * mb2;
 	size_t pages = 2 + FZ_BUF_PAGES + 2 + FZ_RO_PAGES + 2 + FZ_SCRATCH_PAGES +
 		       2 + 2 + 1 + 1 + 1 + FZ_AUX_PAGES + 1 + 1;
 	uint8_t *raw, *p;
@@ -123,7 +125,7 @@ static int mem_setup(struct fz_mem *mem)
 	if (raw == MAP_FAILED)
 		return -1;
 	madvise(raw, pages * pg + slack, MADV_NOHUGEPAGE);
-	p = (uint8_t *)(((uintptr_t)raw + 2 * pg + slack - 1) & ~(slack - 1));
+	p = (uint8_t *)((((uintptr_t)raw + 2 * mb2 - 1) & ~(2 * mb2 - 1)) + mb2);
 	mem->buf = p;
 	mem->ro = p + (FZ_BUF_PAGES + 2) * pg;
 	mem->scratch = mem->ro + (FZ_RO_PAGES + 2) * pg;
