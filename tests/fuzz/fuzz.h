@@ -5,8 +5,11 @@
  * reporting of divergences.
  *
  *   main.c      options, the KTAP test, the loop
- *   ops.c       the call plumbing (struct placement, sizes, checks) and the
- *               node operations: ALLOC ... RESERVE_IOVA, OPTION, bad ioctls
+ *   ops.c       the call plumbing (struct placement, sizes, checks), the
+ *               pickers, and the choice of the next operation
+ *   ops_node.c  GET_INFO, ALLOC, DESTROY, NODE_INFO, IOVA_RANGES,
+ *               RESERVE_IOVA, OPTION, unknown ioctls, CPU writes
+ *   ops_map.c   MAP, UNMAP, COPY, BATCH
  *   ops_dev.c   devices, ATTACH/DETACH, DMA, TRANSLATE, dirty tracking
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header

@@ -18,20 +18,6 @@
 
 #include "ops.h"
 
-void op_get_info(struct fz *f, bool plain);
-void op_alloc(struct fz *f);
-void op_destroy(struct fz *f);
-void op_node_info(struct fz *f);
-void op_map(struct fz *f);
-void op_unmap(struct fz *f, bool all);
-void op_copy(struct fz *f);
-void op_batch(struct fz *f);
-void op_iova_ranges(struct fz *f);
-void op_reserve(struct fz *f);
-void op_option(struct fz *f);
-void op_bad_ioctl(struct fz *f);
-void op_cpu_write(struct fz *f);
-
 void fz_note(struct fz *f, const char *fmt, ...)
 {
 	va_list ap;

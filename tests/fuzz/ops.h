@@ -34,6 +34,13 @@ struct spec {
 	struct env env;
 };
 
+/* Each ioctl's size as first shipped (main.c, from ioasid_test.h). */
+extern uint32_t fz_min_size[32];
+
+#define SPEC(c, nm, nr_, req_)						\
+	{ .name = nm, .nr = nr_, .req = req_, .cmd = &(c),		\
+	  .ksize = sizeof(c), .min = fz_min_size[nr_] }
+
 int fz_do(struct fz *f, struct spec *s);
 void fz_note(struct fz *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -49,6 +56,35 @@ uint64_t pick_len(struct fz *f);
 uint64_t pick_iova(struct fz *f, struct m_node *n, uint64_t len);
 uint64_t skew(struct fz *f, uint64_t v, unsigned int p);
 uint32_t pick_prot(struct fz *f);
+
+/* An unknown bit of a flags word above @known_bits, @p percent of the time. */
+static inline uint32_t bad_flag(struct fz *f, uint32_t known_bits, unsigned int p)
+{
+	return pct(f, p) ? 1u << (known_bits + rn(f, 32 - known_bits)) : 0;
+}
+
+/* A non-zero __reserved, @p percent of the time. */
+static inline uint32_t bad_u32(struct fz *f, unsigned int p)
+{
+	return pct(f, p) ? 1 + rn(f, UINT32_MAX) : 0;
+}
+
+/* ops_node.c */
+void op_get_info(struct fz *f, bool first);
+void op_alloc(struct fz *f);
+void op_destroy(struct fz *f);
+void op_node_info(struct fz *f);
+void op_iova_ranges(struct fz *f);
+void op_reserve(struct fz *f);
+void op_option(struct fz *f);
+void op_bad_ioctl(struct fz *f);
+void op_cpu_write(struct fz *f);
+
+/* ops_map.c */
+void op_map(struct fz *f);
+void op_unmap(struct fz *f, bool all);
+void op_copy(struct fz *f);
+void op_batch(struct fz *f);
 
 /* ops_dev.c */
 void op_dev_create(struct fz *f);

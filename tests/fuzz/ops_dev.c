@@ -16,17 +16,6 @@
 
 #include "ops.h"
 
-extern uint32_t fz_min_size[32];
-
-#define SPEC(c, nm, nr_, req_)						\
-	{ .name = nm, .nr = nr_, .req = req_, .cmd = &(c),		\
-	  .ksize = sizeof(c), .min = fz_min_size[nr_] }
-
-static uint32_t bad_flag(struct fz *f, uint32_t known_bits, unsigned int p)
-{
-	return pct(f, p) ? 1u << (known_bits + rn(f, 32 - known_bits)) : 0;
-}
-
 /* The fuzzer's memory behind a user address the model translated to. */
 static uint8_t *shadow_at(struct fz *f, uint64_t uaddr, uint8_t **real)
 {
