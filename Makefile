@@ -52,6 +52,7 @@ KERNEL_SOURCE := /usr/src/linux-source-6.12.tar.xz
 TEST_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall $(if $(IOASID_WERROR),-Werror) -I$(CURDIR)/uapi -I$(CURDIR)/lib $(CFLAGS) -I$(KSELFTEST) -I$(CURDIR)/tests/include
 
 SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/tests/selftests/%,$(wildcard tests/selftests/*.c))
+FUZZ := $(BUILD)/tests/selftests/fuzz
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 TOOLS := $(BUILD)/bin/ioasidctl
@@ -72,7 +73,7 @@ module:
 userspace: lib tools tests examples bench
 lib: $(LIB_SO) $(LIB_A) $(BUILD)/lib/libioasid.pc
 tools: $(TOOLS)
-tests: $(SELFTESTS) $(UNITTESTS)
+tests: $(SELFTESTS) $(UNITTESTS) $(FUZZ)
 examples: $(EXAMPLES)
 
 # Benchmarks: bench/Makefile puts its binaries in build/examples too, where
@@ -124,6 +125,12 @@ $(KSELFTEST_HDRS):
 $(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB) -lpthread
+
+# The fuzzer (tests/fuzz/README.md) sits with the selftests so that the VM
+# runner runs it like one.
+$(FUZZ): $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $(wildcard tests/fuzz/*.c) $(LINK_LIB)
 
 # Host unit tests link the static library: they also check it is complete.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)

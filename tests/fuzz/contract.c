@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The errno contract of uapi/linux/ioasid.h, one function per ioctl, in the
+ * header's order. Each returns every outcome the header allows for a
+ * request against the model's state; ops.c fails the run when the kernel
+ * returns anything else. This is the only place that knows errno values:
+ * when the header changes, change the function of that ioctl.
+ *
+ * Conventions:
+ * - Errors that depend only on the request (flags, __reserved, alignment,
+ *   zero lengths, wrapping) are always added. Errors that depend on the
+ *   state of a range (EEXIST, EADDRINUSE, ENOSPC, split UNMAP, COPY
+ *   coverage) are only judged for a well-formed range, for which they mean
+ *   something.
+ * - Several applicable errors: all are accepted (the header gives no
+ *   order). Success is accepted only when no error applies.
+ * - Not modelled: ENOMEM for want of kernel memory, EINTR (no signals),
+ *   EBUSY from another thread (one thread), ENOSPC for ids, and the
+ *   per-context limits (EDQUOT): the fuzzer keeps every count far below
+ *   any default limit. When limits become visible in GET_INFO, add their
+ *   checks to the ioctl that creates the object.
+ * - RLIMIT_MEMLOCK: MAP on a root may fail with ENOMEM only when the
+ *   fuzzer lacks CAP_IPC_LOCK (the VM runs it as root: never).
+ */
+#include <errno.h>
+
+#include "contract.h"
+
+#define RW_PROT		(IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define MAP_FLAGS	(RW_PROT | IOASID_MAP_FIXED_IOVA)
+
+static bool aligned(const struct model *m, uint64_t v)
+{
+	return !(v & (m->granule - 1));
+}
+
+/* Zero length or misaligned values: EINVAL; running past 2^64 - 1: EOVERFLOW. */
+static bool check_range(const struct model *m, struct expect *x, uint64_t start,
+			uint64_t len)
+{
+	if (!len || !aligned(m, start) || !aligned(m, len)) {
+		ex_add(x, EINVAL);
+		return false;
+	}
+	if (range_wraps(start, len)) {
+		ex_add(x, EOVERFLOW);
+		return false;
+	}
+	return true;
+}
+
+/* The generic rules at the top of the header ------------------------------ */
+
+/*
+ * Adjust an ioctl's outcomes for how its struct was passed. @acts are the
+ * outcomes that write outputs back or change state: they cannot happen when
+ * the struct is read-only (EFAULT instead) or asks for more than this
+ * kernel knows (E2BIG instead). *@applies says whether the kernel sees the
+ * request as made, so that its effects, if any, are the op's own.
+ */
+struct expect contract_envelope(struct expect op, const struct env *e,
+				uint32_t min_size, bool has_out,
+				struct expect acts, bool *applies)
+{
+	struct expect x = op;
+
+	*applies = false;
+	if (e->place == PLACE_NULL || e->place == PLACE_GUARD)
+		return ex_of(EFAULT);
+	if (e->size < min_size)
+		return ex_of(EINVAL);
+	if (e->tail == TAIL_NONZERO) {
+		x.b[0] &= ~acts.b[0];
+		x.b[1] &= ~acts.b[1];
+		ex_add(&x, E2BIG);
+		return x;
+	}
+	if (e->place == PLACE_RO && has_out) {
+		x.b[0] &= ~acts.b[0];
+		x.b[1] &= ~acts.b[1];
+		ex_add(&x, EFAULT);
+		return x;
+	}
+	*applies = true;
+	return x;
+}
+
+/* ENOTTY: the ioctl number is not one this module implements. */
+struct expect contract_bad_ioctl(void)
+{
+	return ex_of(ENOTTY);
+}
+
+/* GET_INFO: only the generic errors. */
+struct expect contract_get_info(const struct ioasid_info *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	return ex_or_ok(x);
+}
+
+/* ALLOC: EINVAL mode, ENOENT parent, EMLINK depth. */
+struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c)
+{
+	struct expect x = EX_NONE;
+	struct m_node *p;
+
+	if (c->flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->mode != IOASID_MODE_KERNEL_MANAGED)
+		ex_add(&x, EINVAL);
+	if (c->parent_id) {
+		p = model_node(m, c->parent_id);
+		if (!p)
+			ex_add(&x, ENOENT);
+		else if (p->depth >= m->max_depth)
+			ex_add(&x, EMLINK);
+	}
+	return ex_or_ok(x);
+}
+
+/* DESTROY: ENOENT; EBUSY for children, attachments, an attached device. */
+struct expect contract_destroy(struct model *m, const struct ioasid_destroy *c)
+{
+	struct m_node *n = model_node(m, c->id);
+	struct m_dev *d = model_dev(m, c->id);
+
+	if (n)
+		return ex_of(n->nchildren || n->nattached ? EBUSY : 0);
+	if (d)
+		return ex_of(d->natts ? EBUSY : 0);
+	return ex_of(ENOENT);
+}
+
+/* NODE_INFO: ENOENT. */
+struct expect contract_node_info(struct model *m,
+				 const struct ioasid_node_info *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!model_node(m, c->id))
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/* Can a root pin [addr, addr + len) of the fuzzer's memory? */
+static bool pinnable(const struct model *m, uint64_t addr, uint64_t len,
+		     bool write)
+{
+	if (addr >= m->rw_start && len <= m->rw_len &&
+	    addr - m->rw_start <= m->rw_len - len)
+		return true;
+	return !write && addr >= m->ro_start && len <= m->ro_len &&
+	       addr - m->ro_start <= m->ro_len - len;
+}
+
+/* The destination rules MAP and COPY share, for a well-formed range. */
+static void check_dest(struct model *m, struct expect *x, struct m_node *n,
+		       bool fixed, uint64_t iova, uint64_t len, uint64_t src)
+{
+	uint64_t where;
+
+	if (fixed) {
+		if (model_overlaps_map(n, iova, len))
+			ex_add(x, EEXIST);
+		if (model_overlaps_res(n, iova, len))
+			ex_add(x, EADDRINUSE);
+	} else if (model_find_free(n, len, model_align_for(m, src), &where)) {
+		ex_add(x, ENOSPC);
+	}
+}
+
+/*
+ * MAP: EINVAL zero length, misaligned, no permission; EOVERFLOW; ENOENT;
+ * EEXIST; EADDRINUSE; ENOSPC; ENOMEM (RLIMIT_MEMLOCK); EFAULT (memory).
+ */
+struct expect contract_map(struct model *m, const struct ioasid_map *c,
+			   bool capable)
+{
+	bool fixed = c->flags & IOASID_MAP_FIXED_IOVA;
+	struct expect x = EX_NONE;
+	struct m_node *n = model_node(m, c->id);
+	bool src_ok, dst_ok = true;
+
+	if (c->flags & ~MAP_FLAGS || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!(c->flags & RW_PROT))
+		ex_add(&x, EINVAL);
+	src_ok = check_range(m, &x, c->addr, c->length);
+	if (fixed)
+		dst_ok = check_range(m, &x, c->iova, c->length);
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (src_ok && dst_ok)
+		check_dest(m, &x, n, fixed, c->iova, c->length, c->addr);
+	if (!n->parent && c->length &&
+	    !pinnable(m, c->addr, c->length, c->flags & IOASID_MAP_WRITE))
+		ex_add(&x, EFAULT);
+	if (!n->parent && !capable && ex_empty(&x)) {
+		ex_add(&x, ENOMEM);
+		ex_add(&x, 0);
+	}
+	return ex_or_ok(x);
+}
+
+/*
+ * UNMAP: EINVAL zero length, misaligned, non-zero with UNMAP_ALL;
+ * EOVERFLOW; ENOENT no node, nothing in the range, a split.
+ */
+struct expect contract_unmap(struct model *m, const struct ioasid_unmap *c)
+{
+	struct expect x = EX_NONE;
+	struct m_node *n = model_node(m, c->id);
+	bool range_ok = true, inside = false, split = false;
+	unsigned int i;
+
+	if (c->flags & ~IOASID_UNMAP_ALL || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->flags & IOASID_UNMAP_ALL) {
+		if (c->iova || c->length) {
+			ex_add(&x, EINVAL);
+			range_ok = false;
+		}
+	} else {
+		range_ok = check_range(m, &x, c->iova, c->length);
+	}
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!range_ok)
+		return x;
+	if (c->flags & IOASID_UNMAP_ALL) {
+		/*
+		 * "Unmap every mapping of the node": of none, the header does
+		 * not say whether that is ENOENT ("no mapping in the range")
+		 * or nothing done. Both are accepted.
+		 */
+		if (!n->nmaps && ex_empty(&x)) {
+			ex_add(&x, 0);
+			ex_add(&x, ENOENT);
+		}
+		return ex_or_ok(x);
+	}
+	for (i = 0; i < n->nmaps; i++) {
+		const struct m_map *map = &n->maps[i];
+
+		if (!range_overlap(map->iova, map->len, c->iova, c->length))
+			continue;
+		inside = true;
+		if (map->iova < c->iova ||
+		    map->iova + (map->len - 1) > c->iova + (c->length - 1))
+			split = true;
+	}
+	if (!inside || split)
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/*
+ * COPY: MAP's destination errors, EINVAL for a non-root, ENOENT for a hole
+ * in the source, EPERM for permissions the source lacks.
+ */
+struct expect contract_copy(struct model *m, const struct ioasid_copy *c)
+{
+	bool fixed = c->flags & IOASID_MAP_FIXED_IOVA;
+	struct m_node *src = model_node(m, c->src_id);
+	struct m_node *dst = model_node(m, c->dst_id);
+	uint32_t prot = c->flags & RW_PROT;
+	struct expect x = EX_NONE;
+	bool src_ok, dst_ok = true, covered = false;
+	uint64_t cursor, last;
+	unsigned int i;
+
+	if (c->flags & ~MAP_FLAGS || c->__reserved || c->__reserved2)
+		ex_add(&x, EOPNOTSUPP);
+	if (!prot)
+		ex_add(&x, EINVAL);
+	src_ok = check_range(m, &x, c->src_iova, c->length);
+	if (fixed)
+		dst_ok = check_range(m, &x, c->dst_iova, c->length);
+	if (!src || !dst) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (src->parent || dst->parent) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
+	if (!src_ok)
+		return x;
+	/* The source range must be mapped throughout, with @prot. */
+	cursor = c->src_iova;
+	last = c->src_iova + (c->length - 1);
+	for (i = 0; i < src->nmaps; i++) {
+		const struct m_map *map = &src->maps[i];
+
+		if (!range_overlap(map->iova, map->len, c->src_iova, c->length))
+			continue;
+		if (map->iova > cursor)
+			break;
+		if (prot & ~map->prot)
+			ex_add(&x, EPERM);
+		if (map->iova + (map->len - 1) >= last) {
+			covered = true;
+			break;
+		}
+		cursor = map->iova + map->len;
+	}
+	if (!covered)
+		ex_add(&x, ENOENT);
+	if (dst_ok)
+		check_dest(m, &x, dst, fixed, c->dst_iova, c->length, c->src_iova);
+	return ex_or_ok(x);
+}
+
+/*
+ * BATCH, the request itself (nothing runs when one applies): EINVAL op,
+ * entry_size too small; E2BIG count, entry_size above 4096. The entries'
+ * own outcomes are those of MAP and UNMAP (ops.c runs them in the model).
+ */
+struct expect contract_batch(struct model *m, const struct ioasid_batch *c)
+{
+	struct expect x = EX_NONE;
+	uint32_t min;
+
+	if (c->flags || c->__reserved || c->__reserved2)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->op == IOASID_CMD_MAP)
+		min = sizeof(struct ioasid_map);
+	else if (c->op == IOASID_CMD_UNMAP)
+		min = sizeof(struct ioasid_unmap);
+	else
+		min = 0, ex_add(&x, EINVAL);
+	if (min && c->entry_size < min)
+		ex_add(&x, EINVAL);
+	if (c->count > m->max_batch || c->entry_size > 4096)
+		ex_add(&x, E2BIG);
+	return x;	/* empty: the entries run */
+}
+
+/*
+ * One BATCH entry, as copied: EFAULT unreadable, EINVAL size member not
+ * @entry_size, E2BIG a non-zero tail. Empty: it runs as MAP or UNMAP.
+ */
+struct expect contract_batch_entry(uint32_t entry_size, uint32_t entry_field,
+				   bool tail_nonzero, bool readable)
+{
+	struct expect x = EX_NONE;
+
+	if (!readable)
+		return ex_of(EFAULT);
+	if (entry_field != entry_size)
+		ex_add(&x, EINVAL);
+	if (tail_nonzero)
+		ex_add(&x, E2BIG);
+	return x;
+}
+
+/* IOVA_RANGES: ENOENT; EMSGSIZE too little room; EFAULT a bad @ranges. */
+struct expect contract_iova_ranges(struct model *m,
+				   const struct ioasid_iova_ranges *c,
+				   bool ranges_ok)
+{
+	uint64_t starts[1], lasts[1];
+	struct expect x = EX_NONE;
+	struct m_node *n = model_node(m, c->id);
+	unsigned int count;
+
+	if (c->flags || c->__reserved || c->__reserved2)
+		ex_add(&x, EOPNOTSUPP);
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	count = model_iova_ranges(n, starts, lasts, 0);
+	if (count > c->num_ranges)
+		ex_add(&x, EMSGSIZE);
+	if (!ranges_ok && count && c->num_ranges)
+		ex_add(&x, EFAULT);
+	return ex_or_ok(x);
+}
+
+/*
+ * RESERVE_IOVA: EINVAL; EOVERFLOW; ENOENT no node or (REMOVE) no exact
+ * reservation; EADDRINUSE a mapping in the range.
+ */
+struct expect contract_reserve(struct model *m,
+			       const struct ioasid_reserve_iova *c)
+{
+	struct expect x = EX_NONE;
+	struct m_node *n = model_node(m, c->id);
+	bool range_ok;
+	unsigned int i;
+
+	if (c->flags & ~IOASID_RESERVE_REMOVE || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	range_ok = check_range(m, &x, c->iova, c->length);
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!range_ok)
+		return x;
+	if (c->flags & IOASID_RESERVE_REMOVE) {
+		for (i = 0; i < n->nres; i++)
+			if (n->res[i].iova == c->iova && n->res[i].len == c->length)
+				break;
+		if (i == n->nres)
+			ex_add(&x, ENOENT);
+	} else if (model_overlaps_map(n, c->iova, c->length)) {
+		ex_add(&x, EADDRINUSE);
+	}
+	return ex_or_ok(x);
+}
+
+/* OPTION: EOPNOTSUPP option or op; EINVAL value; EBUSY pages pinned. */
+struct expect contract_option(struct model *m, const struct ioasid_option *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->__reserved || c->option_id != IOASID_OPTION_ACCOUNT_MODE)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->op == IOASID_OPTION_OP_SET) {
+		if (c->val64 != IOASID_ACCOUNT_USER &&
+		    c->val64 != IOASID_ACCOUNT_PROCESS)
+			ex_add(&x, EINVAL);
+		if (c->option_id == IOASID_OPTION_ACCOUNT_MODE &&
+		    model_any_pinned(m))
+			ex_add(&x, EBUSY);
+	} else if (c->op != IOASID_OPTION_OP_GET) {
+		ex_add(&x, EOPNOTSUPP);
+	}
+	return ex_or_ok(x);
+}
+
+/* DEVICE_CREATE: EINVAL pasid_bits. */
+struct expect contract_dev_create(struct model *m,
+				  const struct ioasid_device_create *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags & ~(IOASID_DEVICE_PASID | IOASID_DEVICE_PRI))
+		ex_add(&x, EOPNOTSUPP);
+	if (c->flags & IOASID_DEVICE_PASID ?
+	    !c->pasid_bits || c->pasid_bits > m->max_pasid_bits : c->pasid_bits)
+		ex_add(&x, EINVAL);
+	return ex_or_ok(x);
+}
+
+/* DEVICE_INFO: ENOENT. */
+struct expect contract_dev_info(struct model *m,
+				const struct ioasid_device_info *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags)
+		ex_add(&x, EOPNOTSUPP);
+	if (!model_dev(m, c->dev_id))
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/*
+ * A PASID the device can issue: with the flag, a PASID device and a PASID
+ * within its width; without, PASID 0.
+ */
+bool contract_pasid_key(const struct m_dev *d, bool has_pasid, uint32_t pasid,
+			uint32_t *key)
+{
+	if (!has_pasid) {
+		*key = M_NO_PASID;
+		return !pasid;
+	}
+	*key = pasid;
+	return d->flags & IOASID_DEVICE_PASID && !(pasid >> d->pasid_bits);
+}
+
+/*
+ * ATTACH: ENOENT device, node, (REPLACE) nothing attached; EINVAL PASID;
+ * EBUSY already attached.
+ */
+struct expect contract_attach(struct model *m, const struct ioasid_attach *c)
+{
+	bool replace = c->flags & IOASID_ATTACH_REPLACE;
+	struct m_dev *d = model_dev(m, c->dev_id);
+	struct expect x = EX_NONE;
+	uint32_t key;
+
+	if (c->flags & ~(IOASID_ATTACH_PASID | IOASID_ATTACH_REPLACE) ||
+	    c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!model_node(m, c->node_id))
+		ex_add(&x, ENOENT);
+	if (!d) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!contract_pasid_key(d, c->flags & IOASID_ATTACH_PASID, c->pasid, &key)) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
+	if (replace && !model_att(d, key))
+		ex_add(&x, ENOENT);
+	if (!replace && model_att(d, key))
+		ex_add(&x, EBUSY);
+	return ex_or_ok(x);
+}
+
+/* DETACH: ENOENT device, nothing attached; EINVAL PASID, non-zero node_id. */
+struct expect contract_detach(struct model *m, const struct ioasid_attach *c)
+{
+	struct m_dev *d = model_dev(m, c->dev_id);
+	struct expect x = EX_NONE;
+	uint32_t key;
+
+	if (c->flags & ~IOASID_ATTACH_PASID || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->node_id)
+		ex_add(&x, EINVAL);
+	if (!d) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!contract_pasid_key(d, c->flags & IOASID_ATTACH_PASID, c->pasid, &key))
+		ex_add(&x, EINVAL);
+	else if (!model_att(d, key))
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/*
+ * DMA: before any transfer, EINVAL zero length or PASID, ENOENT device.
+ * Then the transfer stops at the first byte that does not translate with
+ * the access asked (EIO, @xlate_ok bytes in) or that is not the caller's
+ * memory (EFAULT, @buf_ok bytes in); *@done is where. Both at the same
+ * byte: either.
+ */
+struct expect contract_dma(struct model *m, const struct ioasid_dma *c,
+			   uint64_t xlate_ok, uint64_t buf_ok,
+			   uint64_t *done, bool *transfer)
+{
+	struct m_dev *d = model_dev(m, c->dev_id);
+	struct expect x = EX_NONE;
+	uint32_t key;
+
+	*transfer = false;
+	*done = 0;
+	if (c->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE))
+		ex_add(&x, EOPNOTSUPP);
+	if (!c->length)
+		ex_add(&x, EINVAL);
+	if (!d)
+		ex_add(&x, ENOENT);
+	else if (!contract_pasid_key(d, c->flags & IOASID_DMA_PASID, c->pasid, &key))
+		ex_add(&x, EINVAL);
+	if (!ex_empty(&x)) {
+		if (!buf_ok && c->length)
+			ex_add(&x, EFAULT);	/* not memory at @buffer + 0 */
+		return x;
+	}
+	*transfer = true;
+	*done = xlate_ok < buf_ok ? xlate_ok : buf_ok;
+	if (*done >= c->length) {
+		*done = c->length;
+		return ex_of(0);
+	}
+	if (xlate_ok <= buf_ok)
+		ex_add(&x, EIO);
+	if (buf_ok <= xlate_ok)
+		ex_add(&x, EFAULT);
+	return x;
+}
+
+/*
+ * TRANSLATE: ENOENT device; EINVAL PASID; EIO not attached, not mapped,
+ * not permitted for the access asked. *@translated and @w: the model's
+ * translation, when the call must succeed.
+ */
+struct expect contract_translate(struct model *m,
+				 const struct ioasid_translate *c,
+				 struct m_walk *w, bool *translated)
+{
+	uint32_t access = c->flags & IOASID_DMA_WRITE ? IOASID_MAP_WRITE :
+							 IOASID_MAP_READ;
+	struct m_dev *d = model_dev(m, c->dev_id);
+	struct expect x = EX_NONE;
+	struct m_att *att;
+	uint32_t key;
+
+	*translated = false;
+	if (c->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE) || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!d) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!contract_pasid_key(d, c->flags & IOASID_DMA_PASID, c->pasid, &key)) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
+	att = model_att(d, key);
+	if (!att || model_walk(m, att->node, c->iova, w) || !(w->prot & access)) {
+		ex_add(&x, EIO);
+		return x;
+	}
+	*translated = ex_empty(&x);
+	return ex_or_ok(x);
+}
+
+/* DIRTY_TRACKING: ENOENT. */
+struct expect contract_dirty_tracking(struct model *m,
+				      const struct ioasid_dirty_tracking *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags & ~IOASID_DIRTY_ENABLE || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!model_node(m, c->id))
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/*
+ * DIRTY_BITMAP: ENOENT; EINVAL tracking off, misaligned, zero length, a bad
+ * page size; EOVERFLOW; EFAULT a bad @data.
+ */
+struct expect contract_dirty_bitmap(struct model *m,
+				    const struct ioasid_dirty_bitmap *c,
+				    bool data_ok)
+{
+	struct expect x = EX_NONE;
+	struct m_node *n = model_node(m, c->id);
+	uint64_t ps = c->page_size;
+	bool ok = true;
+
+	if (c->flags & ~IOASID_DIRTY_NO_CLEAR || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!ps || ps & (ps - 1) || ps < m->granule ||
+	    c->iova & (ps - 1) || c->length & (ps - 1) || !c->length) {
+		ex_add(&x, EINVAL);
+		ok = false;
+	} else if (range_wraps(c->iova, c->length)) {
+		ex_add(&x, EOVERFLOW);
+		ok = false;
+	}
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!n->tracking)
+		ex_add(&x, EINVAL);
+	else if (ok && !data_ok)
+		ex_add(&x, EFAULT);
+	return ex_or_ok(x);
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Printing a call for a report or a trace: its name, how it was passed, and
+ * each member of its struct by name, from a table per ioctl.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+struct field {
+	const char *name;
+	unsigned short off;
+	unsigned char width;	/* 4 or 8 */
+};
+
+#define F(type, member)							\
+	{ #member, offsetof(struct type, member),			\
+	  sizeof(((struct type *)0)->member) }
+#define END { NULL, 0, 0 }
+
+static const struct field f_info[] = {
+	F(ioasid_info, flags), F(ioasid_info, __reserved), END };
+static const struct field f_alloc[] = {
+	F(ioasid_alloc, flags), F(ioasid_alloc, mode), F(ioasid_alloc, parent_id),
+	F(ioasid_alloc, __reserved), END };
+static const struct field f_destroy[] = { F(ioasid_destroy, id), END };
+static const struct field f_node_info[] = {
+	F(ioasid_node_info, flags), F(ioasid_node_info, id),
+	F(ioasid_node_info, __reserved), END };
+static const struct field f_map[] = {
+	F(ioasid_map, flags), F(ioasid_map, id), F(ioasid_map, __reserved),
+	F(ioasid_map, addr), F(ioasid_map, length), F(ioasid_map, iova), END };
+static const struct field f_unmap[] = {
+	F(ioasid_unmap, flags), F(ioasid_unmap, id), F(ioasid_unmap, __reserved),
+	F(ioasid_unmap, iova), F(ioasid_unmap, length), END };
+static const struct field f_copy[] = {
+	F(ioasid_copy, flags), F(ioasid_copy, dst_id), F(ioasid_copy, src_id),
+	F(ioasid_copy, __reserved), F(ioasid_copy, __reserved2),
+	F(ioasid_copy, length), F(ioasid_copy, src_iova),
+	F(ioasid_copy, dst_iova), END };
+static const struct field f_batch[] = {
+	F(ioasid_batch, flags), F(ioasid_batch, op), F(ioasid_batch, count),
+	F(ioasid_batch, entry_size), F(ioasid_batch, __reserved),
+	F(ioasid_batch, entries), F(ioasid_batch, __reserved2), END };
+static const struct field f_ranges[] = {
+	F(ioasid_iova_ranges, flags), F(ioasid_iova_ranges, id),
+	F(ioasid_iova_ranges, num_ranges), F(ioasid_iova_ranges, __reserved),
+	F(ioasid_iova_ranges, __reserved2), F(ioasid_iova_ranges, ranges), END };
+static const struct field f_reserve[] = {
+	F(ioasid_reserve_iova, flags), F(ioasid_reserve_iova, id),
+	F(ioasid_reserve_iova, __reserved), F(ioasid_reserve_iova, iova),
+	F(ioasid_reserve_iova, length), END };
+static const struct field f_option[] = {
+	F(ioasid_option, option_id), F(ioasid_option, op),
+	F(ioasid_option, __reserved), F(ioasid_option, val64), END };
+static const struct field f_dev_create[] = {
+	F(ioasid_device_create, flags), F(ioasid_device_create, pasid_bits), END };
+static const struct field f_dev_info[] = {
+	F(ioasid_device_info, flags), F(ioasid_device_info, dev_id), END };
+static const struct field f_attach[] = {
+	F(ioasid_attach, flags), F(ioasid_attach, dev_id),
+	F(ioasid_attach, node_id), F(ioasid_attach, pasid),
+	F(ioasid_attach, __reserved), END };
+static const struct field f_dma[] = {
+	F(ioasid_dma, flags), F(ioasid_dma, dev_id), F(ioasid_dma, pasid),
+	F(ioasid_dma, iova), F(ioasid_dma, length), F(ioasid_dma, buffer), END };
+static const struct field f_translate[] = {
+	F(ioasid_translate, flags), F(ioasid_translate, dev_id),
+	F(ioasid_translate, pasid), F(ioasid_translate, iova),
+	F(ioasid_translate, __reserved), END };
+static const struct field f_tracking[] = {
+	F(ioasid_dirty_tracking, flags), F(ioasid_dirty_tracking, id),
+	F(ioasid_dirty_tracking, __reserved), END };
+static const struct field f_bitmap[] = {
+	F(ioasid_dirty_bitmap, flags), F(ioasid_dirty_bitmap, id),
+	F(ioasid_dirty_bitmap, __reserved), F(ioasid_dirty_bitmap, iova),
+	F(ioasid_dirty_bitmap, length), F(ioasid_dirty_bitmap, page_size),
+	F(ioasid_dirty_bitmap, data), END };
+
+static const struct field *const fields[32] = {
+	[IOASID_CMD_GET_INFO] = f_info,
+	[IOASID_CMD_ALLOC] = f_alloc,
+	[IOASID_CMD_DESTROY] = f_destroy,
+	[IOASID_CMD_NODE_INFO] = f_node_info,
+	[IOASID_CMD_MAP] = f_map,
+	[IOASID_CMD_UNMAP] = f_unmap,
+	[IOASID_CMD_COPY] = f_copy,
+	[IOASID_CMD_BATCH] = f_batch,
+	[IOASID_CMD_IOVA_RANGES] = f_ranges,
+	[IOASID_CMD_RESERVE_IOVA] = f_reserve,
+	[IOASID_CMD_OPTION] = f_option,
+	[IOASID_CMD_DEVICE_CREATE] = f_dev_create,
+	[IOASID_CMD_DEVICE_INFO] = f_dev_info,
+	[IOASID_CMD_ATTACH] = f_attach,
+	[IOASID_CMD_DETACH] = f_attach,
+	[IOASID_CMD_DMA] = f_dma,
+	[IOASID_CMD_TRANSLATE] = f_translate,
+	[IOASID_CMD_DIRTY_TRACKING] = f_tracking,
+	[IOASID_CMD_DIRTY_BITMAP] = f_bitmap,
+};
+
+void fz_describe(const struct fz_call *c, char *out, size_t len)
+{
+	const struct field *fl = c->cmd < 32 ? fields[c->cmd] : NULL;
+	size_t off;
+	uint64_t v;
+	uint32_t v32;
+
+	off = snprintf(out, len, "%s (%s) size=%u", c->name ? c->name : "?",
+		       c->how ? c->how : "", c->size);
+	for (; fl && fl->name && off < len; fl++) {
+		if (fl->width == 8) {
+			memcpy(&v, c->in + fl->off, 8);
+			off += snprintf(out + off, len - off, " %s=0x%llx", fl->name,
+					(unsigned long long)v);
+		} else {
+			memcpy(&v32, c->in + fl->off, 4);
+			off += snprintf(out + off, len - off, " %s=%s%x", fl->name,
+					v32 > 9 ? "0x" : "", v32);
+		}
+	}
+	if (c->note[0] && off < len)
+		snprintf(out + off, len - off, " [%s]", c->note);
+}
+
+const char *fz_errname(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ 0, "success" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
+		{ EINTR, "EINTR" }, { EIO, "EIO" }, { E2BIG, "E2BIG" },
+		{ ENOMEM, "ENOMEM" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
+		{ ENOTTY, "ENOTTY" }, { EMLINK, "EMLINK" }, { EOVERFLOW, "EOVERFLOW" },
+		{ EMSGSIZE, "EMSGSIZE" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+		{ EADDRINUSE, "EADDRINUSE" }, { EDQUOT, "EDQUOT" },
+	};
+	static char buf[16];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Node operations other than mapping: GET_INFO, ALLOC, DESTROY, NODE_INFO,
+ * IOVA_RANGES, RESERVE_IOVA, OPTION, unknown ioctls, and CPU writes to the
+ * pinned buffer. Each op picks its arguments (mostly valid, often
+ * near-valid), asks contract.c what may come back, makes the call through
+ * fz_do(), checks the answer against the model and applies it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "ops.h"
+
+/* GET_INFO --------------------------------------------------------------------- */
+
+static int lib_get_info(struct fz *f, void *cmd)
+{
+	return ioasid_get_info(f->h, cmd);
+}
+
+void op_get_info(struct fz *f, bool first)
+{
+	struct ioasid_info c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "GET_INFO", IOASID_CMD_GET_INFO, IOASID_GET_INFO);
+	struct model *m = &f->m;
+	const uint64_t caps = IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH |
+			      IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING;
+
+	if (!first) {
+		c.flags = bad_flag(f, 0, 3);
+		c.__reserved = bad_u32(f, 3);
+	}
+	s.x = contract_get_info(&c);
+	s.acts = ex_of(0);
+	s.has_out = true;
+	s.plain = first;
+	s.lib = !c.flags && !c.__reserved ? lib_get_info : NULL;
+	if (fz_do(f, &s) || !s.applies)
+		return;
+	if (first && !m->granule) {
+		if ((c.out_capabilities & caps) != caps) {
+			fz_abort(f, "capabilities 0x%llx lack some of 0x%llx",
+				 (unsigned long long)c.out_capabilities,
+				 (unsigned long long)caps);
+			return;
+		}
+		m->pgsize_bitmap = c.out_pgsize_bitmap;
+		m->granule = c.out_pgsize_bitmap & -c.out_pgsize_bitmap;
+		m->max_align = 1ULL << (63 - __builtin_clzll(c.out_pgsize_bitmap | 1));
+		m->max_depth = c.out_max_depth;
+		m->max_pasid_bits = c.out_max_pasid_bits;
+		m->max_batch = c.out_max_batch;
+		if (m->granule != PG || !m->max_depth || m->max_depth > M_MAX_LEVELS ||
+		    !m->max_batch || m->max_pasid_bits > 31)
+			fz_abort(f, "GET_INFO answers the fuzzer cannot model: "
+				 "pgsize 0x%llx depth %u batch %u pasid bits %u",
+				 (unsigned long long)c.out_pgsize_bitmap,
+				 c.out_max_depth, c.out_max_batch,
+				 c.out_max_pasid_bits);
+		return;
+	}
+	if (c.out_pgsize_bitmap != m->pgsize_bitmap ||
+	    c.out_max_depth != m->max_depth || c.out_max_batch != m->max_batch ||
+	    c.out_max_pasid_bits != m->max_pasid_bits ||
+	    (c.out_capabilities & caps) != caps)
+		fz_fail(f, "GET_INFO answers changed");
+}
+
+/* ALLOC and DESTROY ------------------------------------------------------------- */
+
+static int lib_alloc(struct fz *f, void *cmd)
+{
+	struct ioasid_alloc *c = cmd;
+
+	return ioasid_node_alloc(f->h, c->parent_id, c->mode, &c->out_id);
+}
+
+/* A fresh id: not 0, not any live object's. */
+static bool check_new_id(struct fz *f, uint32_t id)
+{
+	if (!id || model_id_live(&f->m, id)) {
+		fz_fail(f, "out_id %u is %s", id, id ? "in use" : "0");
+		return false;
+	}
+	return true;
+}
+
+void op_alloc(struct fz *f)
+{
+	struct ioasid_alloc c = { .size = sizeof(c),
+				  .mode = IOASID_MODE_KERNEL_MANAGED };
+	struct spec s = SPEC(c, "ALLOC", IOASID_CMD_ALLOC, IOASID_ALLOC);
+	struct model *m = &f->m;
+	unsigned int r = rn(f, 100), i, deep = 0;
+
+	if (m->nnodes >= M_MAX_NODES)
+		return op_destroy(f);
+	if (r < 30 || !m->nnodes) {
+		c.parent_id = 0;
+	} else if (r < 75) {
+		c.parent_id = pick_node(f, 0);
+	} else if (r < 90) {
+		/* Grow the deepest chain: depths up to the limit and past it. */
+		for (i = 1; i < m->nnodes; i++)
+			if (m->nodes[i].depth > m->nodes[deep].depth)
+				deep = i;
+		c.parent_id = m->nodes[deep].id;
+	} else {
+		c.parent_id = pick_node(f, 100);
+	}
+	if (pct(f, 2))
+		c.mode = rn(f, 4) == 0 ? 0 : 2 + rn(f, 1000);
+	c.flags = bad_flag(f, 0, 2);
+	c.__reserved = bad_u32(f, 2);
+	s.x = contract_alloc(m, &c);
+	s.acts = ex_of(0);
+	s.has_out = true;
+	s.lib = !c.flags && !c.__reserved ? lib_alloc : NULL;
+	if (fz_do(f, &s) || !s.applies || !check_new_id(f, c.out_id))
+		return;
+	model_add_node(m, c.out_id, c.parent_id);
+}
+
+static int lib_destroy(struct fz *f, void *cmd)
+{
+	struct ioasid_destroy *c = cmd;
+
+	return model_dev(&f->m, c->id) ? ioasid_device_destroy(f->h, c->id) :
+					 ioasid_node_destroy(f->h, c->id);
+}
+
+void op_destroy(struct fz *f)
+{
+	struct ioasid_destroy c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "DESTROY", IOASID_CMD_DESTROY, IOASID_DESTROY);
+	struct model *m = &f->m;
+	unsigned int r = rn(f, 100), i, k;
+
+	if (r < 35 && m->nnodes) {
+		/* Mostly a leaf nothing is attached to: that one can go. */
+		k = rn(f, m->nnodes);
+		for (i = 0; i < m->nnodes; i++, k = (k + 1) % m->nnodes)
+			if (!m->nodes[k].nchildren && !m->nodes[k].nattached)
+				break;
+		c.id = m->nodes[k].id;
+	} else if (r < 55) {
+		c.id = pick_node(f, 10);
+	} else if (r < 80 && m->ndevs) {
+		c.id = pick_dev(f, 10);
+	} else {
+		c.id = pick_bad_id(f);
+	}
+	s.x = contract_destroy(m, &c);
+	s.acts = ex_of(0);
+	s.lib = lib_destroy;
+	if (fz_do(f, &s) || !s.applies)
+		return;
+	model_destroy(m, c.id);
+}
+
+/* NODE_INFO ------------------------------------------------------------------------ */
+
+static int lib_node_info(struct fz *f, void *cmd)
+{
+	struct ioasid_node_info *c = cmd;
+
+	return ioasid_node_info(f->h, c->id, c);
+}
+
+void op_node_info_of(struct fz *f, uint32_t id)
+{
+	struct ioasid_node_info c = { .size = sizeof(c), .id = id };
+	struct spec s = SPEC(c, "NODE_INFO", IOASID_CMD_NODE_INFO, IOASID_NODE_INFO);
+	struct m_node *n = model_node(&f->m, id);
+	uint64_t bytes;
+
+	c.flags = bad_flag(f, 0, 2);
+	c.__reserved = bad_u32(f, 2);
+	s.x = contract_node_info(&f->m, &c);
+	s.acts = ex_of(0);
+	s.has_out = true;
+	s.lib = !c.flags && !c.__reserved ? lib_node_info : NULL;
+	if (fz_do(f, &s) || !s.applies)
+		return;
+	bytes = model_mapped_bytes(n);
+	if (c.out_mode != IOASID_MODE_KERNEL_MANAGED || c.out_parent_id != n->parent ||
+	    c.out_depth != n->depth || c.out_num_children != n->nchildren ||
+	    c.out_num_mappings != n->nmaps || c.out_mapped_bytes != bytes ||
+	    c.out_pinned_bytes != (n->parent ? 0 : bytes))
+		fz_fail(f, "NODE_INFO of %u: mode %u parent %u depth %u children %u "
+			"mappings %llu mapped %llu pinned %llu; the model says "
+			"parent %u depth %u children %u mappings %u mapped %llu "
+			"pinned %llu", id, c.out_mode, c.out_parent_id, c.out_depth,
+			c.out_num_children, (unsigned long long)c.out_num_mappings,
+			(unsigned long long)c.out_mapped_bytes,
+			(unsigned long long)c.out_pinned_bytes, n->parent, n->depth,
+			n->nchildren, n->nmaps, (unsigned long long)bytes,
+			(unsigned long long)(n->parent ? 0 : bytes));
+}
+
+void op_node_info(struct fz *f)
+{
+	op_node_info_of(f, pick_node(f, 8));
+}
+
+/* IOVA_RANGES ---------------------------------------------------------------------------- */
+
+static int lib_iova_ranges(struct fz *f, void *cmd)
+{
+	struct ioasid_iova_ranges *c = cmd;
+
+	return ioasid_iova_ranges(f->h, c->id, (void *)(uintptr_t)c->ranges,
+				  &c->num_ranges);
+}
+
+void op_iova_ranges(struct fz *f)
+{
+	struct ioasid_iova_ranges c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "IOVA_RANGES", IOASID_CMD_IOVA_RANGES,
+			     IOASID_IOVA_RANGES);
+	struct m_node *n;
+	uint64_t starts[M_MAX_RES + 1], lasts[M_MAX_RES + 1];
+	struct ioasid_iova_range *out = (void *)f->mem.aux;
+	unsigned int count = 0, num_in, i, r = rn(f, 100), room = 64;
+	bool ok;
+
+	c.id = pick_node(f, 6);
+	n = model_node(&f->m, c.id);
+	if (n)
+		count = model_iova_ranges(n, starts, lasts, M_MAX_RES + 1);
+	if (r < 50)
+		c.num_ranges = count + (pct(f, 70) ? 0 : rn(f, 3));
+	else if (r < 65)
+		c.num_ranges = 0;
+	else if (r < 85)
+		c.num_ranges = count ? count - 1 : 0;
+	else
+		c.num_ranges = rn(f, 70);
+	num_in = c.num_ranges;
+	r = rn(f, 100);
+	if (r < 92) {
+		c.ranges = (uintptr_t)out;
+	} else if (r < 95) {
+		c.ranges = 0;
+		room = 0;
+	} else if (r < 97) {
+		c.ranges = (uintptr_t)f->mem.guard;
+		room = 0;
+	} else {
+		room = rn(f, 3);	/* that many fit before the guard page */
+		c.ranges = (uintptr_t)(f->mem.aux + FZ_AUX_PAGES * PG) - room * 16;
+	}
+	if (c.ranges == (uintptr_t)out)
+		memset(out, CANARY, 80 * sizeof(*out));
+	c.flags = bad_flag(f, 0, 2);
+	c.__reserved = bad_u32(f, 1);
+	c.__reserved2 = bad_u32(f, 1);
+	ok = (count < num_in ? count : num_in) <= room;
+	s.x = contract_iova_ranges(&f->m, &c, ok);
+	s.acts = ex_of(0);
+	ex_add(&s.acts, EMSGSIZE);
+	s.has_out = true;
+	s.lib = !c.flags && !c.__reserved && !c.__reserved2 && c.ranges ?
+		lib_iova_ranges : NULL;
+	if (fz_do(f, &s) || !s.applies || (s.env.lib && !c.ranges))
+		return;
+	if (c.num_ranges != count) {
+		fz_fail(f, "num_ranges %u, the model has %u ranges", c.num_ranges, count);
+		return;
+	}
+	if (c.ranges != (uintptr_t)out)
+		return;
+	for (i = 0; i < count && i < num_in; i++)
+		if (out[i].start != starts[i] || out[i].last != lasts[i]) {
+			fz_fail(f, "range %u is [0x%llx, 0x%llx], the model says "
+				"[0x%llx, 0x%llx]", i, (unsigned long long)out[i].start,
+				(unsigned long long)out[i].last,
+				(unsigned long long)starts[i],
+				(unsigned long long)lasts[i]);
+			return;
+		}
+	for (i *= sizeof(*out); i < (num_in + 2) * sizeof(*out) &&
+	     i < 80 * sizeof(*out); i++)
+		if (((uint8_t *)out)[i] != CANARY) {
+			fz_fail(f, "IOVA_RANGES wrote past the ranges it reports");
+			return;
+		}
+}
+
+/* RESERVE_IOVA --------------------------------------------------------------------------- */
+
+static int lib_reserve(struct fz *f, void *cmd)
+{
+	struct ioasid_reserve_iova *c = cmd;
+
+	if (c->flags & IOASID_RESERVE_REMOVE)
+		return ioasid_unreserve_iova(f->h, c->id, c->iova, c->length);
+	return ioasid_reserve_iova(f->h, c->id, c->iova, c->length);
+}
+
+void op_reserve(struct fz *f)
+{
+	struct ioasid_reserve_iova c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "RESERVE_IOVA", IOASID_CMD_RESERVE_IOVA,
+			     IOASID_RESERVE_IOVA);
+	struct m_node *n;
+	unsigned int r = rn(f, 100);
+	bool remove;
+
+	c.id = pick_node(f, 5);
+	n = model_node(&f->m, c.id);
+	remove = n && n->nres ? pct(f, 45) : pct(f, 8);
+	if (n && n->nres >= M_MAX_RES)
+		remove = true;
+	if (remove && n && n->nres && pct(f, 75)) {
+		struct m_res *res = &n->res[rn(f, n->nres)];
+
+		c.iova = res->iova;
+		c.length = res->len;
+		if (pct(f, 20))
+			c.length += pct(f, 50) ? PG : -PG;
+	} else if (r < 55) {
+		c.iova = rn(f, WIN_PAGES) * PG;
+		c.length = rsmall(f, 4) * PG;
+	} else if (r < 70) {
+		/* Everything above the window: kernel-chosen IOVAs run short. */
+		c.iova = (WIN_PAGES - rn(f, 64)) * PG;
+		c.length = -c.iova;
+	} else if (r < 75) {
+		c.iova = 0;
+		c.length = rsmall(f, 16) * PG;
+	} else if (r < 85 && n && n->nmaps) {
+		struct m_map *map = &n->maps[rn(f, n->nmaps)];
+
+		c.iova = map->iova + (pct(f, 50) ? map->len - PG : 0);
+		c.length = rsmall(f, 3) * PG;
+	} else {
+		c.length = pick_len(f);
+		c.iova = pick_iova(f, n, c.length);
+	}
+	c.iova = skew(f, c.iova, 2);
+	c.length = skew(f, c.length, 2);
+	c.flags = (remove ? IOASID_RESERVE_REMOVE : 0) | bad_flag(f, 1, 2);
+	c.__reserved = bad_u32(f, 1);
+	s.x = contract_reserve(&f->m, &c);
+	s.acts = ex_of(0);
+	s.lib = !c.__reserved && !(c.flags & ~IOASID_RESERVE_REMOVE) ? lib_reserve : NULL;
+	if (fz_do(f, &s) || !s.applies)
+		return;
+	if (remove)
+		model_unreserve(n, c.iova, c.length);
+	else
+		model_reserve(n, c.iova, c.length);
+}
+
+/* OPTION ------------------------------------------------------------------------------------ */
+
+static int lib_option(struct fz *f, void *cmd)
+{
+	struct ioasid_option *c = cmd;
+	int ret;
+
+	if (c->op == IOASID_OPTION_OP_SET)
+		return ioasid_set_account_mode(f->h, c->val64);
+	ret = ioasid_get_account_mode(f->h);
+	if (ret >= 0)
+		c->val64 = ret;
+	return ret < 0 ? ret : 0;
+}
+
+void op_option(struct fz *f)
+{
+	struct ioasid_option c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "OPTION", IOASID_CMD_OPTION, IOASID_OPTION);
+	unsigned int r = rn(f, 100);
+
+	c.option_id = pct(f, 95) ? IOASID_OPTION_ACCOUNT_MODE : rn(f, 5);
+	c.op = r < 50 ? IOASID_OPTION_OP_GET : r < 95 ? IOASID_OPTION_OP_SET :
+							 2 + rn(f, 10);
+	c.val64 = c.op == IOASID_OPTION_OP_SET && pct(f, 90) ? rn(f, 2) : rnd(f);
+	c.__reserved = bad_u32(f, 2);
+	s.x = contract_option(&f->m, &c);
+	s.acts = ex_of(0);
+	s.has_out = c.op == IOASID_OPTION_OP_GET;
+	s.lib = !c.__reserved && c.option_id == IOASID_OPTION_ACCOUNT_MODE &&
+		c.op <= IOASID_OPTION_OP_GET && c.val64 <= 1 ? lib_option : NULL;
+	if (fz_do(f, &s) || !s.applies)
+		return;
+	if (c.op == IOASID_OPTION_OP_SET)
+		f->m.account_mode = c.val64;
+	else if (c.val64 != f->m.account_mode)
+		fz_fail(f, "account mode %llu, the model says %u",
+			(unsigned long long)c.val64, f->m.account_mode);
+}
+
+/* Unknown ioctls, CPU writes ---------------------------------------------------------------- */
+
+void op_bad_ioctl(struct fz *f)
+{
+	struct ioasid_info c = { .size = sizeof(c) };
+	struct spec s = SPEC(c, "BAD_IOCTL", 31, 0);
+	unsigned int nr = rn(f, IOASID_CMD_DIRTY_BITMAP + 1);
+
+	switch (rn(f, 4)) {
+	case 0:		/* a number far past the table */
+		s.req = _IO(IOASID_TYPE, 0x80 + rn(f, 0x80));
+		break;
+	case 1:		/* a known number, the wrong direction and size */
+		s.req = _IOWR(IOASID_TYPE, nr, struct ioasid_info);
+		break;
+	case 2:
+		s.req = _IOR(IOASID_TYPE, nr, uint32_t);
+		break;
+	default:	/* another driver's type */
+		s.req = _IO(IOASID_TYPE + 1, nr);
+		break;
+	}
+	s.min = sizeof(c);
+	s.x = contract_bad_ioctl();
+	s.plain = true;
+	fz_note(f, "request 0x%lx", s.req);
+	fz_do(f, &s);
+}
+
+/* The CPU writes the pinned buffer: devices must see it. */
+void op_cpu_write(struct fz *f)
+{
+	uint64_t off = rn(f, FZ_BUF_PAGES * PG), len = 1 + rn(f, 512), i;
+	uint8_t v = rnd(f);
+
+	if (off + len > FZ_BUF_PAGES * PG)
+		len = FZ_BUF_PAGES * PG - off;
+	for (i = 0; i < len; i++)
+		f->mem.buf[off + i] = f->mem.shadow_buf[off + i] = v + i * 13;
+}
