@@ -797,18 +797,25 @@ out_put:
 int ioasid_translate(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_translate *cmd = ucmd->cmd;
+	struct ioasid_translate __user *ucmd_translate = ucmd->ubuffer;
 	bool write = cmd->flags & IOASID_DMA_WRITE;
 	u8 access = write ? IOASID_MAP_WRITE : IOASID_MAP_READ;
 	struct ioasid_iotlb_entry *e;
 	struct ioasid_endpoint *ep;
+	struct ioasid_answer ans;
 	unsigned long key, iova = cmd->iova, last;
+	unsigned int i, tries = 0;
 	u8 reason = 0;
-	bool tracked = false;
-	unsigned int i;
+	bool tracked;
 	int rc;
 
 	if (cmd->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE) || cmd->__reserved)
 		return -EOPNOTSUPP;
+	/* The outputs, from out_uaddr to the end (the whole first-shipped struct). */
+	rc = ioasid_answer_init(&ans, &ucmd_translate->out_uaddr, &cmd->out_uaddr,
+				sizeof(*cmd) - offsetof(struct ioasid_translate, out_uaddr));
+	if (rc)
+		return rc;
 	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
@@ -816,6 +823,7 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 	if (rc)
 		goto out_put;
 
+again:
 	do {
 		e = ioasid_iotlb_lookup(ep, key, iova, &reason);
 	} while (e == ERR_PTR(-EAGAIN));
@@ -830,21 +838,32 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 		goto out_fault;
 	}
 	last = e->last;
+	tracked = false;
 	if (write) {
 		/* Where pages are tracked, hand out one page at a time. */
 		for (i = 0; i < e->nlinks; i++)
 			tracked |= READ_ONCE(e->links[i].node->dirty_tracking);
 		if (tracked)
 			last = min(last, iova | (PAGE_SIZE - 1));
-		ioasid_iotlb_dirty(e, iova, last - iova + 1);
 	}
 	cmd->out_uaddr = (e->index << PAGE_SHIFT) + (iova - e->start);
 	cmd->out_length = last - iova + 1;
 	cmd->out_prot = e->prot;
 	cmd->out_generation = atomic64_read(&ep->generation);
+	/*
+	 * Answer while the entry cannot go, and mark the pages dirty only once
+	 * the caller has the answer: a TRANSLATE that fails wrote nothing.
+	 */
+	rc = ioasid_answer_write(&ans);
+	if (!rc && write)
+		ioasid_iotlb_dirty(e, iova, last - iova + 1);
 	up_read(&ucmd->ictx->iotlb_lock);
-	ioasid_object_put(&ep->obj);
-	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc == -EAGAIN) {
+		rc = ioasid_answer_fault_in(&ans, &tries);
+		if (!rc)
+			goto again;
+	}
+	goto out_put;
 
 out_fault:
 	if (rc == -EIO)

@@ -68,7 +68,6 @@ struct fz {
 	unsigned int check_every;	/* full memory compare interval */
 	bool trace;
 	bool paranoid;		/* -p: extra checks after every operation */
-	bool known;		/* -K: avoid the known kernel divergences */
 	bool capable;		/* CAP_IPC_LOCK: no RLIMIT_MEMLOCK failures */
 	struct fz_call call;
 	uint64_t stats[32];	/* per IOASID_CMD_*: calls */

@@ -16,7 +16,6 @@
  *   -n N      ioctl calls (default 1000000 / ioasid_test_scale())
  *   -x        trace: print every call
  *   -p        paranoid: check the dirty records after every operation
- *   -K        do not make the calls of known kernel divergences (README.md)
  *   -c K      compare all pinned memory with the model every K ops (512)
  *   -d SECS   stop early, passing, after SECS seconds (240; 0: never)
  */
@@ -36,7 +35,7 @@ uint32_t fz_min_size[32];
 
 static struct {
 	uint64_t seed, n;
-	bool seed_set, trace, paranoid, known;
+	bool seed_set, trace, paranoid;
 	unsigned int check_every;
 	double deadline;
 } opt = { .check_every = 512, .deadline = 240 };
@@ -212,7 +211,6 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	f->ncalls = opt.n ? opt.n : 1000000 / ioasid_test_scale();
 	f->trace = opt.trace;
 	f->paranoid = opt.paranoid;
-	f->known = opt.known;
 	f->check_every = opt.check_every ? opt.check_every : 1;
 	f->rng = f->seed;
 	printf("# seed %llu\n# calls %llu (reproduce: fuzz -s %llu -n %llu)\n",
@@ -304,12 +302,11 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 
 static void usage(const char *argv0)
 {
-	printf("usage: %s [-s SEED] [-n N] [-x] [-p] [-K] [-c K] [-d SECS] [harness options]\n"
+	printf("usage: %s [-s SEED] [-n N] [-x] [-p] [-c K] [-d SECS] [harness options]\n"
 	       "  -s SEED  seed (else $IOASID_FUZZ_SEED, else the clock)\n"
 	       "  -n N     ioctl calls (default 1000000 / IOASID_TEST_SCALE)\n"
 	       "  -x       print every call\n"
 	       "  -p       check the dirty records after every operation\n"
-	       "  -K       skip the calls of known kernel divergences (README.md)\n"
 	       "  -c K     compare all pinned memory with the model every K ops\n"
 	       "  -d SECS  stop early (passing) after SECS seconds; 0: never\n",
 	       argv0);
@@ -341,8 +338,6 @@ int main(int argc, char **argv)
 			opt.trace = true;
 		} else if (!strcmp(argv[i], "-p")) {
 			opt.paranoid = true;
-		} else if (!strcmp(argv[i], "-K")) {
-			opt.known = true;
 		} else {
 			if (!strcmp(argv[i], "-h"))
 				usage(argv[0]);

@@ -77,8 +77,7 @@ static void pick_env(struct fz *f, const struct spec *s, struct env *e)
 		e->tail = TAIL_NONZERO;
 		break;
 	case 6:
-		if (!s->no_ro)
-			e->place = PLACE_RO;
+		e->place = PLACE_RO;
 		break;
 	case 7:
 		e->place = PLACE_NULL;

@@ -28,7 +28,6 @@ struct spec {
 	bool has_out;		/* the struct has out_* members */
 	int (*lib)(struct fz *f, void *cmd);	/* libioasid path: 0 or -errno */
 	bool plain;		/* force the plain envelope */
-	bool no_ro;		/* never a read-only struct (see -K) */
 	/* Results. */
 	bool applies;		/* the kernel saw the request as made */
 	struct env env;

@@ -583,12 +583,6 @@ void op_translate(struct fz *f)
 	c.iova = pick_dma_iova(f, d, c.flags, c.pasid, IOASID_DMA_PASID, &prot);
 	c.flags |= (pick_write(f, prot) ? IOASID_DMA_WRITE : 0) | bad_flag(f, 2, 1);
 	c.__reserved = pct(f, 1);
-	/*
-	 * Known divergence (-K avoids it): a TRANSLATE for writing whose
-	 * struct cannot be written back fails with EFAULT, yet the kernel has
-	 * recorded the range as dirty.
-	 */
-	s.no_ro = f->known && c.flags & IOASID_DMA_WRITE;
 	s.x = contract_translate(&f->m, &c, &w, &ok);
 	s.acts = ex_of(0);
 	s.has_out = true;

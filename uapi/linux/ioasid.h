@@ -28,11 +28,11 @@
  * and writes nothing back but what its documentation names (DMA's and
  * BATCH's out_done, IOVA_RANGES' num_ranges on EMSGSIZE). Output members
  * are named out_* (MAP's and COPY's IOVAs are in and out); the kernel
- * writes back at most @size bytes. MAP, COPY and UNMAP write their one
- * output member before they change anything; only a struct that is not
- * 8-byte aligned, whose output member straddles a page that another thread
- * unmaps meanwhile, can be left with part of it written when they fail with
- * EFAULT.
+ * writes back at most @size bytes. MAP, COPY, UNMAP and TRANSLATE write
+ * their outputs before they change anything; only outputs that straddle a
+ * page boundary into a page that another thread unmaps meanwhile can be
+ * left partly written when they fail with EFAULT (MAP's, COPY's and
+ * UNMAP's single output never straddles one in an 8-byte aligned struct).
  */
 #ifndef _UAPI_LINUX_IOASID_H
 #define _UAPI_LINUX_IOASID_H
@@ -771,7 +771,8 @@ struct ioasid_dma {
  * What vhost's IOTLB gives a backend: a VMM emulating a DMA-capable device
  * asks where the device's IOVA leads and accesses the memory itself. A
  * TRANSLATE with IOASID_DMA_WRITE marks the range dirty where tracking is
- * on. A failure records a fault, as DMA does.
+ * on, once the answer is written back (EFAULT marks nothing). A
+ * translation failure records a fault, as DMA does.
  *
  * Return: 0, or
  * ENOENT: no such device;
