@@ -398,6 +398,38 @@ TEST_F(swdev, pasid_attachments_and_replace)
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, self->root));
 }
 
+/*
+ * A TRANSLATE for writing that cannot write its answer back fails with
+ * EFAULT and marks nothing dirty (it used to mark first, then fail).
+ */
+TEST_F(swdev, failed_translate_marks_nothing_dirty)
+{
+	struct ioasid_translate *t;
+	uint64_t bitmap;
+
+	ASSERT_EQ(0, ioasid_set_dirty_tracking(self->h, self->root, 1));
+	t = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	*t = (struct ioasid_translate){ .size = sizeof(*t), .flags = IOASID_DMA_WRITE,
+					.dev_id = self->dev, .iova = R_IOVA + 3 * PAGE };
+	ASSERT_EQ(0, mprotect(t, PAGE, PROT_READ));
+	EXPECT_ERRNO(EFAULT, ioctl(ioasid_fd(self->h), IOASID_TRANSLATE, t));
+	EXPECT_EQ(0, t->out_length);
+	bitmap = ~0ULL;
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA, 64 * PAGE, PAGE,
+					 &bitmap, IOASID_DIRTY_NO_CLEAR));
+	EXPECT_EQ(0, bitmap);
+
+	/* The same call answered marks its page. */
+	ASSERT_EQ(0, mprotect(t, PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, ioctl(ioasid_fd(self->h), IOASID_TRANSLATE, t));
+	EXPECT_EQ(PAGE, t->out_length);
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, self->root, R_IOVA, 64 * PAGE, PAGE,
+					 &bitmap, IOASID_DIRTY_NO_CLEAR));
+	EXPECT_EQ(1ULL << 3, bitmap);
+	munmap(t, PAGE);
+}
+
 TEST_F(swdev, dirty_tracking)
 {
 	uint64_t bitmap[2], done;
