@@ -243,24 +243,4 @@ TEST_F(context, rmmod_while_open)
 	EXPECT_EQ(0, ioasid_open(&self->handle, NULL, 0));
 }
 
-TEST_F_TIMEOUT(context, load_unload_cycles, 300)
-{
-	struct ioasid_info info;
-	int i;
-
-	ASSERT_EQ(0, ioasid_close(self->handle));
-	self->handle = NULL;
-	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, ioasid_module_unload(0)) TH_LOG("cycle %d", i);
-		ASSERT_EQ(0, misc_registered());
-		ASSERT_NE(0, access(IOASID_DEVICE_PATH, F_OK));
-		ASSERT_EQ(0, ioasid_module_load(NULL, 0)) TH_LOG("cycle %d", i);
-		ASSERT_EQ(1, misc_registered());
-		ASSERT_EQ(0, ioasid_open(&self->handle, NULL, 0));
-		ASSERT_EQ(0, ioasid_get_info(self->handle, &info));
-		ASSERT_EQ(0, ioasid_close(self->handle));
-		self->handle = NULL;
-	}
-}
-
 TEST_HARNESS_MAIN
