@@ -1576,7 +1576,6 @@ static int no_thp(void *p, size_t len)
  * copy here can trip hardened usercopy (it checks large folios only); the
  * case keeps the per-folio chunking honest: every byte where it belongs.
  */
-
 static int small_case(struct iso *r, const void *varg)
 {
 	/* Fewer on slow (debug) kernels: adjacent pairs are common anyway. */
