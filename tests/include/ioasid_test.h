@@ -8,12 +8,14 @@
 #define IOASID_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <libioasid.h>
 
@@ -91,6 +93,40 @@ static inline long long ioasid_read_stat(const char *path, const char *name)
 	}
 	fclose(f);
 	return -1;
+}
+
+/*
+ * FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else):
+ * nr_foll_pin_acquired - nr_foll_pin_released from /proc/vmstat.
+ */
+static inline long long ioasid_pins_outstanding(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	/* vmstat counters are batched per CPU: fold them before reading. */
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("stat_refresh");
+		close(fd);
+	}
+	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
+	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
+}
+
+/* This process's locked memory (VmLck in /proc/self/status), in kB; -1 if absent. */
+static inline long long ioasid_vmlck_kb(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }
 
 /* A module-wide total from /sys/class/misc/ioasid/. */

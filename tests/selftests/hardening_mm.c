@@ -68,37 +68,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else). */
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
-static long long status_kb(const char *key)
-{
-	char line[128], fmt[64];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	snprintf(fmt, sizeof(fmt), "%s: %%lld kB", key);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static long long meminfo(const char *key)
 {
 	char fmt[64];
@@ -743,9 +712,9 @@ struct pin_snapshot {
 
 static int snapshot(struct ioasid_handle *h, uint32_t root, struct pin_snapshot *s)
 {
-	s->pins = pins_outstanding();
+	s->pins = ioasid_pins_outstanding();
 	s->pinned_bytes = ioasid_sysfs_stat("pinned_bytes");
-	s->vmlck_kb = status_kb("VmLck");
+	s->vmlck_kb = ioasid_vmlck_kb();
 	return ioasid_node_info(h, root, &s->node);
 }
 

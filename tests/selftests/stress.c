@@ -1227,35 +1227,6 @@ static int workers_join(struct worker *ws, unsigned int n, uint64_t limit)
 
 /* Accounting ---------------------------------------------------------------- */
 
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
-static long long vmlck_kb(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 struct acct {
 	long long pins, pinned_bytes, mappings, nodes, contexts, vmlck_kb;
 };
@@ -1263,12 +1234,12 @@ struct acct {
 static struct acct acct_now(void)
 {
 	return (struct acct){
-		.pins = pins_outstanding(),
+		.pins = ioasid_pins_outstanding(),
 		.pinned_bytes = ioasid_sysfs_stat("pinned_bytes"),
 		.mappings = ioasid_sysfs_stat("mappings"),
 		.nodes = ioasid_sysfs_stat("nodes"),
 		.contexts = ioasid_sysfs_stat("contexts"),
-		.vmlck_kb = vmlck_kb(),
+		.vmlck_kb = ioasid_vmlck_kb(),
 	};
 }
 
@@ -1454,7 +1425,7 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	/* Meanwhile: who pays. PROCESS charges this process, USER never does. */
 	while (now_ns() < s->deadline) {
 		usleep(100000);
-		v = vmlck_kb();
+		v = ioasid_vmlck_kb();
 		if (v > vmlck_max)
 			vmlck_max = v;
 	}
@@ -1638,7 +1609,7 @@ TEST_F_TIMEOUT(stress, sigkill, 600)
 	if (geteuid() == 0)
 		ASSERT_EQ(0, set_account_mode(shared_ctx->fd, IOASID_ACCOUNT_PROCESS));
 	ASSERT_EQ(0, ctx_populate(shared_ctx));
-	vmlck = vmlck_kb();
+	vmlck = ioasid_vmlck_kb();
 
 	for (round = 0; round < rounds; round++) {
 		struct acct before = acct_now();
@@ -1712,7 +1683,7 @@ TEST_F_TIMEOUT(stress, sigkill, 600)
 		 * charged to them; this process pays nothing for it. Unmap it
 		 * from here now and then: the charge goes back to the dead.
 		 */
-		EXPECT_EQ(vmlck, vmlck_kb());
+		EXPECT_EQ(vmlck, ioasid_vmlck_kb());
 		if (round % 2) {
 			for (k = 0; k < NR_ROOTS; k++) {
 				struct ioasid_unmap u = { .size = sizeof(u),
