@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <libioasid.h>
@@ -144,6 +145,25 @@ static inline long long ioasid_sysfs_stat(const char *name)
 		val = -1;
 	fclose(f);
 	return val;
+}
+
+/*
+ * Anonymous read-write memory aligned to @align (a power of two), not
+ * populated; NULL if mmap() fails.
+ */
+static inline void *ioasid_map_aligned(size_t len, size_t align)
+{
+	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
+	return (void *)start;
 }
 
 #endif

@@ -125,22 +125,6 @@ static void fill(uint8_t *p, size_t len, size_t base, unsigned int seed)
 		p[i] = pat(base + i, seed);
 }
 
-/* Anonymous read-write memory aligned to @align (a power of two). */
-static uint8_t *map_aligned(size_t len, size_t align)
-{
-	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
-	return (uint8_t *)start;
-}
-
 /*
  * PFNs of @n pages from @p of this process into @pfns (0: not present).
  * Root sees real PFNs; anyone else reads zeroes. Returns 0 or -errno.
@@ -909,7 +893,7 @@ FIXTURE_SETUP(uf)
 	ASSERT_EQ(0, ioasid_open(&self->h, NULL, 0));
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &self->root));
 	/* One THP where there are THPs: a DMA chunk then spans every page. */
-	self->src = map_aligned(HPAGE, HPAGE);
+	self->src = ioasid_map_aligned(HPAGE, HPAGE);
 	ASSERT_NE(NULL, self->src);
 	madvise(self->src, HPAGE, MADV_HUGEPAGE);
 	fill(self->src, UF_PAGES * PAGE, 0, 5);
@@ -1432,7 +1416,7 @@ static int thp_case(struct iso *r, const void *varg)
 		return KSFT_SKIP;
 	}
 	for (t = 0; t < THP_TRIES && chain < THP_CHAIN; t++) {
-		p = map_aligned(THP_PER_TRY * HPAGE, HPAGE);
+		p = ioasid_map_aligned(THP_PER_TRY * HPAGE, HPAGE);
 		if (!p || madvise(p, THP_PER_TRY * HPAGE, MADV_HUGEPAGE)) {
 			ISO_FAIL(r, "mmap/madvise of %llu MiB: %s",
 				 THP_PER_TRY * HPAGE >> 20, strerror(errno));
@@ -1465,7 +1449,7 @@ static int thp_case(struct iso *r, const void *varg)
 	 * PMD-mapped THP whole between 2 MiB-aligned addresses.
 	 */
 	snprintf(r->phase, sizeof(r->phase), "moving %zu adjacent THPs together", chain);
-	dst = map_aligned(chain * HPAGE, HPAGE);
+	dst = ioasid_map_aligned(chain * HPAGE, HPAGE);
 	if (!dst) {
 		ISO_FAIL(r, "mmap: %s", strerror(errno));
 		return KSFT_FAIL;

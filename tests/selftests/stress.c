@@ -996,22 +996,6 @@ static void *worker_main(void *arg)
 
 /* Setting up and running -------------------------------------------------- */
 
-/* Anonymous memory aligned to @align (a power of two), populated. */
-static void *alloc_aligned(size_t len, size_t align)
-{
-	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
-	return (void *)start;
-}
-
 /* The two buffers every window mapping is made of; the same for every part. */
 static uint64_t *g_win, *g_stable;
 
@@ -1020,8 +1004,8 @@ static int buffers_init(void)
 	uint64_t i;
 
 	if (!g_win) {
-		g_win = alloc_aligned(WIN_SIZE, WIN_SIZE);
-		g_stable = alloc_aligned(STABLE_SIZE, PAGE);
+		g_win = ioasid_map_aligned(WIN_SIZE, WIN_SIZE);
+		g_stable = ioasid_map_aligned(STABLE_SIZE, PAGE);
 		g_zero = mmap(NULL, BIG_DMA_MAX, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (!g_win || !g_stable || g_zero == MAP_FAILED)
 			return -ENOMEM;
@@ -1172,8 +1156,8 @@ static int workers_start(struct stress *s, struct worker *ws, unsigned int n,
 		if (!w->rng)
 			w->rng = 1;
 		w->dma = malloc(DMA_MAX + 8);
-		w->big = alloc_aligned(s->big_len, PAGE);
-		w->big_scratch = alloc_aligned(BIG_DMA_MAX, PAGE);
+		w->big = ioasid_map_aligned(s->big_len, PAGE);
+		w->big_scratch = ioasid_map_aligned(BIG_DMA_MAX, PAGE);
 		if (!w->dma || !w->big || !w->big_scratch)
 			return -ENOMEM;
 		w->barrier = &barrier;
