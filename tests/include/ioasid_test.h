@@ -166,4 +166,27 @@ static inline void *ioasid_map_aligned(size_t len, size_t align)
 	return (void *)start;
 }
 
+/*
+ * The text of the next record from /dev/kmsg opened with O_NONBLOCK on @fd,
+ * read into @rec: the "level,seq,time,flags;" header and the continuation
+ * lines cut off. Records the kernel overwrote before we read them (EPIPE)
+ * are passed over. NULL when there is no record left (or on an error).
+ */
+static inline char *ioasid_kmsg_next(int fd, char *rec, size_t size)
+{
+	ssize_t n;
+	char *msg;
+
+	do
+		n = read(fd, rec, size - 1);
+	while (n < 0 && errno == EPIPE);
+	if (n <= 0)
+		return NULL;
+	rec[n] = 0;
+	msg = strchr(rec, ';');
+	msg = msg ? msg + 1 : rec;
+	msg[strcspn(msg, "\n")] = 0;
+	return msg;
+}
+
 #endif

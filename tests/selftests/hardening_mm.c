@@ -303,17 +303,10 @@ static void log_kernel_reports(struct __test_metadata *_metadata, int kmsg)
 {
 	char rec[1024], *msg;
 	int shown = 0;
-	ssize_t n;
 
 	if (kmsg < 0)
 		return;
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
+	while ((msg = ioasid_kmsg_next(kmsg, rec, sizeof(rec)))) {
 		if ((strstr(msg, "usercopy") || strstr(msg, "BUG") ||
 		     strstr(msg, "Oops") || strstr(msg, "WARNING")) && shown++ < 12)
 			TH_LOG("kernel: %s", msg);
