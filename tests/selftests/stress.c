@@ -1383,6 +1383,26 @@ static double ops_seconds(void)
 	return slow_kernel() ? 6 : 10;
 }
 
+/*
+ * The context of parts 1 and 4: opened, in accounting @mode, populated.
+ * false: skipped (the test's verdict is set), the caller returns.
+ */
+static bool ctx_open(struct __test_metadata *_metadata, struct stress *s,
+		     uint64_t mode)
+{
+	int rc;
+
+	s->big_len = (4ULL << 20) / ioasid_test_scale();
+	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, s->fd);
+	rc = set_account_mode(s->fd, mode);
+	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
+		SKIP(return false, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, ctx_populate(s));
+	return true;
+}
+
 /* Part 1: 8 threads, every operation -------------------------------------- */
 
 static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *self,
@@ -1393,17 +1413,11 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	long long vmlck_max = self->base.vmlck_kb, v;
 	uint64_t duration = seconds_ns(ops_seconds());
 	unsigned long long ok;
-	int rc, stuck;
+	int stuck;
 
 	ASSERT_NE(NULL, s);
-	s->big_len = (4ULL << 20) / ioasid_test_scale();
-	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, s->fd);
-	rc = set_account_mode(s->fd, mode);
-	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
-		SKIP(return, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
-	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, ctx_populate(s));
+	if (!ctx_open(_metadata, s, mode))
+		return;
 	ASSERT_EQ(0, workers_start(s, ws, MAX_THREADS, duration));
 
 	/* Meanwhile: who pays. PROCESS charges this process, USER never does. */
@@ -1729,19 +1743,13 @@ static void fork_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *se
 {
 	struct stress *s = stress_new(self->rep, mix_all, g_seed);
 	uint64_t d1 = seconds_ns(3), d2 = seconds_ns(2);
-	int status, rc;
+	int status;
 	pid_t p, c, *cpid = shared_alloc(sizeof(pid_t));
 
 	ASSERT_NE(NULL, s);
 	ASSERT_NE(NULL, cpid);
-	s->big_len = (4ULL << 20) / ioasid_test_scale();
-	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, s->fd);
-	rc = set_account_mode(s->fd, mode);
-	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
-		SKIP(return, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
-	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, ctx_populate(s));
+	if (!ctx_open(_metadata, s, mode))
+		return;
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
 
 	p = fork();
