@@ -31,6 +31,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ioasid_test.h"
+
 #define FI_DEBUGFS	"/sys/kernel/debug"
 #define FI_MAX_SAVED	32
 
@@ -253,20 +255,10 @@ static inline int fi_log_check(struct fault_inject *fi, const char *prefix)
 {
 	char rec[2048], *msg;
 	int bad = 0, shown = 0;
-	ssize_t n;
 
 	if (fi->kmsg_fd < 0)
 		return 0;
-	for (;;) {
-		n = read(fi->kmsg_fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on with the next */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
+	while ((msg = ioasid_kmsg_next(fi->kmsg_fd, rec, sizeof(rec)))) {
 		if (fi_log_trouble(msg))
 			bad++;
 		if (bad && shown++ < 60)

@@ -8,12 +8,15 @@
 #define IOASID_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libioasid.h>
 
@@ -93,6 +96,40 @@ static inline long long ioasid_read_stat(const char *path, const char *name)
 	return -1;
 }
 
+/*
+ * FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else):
+ * nr_foll_pin_acquired - nr_foll_pin_released from /proc/vmstat.
+ */
+static inline long long ioasid_pins_outstanding(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	/* vmstat counters are batched per CPU: fold them before reading. */
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("stat_refresh");
+		close(fd);
+	}
+	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
+	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
+}
+
+/* This process's locked memory (VmLck in /proc/self/status), in kB; -1 if absent. */
+static inline long long ioasid_vmlck_kb(void)
+{
+	char line[128];
+	long long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 /* A module-wide total from /sys/class/misc/ioasid/. */
 static inline long long ioasid_sysfs_stat(const char *name)
 {
@@ -108,6 +145,48 @@ static inline long long ioasid_sysfs_stat(const char *name)
 		val = -1;
 	fclose(f);
 	return val;
+}
+
+/*
+ * Anonymous read-write memory aligned to @align (a power of two), not
+ * populated; NULL if mmap() fails.
+ */
+static inline void *ioasid_map_aligned(size_t len, size_t align)
+{
+	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
+	return (void *)start;
+}
+
+/*
+ * The text of the next record from /dev/kmsg opened with O_NONBLOCK on @fd,
+ * read into @rec: the "level,seq,time,flags;" header and the continuation
+ * lines cut off. Records the kernel overwrote before we read them (EPIPE)
+ * are passed over. NULL when there is no record left (or on an error).
+ */
+static inline char *ioasid_kmsg_next(int fd, char *rec, size_t size)
+{
+	ssize_t n;
+	char *msg;
+
+	do
+		n = read(fd, rec, size - 1);
+	while (n < 0 && errno == EPIPE);
+	if (n <= 0)
+		return NULL;
+	rec[n] = 0;
+	msg = strchr(rec, ';');
+	msg = msg ? msg + 1 : rec;
+	msg[strcspn(msg, "\n")] = 0;
+	return msg;
 }
 
 #endif

@@ -177,21 +177,6 @@ static int copy_fixed(int fd, uint32_t dst, uint32_t src, uint64_t src_iova,
 	return xio(fd, IOASID_COPY, &c);
 }
 
-static long long vmlck_kb(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static int drop_to_nobody(void)
 {
 	return setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534) ?
@@ -1043,7 +1028,7 @@ static void *mode_mapper(void *p)
 		r->maps++;
 		/* Quiescent: something is pinned, so the mode cannot change now. */
 		mode = get_mode(r->fd);
-		kb = vmlck_kb();
+		kb = ioasid_vmlck_kb();
 		if (mode == IOASID_ACCOUNT_PROCESS)
 			r->in_process++;
 		if ((mode == IOASID_ACCOUNT_PROCESS && kb - r->base_kb != (long long)(len >> 10)) ||
@@ -1062,7 +1047,7 @@ static void *mode_mapper(void *p)
 			r->set_rc = rc;
 		}
 		rc = unmap_range(r->fd, r->root, iova, len, NULL);
-		if (rc || vmlck_kb() != r->base_kb)
+		if (rc || ioasid_vmlck_kb() != r->base_kb)
 			r->leftover++;
 	}
 	return NULL;
@@ -1109,7 +1094,7 @@ TEST_F_TIMEOUT(hard, account_mode_cannot_change_under_a_map, 120)
 	r.min_len = (4ULL << 20) / scale;
 	r.buf = page_alloc(r.max_len);
 	ASSERT_NE(NULL, r.buf);
-	r.base_kb = vmlck_kb();
+	r.base_kb = ioasid_vmlck_kb();
 	ASSERT_LE(0, r.base_kb);
 
 	ASSERT_EQ(0, pthread_create(&tm, NULL, mode_mapper, &r));
@@ -1136,7 +1121,7 @@ TEST_F_TIMEOUT(hard, account_mode_cannot_change_under_a_map, 120)
 	EXPECT_EQ(0, r.leftover);
 	EXPECT_EQ(0, r.sets_other);
 	EXPECT_EQ(0, set_mode(self->fd, IOASID_ACCOUNT_USER));
-	EXPECT_EQ(r.base_kb, vmlck_kb());
+	EXPECT_EQ(r.base_kb, ioasid_vmlck_kb());
 }
 
 /* 8d. Undoing a failed MAP never hits a node that reused the id --------------------- */

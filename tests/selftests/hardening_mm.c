@@ -68,37 +68,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else). */
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
-static long long status_kb(const char *key)
-{
-	char line[128], fmt[64];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	snprintf(fmt, sizeof(fmt), "%s: %%lld kB", key);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, fmt, &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 static long long meminfo(const char *key)
 {
 	char fmt[64];
@@ -154,22 +123,6 @@ static void fill(uint8_t *p, size_t len, size_t base, unsigned int seed)
 
 	for (i = 0; i < len; i++)
 		p[i] = pat(base + i, seed);
-}
-
-/* Anonymous read-write memory aligned to @align (a power of two). */
-static uint8_t *map_aligned(size_t len, size_t align)
-{
-	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
-	return (uint8_t *)start;
 }
 
 /*
@@ -350,17 +303,10 @@ static void log_kernel_reports(struct __test_metadata *_metadata, int kmsg)
 {
 	char rec[1024], *msg;
 	int shown = 0;
-	ssize_t n;
 
 	if (kmsg < 0)
 		return;
-	while ((n = read(kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		if (n <= 0)
-			continue;
-		rec[n] = 0;
-		msg = strchr(rec, ';');
-		msg = msg ? msg + 1 : rec;
-		msg[strcspn(msg, "\n")] = 0;
+	while ((msg = ioasid_kmsg_next(kmsg, rec, sizeof(rec)))) {
 		if ((strstr(msg, "usercopy") || strstr(msg, "BUG") ||
 		     strstr(msg, "Oops") || strstr(msg, "WARNING")) && shown++ < 12)
 			TH_LOG("kernel: %s", msg);
@@ -743,9 +689,9 @@ struct pin_snapshot {
 
 static int snapshot(struct ioasid_handle *h, uint32_t root, struct pin_snapshot *s)
 {
-	s->pins = pins_outstanding();
+	s->pins = ioasid_pins_outstanding();
 	s->pinned_bytes = ioasid_sysfs_stat("pinned_bytes");
-	s->vmlck_kb = status_kb("VmLck");
+	s->vmlck_kb = ioasid_vmlck_kb();
 	return ioasid_node_info(h, root, &s->node);
 }
 
@@ -940,7 +886,7 @@ FIXTURE_SETUP(uf)
 	ASSERT_EQ(0, ioasid_open(&self->h, NULL, 0));
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &self->root));
 	/* One THP where there are THPs: a DMA chunk then spans every page. */
-	self->src = map_aligned(HPAGE, HPAGE);
+	self->src = ioasid_map_aligned(HPAGE, HPAGE);
 	ASSERT_NE(NULL, self->src);
 	madvise(self->src, HPAGE, MADV_HUGEPAGE);
 	fill(self->src, UF_PAGES * PAGE, 0, 5);
@@ -1463,7 +1409,7 @@ static int thp_case(struct iso *r, const void *varg)
 		return KSFT_SKIP;
 	}
 	for (t = 0; t < THP_TRIES && chain < THP_CHAIN; t++) {
-		p = map_aligned(THP_PER_TRY * HPAGE, HPAGE);
+		p = ioasid_map_aligned(THP_PER_TRY * HPAGE, HPAGE);
 		if (!p || madvise(p, THP_PER_TRY * HPAGE, MADV_HUGEPAGE)) {
 			ISO_FAIL(r, "mmap/madvise of %llu MiB: %s",
 				 THP_PER_TRY * HPAGE >> 20, strerror(errno));
@@ -1496,7 +1442,7 @@ static int thp_case(struct iso *r, const void *varg)
 	 * PMD-mapped THP whole between 2 MiB-aligned addresses.
 	 */
 	snprintf(r->phase, sizeof(r->phase), "moving %zu adjacent THPs together", chain);
-	dst = map_aligned(chain * HPAGE, HPAGE);
+	dst = ioasid_map_aligned(chain * HPAGE, HPAGE);
 	if (!dst) {
 		ISO_FAIL(r, "mmap: %s", strerror(errno));
 		return KSFT_FAIL;

@@ -21,36 +21,6 @@
 #define FIXED		IOASID_MAP_FIXED_IOVA
 #define BUF_PAGES	64
 
-/* FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else). */
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
-static long long vmlck_kb(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Drop CAP_IPC_LOCK (this test runs in its own child) and set RLIMIT_MEMLOCK. */
 static int limit_memlock(unsigned long long bytes)
 {
@@ -86,7 +56,7 @@ FIXTURE(kmanaged) {
 FIXTURE_SETUP(kmanaged)
 {
 	ASSERT_LE(0, ioasid_module_load(NULL, 0));
-	self->pins_before = pins_outstanding();
+	self->pins_before = ioasid_pins_outstanding();
 	self->pinned_bytes_before = ioasid_sysfs_stat("pinned_bytes");
 	ASSERT_LE(0, self->pinned_bytes_before);
 	ASSERT_EQ(0, ioasid_open(&self->handle, NULL, 0));
@@ -101,7 +71,7 @@ FIXTURE_TEARDOWN(kmanaged)
 {
 	if (self->handle)
 		ioasid_close(self->handle);
-	EXPECT_EQ(self->pins_before, pins_outstanding());
+	EXPECT_EQ(self->pins_before, ioasid_pins_outstanding());
 	EXPECT_EQ(self->pinned_bytes_before, ioasid_sysfs_stat("pinned_bytes"));
 }
 
@@ -201,7 +171,7 @@ TEST_F(kmanaged, map_unmap)
 {
 	uint64_t iova = 0x100000, unmapped = 0;
 	struct ioasid_node_info info;
-	long long pins = pins_outstanding();
+	long long pins = ioasid_pins_outstanding();
 
 	ASSERT_EQ(0, ioasid_map(self->handle, self->root, ubuf(self, 0),
 				4 * PAGE, &iova, RW | FIXED));
@@ -210,7 +180,7 @@ TEST_F(kmanaged, map_unmap)
 	EXPECT_EQ(1, info.out_num_mappings);
 	EXPECT_EQ(4 * PAGE, info.out_mapped_bytes);
 	EXPECT_EQ(4 * PAGE, info.out_pinned_bytes);
-	EXPECT_EQ(pins + 4, pins_outstanding());
+	EXPECT_EQ(pins + 4, ioasid_pins_outstanding());
 	EXPECT_EQ(self->pinned_bytes_before + 4 * PAGE,
 		  ioasid_sysfs_stat("pinned_bytes"));
 
@@ -220,7 +190,7 @@ TEST_F(kmanaged, map_unmap)
 	info = node_info(self->handle, self->root);
 	EXPECT_EQ(0, info.out_num_mappings);
 	EXPECT_EQ(0, info.out_pinned_bytes);
-	EXPECT_EQ(pins, pins_outstanding());
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
 	EXPECT_EQ(self->pinned_bytes_before, ioasid_sysfs_stat("pinned_bytes"));
 }
 
@@ -274,7 +244,7 @@ TEST_F(kmanaged, map_errors)
 				  .addr = ubuf(self, 0), .length = PAGE,
 				  .flags = RW };
 	int fd = ioasid_fd(self->handle);
-	long long pins = pins_outstanding();
+	long long pins = ioasid_pins_outstanding();
 	uint64_t iova;
 	unsigned int i;
 	void *ro;
@@ -316,7 +286,7 @@ TEST_F(kmanaged, map_errors)
 
 	/* Nothing of all that left a trace. */
 	EXPECT_EQ(0, node_info(self->handle, self->root).out_num_mappings);
-	EXPECT_EQ(pins, pins_outstanding());
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
 }
 
 /* Every overlap of a new fixed mapping with [A, A + 4 pages) is refused. */
@@ -516,7 +486,7 @@ TEST_F(kmanaged, child_maps_parent_iova)
 
 	ASSERT_EQ(0, ioasid_map(self->handle, self->root, ubuf(self, 0),
 				8 * PAGE, &root_iova, RW | FIXED));
-	pins = pins_outstanding();
+	pins = ioasid_pins_outstanding();
 	ASSERT_EQ(0, ioasid_node_alloc(self->handle, self->root,
 				       IOASID_MODE_KERNEL_MANAGED, &child));
 	ASSERT_EQ(0, ioasid_map(self->handle, child, root_iova + 2 * PAGE,
@@ -531,7 +501,7 @@ TEST_F(kmanaged, child_maps_parent_iova)
 	EXPECT_EQ(2, info.out_num_mappings);
 	EXPECT_EQ(20 * PAGE, info.out_mapped_bytes);
 	EXPECT_EQ(0, info.out_pinned_bytes);
-	EXPECT_EQ(pins, pins_outstanding());	/* children pin nothing */
+	EXPECT_EQ(pins, ioasid_pins_outstanding());	/* children pin nothing */
 
 	/* Same rules as a root: alignment, overlap, partial unmap. */
 	child_iova = 0x2000;
@@ -574,7 +544,7 @@ FIXTURE_SETUP(kmanaged_acct)
 	if (geteuid())
 		SKIP(return, "needs root to drop CAP_IPC_LOCK and set limits");
 	ASSERT_LE(0, ioasid_module_load(NULL, 0));
-	self->pins_before = pins_outstanding();
+	self->pins_before = ioasid_pins_outstanding();
 	ASSERT_EQ(0, ioasid_open(&self->handle, NULL, 0));
 	ASSERT_EQ(IOASID_ACCOUNT_USER, ioasid_get_account_mode(self->handle));
 	ASSERT_EQ(0, ioasid_set_account_mode(self->handle, variant->mode));
@@ -589,7 +559,7 @@ FIXTURE_TEARDOWN(kmanaged_acct)
 {
 	if (self->handle)
 		ioasid_close(self->handle);
-	EXPECT_EQ(self->pins_before, pins_outstanding());
+	EXPECT_EQ(self->pins_before, ioasid_pins_outstanding());
 }
 
 /* Exactly at the limit works; one page over fails and changes nothing. */
@@ -602,11 +572,11 @@ TEST_F(kmanaged_acct, memlock_limit_is_exact)
 	ASSERT_EQ(0, ioasid_map(self->handle, self->root, base, 12 * PAGE,
 				&iova, RW));
 	if (variant->mode == IOASID_ACCOUNT_PROCESS)
-		EXPECT_EQ(12 * 4, vmlck_kb());
-	pins = pins_outstanding();
+		EXPECT_EQ(12 * 4, ioasid_vmlck_kb());
+	pins = ioasid_pins_outstanding();
 	EXPECT_LIBERR(ENOMEM, ioasid_map(self->handle, self->root,
 					 base + 12 * PAGE, 5 * PAGE, &iova2, RW));
-	EXPECT_EQ(pins, pins_outstanding());
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
 	EXPECT_EQ(1, node_info(self->handle, self->root).out_num_mappings);
 	ASSERT_EQ(0, ioasid_map(self->handle, self->root, base + 12 * PAGE,
 				4 * PAGE, &iova2, RW));
@@ -617,12 +587,12 @@ TEST_F(kmanaged_acct, memlock_limit_is_exact)
 	/* Unmapping returns the charge: the whole limit is usable again. */
 	ASSERT_EQ(0, ioasid_unmap_all(self->handle, self->root, NULL));
 	if (variant->mode == IOASID_ACCOUNT_PROCESS)
-		EXPECT_EQ(0, vmlck_kb());
+		EXPECT_EQ(0, ioasid_vmlck_kb());
 	EXPECT_EQ(0, ioasid_map(self->handle, self->root, base, 16 * PAGE,
 				&iova, RW));
 	EXPECT_EQ(0, ioasid_node_destroy(self->handle, self->root));
 	if (variant->mode == IOASID_ACCOUNT_PROCESS)
-		EXPECT_EQ(0, vmlck_kb());
+		EXPECT_EQ(0, ioasid_vmlck_kb());
 }
 
 TEST_F(kmanaged_acct, cap_ipc_lock_lifts_the_limit)
@@ -635,7 +605,7 @@ TEST_F(kmanaged_acct, cap_ipc_lock_lifts_the_limit)
 	EXPECT_EQ(0, ioasid_map(self->handle, self->root, (uintptr_t)self->buf,
 				8 * PAGE, &iova, RW));
 	if (variant->mode == IOASID_ACCOUNT_PROCESS)
-		EXPECT_EQ(8 * 4, vmlck_kb());	/* still counted */
+		EXPECT_EQ(8 * 4, ioasid_vmlck_kb());	/* still counted */
 	EXPECT_EQ(0, ioasid_unmap_all(self->handle, self->root, NULL));
 }
 
@@ -668,7 +638,7 @@ TEST_F(kmanaged, copy_shares_pins)
 	src_iova = 0x10000000;
 	ASSERT_EQ(0, ioasid_node_alloc(self->handle, 0, IOASID_MODE_KERNEL_MANAGED,
 				       &dst));
-	pins = pins_outstanding();
+	pins = ioasid_pins_outstanding();
 	pinned = ioasid_sysfs_stat("pinned_bytes");
 
 	/* Across both source mappings, read-only: one destination piece each. */
@@ -676,7 +646,7 @@ TEST_F(kmanaged, copy_shares_pins)
 				 4 * PAGE, &dst_iova, IOASID_MAP_READ));
 	EXPECT_NE(0, dst_iova);
 	EXPECT_EQ(2, node_info(self->handle, dst).out_num_mappings);
-	EXPECT_EQ(pins, pins_outstanding());
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
 	EXPECT_EQ(pinned, ioasid_sysfs_stat("pinned_bytes"));
 
 	/*
@@ -685,10 +655,10 @@ TEST_F(kmanaged, copy_shares_pins)
 	 */
 	ASSERT_EQ(0, ioasid_unmap_all(self->handle, self->root, &unmapped));
 	EXPECT_EQ(8 * PAGE, unmapped);
-	EXPECT_EQ(pins, pins_outstanding());
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
 	EXPECT_EQ(pinned, ioasid_sysfs_stat("pinned_bytes"));
 	ASSERT_EQ(0, ioasid_unmap(self->handle, dst, dst_iova, 4 * PAGE, &unmapped));
-	EXPECT_EQ(pins - 8, pins_outstanding());
+	EXPECT_EQ(pins - 8, ioasid_pins_outstanding());
 
 	/* Errors. */
 	src_iova = 0x10000000;
@@ -726,7 +696,7 @@ TEST_F(kmanaged_acct, copy_does_not_charge)
 	EXPECT_EQ(0, ioasid_copy(self->handle, dst, self->root, iova, 8 * PAGE,
 				 &dst_iova, RW));
 	if (variant->mode == IOASID_ACCOUNT_PROCESS)
-		EXPECT_EQ(8 * 4, vmlck_kb());
+		EXPECT_EQ(8 * 4, ioasid_vmlck_kb());
 	EXPECT_LIBERR(ENOMEM, ioasid_map(self->handle, dst,
 					 (uintptr_t)self->buf + 8 * PAGE, PAGE,
 					 &iova, RW));
@@ -847,7 +817,7 @@ TEST_F(kmanaged, fork_then_map_and_exit)
 /* A context whose owner dies with everything mapped gives it all back. */
 TEST_F(kmanaged, exit_and_kill_with_mappings)
 {
-	long long pins = pins_outstanding();
+	long long pins = ioasid_pins_outstanding();
 	int status, round;
 	pid_t pid;
 
@@ -875,7 +845,7 @@ TEST_F(kmanaged, exit_and_kill_with_mappings)
 			kill(pid, SIGKILL);
 		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-		EXPECT_EQ(pins, pins_outstanding()) TH_LOG("round %d", round);
+		EXPECT_EQ(pins, ioasid_pins_outstanding()) TH_LOG("round %d", round);
 	}
 }
 

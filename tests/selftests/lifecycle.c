@@ -50,21 +50,6 @@ static int delete_module_nonblock(void)
 	return syscall(SYS_delete_module, IOASID_MODULE_NAME, O_NONBLOCK) ? -errno : 0;
 }
 
-/* FOLL_PIN pages not yet unpinned, kernel-wide (the VM runs nothing else). */
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -184,7 +169,7 @@ static void use_context(struct __test_metadata *_metadata, struct ioasid_handle 
 TEST_F_TIMEOUT(lifecycle, load_use_unload, 900)
 {
 	double t_load = 0, t_use = 0, t_unload = 0, t0, t1, start = now();
-	long long pins = pins_outstanding();
+	long long pins = ioasid_pins_outstanding();
 	struct ioasid_handle *h[2];
 	struct totals t;
 	int cycle, status, hold[2];
@@ -256,7 +241,7 @@ TEST_F_TIMEOUT(lifecycle, load_use_unload, 900)
 		EXPECT_EQ(0, t.pinned_bytes) TH_LOG("cycle %d", cycle);
 		/* Folding the vmstat counters costs ~5-15 ms: every tenth cycle. */
 		if (cycle % 10 == 0 || cycle == self->cycles - 1)
-			EXPECT_EQ(pins, pins_outstanding()) TH_LOG("cycle %d", cycle);
+			EXPECT_EQ(pins, ioasid_pins_outstanding()) TH_LOG("cycle %d", cycle);
 		if (_metadata->exit_code)
 			return;
 		t1 = now();

@@ -996,22 +996,6 @@ static void *worker_main(void *arg)
 
 /* Setting up and running -------------------------------------------------- */
 
-/* Anonymous memory aligned to @align (a power of two), populated. */
-static void *alloc_aligned(size_t len, size_t align)
-{
-	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t start;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	if (start > (uintptr_t)p)
-		munmap(p, start - (uintptr_t)p);
-	munmap((uint8_t *)start + len, (uintptr_t)p + align - start);
-	return (void *)start;
-}
-
 /* The two buffers every window mapping is made of; the same for every part. */
 static uint64_t *g_win, *g_stable;
 
@@ -1020,8 +1004,8 @@ static int buffers_init(void)
 	uint64_t i;
 
 	if (!g_win) {
-		g_win = alloc_aligned(WIN_SIZE, WIN_SIZE);
-		g_stable = alloc_aligned(STABLE_SIZE, PAGE);
+		g_win = ioasid_map_aligned(WIN_SIZE, WIN_SIZE);
+		g_stable = ioasid_map_aligned(STABLE_SIZE, PAGE);
 		g_zero = mmap(NULL, BIG_DMA_MAX, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (!g_win || !g_stable || g_zero == MAP_FAILED)
 			return -ENOMEM;
@@ -1172,8 +1156,8 @@ static int workers_start(struct stress *s, struct worker *ws, unsigned int n,
 		if (!w->rng)
 			w->rng = 1;
 		w->dma = malloc(DMA_MAX + 8);
-		w->big = alloc_aligned(s->big_len, PAGE);
-		w->big_scratch = alloc_aligned(BIG_DMA_MAX, PAGE);
+		w->big = ioasid_map_aligned(s->big_len, PAGE);
+		w->big_scratch = ioasid_map_aligned(BIG_DMA_MAX, PAGE);
 		if (!w->dma || !w->big || !w->big_scratch)
 			return -ENOMEM;
 		w->barrier = &barrier;
@@ -1227,35 +1211,6 @@ static int workers_join(struct worker *ws, unsigned int n, uint64_t limit)
 
 /* Accounting ---------------------------------------------------------------- */
 
-static long long pins_outstanding(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* vmstat counters are batched per CPU: fold them before reading. */
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	return ioasid_read_stat("/proc/vmstat", "nr_foll_pin_acquired") -
-	       ioasid_read_stat("/proc/vmstat", "nr_foll_pin_released");
-}
-
-static long long vmlck_kb(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 struct acct {
 	long long pins, pinned_bytes, mappings, nodes, contexts, vmlck_kb;
 };
@@ -1263,12 +1218,12 @@ struct acct {
 static struct acct acct_now(void)
 {
 	return (struct acct){
-		.pins = pins_outstanding(),
+		.pins = ioasid_pins_outstanding(),
 		.pinned_bytes = ioasid_sysfs_stat("pinned_bytes"),
 		.mappings = ioasid_sysfs_stat("mappings"),
 		.nodes = ioasid_sysfs_stat("nodes"),
 		.contexts = ioasid_sysfs_stat("contexts"),
-		.vmlck_kb = vmlck_kb(),
+		.vmlck_kb = ioasid_vmlck_kb(),
 	};
 }
 
@@ -1428,6 +1383,26 @@ static double ops_seconds(void)
 	return slow_kernel() ? 6 : 10;
 }
 
+/*
+ * The context of parts 1 and 4: opened, in accounting @mode, populated.
+ * false: skipped (the test's verdict is set), the caller returns.
+ */
+static bool ctx_open(struct __test_metadata *_metadata, struct stress *s,
+		     uint64_t mode)
+{
+	int rc;
+
+	s->big_len = (4ULL << 20) / ioasid_test_scale();
+	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, s->fd);
+	rc = set_account_mode(s->fd, mode);
+	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
+		SKIP(return false, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
+	ASSERT_EQ(0, rc);
+	ASSERT_EQ(0, ctx_populate(s));
+	return true;
+}
+
 /* Part 1: 8 threads, every operation -------------------------------------- */
 
 static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *self,
@@ -1438,23 +1413,17 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	long long vmlck_max = self->base.vmlck_kb, v;
 	uint64_t duration = seconds_ns(ops_seconds());
 	unsigned long long ok;
-	int rc, stuck;
+	int stuck;
 
 	ASSERT_NE(NULL, s);
-	s->big_len = (4ULL << 20) / ioasid_test_scale();
-	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, s->fd);
-	rc = set_account_mode(s->fd, mode);
-	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
-		SKIP(return, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
-	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, ctx_populate(s));
+	if (!ctx_open(_metadata, s, mode))
+		return;
 	ASSERT_EQ(0, workers_start(s, ws, MAX_THREADS, duration));
 
 	/* Meanwhile: who pays. PROCESS charges this process, USER never does. */
 	while (now_ns() < s->deadline) {
 		usleep(100000);
-		v = vmlck_kb();
+		v = ioasid_vmlck_kb();
 		if (v > vmlck_max)
 			vmlck_max = v;
 	}
@@ -1638,7 +1607,7 @@ TEST_F_TIMEOUT(stress, sigkill, 600)
 	if (geteuid() == 0)
 		ASSERT_EQ(0, set_account_mode(shared_ctx->fd, IOASID_ACCOUNT_PROCESS));
 	ASSERT_EQ(0, ctx_populate(shared_ctx));
-	vmlck = vmlck_kb();
+	vmlck = ioasid_vmlck_kb();
 
 	for (round = 0; round < rounds; round++) {
 		struct acct before = acct_now();
@@ -1712,7 +1681,7 @@ TEST_F_TIMEOUT(stress, sigkill, 600)
 		 * charged to them; this process pays nothing for it. Unmap it
 		 * from here now and then: the charge goes back to the dead.
 		 */
-		EXPECT_EQ(vmlck, vmlck_kb());
+		EXPECT_EQ(vmlck, ioasid_vmlck_kb());
 		if (round % 2) {
 			for (k = 0; k < NR_ROOTS; k++) {
 				struct ioasid_unmap u = { .size = sizeof(u),
@@ -1774,19 +1743,13 @@ static void fork_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *se
 {
 	struct stress *s = stress_new(self->rep, mix_all, g_seed);
 	uint64_t d1 = seconds_ns(3), d2 = seconds_ns(2);
-	int status, rc;
+	int status;
 	pid_t p, c, *cpid = shared_alloc(sizeof(pid_t));
 
 	ASSERT_NE(NULL, s);
 	ASSERT_NE(NULL, cpid);
-	s->big_len = (4ULL << 20) / ioasid_test_scale();
-	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, s->fd);
-	rc = set_account_mode(s->fd, mode);
-	if (rc == -EPERM && mode == IOASID_ACCOUNT_PROCESS)
-		SKIP(return, "switching to IOASID_ACCOUNT_PROCESS needs CAP_SYS_RESOURCE");
-	ASSERT_EQ(0, rc);
-	ASSERT_EQ(0, ctx_populate(s));
+	if (!ctx_open(_metadata, s, mode))
+		return;
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
 
 	p = fork();
