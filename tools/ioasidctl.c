@@ -129,6 +129,13 @@ static int cmd_info(const char *device)
 	printf("max tree depth:  %u\n", info.out_max_depth);
 	printf("max PASID bits:  %u\n", info.out_max_pasid_bits);
 	printf("max batch:       %u\n", info.out_max_batch);
+	/* A module older than these members leaves them 0. */
+	if (info.out_max_child_mappings)
+		printf("limits:          child_mappings=%" PRIu64 " iotlb_entries=%" PRIu64
+		       " reservations=%u attachments=%u  (per context)\n",
+		       (uint64_t)info.out_max_child_mappings,
+		       (uint64_t)info.out_max_iotlb_entries,
+		       info.out_max_reservations, info.out_max_attachments);
 	print_totals();
 	ioasid_close(handle);
 	return 0;
