@@ -216,12 +216,12 @@ struct ioasid_ucmd {
  * @kcmd: the kernel's copy of it, set by the command
  * @len: bytes to write back
  *
- * MAP, COPY and UNMAP (also as BATCH entries) write their answer under the
- * node lock that makes it true, before they change anything, so a caller
- * that cannot be answered sees nothing happen, and nobody sees a mapping
- * that is then taken back. Under the lock the write must not fault; when
- * it would, the command drops the lock, faults the struct in and starts
- * over (main.c: ioasid_answer_fault_in()).
+ * MAP, COPY, UNMAP (also as BATCH entries) and TRANSLATE write their
+ * answer under the lock that makes it true, before they change anything,
+ * so a caller that cannot be answered sees nothing happen, and nobody sees
+ * a mapping that is then taken back. Under the lock the write must not
+ * fault; when it would, the command drops the lock, faults the struct in
+ * and starts over (answer.c).
  */
 struct ioasid_answer {
 	void __user *uptr;
@@ -240,6 +240,7 @@ static inline int ioasid_answer_write(const struct ioasid_answer *ans)
 	return left ? -EAGAIN : 0;
 }
 
+/* answer.c */
 int ioasid_answer_init(struct ioasid_answer *ans, void __user *uptr,
 		       const void *kcmd, size_t len);
 int ioasid_answer_fault_in(const struct ioasid_answer *ans, unsigned int *tries);

@@ -19,7 +19,6 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -237,33 +236,6 @@ static int ioasid_option(struct ioasid_ucmd *ucmd)
 	default:
 		return -EOPNOTSUPP;
 	}
-}
-
-/* Answers ------------------------------------------------------------------ */
-
-#define IOASID_ANSWER_TRIES	8
-
-int ioasid_answer_init(struct ioasid_answer *ans, void __user *uptr,
-		       const void *kcmd, size_t len)
-{
-	if (!access_ok(uptr, len))
-		return -EFAULT;
-	*ans = (struct ioasid_answer){ .uptr = uptr, .kcmd = kcmd, .len = len };
-	return 0;
-}
-
-/*
- * The answer could not be written under the command's lock: fault the
- * caller's struct in for writing, without writing it, before the command
- * tries again. A struct that is not writable, or keeps going away (another
- * thread unmapping it), ends the command with EFAULT, having done nothing.
- */
-int ioasid_answer_fault_in(const struct ioasid_answer *ans, unsigned int *tries)
-{
-	if (++*tries > IOASID_ANSWER_TRIES ||
-	    fault_in_safe_writeable(ans->uptr, ans->len))
-		return -EFAULT;
-	return 0;
 }
 
 /*
