@@ -262,9 +262,9 @@ enum ioasid_map_flags {
  *
  * @addr, @length and @iova are multiples of the granule (the lowest bit of
  * GET_INFO out_pgsize_bitmap). On any failure nothing is mapped, pinned or
- * charged. The struct is written back (with @iova) before the mapping
- * becomes visible to anyone: a struct that cannot be written back fails the
- * call with EFAULT, and no device, COPY or UNMAP ever saw the mapping.
+ * charged. @iova is written back before the mapping becomes visible to
+ * anyone: a struct whose @iova cannot be written fails the call with
+ * EFAULT, and no device, COPY or UNMAP ever saw the mapping.
  *
  * Return: 0, or
  * EINVAL: zero @length, a misaligned value, no permission given;
@@ -321,9 +321,9 @@ enum ioasid_unmap_flags {
  * removed whole: a range that would split one fails. When UNMAP returns, no
  * translation through this node or any node below it reaches the pages any
  * more; pages are unpinned and uncharged once nothing else (COPY) uses them.
- * The answer is written before anything is removed: a struct that cannot be
- * written back fails with EFAULT and unmaps nothing, and a failing UNMAP
- * leaves @out_unmapped as it was.
+ * @out_unmapped is written before anything is removed: a struct whose
+ * @out_unmapped cannot be written fails with EFAULT and unmaps nothing, and
+ * a failing UNMAP leaves @out_unmapped as it was.
  *
  * Return: 0, or
  * EINVAL: zero @length or misaligned values, or non-zero ones with
@@ -358,7 +358,7 @@ struct ioasid_unmap {
  * Maps the pages that back [@src_iova, @src_iova + @length) in one root
  * into another, without pinning or charging them again: the pages stay
  * pinned until the last mapping that uses them is gone. The new range is
- * one mapping per source mapping it covers. Like MAP, it writes the struct
+ * one mapping per source mapping it covers. Like MAP, it writes @dst_iova
  * back before the new range becomes visible.
  *
  * Return: 0, or the errors of MAP that concern the destination (EINVAL,
