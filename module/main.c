@@ -224,9 +224,18 @@ static int ioasid_option(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_option *cmd = ucmd->cmd;
 	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_object *obj;
 
-	if (cmd->__reserved || cmd->option_id != IOASID_OPTION_ACCOUNT_MODE)
+	if (cmd->option_id != IOASID_OPTION_ACCOUNT_MODE ||
+	    (cmd->op != IOASID_OPTION_OP_GET && cmd->op != IOASID_OPTION_OP_SET))
 		return -EOPNOTSUPP;
+	if (cmd->object_id) {
+		/* Context-wide options take no object: name one, get EINVAL. */
+		xa_lock(&ictx->objects);
+		obj = xa_load(&ictx->objects, cmd->object_id);
+		xa_unlock(&ictx->objects);
+		return obj ? -EINVAL : -ENOENT;
+	}
 	switch (cmd->op) {
 	case IOASID_OPTION_OP_GET:
 		cmd->val64 = READ_ONCE(ictx->account_mode);
@@ -313,7 +322,7 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 	else if (cmd->op == IOASID_CMD_UNMAP)
 		min_size = offsetofend(struct ioasid_unmap, out_unmapped);
 	else
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	if (cmd->entry_size < min_size)
 		return -EINVAL;
 	/* Each entry's tail is checked for zeroes: keep that bounded. */

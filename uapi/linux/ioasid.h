@@ -17,8 +17,12 @@
  * - E2BIG: @size is larger than the kernel's struct and the extra bytes are
  *   not all zero (the caller asked for something this kernel cannot do).
  *   A larger @size with a zero tail is accepted.
- * - EOPNOTSUPP: a flag bit this kernel does not know is set, or a field
- *   named __reserved is not zero.
+ * - EOPNOTSUPP: a flag bit this kernel does not know is set, a field named
+ *   __reserved is not zero, or a field that holds a value of an enum (ALLOC's
+ *   mode and format, BATCH's op, OPTION's option_id and op, an INVALIDATE
+ *   entry's scope bits, ...) holds one this kernel does not know. A caller
+ *   can so probe for a feature and tell "this module cannot do that" from
+ *   "bad argument" (EINVAL).
  * - EDQUOT: a per-context limit would be exceeded. The limits are module
  *   parameters, fixed for a context when it is opened, and GET_INFO reports
  *   them.
@@ -64,29 +68,59 @@ enum {
 	IOASID_CMD_TRANSLATE,
 	IOASID_CMD_DIRTY_TRACKING,
 	IOASID_CMD_DIRTY_BITMAP,
+	IOASID_CMD_FORMAT_INFO,
+	IOASID_CMD_BIND,
+	IOASID_CMD_UNBIND,
+	IOASID_CMD_INVALIDATE,
 };
 
-/**
- * enum ioasid_capability - bits of &struct ioasid_info.out_capabilities
+/*
+ * Bits of &struct ioasid_info.out_capabilities, 64-bit constants (an enum
+ * constant is an int, which bit 31 and up do not fit).
  *
  * Each bit announces an ioctl family or behaviour that this build of the
  * module implements on the running kernel. Userspace tests a bit before using
  * the feature; a clear bit means the feature's ioctls fail with ENOTTY or
  * EOPNOTSUPP. Bits are only ever added.
  *
- * @IOASID_CAP_KERNEL_MANAGED: kernel-managed nodes: ALLOC, DESTROY,
+ * IOASID_CAP_KERNEL_MANAGED: kernel-managed nodes: ALLOC, DESTROY,
  *	NODE_INFO, MAP, UNMAP, COPY, IOVA_RANGES, RESERVE_IOVA, OPTION
- * @IOASID_CAP_BATCH: IOASID_BATCH of MAP and UNMAP requests
- * @IOASID_CAP_SW_ENDPOINT: software endpoints: DEVICE_CREATE, DEVICE_INFO,
+ * IOASID_CAP_BATCH: IOASID_BATCH of MAP and UNMAP requests
+ * IOASID_CAP_SW_ENDPOINT: software endpoints: DEVICE_CREATE, DEVICE_INFO,
  *	ATTACH, DETACH, DMA, TRANSLATE
- * @IOASID_CAP_DIRTY_TRACKING: DIRTY_TRACKING and DIRTY_BITMAP on
+ * IOASID_CAP_DIRTY_TRACKING: DIRTY_TRACKING and DIRTY_BITMAP on
  *	kernel-managed nodes
+ * IOASID_CAP_USER_MANAGED: user-managed nodes: ALLOC with a format,
+ *	FORMAT_INFO, BIND, UNBIND, INVALIDATE
  */
-enum ioasid_capability {
-	IOASID_CAP_KERNEL_MANAGED = 1 << 0,
-	IOASID_CAP_BATCH = 1 << 1,
-	IOASID_CAP_SW_ENDPOINT = 1 << 2,
-	IOASID_CAP_DIRTY_TRACKING = 1 << 3,
+#define IOASID_CAP_KERNEL_MANAGED	(1ULL << 0)
+#define IOASID_CAP_BATCH		(1ULL << 1)
+#define IOASID_CAP_SW_ENDPOINT		(1ULL << 2)
+#define IOASID_CAP_DIRTY_TRACKING	(1ULL << 3)
+#define IOASID_CAP_USER_MANAGED		(1ULL << 4)
+
+/**
+ * enum ioasid_access - kinds of access, and permissions for them
+ * @IOASID_ACCESS_READ: a read (of data; with EXEC, of instructions)
+ * @IOASID_ACCESS_WRITE: a write
+ * @IOASID_ACCESS_EXEC: an instruction fetch (x86 XD, Arm XN, RISC-V X)
+ * @IOASID_ACCESS_PRIV: a privileged (supervisor) request (x86 U/S with
+ *	SRE, Arm AP/PXN, RISC-V U)
+ *
+ * A request is READ or WRITE, possibly with EXEC (then READ) and PRIV.
+ * A set of permissions (TRANSLATE's out_prot) holds what requests of the
+ * asked privilege may do; PRIV in it says the range is closed to
+ * unprivileged requests. READ and WRITE have the values of
+ * IOASID_MAP_READ and IOASID_MAP_WRITE.
+ *
+ * Kernel-managed levels grant READ and WRITE as mapped, to requests of
+ * either privilege, and EXEC wherever they grant READ.
+ */
+enum ioasid_access {
+	IOASID_ACCESS_READ = 1 << 0,
+	IOASID_ACCESS_WRITE = 1 << 1,
+	IOASID_ACCESS_EXEC = 1 << 2,
+	IOASID_ACCESS_PRIV = 1 << 3,
 };
 
 /**
@@ -144,9 +178,29 @@ struct ioasid_info {
  * @IOASID_MODE_KERNEL_MANAGED: userspace calls MAP/UNMAP; the kernel owns
  *	the table. A root maps process memory, a child maps ranges of its
  *	parent's IOVA space.
+ * @IOASID_MODE_USER_MANAGED: userspace binds a page table of a declared
+ *	format (struct ioasid_alloc @format) that lives in the parent's IOVA
+ *	space (BIND), and invalidates what the module caches of it when it
+ *	changes it (INVALIDATE). Always a child.
+ *
+ * Trees mix modes at any depth up to GET_INFO out_max_depth.
+ *
+ * Caching of user-managed nodes, the contract a VMM relies on: the module
+ * walks the bound table in software, reading it only through the parent's
+ * translation and with the parent's permissions, and caches what a walk
+ * finds as an IOMMU's IOTLB does. A translation cached before the table
+ * changes may keep being used until an INVALIDATE covers it (the module
+ * may drop it earlier, as hardware may); a translation never cached sees
+ * the table as it is at the time of the access: nothing negative (a
+ * missing or refused entry) and no partial walk is ever cached. Changes
+ * of any ancestor (UNMAP, DETACH, DESTROY, BIND) need no INVALIDATE: they
+ * drop, before they return, every cached translation that used the
+ * changed range, whether for the data or for a table page read during the
+ * walk.
  */
 enum ioasid_mode {
 	IOASID_MODE_KERNEL_MANAGED = 1,
+	IOASID_MODE_USER_MANAGED = 2,
 };
 
 /**
@@ -157,11 +211,25 @@ enum ioasid_mode {
  * @parent_id: the parent node, or 0 for a root
  * @out_id: the new node's id, never 0
  * @__reserved: must be 0
+ * @format: (user-managed) user pointer to the format descriptor: a struct
+ *	that starts with struct ioasid_format_header, such as struct
+ *	ioasid_format_x86_64; 0 for a kernel-managed node
+ * @format_len: bytes at @format, which the descriptor's own size member
+ *	equals; read with the rules of every ioctl's struct (shorter than the
+ *	descriptor as first shipped: EINVAL; longer with a non-zero tail:
+ *	E2BIG); 0 for a kernel-managed node
+ * @__reserved2: must be 0
  *
- * Allocates a node (one I/O address space). Its mode never changes.
+ * Allocates a node (one I/O address space). Its mode, and a user-managed
+ * node's format, never change. A user-managed node starts unbound.
  *
  * Return: 0, or
- * EINVAL: unknown @mode;
+ * EOPNOTSUPP: unknown @mode or format, or a format flag this kernel does
+ * not know;
+ * EINVAL: a user-managed root, a kernel-managed node with a @format, a
+ * descriptor whose size is not @format_len or whose values the format does
+ * not take (FORMAT_INFO says which it does);
+ * E2BIG: the descriptor has a non-zero tail beyond the kernel's struct;
  * ENOENT: @parent_id names no node of this context;
  * EMLINK: the parent is at the deepest level (GET_INFO out_max_depth);
  * ENOSPC: every id is in use;
@@ -174,9 +242,119 @@ struct ioasid_alloc {
 	__u32 parent_id;
 	__u32 out_id;
 	__u32 __reserved;
+	__aligned_u64 format;
+	__u32 format_len;
+	__u32 __reserved2;
 };
 
 #define IOASID_ALLOC _IO(IOASID_TYPE, IOASID_CMD_ALLOC)
+
+/**
+ * enum ioasid_format - page-table formats of user-managed nodes
+ * @IOASID_FORMAT_X86_64: x86-64 (IA-32e) paging, 4 or 5 levels: the
+ *	first-level format of Intel VT-d and the v2 (guest) format of AMD-Vi;
+ *	struct ioasid_format_x86_64
+ */
+enum ioasid_format {
+	IOASID_FORMAT_X86_64 = 1,
+};
+
+/**
+ * struct ioasid_format_header - how every format descriptor starts
+ * @size: sizeof() the descriptor, equal to ALLOC's @format_len
+ * @format: an enum ioasid_format
+ */
+struct ioasid_format_header {
+	__u32 size;
+	__u32 format;
+};
+
+/**
+ * enum ioasid_x86_64_flags - flags of struct ioasid_format_x86_64
+ * @IOASID_X86_64_AD_UPDATE: the walker sets the accessed bit (5) of every
+ *	entry it uses and the dirty bit (6) of a leaf it writes through, each
+ *	with an atomic update of table memory through the parent, which needs
+ *	WRITE permission there (else the walk faults with
+ *	IOASID_FAULT_AD_UPDATE) and counts as a write for the parent's dirty
+ *	tracking. A translation cached by a read is not used for a write
+ *	before the dirty bit is set. Without it, the walker neither reads nor
+ *	writes A and D.
+ */
+enum ioasid_x86_64_flags {
+	IOASID_X86_64_AD_UPDATE = 1 << 0,
+};
+
+/**
+ * struct ioasid_format_x86_64 - descriptor of IOASID_FORMAT_X86_64
+ * @hdr: size and IOASID_FORMAT_X86_64
+ * @flags: enum ioasid_x86_64_flags
+ * @levels: 4 (48-bit input addresses) or 5 (57-bit)
+ * @phys_bits: width of the output (parent) addresses, 32 to 52; address
+ *	bits from @phys_bits to 51 of an entry are reserved
+ * @__reserved: must be 0
+ * @pgsize_bitmap: the leaf sizes tables may use: 4 KiB always, 2 MiB
+ *	(PS in a level-2 entry) and 1 GiB (PS in a level-3 entry) when set;
+ *	PS where its size is not declared is a reserved bit. 0 means every
+ *	size FORMAT_INFO reports.
+ *
+ * The walk (levels counted from 1, the 4 KiB level, up to @levels): the
+ * input address must be canonical (bits above 47, or 56, copy that bit);
+ * entries are 8 bytes, little-endian, in 4 KiB tables: P (0), R/W (1), U/S
+ * (2), A (5), D (6), PS (7, levels 2 and 3), address (51:12; for a PS leaf
+ * 51:21 or 51:30, the bits below being reserved except PAT, bit 12), XD
+ * (63). Bits 62:52 and 11:8 are ignored. A request may write if every
+ * level has R/W, is unprivileged-accessible if every level has U/S, and
+ * may execute if no level has XD. Privileged requests need the bind's
+ * IOASID_BIND_X86_SRE; they may read any page, write a read-only one only
+ * without IOASID_BIND_X86_WPE, and never execute from a page with U/S.
+ */
+struct ioasid_format_x86_64 {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 levels;
+	__u32 phys_bits;
+	__u32 __reserved;
+	__aligned_u64 pgsize_bitmap;
+};
+
+/**
+ * struct ioasid_format_info - ioctl(IOASID_FORMAT_INFO)
+ * @size: sizeof(struct ioasid_format_info)
+ * @flags: must be 0
+ * @format: an enum ioasid_format
+ * @__reserved: must be 0
+ * @out_format_flags: the descriptor flags this module takes for @format
+ *	(for x86-64, enum ioasid_x86_64_flags)
+ * @out_bind_flags: the enum ioasid_bind_flags BIND takes for @format
+ * @out_pgsize_bitmap: the leaf sizes the walker supports
+ * @out_levels_bitmap: bit n set: n levels are supported
+ * @out_min_phys_bits: the narrowest output address width taken
+ * @out_max_phys_bits: the widest output address width taken
+ * @out_input_bits: widest input address width (with the most levels)
+ * @__reserved2: must be 0 (written as 0)
+ *
+ * What the module walks of a format, so a VMM can check what it offers a
+ * guest against it before it does. A format this module does not know:
+ * EOPNOTSUPP, which makes this the probe for formats.
+ *
+ * Return: 0, or EOPNOTSUPP: unknown @format.
+ */
+struct ioasid_format_info {
+	__u32 size;
+	__u32 flags;
+	__u32 format;
+	__u32 __reserved;
+	__aligned_u64 out_format_flags;
+	__aligned_u64 out_bind_flags;
+	__aligned_u64 out_pgsize_bitmap;
+	__aligned_u64 out_levels_bitmap;
+	__u32 out_min_phys_bits;
+	__u32 out_max_phys_bits;
+	__u32 out_input_bits;
+	__u32 __reserved2;
+};
+
+#define IOASID_FORMAT_INFO _IO(IOASID_TYPE, IOASID_CMD_FORMAT_INFO)
 
 /**
  * struct ioasid_destroy - ioctl(IOASID_DESTROY)
@@ -214,6 +392,13 @@ struct ioasid_destroy {
  *	process memory (roots; COPY mappings included, a page mapped twice
  *	counts twice); children pin nothing. The exact module-wide total is
  *	in /sys/class/misc/ioasid/pinned_bytes.
+ * @out_format: (user-managed) its enum ioasid_format; 0 otherwise
+ * @out_flags: enum ioasid_node_info_flags
+ * @out_root: (user-managed, bound) the root given to BIND
+ * @out_bind_flags: (user-managed, bound) the flags given to BIND
+ * @__reserved2: must be 0 (written as 0)
+ *
+ * A user-managed node has no mappings: the counts above are 0 for it.
  *
  * Return: 0, or ENOENT: no such node.
  */
@@ -229,6 +414,19 @@ struct ioasid_node_info {
 	__aligned_u64 out_num_mappings;
 	__aligned_u64 out_mapped_bytes;
 	__aligned_u64 out_pinned_bytes;
+	__u32 out_format;
+	__u32 out_flags;
+	__aligned_u64 out_root;
+	__u32 out_bind_flags;
+	__u32 __reserved2;
+};
+
+/**
+ * enum ioasid_node_info_flags - bits of &struct ioasid_node_info.out_flags
+ * @IOASID_NODE_BOUND: a user-managed node with a table bound
+ */
+enum ioasid_node_info_flags {
+	IOASID_NODE_BOUND = 1 << 0,
 };
 
 #define IOASID_NODE_INFO _IO(IOASID_TYPE, IOASID_CMD_NODE_INFO)
@@ -403,8 +601,8 @@ struct ioasid_copy {
  *
  * Return: 0, or
  * EFAULT: @out_done cannot be written (checked first: nothing runs);
- * EINVAL: unknown @op, @entry_size too small, an entry's size differs from
- * @entry_size;
+ * EOPNOTSUPP: unknown @op;
+ * EINVAL: @entry_size too small, an entry's size differs from @entry_size;
  * E2BIG: @count above GET_INFO out_max_batch, @entry_size above 4096, or
  * an entry with a non-zero tail beyond the kernel's struct;
  * any error of the entry that failed.
@@ -549,12 +747,15 @@ enum ioasid_option_op {
  * @size: sizeof(struct ioasid_option)
  * @option_id: an enum ioasid_option_id
  * @op: an enum ioasid_option_op
- * @__reserved: must be 0
+ * @object_id: the object the option is of, or 0 for the whole context;
+ *	every option so far is context-wide
  * @val64: the value, in for SET, out for GET
  *
  * Return: 0, or
  * EOPNOTSUPP: unknown @option_id or @op;
- * EINVAL: a value the option does not take;
+ * ENOENT: @object_id names no object of this context;
+ * EINVAL: a value the option does not take, or an object the option is
+ * not of (a non-zero @object_id for a context-wide option);
  * EPERM: (ACCOUNT_MODE) IOASID_ACCOUNT_PROCESS without CAP_SYS_RESOURCE;
  * EBUSY: (ACCOUNT_MODE) pages of this context are pinned.
  */
@@ -562,7 +763,7 @@ struct ioasid_option {
 	__u32 size;
 	__u32 option_id;
 	__u32 op;
-	__u32 __reserved;
+	__u32 object_id;
 	__aligned_u64 val64;
 };
 
@@ -624,6 +825,15 @@ struct ioasid_device_create {
  * @out_iotlb_misses: DMA chunks and TRANSLATEs that walked the tables
  * @out_faults: DMA and TRANSLATE that failed translation (each also
  *	records a fault)
+ * @out_last_fault_addr: the address of the device's latest fault: the
+ *	attached node's IOVA (as DMA or TRANSLATE gave it), 0 before any
+ * @out_last_fault_node: the node where that translation stopped (the
+ *	attached node or one above it), 0 when it was not attached
+ * @out_last_fault_reason: its enum ioasid_fault_reason, 0 before any
+ * @out_last_fault_access: the request, enum ioasid_access bits
+ * @out_last_fault_level: the level of @out_last_fault_node's table where
+ *	the walk stopped (x86-64: 1 for the 4 KiB level up to 4 or 5), 0 for a
+ *	kernel-managed node
  *
  * Return: 0, or ENOENT: no such device.
  */
@@ -639,6 +849,45 @@ struct ioasid_device_info {
 	__aligned_u64 out_iotlb_hits;
 	__aligned_u64 out_iotlb_misses;
 	__aligned_u64 out_faults;
+	__aligned_u64 out_last_fault_addr;
+	__u32 out_last_fault_node;
+	__u32 out_last_fault_reason;
+	__u32 out_last_fault_access;
+	__u32 out_last_fault_level;
+};
+
+/**
+ * enum ioasid_fault_reason - why a translation failed
+ * @IOASID_FAULT_NOT_ATTACHED: nothing is attached for the request's PASID
+ *	(or for DMA without one)
+ * @IOASID_FAULT_NOT_MAPPED: a kernel-managed node has no mapping there, or
+ *	the address is past 2^64 - 1
+ * @IOASID_FAULT_PERMISSION: a level does not permit the access
+ * @IOASID_FAULT_NOT_BOUND: a user-managed node has no table bound
+ * @IOASID_FAULT_NOT_PRESENT: a table entry is not present (the guest's)
+ * @IOASID_FAULT_RESERVED: a table entry has a reserved bit set, a leaf
+ *	size the format was not declared with, or a misaligned large page
+ * @IOASID_FAULT_NON_CANONICAL: the input address is not canonical for
+ *	the format
+ * @IOASID_FAULT_TABLE: a table page cannot be read through the parent
+ *	(not mapped there, or not readable): the VMM's, not the guest's
+ * @IOASID_FAULT_AD_UPDATE: the accessed or dirty bit could not be set:
+ *	the parent does not permit writing the table page, or the entry kept
+ *	changing under the update
+ * @IOASID_FAULT_WALK_LIMIT: the walk would read more distinct table pages
+ *	than the module follows (nested user-managed levels multiply them)
+ */
+enum ioasid_fault_reason {
+	IOASID_FAULT_NOT_ATTACHED = 1,
+	IOASID_FAULT_NOT_MAPPED,
+	IOASID_FAULT_PERMISSION,
+	IOASID_FAULT_NOT_BOUND,
+	IOASID_FAULT_NOT_PRESENT,
+	IOASID_FAULT_RESERVED,
+	IOASID_FAULT_NON_CANONICAL,
+	IOASID_FAULT_TABLE,
+	IOASID_FAULT_AD_UPDATE,
+	IOASID_FAULT_WALK_LIMIT,
 };
 
 #define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
@@ -698,10 +947,15 @@ struct ioasid_attach {
  *	IOVA; TRANSLATE: write access is asked for, and the pages are marked
  *	dirty); without it, the device reads memory (DMA: from the IOVA into
  *	@buffer)
+ * @IOASID_DMA_EXEC: the read is an instruction fetch (not with WRITE:
+ *	EINVAL)
+ * @IOASID_DMA_PRIV: the request is privileged (supervisor)
  */
 enum ioasid_dma_flags {
 	IOASID_DMA_PASID = 1 << 0,
 	IOASID_DMA_WRITE = 1 << 1,
+	IOASID_DMA_EXEC = 1 << 2,
+	IOASID_DMA_PRIV = 1 << 3,
 };
 
 /**
@@ -728,7 +982,8 @@ enum ioasid_dma_flags {
  *
  * Return: 0, or
  * ENOENT: no such device;
- * EINVAL: zero @length, or a PASID the device cannot issue;
+ * EINVAL: zero @length, a PASID the device cannot issue, or EXEC with
+ * WRITE;
  * EIO: a translation fault (not attached, not mapped, not permitted, or
  * past the last IOVA 2^64 - 1) at @iova + @out_done;
  * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done), or
@@ -760,8 +1015,10 @@ struct ioasid_dma {
  *	long as that process keeps the memory where it was when it mapped it
  * @out_length: bytes from @iova on that stay valid and contiguous at
  *	@out_uaddr with the same permissions
- * @out_prot: IOASID_MAP_READ and/or IOASID_MAP_WRITE, composed over every
- *	level
+ * @out_prot: enum ioasid_access bits: what requests of the asked privilege
+ *	may do over @out_length, composed over every level (READ and WRITE
+ *	are IOASID_MAP_READ and IOASID_MAP_WRITE); PRIV set when the range is
+ *	closed to unprivileged requests
  * @__reserved: must be 0
  * @out_generation: the device's generation (see struct
  *	ioasid_device_info) when this result was made. The range stays in the
@@ -776,7 +1033,7 @@ struct ioasid_dma {
  *
  * Return: 0, or
  * ENOENT: no such device;
- * EINVAL: a PASID the device cannot issue;
+ * EINVAL: a PASID the device cannot issue, or EXEC with WRITE;
  * EIO: @iova does not translate (not attached, not mapped, or not
  * permitted for the access asked); ENOMEM.
  */
@@ -878,5 +1135,147 @@ struct ioasid_dirty_bitmap {
 };
 
 #define IOASID_DIRTY_BITMAP _IO(IOASID_TYPE, IOASID_CMD_DIRTY_BITMAP)
+
+/**
+ * enum ioasid_bind_flags - per-bind parameters of BIND
+ * @IOASID_BIND_X86_SRE: (x86-64) privileged requests are served (VT-d's
+ *	supervisor-requests-enable); without it they fault
+ * @IOASID_BIND_X86_WPE: (x86-64) privileged writes to read-only pages
+ *	fault (write-protect-enable); without it they are allowed
+ */
+enum ioasid_bind_flags {
+	IOASID_BIND_X86_SRE = 1 << 0,
+	IOASID_BIND_X86_WPE = 1 << 1,
+};
+
+/**
+ * struct ioasid_bind - ioctl(IOASID_BIND) and ioctl(IOASID_UNBIND)
+ * @size: sizeof(struct ioasid_bind)
+ * @flags: BIND: enum ioasid_bind_flags that the node's format takes
+ *	(FORMAT_INFO out_bind_flags); UNBIND: must be 0
+ * @id: a user-managed node
+ * @__reserved: must be 0
+ * @root: BIND: the address of the top-level table in the parent's IOVA
+ *	space, 4 KiB aligned, below 2^phys_bits; UNBIND: must be 0
+ *
+ * BIND makes the node translate through the table at @root. Nothing is
+ * read at BIND: the table is read, through the parent, when a request
+ * needs it. A BIND of a bound node replaces root and flags in one step
+ * (a request sees the old table or the new one) and, before it returns,
+ * drops every translation cached through the node. UNBIND unbinds, with
+ * the same dropping; an unbound node translates nothing (DMA through it
+ * faults with IOASID_FAULT_NOT_BOUND). DESTROY of a bound node unbinds it.
+ *
+ * Return: 0, or
+ * ENOENT: no such node; (UNBIND) the node is not bound;
+ * EINVAL: a node that is not user-managed, a misaligned or too wide
+ * @root; (UNBIND) a non-zero @root or @flags;
+ * EOPNOTSUPP: a bind flag the node's format does not take.
+ */
+struct ioasid_bind {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+	__aligned_u64 root;
+};
+
+#define IOASID_BIND _IO(IOASID_TYPE, IOASID_CMD_BIND)
+#define IOASID_UNBIND _IO(IOASID_TYPE, IOASID_CMD_UNBIND)
+
+/**
+ * enum ioasid_inv_scope - bits of &struct ioasid_inv_entry.scope
+ * @IOASID_INV_SCOPE_PASID: only what was cached for requests with @pasid
+ * @IOASID_INV_SCOPE_ADDR: only translations of inputs in [@addr, @addr +
+ *	@size)
+ *
+ * No bit: everything cached through the node, for every PASID and for
+ * requests without one.
+ */
+enum ioasid_inv_scope {
+	IOASID_INV_SCOPE_PASID = 1 << 0,
+	IOASID_INV_SCOPE_ADDR = 1 << 1,
+};
+
+/**
+ * enum ioasid_inv_flags - bits of &struct ioasid_inv_entry.flags
+ * @IOASID_INV_NO_PASID: only what was cached for requests without a PASID
+ *	(not with IOASID_INV_SCOPE_PASID)
+ * @IOASID_INV_LEAF: (with IOASID_INV_SCOPE_ADDR) only leaf entries of the
+ *	table changed, a hint the module may ignore
+ */
+enum ioasid_inv_flags {
+	IOASID_INV_NO_PASID = 1 << 0,
+	IOASID_INV_LEAF = 1 << 1,
+};
+
+/**
+ * struct ioasid_inv_entry - one invalidation of struct ioasid_invalidate
+ * @node_id: a user-managed node
+ * @scope: enum ioasid_inv_scope
+ * @flags: enum ioasid_inv_flags
+ * @pasid: with IOASID_INV_SCOPE_PASID, the PASID; 0 otherwise
+ * @addr: with IOASID_INV_SCOPE_ADDR, the first input address, a multiple
+ *	of @granule; 0 otherwise
+ * @size: with IOASID_INV_SCOPE_ADDR, the bytes, a non-zero multiple of
+ *	@granule; 0 otherwise
+ * @granule: with IOASID_INV_SCOPE_ADDR, a power of two from 4 KiB: the
+ *	page size the guest invalidates by; 0 otherwise
+ *
+ * Drops what the node's caches hold of the scope: translations cached for
+ * DMA and TRANSLATE of every device attached to the node or below it. The
+ * module may drop more than the scope (it never drops less).
+ */
+struct ioasid_inv_entry {
+	__u32 node_id;
+	__u32 scope;
+	__u32 flags;
+	__u32 pasid;
+	__aligned_u64 addr;
+	__aligned_u64 size;
+	__aligned_u64 granule;
+};
+
+/**
+ * struct ioasid_invalidate - ioctl(IOASID_INVALIDATE)
+ * @size: sizeof(struct ioasid_invalidate)
+ * @flags: must be 0
+ * @count: entries in the array
+ * @entry_size: bytes from one entry to the next, at least the minimum
+ *	size of struct ioasid_inv_entry; the kernel reads each entry with the
+ *	rules of an ioctl's struct (a longer entry's tail must be zero)
+ * @entries: user pointer to the array of struct ioasid_inv_entry
+ * @out_done: entries applied, written back also on failure
+ * @__reserved: must be 0
+ *
+ * Runs the entries in order and stops at the first that fails. On return
+ * every entry before @out_done has taken effect for DMA, for TRANSLATE
+ * (the generation of every device that had a dropped translation has
+ * moved) and for every other cache. An entry never fails because of what
+ * the node's tables hold (nothing is read) or because nothing is cached.
+ *
+ * Return: 0, or
+ * EFAULT: @out_done cannot be written (checked first: nothing runs);
+ * E2BIG: @count above GET_INFO out_max_batch, @entry_size above 4096, or
+ * an entry with a non-zero tail;
+ * EINVAL: @entry_size too small; for the failing entry: a node that is
+ * not user-managed, NO_PASID with SCOPE_PASID, a PASID of more than GET_INFO
+ * out_max_pasid_bits bits, a field given without its scope, a misaligned
+ * or zero range or a bad @granule;
+ * EOVERFLOW: (the failing entry) the range would run past 2^64 - 1;
+ * EOPNOTSUPP: (the failing entry) an unknown scope or flag bit;
+ * ENOENT: (the failing entry) no such node.
+ */
+struct ioasid_invalidate {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 entry_size;
+	__aligned_u64 entries;
+	__u32 out_done;
+	__u32 __reserved;
+};
+
+#define IOASID_INVALIDATE _IO(IOASID_TYPE, IOASID_CMD_INVALIDATE)
 
 #endif

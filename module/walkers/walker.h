@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Software page-table walkers: plain C, compiled into the module and into
+ * the host's unit tests and fuzzers from the same files. Nothing here may
+ * use a kernel API: a walker sees table memory only through struct
+ * ioasid_pt_io, which the module implements by translating through the
+ * parent node and the tests implement over a buffer.
+ */
+#ifndef IOASID_WALKER_H
+#define IOASID_WALKER_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#endif
+
+#include "../../uapi/linux/ioasid.h"
+
+/*
+ * What a walk grants, per privilege of the request (a cached translation
+ * serves later requests of any kind, so it keeps both).
+ */
+#define IOASID_PT_UR	(1U << 0)	/* unprivileged read */
+#define IOASID_PT_UW	(1U << 1)	/* unprivileged write */
+#define IOASID_PT_UX	(1U << 2)	/* unprivileged execute */
+#define IOASID_PT_SR	(1U << 3)	/* privileged read */
+#define IOASID_PT_SW	(1U << 4)	/* privileged write */
+#define IOASID_PT_SX	(1U << 5)	/* privileged execute */
+#define IOASID_PT_ALL	0x3fU
+
+/**
+ * struct ioasid_pt_io - how a walker reaches table memory
+ * @priv: the implementation's
+ * @read: read the little-endian 8-byte entry at @addr (8-byte aligned) of
+ *	the parent's space into *@val; 0, or an enum ioasid_fault_reason
+ *	(IOASID_FAULT_TABLE: the parent does not let it be read;
+ *	IOASID_FAULT_WALK_LIMIT)
+ * @cmpxchg: atomically replace the entry at @addr with @new if it is
+ *	still @old: 0 when replaced; -1 when it was not @old (*@cur then holds
+ *	what is there); or an enum ioasid_fault_reason (IOASID_FAULT_AD_UPDATE:
+ *	the parent does not let it be written)
+ */
+struct ioasid_pt_io {
+	void *priv;
+	int (*read)(void *priv, u64 addr, u64 *val);
+	int (*cmpxchg)(void *priv, u64 addr, u64 old, u64 new, u64 *cur);
+};
+
+/**
+ * struct ioasid_pt_result - what a walk found
+ * @out: the parent address the input address translates to
+ * @page_size: the size of the leaf: the translation is linear over the
+ *	@page_size-aligned block around the input address
+ * @perm: IOASID_PT_* the leaf grants now
+ * @maybe: IOASID_PT_* a new walk could grant on top of @perm (writes to a
+ *	leaf whose dirty bit is clear, when the walker sets it)
+ * @fault_reason: 0, or an enum ioasid_fault_reason
+ * @fault_level: the format's level where the walk stopped (x86-64: 1 for
+ *	the 4 KiB level up to 4 or 5)
+ */
+struct ioasid_pt_result {
+	u64 out;
+	u64 page_size;
+	u32 perm;
+	u32 maybe;
+	u8 fault_reason;
+	u8 fault_level;
+};
+
+/* Flags of struct ioasid_x86_64_cfg: the format's and the bind's in one word. */
+#define IOASID_X86_64_CFG_AD_UPDATE	(1U << 0)	/* IOASID_X86_64_AD_UPDATE */
+#define IOASID_X86_64_CFG_SRE		(1U << 8)	/* IOASID_BIND_X86_SRE */
+#define IOASID_X86_64_CFG_WPE		(1U << 9)	/* IOASID_BIND_X86_WPE */
+
+/**
+ * struct ioasid_x86_64_cfg - one bound x86-64 table
+ * @root: parent address of the top-level table, 4 KiB aligned
+ * @levels: 4 or 5
+ * @phys_bits: output address width, 32 to 52
+ * @flags: IOASID_X86_64_CFG_*
+ * @pgsize_bitmap: leaf sizes allowed (SZ_4K always; 2M, 1G when set)
+ */
+struct ioasid_x86_64_cfg {
+	u64 root;
+	u32 levels;
+	u32 phys_bits;
+	u32 flags;
+	u64 pgsize_bitmap;
+};
+
+/* What the x86-64 walker supports (FORMAT_INFO). */
+#define IOASID_X86_64_PGSIZES	((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+#define IOASID_X86_64_MIN_PHYS	32
+#define IOASID_X86_64_MAX_PHYS	52
+
+/**
+ * ioasid_x86_64_walk() - translate one address through an x86-64 table
+ * @cfg: the table
+ * @iova: the input address
+ * @access: the request: enum ioasid_access bits (READ or WRITE, maybe
+ *	EXEC with READ, maybe PRIV)
+ * @io: table memory
+ * @res: the result, filled in on success and on failure
+ *
+ * Reads at most one entry per level (and, with AD_UPDATE, updates it), so
+ * it always ends; reads nothing but entries of tables reached from @root.
+ *
+ * Return: 0, or the enum ioasid_fault_reason also in @res->fault_reason.
+ */
+int ioasid_x86_64_walk(const struct ioasid_x86_64_cfg *cfg, u64 iova,
+		       u32 access, const struct ioasid_pt_io *io,
+		       struct ioasid_pt_result *res);
+
+#endif
