@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /* libioasid: software endpoints, DMA, TRANSLATE, dirty tracking. */
 #include <errno.h>
+#include <stddef.h>
 
 #include "libioasid_private.h"
 
@@ -58,16 +59,51 @@ IOASID_EXPORT int ioasid_device_destroy(struct ioasid_handle *handle,
 	return __ioasid_ioctl(handle, IOASID_DESTROY, &cmd);
 }
 
-IOASID_EXPORT int ioasid_device_info(struct ioasid_handle *handle,
-				     uint32_t dev_id,
-				     struct ioasid_device_info *info)
+/*
+ * struct ioasid_device_info grew in 0.3 (the out_last_fault_* members). A
+ * caller built against an older header has room for the 64 bytes it had
+ * then and keeps the 0.1 symbol, which asks for no more; callers built
+ * since get 0.3's.
+ */
+#define IOASID_DEVICE_INFO_SIZE_0_1 \
+	(offsetof(struct ioasid_device_info, out_faults) + \
+	 sizeof(((struct ioasid_device_info *)0)->out_faults))
+
+static int ioasid_device_info_sized(struct ioasid_handle *handle,
+				    uint32_t dev_id,
+				    struct ioasid_device_info *info,
+				    size_t size)
 {
 	if (!handle || !info)
 		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	memset(info, 0, size);
+	info->size = size;
 	info->dev_id = dev_id;
 	return __ioasid_ioctl(handle, IOASID_DEVICE_INFO, info);
+}
+
+IOASID_EXPORT int ioasid_device_info_0_1(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info);
+IOASID_EXPORT int ioasid_device_info_0_3(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info);
+__asm__(".symver ioasid_device_info_0_1, ioasid_device_info@LIBIOASID_0.1");
+__asm__(".symver ioasid_device_info_0_3, ioasid_device_info@@LIBIOASID_0.3");
+
+IOASID_EXPORT int ioasid_device_info_0_1(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info)
+{
+	return ioasid_device_info_sized(handle, dev_id, info,
+					IOASID_DEVICE_INFO_SIZE_0_1);
+}
+
+IOASID_EXPORT int ioasid_device_info_0_3(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info)
+{
+	return ioasid_device_info_sized(handle, dev_id, info, sizeof(*info));
 }
 
 static int ioasid_attach_cmd(struct ioasid_handle *handle, unsigned long request,

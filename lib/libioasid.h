@@ -34,6 +34,8 @@ int ioasid_get_info(struct ioasid_handle *handle, struct ioasid_info *info);
 int ioasid_get_account_mode(struct ioasid_handle *handle);
 int ioasid_set_account_mode(struct ioasid_handle *handle,
 			    enum ioasid_account_mode mode);
+/* IOASID_OPTION with the caller's struct: any option, op and object. */
+int ioasid_option_cmd(struct ioasid_handle *handle, struct ioasid_option *cmd);
 
 /* Nodes: one I/O address space each. */
 int ioasid_node_alloc(struct ioasid_handle *handle, uint32_t parent_id,
@@ -41,6 +43,25 @@ int ioasid_node_alloc(struct ioasid_handle *handle, uint32_t parent_id,
 int ioasid_node_destroy(struct ioasid_handle *handle, uint32_t id);
 int ioasid_node_info(struct ioasid_handle *handle, uint32_t id,
 		     struct ioasid_node_info *info);
+/* IOASID_ALLOC with the caller's struct, format descriptor and all. */
+int ioasid_node_alloc_cmd(struct ioasid_handle *handle,
+			  struct ioasid_alloc *cmd);
+
+/* User-managed nodes: a page table of the caller's, in the parent's IOVAs. */
+int ioasid_format_info(struct ioasid_handle *handle, uint32_t format,
+		       struct ioasid_format_info *info);
+int ioasid_node_alloc_user(struct ioasid_handle *handle, uint32_t parent_id,
+			   const void *format, uint32_t format_len,
+			   uint32_t *id);
+int ioasid_bind(struct ioasid_handle *handle, uint32_t id, uint64_t root,
+		uint32_t flags);
+int ioasid_unbind(struct ioasid_handle *handle, uint32_t id);
+int ioasid_invalidate(struct ioasid_handle *handle,
+		      const struct ioasid_inv_entry *entries,
+		      unsigned int count, unsigned int *done);
+int ioasid_invalidate_all(struct ioasid_handle *handle, uint32_t node_id);
+int ioasid_invalidate_range(struct ioasid_handle *handle, uint32_t node_id,
+			    uint64_t addr, uint64_t size, uint64_t granule);
 
 /* Kernel-managed nodes. */
 int ioasid_map(struct ioasid_handle *handle, uint32_t id, uint64_t addr,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /* libioasid: nodes, kernel-managed mappings, IOVA ranges, accounting. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "libioasid_private.h"
@@ -52,15 +53,156 @@ IOASID_EXPORT int ioasid_node_destroy(struct ioasid_handle *handle, uint32_t id)
 	return __ioasid_ioctl(handle, IOASID_DESTROY, &cmd);
 }
 
-IOASID_EXPORT int ioasid_node_info(struct ioasid_handle *handle, uint32_t id,
-				   struct ioasid_node_info *info)
+/*
+ * struct ioasid_node_info grew in 0.3 (out_format to __reserved2, for
+ * user-managed nodes). A caller built against an older header has room for
+ * the 56 bytes it had then and keeps the 0.1 symbol, which asks for no
+ * more; callers built since get 0.3's.
+ */
+#define IOASID_NODE_INFO_SIZE_0_1 \
+	(offsetof(struct ioasid_node_info, out_pinned_bytes) + \
+	 sizeof(((struct ioasid_node_info *)0)->out_pinned_bytes))
+
+static int ioasid_node_info_sized(struct ioasid_handle *handle, uint32_t id,
+				  struct ioasid_node_info *info, size_t size)
+{
+	if (!handle || !info)
+		return -EINVAL;
+	memset(info, 0, size);
+	info->size = size;
+	info->id = id;
+	return __ioasid_ioctl(handle, IOASID_NODE_INFO, info);
+}
+
+IOASID_EXPORT int ioasid_node_info_0_1(struct ioasid_handle *handle,
+				       uint32_t id,
+				       struct ioasid_node_info *info);
+IOASID_EXPORT int ioasid_node_info_0_3(struct ioasid_handle *handle,
+				       uint32_t id,
+				       struct ioasid_node_info *info);
+__asm__(".symver ioasid_node_info_0_1, ioasid_node_info@LIBIOASID_0.1");
+__asm__(".symver ioasid_node_info_0_3, ioasid_node_info@@LIBIOASID_0.3");
+
+IOASID_EXPORT int ioasid_node_info_0_1(struct ioasid_handle *handle,
+				       uint32_t id,
+				       struct ioasid_node_info *info)
+{
+	return ioasid_node_info_sized(handle, id, info,
+				      IOASID_NODE_INFO_SIZE_0_1);
+}
+
+IOASID_EXPORT int ioasid_node_info_0_3(struct ioasid_handle *handle,
+				       uint32_t id,
+				       struct ioasid_node_info *info)
+{
+	return ioasid_node_info_sized(handle, id, info, sizeof(*info));
+}
+
+/* The caller's own struct ioasid_alloc, passed through as it is. */
+IOASID_EXPORT int ioasid_node_alloc_cmd(struct ioasid_handle *handle,
+					struct ioasid_alloc *cmd)
+{
+	return __ioasid_ioctl(handle, IOASID_ALLOC, cmd);
+}
+
+IOASID_EXPORT int ioasid_node_alloc_user(struct ioasid_handle *handle,
+					 uint32_t parent_id, const void *format,
+					 uint32_t format_len, uint32_t *id)
+{
+	IOASID_INIT(struct ioasid_alloc, cmd);
+	int ret;
+
+	if (!id)
+		return -EINVAL;
+	cmd.mode = IOASID_MODE_USER_MANAGED;
+	cmd.parent_id = parent_id;
+	cmd.format = (uintptr_t)format;
+	cmd.format_len = format_len;
+	ret = __ioasid_ioctl(handle, IOASID_ALLOC, &cmd);
+	if (!ret)
+		*id = cmd.out_id;
+	return ret;
+}
+
+IOASID_EXPORT int ioasid_format_info(struct ioasid_handle *handle,
+				     uint32_t format,
+				     struct ioasid_format_info *info)
 {
 	if (!handle || !info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	info->id = id;
-	return __ioasid_ioctl(handle, IOASID_NODE_INFO, info);
+	info->format = format;
+	return __ioasid_ioctl(handle, IOASID_FORMAT_INFO, info);
+}
+
+IOASID_EXPORT int ioasid_bind(struct ioasid_handle *handle, uint32_t id,
+			      uint64_t root, uint32_t flags)
+{
+	IOASID_INIT(struct ioasid_bind, cmd);
+
+	cmd.flags = flags;
+	cmd.id = id;
+	cmd.root = root;
+	return __ioasid_ioctl(handle, IOASID_BIND, &cmd);
+}
+
+IOASID_EXPORT int ioasid_unbind(struct ioasid_handle *handle, uint32_t id)
+{
+	IOASID_INIT(struct ioasid_bind, cmd);
+
+	cmd.id = id;
+	return __ioasid_ioctl(handle, IOASID_UNBIND, &cmd);
+}
+
+IOASID_EXPORT int ioasid_invalidate(struct ioasid_handle *handle,
+				    const struct ioasid_inv_entry *entries,
+				    unsigned int count, unsigned int *done)
+{
+	IOASID_INIT(struct ioasid_invalidate, cmd);
+	int ret;
+
+	if (done)
+		*done = 0;
+	if (!entries && count)
+		return -EINVAL;
+	cmd.count = count;
+	cmd.entry_size = sizeof(*entries);
+	cmd.entries = (uintptr_t)entries;
+	ret = __ioasid_ioctl(handle, IOASID_INVALIDATE, &cmd);
+	if (done)
+		*done = cmd.out_done;
+	return ret;
+}
+
+IOASID_EXPORT int ioasid_invalidate_all(struct ioasid_handle *handle,
+					uint32_t node_id)
+{
+	struct ioasid_inv_entry e = { .node_id = node_id };
+
+	return ioasid_invalidate(handle, &e, 1, NULL);
+}
+
+IOASID_EXPORT int ioasid_invalidate_range(struct ioasid_handle *handle,
+					  uint32_t node_id, uint64_t addr,
+					  uint64_t size, uint64_t granule)
+{
+	struct ioasid_inv_entry e = {
+		.node_id = node_id,
+		.scope = IOASID_INV_SCOPE_ADDR,
+		.addr = addr,
+		.size = size,
+		.granule = granule,
+	};
+
+	return ioasid_invalidate(handle, &e, 1, NULL);
+}
+
+/* The caller's own struct ioasid_option, passed through as it is. */
+IOASID_EXPORT int ioasid_option_cmd(struct ioasid_handle *handle,
+				    struct ioasid_option *cmd)
+{
+	return __ioasid_ioctl(handle, IOASID_OPTION, cmd);
 }
 
 IOASID_EXPORT int ioasid_map(struct ioasid_handle *handle, uint32_t id,

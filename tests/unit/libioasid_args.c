@@ -63,6 +63,67 @@ TEST(null_handle)
 	EXPECT_EQ(0, ioasid_close(NULL));
 }
 
+/* The functions of 0.3 check their pointers and pass the rest to the kernel. */
+TEST(user_managed_functions_check_arguments)
+{
+	struct ioasid_format_x86_64 fmt = { .hdr = { sizeof(fmt), IOASID_FORMAT_X86_64 },
+					    .levels = 4, .phys_bits = 48 };
+	struct ioasid_alloc alloc = { .size = sizeof(alloc) };
+	struct ioasid_option opt = { .size = sizeof(opt) };
+	struct ioasid_inv_entry e = { 0 };
+	struct ioasid_format_info fi;
+	struct ioasid_handle *handle;
+	unsigned int done = 77;
+	uint32_t id = 5;
+
+	EXPECT_LIBERR(EINVAL, ioasid_node_alloc_cmd(NULL, &alloc));
+	EXPECT_LIBERR(EINVAL, ioasid_option_cmd(NULL, &opt));
+	EXPECT_LIBERR(EINVAL, ioasid_format_info(NULL, IOASID_FORMAT_X86_64, &fi));
+	EXPECT_LIBERR(EINVAL, ioasid_bind(NULL, 1, 0, 0));
+	EXPECT_LIBERR(EINVAL, ioasid_unbind(NULL, 1));
+	EXPECT_LIBERR(EINVAL, ioasid_invalidate_all(NULL, 1));
+
+	ASSERT_EQ(0, ioasid_open(&handle, "/dev/null", 0));
+	EXPECT_LIBERR(EINVAL, ioasid_node_alloc_cmd(handle, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_option_cmd(handle, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_format_info(handle, IOASID_FORMAT_X86_64, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_node_alloc_user(handle, 1, &fmt, sizeof(fmt), NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_invalidate(handle, NULL, 1, &done));
+	EXPECT_EQ(0, done);
+	/* Everything else reaches the kernel: /dev/null answers ENOTTY. */
+	EXPECT_LIBERR(ENOTTY, ioasid_node_alloc_cmd(handle, &alloc));
+	EXPECT_LIBERR(ENOTTY, ioasid_option_cmd(handle, &opt));
+	EXPECT_LIBERR(ENOTTY, ioasid_format_info(handle, IOASID_FORMAT_X86_64, &fi));
+	EXPECT_EQ(sizeof(fi), fi.size);
+	EXPECT_EQ(IOASID_FORMAT_X86_64, fi.format);
+	EXPECT_LIBERR(ENOTTY, ioasid_node_alloc_user(handle, 1, &fmt, sizeof(fmt), &id));
+	EXPECT_EQ(5, id);	/* not written on failure */
+	EXPECT_LIBERR(ENOTTY, ioasid_bind(handle, 1, 0x1000, 0));
+	EXPECT_LIBERR(ENOTTY, ioasid_unbind(handle, 1));
+	done = 77;
+	EXPECT_LIBERR(ENOTTY, ioasid_invalidate(handle, &e, 1, &done));
+	EXPECT_EQ(0, done);
+	EXPECT_LIBERR(ENOTTY, ioasid_invalidate(handle, NULL, 0, NULL));
+	EXPECT_LIBERR(ENOTTY, ioasid_invalidate_all(handle, 1));
+	EXPECT_LIBERR(ENOTTY, ioasid_invalidate_range(handle, 1, 0, 4096, 4096));
+	EXPECT_EQ(0, ioasid_close(handle));
+}
+
+/* The uAPI of issue 9: the layouts userspace is built against. */
+_Static_assert(sizeof(struct ioasid_alloc) == 40, "ioasid_alloc size");
+_Static_assert(offsetofend(struct ioasid_alloc, __reserved) == 24, "ioasid_alloc 0.1 size");
+_Static_assert(offsetof(struct ioasid_alloc, format) == 24, "layout");
+_Static_assert(offsetof(struct ioasid_alloc, format_len) == 32, "layout");
+_Static_assert(sizeof(struct ioasid_format_x86_64) == 32, "x86_64 descriptor size");
+_Static_assert(sizeof(struct ioasid_format_info) == 64, "format_info size");
+_Static_assert(sizeof(struct ioasid_bind) == 24, "bind size");
+_Static_assert(sizeof(struct ioasid_inv_entry) == 40, "inv_entry size");
+_Static_assert(sizeof(struct ioasid_invalidate) == 32, "invalidate size");
+_Static_assert(offsetof(struct ioasid_option, object_id) == 12, "layout");
+_Static_assert(sizeof(IOASID_CAP_KERNEL_MANAGED) == 8, "64-bit capabilities");
+_Static_assert(sizeof(IOASID_CAP_USER_MANAGED) == 8, "64-bit capabilities");
+_Static_assert(IOASID_INVALIDATE == 0xA616, "ioctl number");
+
 TEST(module_helpers_check_arguments)
 {
 	EXPECT_LIBERR(EINVAL, ioasid_module_load(NULL, 1));

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side checks of libioasid's versioned symbols: a program linked
+ * against an older libioasid binds the old version of a function whose
+ * struct has grown since, and that version must never write past the
+ * struct as that program knew it. Each old version is looked up with
+ * dlvsym() in the shared library of this build and called with its struct
+ * placed so that the old size ends exactly at a PROT_NONE page: one byte
+ * more would kill the test. The handle wraps /dev/null, so the request
+ * itself fails with ENOTTY; what is checked is what the library writes
+ * before and after the ioctl.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ioasid_test.h"
+
+/* The structs as first shipped in 0.1.0 (and the growth since). */
+#define NODE_INFO_SIZE_0_1	56
+#define DEVICE_INFO_SIZE_0_1	64
+#define INFO_SIZE_0_1		40
+_Static_assert(offsetofend(struct ioasid_node_info, out_pinned_bytes) ==
+	       NODE_INFO_SIZE_0_1, "node_info 0.1 size");
+_Static_assert(offsetofend(struct ioasid_device_info, out_faults) ==
+	       DEVICE_INFO_SIZE_0_1, "device_info 0.1 size");
+_Static_assert(sizeof(struct ioasid_node_info) == 80, "node_info size");
+_Static_assert(sizeof(struct ioasid_device_info) == 88, "device_info size");
+_Static_assert(offsetof(struct ioasid_node_info, out_format) == 56, "layout");
+_Static_assert(offsetof(struct ioasid_node_info, out_root) == 64, "layout");
+_Static_assert(offsetof(struct ioasid_node_info, out_bind_flags) == 72, "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_last_fault_addr) == 64,
+	       "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_last_fault_level) == 84,
+	       "layout");
+
+typedef int (*open_fn)(struct ioasid_handle **, const char *, unsigned int);
+typedef int (*close_fn)(struct ioasid_handle *);
+typedef int (*info_fn)(struct ioasid_handle *, void *);
+typedef int (*id_info_fn)(struct ioasid_handle *, uint32_t, void *);
+
+/* libioasid.so of this build: build/lib, next to build/tests/unit. */
+static void *open_shared(char *why, size_t len)
+{
+	const char *env = getenv("LIBIOASID_SO");
+	char exe[PATH_MAX], path[PATH_MAX + 32];
+	ssize_t n;
+	void *dl;
+
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0) {
+			snprintf(why, len, "readlink /proc/self/exe failed");
+			return NULL;
+		}
+		exe[n] = 0;
+		snprintf(path, sizeof(path), "%s/../../lib/libioasid.so.0",
+			 dirname(exe));
+	}
+	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		snprintf(why, len, "%s", dlerror());
+	return dl;
+}
+
+FIXTURE(compat)
+{
+	void *dl;
+	struct ioasid_handle *h;
+	close_fn close_handle;
+	uint8_t *page;		/* RW, followed by a PROT_NONE page */
+	long pagesz;
+};
+
+FIXTURE_SETUP(compat)
+{
+	char why[512];
+	open_fn open_handle;
+
+	self->pagesz = sysconf(_SC_PAGESIZE);
+	self->dl = open_shared(why, sizeof(why));
+	if (!self->dl)
+		SKIP(return, "no shared libioasid of this build: %s", why);
+	open_handle = (open_fn)dlvsym(self->dl, "ioasid_open", "LIBIOASID_0.1");
+	self->close_handle = (close_fn)dlvsym(self->dl, "ioasid_close",
+					      "LIBIOASID_0.1");
+	ASSERT_NE(NULL, open_handle);
+	ASSERT_NE(NULL, self->close_handle);
+	ASSERT_EQ(0, open_handle(&self->h, "/dev/null", 0));
+	self->page = mmap(NULL, 2 * self->pagesz, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->page);
+	ASSERT_EQ(0, mprotect(self->page + self->pagesz, self->pagesz, PROT_NONE));
+}
+
+FIXTURE_TEARDOWN(compat)
+{
+	if (self->h)
+		self->close_handle(self->h);
+	if (self->page && self->page != MAP_FAILED)
+		munmap(self->page, 2 * self->pagesz);
+	if (self->dl)
+		dlclose(self->dl);
+}
+
+/* A struct of @size bytes that ends at the guard page, filled with 0xa5. */
+static uint8_t *at_guard(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(compat) *self, size_t size)
+{
+	uint8_t *p = self->page + self->pagesz - size;
+
+	memset(self->page, 0xa5, self->pagesz);
+	return p;
+}
+
+/* Nothing before @p written, @p zeroed except its size (and id) members. */
+static void check_written(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(compat) *self, const uint8_t *p,
+			  size_t size, size_t id_off, uint32_t id)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; self->page + i < p; i++)
+		if (self->page[i] != 0xa5) {
+			EXPECT_EQ(0xa5, self->page[i]);
+			return;
+		}
+	memcpy(&v, p, 4);
+	EXPECT_EQ(size, v);
+	if (id_off) {
+		memcpy(&v, p + id_off, 4);
+		EXPECT_EQ(id, v);
+	}
+	for (i = 4; i < size; i++) {
+		if (id_off && i >= id_off && i < id_off + 4)
+			continue;
+		if (p[i]) {
+			EXPECT_EQ(0, p[i]);
+			return;
+		}
+	}
+}
+
+TEST_F(compat, node_info_0_1_stays_within_56_bytes)
+{
+	id_info_fn fn = (id_info_fn)dlvsym(self->dl, "ioasid_node_info",
+					   "LIBIOASID_0.1");
+	uint8_t *p = at_guard(_metadata, self, NODE_INFO_SIZE_0_1);
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_LIBERR(ENOTTY, fn(self->h, 7, p));
+	check_written(_metadata, self, p, NODE_INFO_SIZE_0_1,
+		      offsetof(struct ioasid_node_info, id), 7);
+}
+
+TEST_F(compat, device_info_0_1_stays_within_64_bytes)
+{
+	id_info_fn fn = (id_info_fn)dlvsym(self->dl, "ioasid_device_info",
+					   "LIBIOASID_0.1");
+	uint8_t *p = at_guard(_metadata, self, DEVICE_INFO_SIZE_0_1);
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_LIBERR(ENOTTY, fn(self->h, 9, p));
+	check_written(_metadata, self, p, DEVICE_INFO_SIZE_0_1,
+		      offsetof(struct ioasid_device_info, dev_id), 9);
+}
+
+TEST_F(compat, get_info_0_1_stays_within_40_bytes)
+{
+	info_fn fn = (info_fn)dlvsym(self->dl, "ioasid_get_info",
+				     "LIBIOASID_0.1");
+	uint8_t *p = at_guard(_metadata, self, INFO_SIZE_0_1);
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_LIBERR(ENOTTY, fn(self->h, p));
+	check_written(_metadata, self, p, INFO_SIZE_0_1, 0, 0);
+}
+
+/*
+ * The default versions ask for the whole current struct: they are what a
+ * program built now binds, and what the old ones must differ from.
+ */
+TEST_F(compat, current_versions_use_the_current_size)
+{
+	id_info_fn node = (id_info_fn)dlvsym(self->dl, "ioasid_node_info",
+					     "LIBIOASID_0.3");
+	id_info_fn dev = (id_info_fn)dlvsym(self->dl, "ioasid_device_info",
+					    "LIBIOASID_0.3");
+	info_fn info = (info_fn)dlvsym(self->dl, "ioasid_get_info",
+				       "LIBIOASID_0.2");
+	uint8_t *p;
+
+	ASSERT_NE(NULL, node);
+	ASSERT_NE(NULL, dev);
+	ASSERT_NE(NULL, info);
+	/* The unversioned lookup finds the default: the newest. */
+	EXPECT_EQ((void *)node, dlsym(self->dl, "ioasid_node_info"));
+	EXPECT_EQ((void *)dev, dlsym(self->dl, "ioasid_device_info"));
+	EXPECT_EQ((void *)info, dlsym(self->dl, "ioasid_get_info"));
+
+	p = at_guard(_metadata, self, sizeof(struct ioasid_node_info));
+	EXPECT_LIBERR(ENOTTY, node(self->h, 7, p));
+	check_written(_metadata, self, p, sizeof(struct ioasid_node_info),
+		      offsetof(struct ioasid_node_info, id), 7);
+	p = at_guard(_metadata, self, sizeof(struct ioasid_device_info));
+	EXPECT_LIBERR(ENOTTY, dev(self->h, 9, p));
+	check_written(_metadata, self, p, sizeof(struct ioasid_device_info),
+		      offsetof(struct ioasid_device_info, dev_id), 9);
+	p = at_guard(_metadata, self, sizeof(struct ioasid_info));
+	EXPECT_LIBERR(ENOTTY, info(self->h, p));
+	check_written(_metadata, self, p, sizeof(struct ioasid_info), 0, 0);
+}
+
+/* Every function added in 0.3 is exported with that version, and no other. */
+TEST_F(compat, new_functions_are_in_0_3)
+{
+	static const char *const names[] = {
+		"ioasid_node_alloc_cmd", "ioasid_node_alloc_user",
+		"ioasid_format_info", "ioasid_bind", "ioasid_unbind",
+		"ioasid_invalidate", "ioasid_invalidate_all",
+		"ioasid_invalidate_range", "ioasid_option_cmd",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		EXPECT_NE(NULL, dlvsym(self->dl, names[i], "LIBIOASID_0.3"))
+			TH_LOG("%s@LIBIOASID_0.3 missing", names[i]);
+		EXPECT_EQ(NULL, dlvsym(self->dl, names[i], "LIBIOASID_0.1"))
+			TH_LOG("%s@LIBIOASID_0.1 exists", names[i]);
+	}
+	/* The implementations behind the versions are not exported. */
+	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_node_info_0_1"));
+	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_device_info_0_3"));
+}
+
+TEST_HARNESS_MAIN
