@@ -36,6 +36,17 @@
 			EXPECT_EQ(expected, errno);			\
 	})
 
+/* EXPECT_ERRNO() that says which case failed (printf-style). */
+#define EXPECT_ERRNO_LOG(expected, cmd, fmt, ...)			\
+	do {								\
+		int __r = (cmd), __e = errno;				\
+									\
+		EXPECT_EQ(-1, __r) TH_LOG(fmt, ##__VA_ARGS__);		\
+		if (__r == -1) {					\
+			EXPECT_EQ(expected, __e) TH_LOG(fmt, ##__VA_ARGS__); \
+		}							\
+	} while (0)
+
 /* Expect a libioasid call to return -@expected. */
 #define EXPECT_LIBERR(expected, cmd) EXPECT_EQ(-(expected), (cmd))
 
@@ -63,7 +74,25 @@
 	X(ioasid_dma, IOASID_DMA, out_done)				\
 	X(ioasid_translate, IOASID_TRANSLATE, out_generation)		\
 	X(ioasid_dirty_tracking, IOASID_DIRTY_TRACKING, __reserved)	\
-	X(ioasid_dirty_bitmap, IOASID_DIRTY_BITMAP, data)
+	X(ioasid_dirty_bitmap, IOASID_DIRTY_BITMAP, data)		\
+	X(ioasid_format_info, IOASID_FORMAT_INFO, __reserved2)		\
+	X(ioasid_bind, IOASID_BIND, root)				\
+	X(ioasid_bind, IOASID_UNBIND, root)				\
+	X(ioasid_invalidate, IOASID_INVALIDATE, __reserved)
+
+/* A valid x86-64 format descriptor: @levels (4, 5), @phys_bits (32..52). */
+static inline struct ioasid_format_x86_64 ioasid_x86_64_format(uint32_t levels,
+							       uint32_t phys_bits)
+{
+	struct ioasid_format_x86_64 fmt;
+
+	memset(&fmt, 0, sizeof(fmt));
+	fmt.hdr.size = sizeof(fmt);
+	fmt.hdr.format = IOASID_FORMAT_X86_64;
+	fmt.levels = levels;
+	fmt.phys_bits = phys_bits;
+	return fmt;
+}
 
 /*
  * Divisor for the sizes of scale tests: the VM runner sets it for kernels

@@ -1617,6 +1617,7 @@ struct hyg_env {
 	struct ioasid_handle *h;
 	int fd;
 	uint32_t root, dev, dev2, scratch;
+	uint32_t unode;		/* user-managed, under root; 0 if none */
 	uint8_t *buf;
 };
 
@@ -1928,6 +1929,11 @@ static int hyg_reset_destroy(struct hyg_env *e)
 	return hyg_expect_alloc(e, 0);
 }
 
+static int hyg_reset_bind(struct hyg_env *e)
+{
+	return ioasid_bind(e->h, e->unode, R_IOVA + PAGE, IOASID_BIND_X86_SRE);
+}
+
 /* Every case, marking in @covered the ioctls of hyg_all_reqs they call. */
 static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 			uint32_t nranges, unsigned int *covered)
@@ -1983,6 +1989,39 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 	struct ioasid_dirty_bitmap bitmap = { .id = e->root, .iova = R_IOVA,
 					      .length = 130 * PAGE,
 					      .page_size = PAGE };
+	struct ioasid_node_info ni_user = { .id = e->unode };
+	struct ioasid_format_info fi = { .format = IOASID_FORMAT_X86_64 };
+	struct ioasid_bind bind = { .flags = IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE,
+				    .id = e->unode, .root = R_IOVA + 2 * PAGE };
+	struct ioasid_bind unbind = { .id = e->unode };
+	struct ioasid_invalidate inv = { .count = 2,
+					 .entry_size = sizeof(struct ioasid_inv_entry) };
+	struct ioasid_inv_entry inv_entries[2] = {
+		{ .node_id = e->unode },
+		{ .node_id = e->unode, .scope = IOASID_INV_SCOPE_ADDR,
+		  .addr = 0x200000, .size = 0x200000, .granule = 0x200000 } };
+	const struct hyg_case user_cases[] = {
+		{ "NODE_INFO user-managed", IOASID_NODE_INFO, sizeof(ni_user), &ni_user,
+		  { OUT(ioasid_node_info, out_mode),
+		    OUT(ioasid_node_info, out_parent_id),
+		    OUT(ioasid_node_info, out_depth),
+		    OUT(ioasid_node_info, out_num_children),
+		    OUT(ioasid_node_info, out_num_mappings),
+		    OUT(ioasid_node_info, out_mapped_bytes),
+		    OUT(ioasid_node_info, out_pinned_bytes),
+		    OUT(ioasid_node_info, out_format),
+		    OUT(ioasid_node_info, out_flags),
+		    OUT(ioasid_node_info, out_root),
+		    OUT(ioasid_node_info, out_bind_flags) }, 11,
+		  .reset = hyg_reset_bind },
+		{ "BIND", IOASID_BIND, sizeof(bind), &bind },
+		{ "UNBIND", IOASID_UNBIND, sizeof(unbind), &unbind,
+		  .reset = hyg_reset_bind },
+		{ "INVALIDATE", IOASID_INVALIDATE, sizeof(inv), &inv,
+		  { OUT(ioasid_invalidate, out_done) }, 1,
+		  sizeof(inv_entries), offsetof(struct ioasid_invalidate, entries),
+		  inv_entries },
+	};
 	const struct hyg_case cases[] = {
 		{ "GET_INFO", IOASID_GET_INFO, sizeof(info), &info,
 		  { OUT(ioasid_info, out_capabilities),
@@ -2002,7 +2041,11 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 		    OUT(ioasid_node_info, out_num_children),
 		    OUT(ioasid_node_info, out_num_mappings),
 		    OUT(ioasid_node_info, out_mapped_bytes),
-		    OUT(ioasid_node_info, out_pinned_bytes) }, 7 },
+		    OUT(ioasid_node_info, out_pinned_bytes),
+		    OUT(ioasid_node_info, out_format),
+		    OUT(ioasid_node_info, out_flags),
+		    OUT(ioasid_node_info, out_root),
+		    OUT(ioasid_node_info, out_bind_flags) }, 11 },
 		/* Without FIXED, iova is the answer. */
 		{ "MAP", IOASID_MAP, sizeof(map), &map,
 		  { OUT(ioasid_map, iova) }, 1,
@@ -2050,7 +2093,12 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 		    OUT(ioasid_device_info, out_iotlb_entries),
 		    OUT(ioasid_device_info, out_iotlb_hits),
 		    OUT(ioasid_device_info, out_iotlb_misses),
-		    OUT(ioasid_device_info, out_faults) }, 8 },
+		    OUT(ioasid_device_info, out_faults),
+		    OUT(ioasid_device_info, out_last_fault_addr),
+		    OUT(ioasid_device_info, out_last_fault_node),
+		    OUT(ioasid_device_info, out_last_fault_reason),
+		    OUT(ioasid_device_info, out_last_fault_access),
+		    OUT(ioasid_device_info, out_last_fault_level) }, 13 },
 		{ "ATTACH", IOASID_ATTACH, sizeof(attach), &attach,
 		  .undo = hyg_undo_attach },
 		{ "DETACH", IOASID_DETACH, sizeof(detach), &detach,
@@ -2069,12 +2117,25 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 		  { }, 0, 3 * sizeof(uint64_t),
 		  offsetof(struct ioasid_dirty_bitmap, data),
 		  .reset = hyg_reset_dirty, .undo = hyg_undo_tracking },
+		{ "FORMAT_INFO", IOASID_FORMAT_INFO, sizeof(fi), &fi,
+		  { OUT(ioasid_format_info, out_format_flags),
+		    OUT(ioasid_format_info, out_bind_flags),
+		    OUT(ioasid_format_info, out_pgsize_bitmap),
+		    OUT(ioasid_format_info, out_levels_bitmap),
+		    OUT(ioasid_format_info, out_min_phys_bits),
+		    OUT(ioasid_format_info, out_max_phys_bits),
+		    OUT(ioasid_format_info, out_input_bits) }, 7 },
 	};
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		hyg_check(_metadata, e, &cases[i]);
 		for (j = 0; j < ARRAY_SIZE(hyg_all_reqs); j++)
 			covered[j] |= hyg_all_reqs[j] == cases[i].req;
+	}
+	for (i = 0; e->unode && i < ARRAY_SIZE(user_cases); i++) {
+		hyg_check(_metadata, e, &user_cases[i]);
+		for (j = 0; j < ARRAY_SIZE(hyg_all_reqs); j++)
+			covered[j] |= hyg_all_reqs[j] == user_cases[i].req;
 	}
 }
 
@@ -2090,6 +2151,7 @@ TEST_F_TIMEOUT(hard, every_output_is_written_and_nothing_else, 120)
 	struct hyg_env e = { .h = self->h, .fd = self->fd, .root = self->root,
 			     .buf = self->buf };
 	unsigned int covered[ARRAY_SIZE(hyg_all_reqs)] = { 0 };
+	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_iova_range ranges[8];
 	uint32_t nranges = ARRAY_SIZE(ranges), id;
 	unsigned int j;
@@ -2101,6 +2163,9 @@ TEST_F_TIMEOUT(hard, every_output_is_written_and_nothing_else, 120)
 	ASSERT_EQ(0, ioasid_device_create(self->h, 0, 0, &e.dev2));
 	ASSERT_EQ(0, ioasid_reserve_iova(self->h, self->root, 0x80000000ULL, PAGE));
 	ASSERT_EQ(0, ioasid_iova_ranges(self->h, self->root, ranges, &nranges));
+	/* A user-managed node for BIND, UNBIND, INVALIDATE and its NODE_INFO. */
+	EXPECT_EQ(0, ioasid_node_alloc_user(self->h, self->root, &fmt, sizeof(fmt),
+					    &e.unode));
 	/* The next id ALLOC hands out, for the calls that make a node. */
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &e.scratch));
 	ASSERT_EQ(0, ioasid_node_destroy(self->h, e.scratch));

@@ -128,8 +128,11 @@ TEST_F(kmanaged, alloc_errors)
 	int fd = ioasid_fd(self->handle);
 	uint32_t id;
 
-	EXPECT_LIBERR(EINVAL, ioasid_node_alloc(self->handle, 0, 0, &id));
-	EXPECT_LIBERR(EINVAL, ioasid_node_alloc(self->handle, 0, 99, &id));
+	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
+
+	/* A mode this kernel does not know: EOPNOTSUPP, the probe for one. */
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_node_alloc(self->handle, 0, 0, &id));
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_node_alloc(self->handle, 0, 99, &id));
 	EXPECT_LIBERR(ENOENT, ioasid_node_alloc(self->handle, self->root + 1000,
 						IOASID_MODE_KERNEL_MANAGED, &id));
 	cmd.flags = 1;
@@ -137,7 +140,27 @@ TEST_F(kmanaged, alloc_errors)
 	cmd.flags = 0;
 	cmd.__reserved = 1;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.__reserved = 0;
+	cmd.__reserved2 = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.__reserved2 = 0;
+	/* A kernel-managed node takes no format descriptor. */
+	cmd.format = (uintptr_t)&fmt;
+	cmd.format_len = sizeof(fmt);
+	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.format_len = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.format = 0;
+	cmd.format_len = sizeof(fmt);
+	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.format_len = 0;
+	/* A user-managed node is never a root, and needs its descriptor. */
+	EXPECT_LIBERR(EINVAL, ioasid_node_alloc_user(self->handle, 0, &fmt,
+						     sizeof(fmt), &id));
+	EXPECT_LIBERR(EINVAL, ioasid_node_alloc(self->handle, self->root,
+						IOASID_MODE_USER_MANAGED, &id));
 	EXPECT_EQ(0, cmd.out_id);
+	EXPECT_EQ(0, node_info(self->handle, self->root).out_num_children);
 }
 
 TEST_F(kmanaged, depth_limit)
@@ -762,8 +785,8 @@ TEST_F(kmanaged, batch_errors)
 	maps[0] = (struct ioasid_map){ .size = sizeof(maps[0]), .id = self->root,
 				       .flags = RW, .addr = ubuf(self, 0),
 				       .length = PAGE };
-	cmd.op = IOASID_CMD_ALLOC;
-	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_BATCH, &cmd));
+	cmd.op = IOASID_CMD_ALLOC;	/* an op BATCH does not know */
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_BATCH, &cmd));
 	cmd.op = IOASID_CMD_MAP;
 	cmd.entry_size = sizeof(maps[0]) - 8;
 	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_BATCH, &cmd));

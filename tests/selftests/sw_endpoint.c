@@ -195,6 +195,140 @@ TEST_F(swdev, dma_through_a_child_intersects_permissions)
 	EXPECT_EQ(0, ioasid_dma(self->h, self->dev, 0, 0, 0x100000, local, 8, &done));
 }
 
+/*
+ * EXEC and PRIV requests through kernel-managed levels: those grant READ
+ * and WRITE as mapped to requests of either privilege, and EXEC wherever
+ * they grant READ. EXEC is a kind of read: with WRITE it is EINVAL.
+ */
+TEST_F(swdev, exec_and_priv_requests_on_kernel_managed_levels)
+{
+	const uint32_t all = IOASID_ACCESS_READ | IOASID_ACCESS_WRITE |
+			     IOASID_ACCESS_EXEC;
+	uint64_t done, ro_iova = R_IOVA + BUF_PAGES * PAGE;
+	struct ioasid_translate t;
+	uint8_t local[100], *ro;
+
+	_Static_assert((int)IOASID_ACCESS_READ == (int)IOASID_MAP_READ, "READ");
+	_Static_assert((int)IOASID_ACCESS_WRITE == (int)IOASID_MAP_WRITE, "WRITE");
+
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev, IOASID_DMA_EXEC, 0,
+				R_IOVA + 3 * PAGE - 50, local, sizeof(local), &done));
+	EXPECT_EQ(sizeof(local), done);
+	EXPECT_EQ(0, memcmp(local, self->buf + 3 * PAGE - 50, sizeof(local)));
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev,
+				IOASID_DMA_EXEC | IOASID_DMA_PRIV, 0, R_IOVA + 7,
+				local, sizeof(local), &done));
+	EXPECT_EQ(0, memcmp(local, self->buf + 7, sizeof(local)));
+	memset(local, 0x6b, sizeof(local));
+	ASSERT_EQ(0, ioasid_dma(self->h, self->dev,
+				IOASID_DMA_WRITE | IOASID_DMA_PRIV, 0,
+				R_IOVA + PAGE, local, sizeof(local), &done));
+	EXPECT_EQ(0, memcmp(local, self->buf + PAGE, sizeof(local)));
+	EXPECT_LIBERR(EINVAL, ioasid_dma(self->h, self->dev,
+					 IOASID_DMA_EXEC | IOASID_DMA_WRITE, 0,
+					 R_IOVA, local, sizeof(local), &done));
+	EXPECT_EQ(0, done);
+	EXPECT_LIBERR(EINVAL, ioasid_translate(self->h, self->dev,
+					       IOASID_DMA_EXEC | IOASID_DMA_WRITE,
+					       0, R_IOVA, &t));
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_dma(self->h, self->dev, 1u << 4, 0,
+					     R_IOVA, local, 8, &done));
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_translate(self->h, self->dev, 1u << 4,
+						   0, R_IOVA, &t));
+	EXPECT_EQ(0, dev_info(self->h, self->dev).out_faults);
+
+	/* Privileged or not, the same permissions, and PRIV never closes them. */
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_PRIV, 0,
+				      R_IOVA + 9, &t));
+	EXPECT_EQ(all, t.out_prot);
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_EXEC, 0,
+				      R_IOVA + 9, &t));
+	EXPECT_EQ(all, t.out_prot);
+
+	/* READ only: EXEC too; a write-only mapping cannot be executed. */
+	ro = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, ioasid_map(self->h, self->root, (uintptr_t)ro, PAGE, &ro_iova,
+				IOASID_MAP_READ | FIXED));
+	ASSERT_EQ(0, ioasid_translate(self->h, self->dev, IOASID_DMA_PRIV, 0,
+				      ro_iova, &t));
+	EXPECT_EQ(IOASID_ACCESS_READ | IOASID_ACCESS_EXEC, t.out_prot);
+	ro_iova += PAGE;
+	ASSERT_EQ(0, ioasid_map(self->h, self->root, (uintptr_t)ro + PAGE, PAGE,
+				&ro_iova, IOASID_MAP_WRITE | FIXED));
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, self->dev, IOASID_DMA_EXEC, 0,
+				      ro_iova, local, 8, &done));
+	EXPECT_EQ(0, done);
+	EXPECT_EQ(1, dev_info(self->h, self->dev).out_faults);
+}
+
+/* The latest fault of a device: address, node, reason, access, level. */
+TEST_F(swdev, last_fault_is_reported)
+{
+	uint64_t done, hole = R_IOVA + BUF_PAGES * PAGE + 16 * PAGE;
+	uint64_t ro_iova = R_IOVA + BUF_PAGES * PAGE;
+	struct ioasid_device_info info = dev_info(self->h, self->dev);
+	struct ioasid_translate t;
+	uint8_t local[16], *ro;
+	uint32_t dev;
+
+	/* Before any fault, all 0. */
+	EXPECT_EQ(0, info.out_faults);
+	EXPECT_EQ(0, info.out_last_fault_addr);
+	EXPECT_EQ(0, info.out_last_fault_node);
+	EXPECT_EQ(0, info.out_last_fault_reason);
+	EXPECT_EQ(0, info.out_last_fault_access);
+	EXPECT_EQ(0, info.out_last_fault_level);
+
+	/* Nothing mapped there (the DMA fails at its first byte). */
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, self->dev,
+				      IOASID_DMA_EXEC | IOASID_DMA_PRIV, 0, hole + 5,
+				      local, sizeof(local), &done));
+	EXPECT_EQ(0, done);
+	info = dev_info(self->h, self->dev);
+	EXPECT_EQ(1, info.out_faults);
+	EXPECT_EQ(hole + 5, info.out_last_fault_addr);
+	EXPECT_EQ(self->root, info.out_last_fault_node);
+	EXPECT_EQ(IOASID_FAULT_NOT_MAPPED, info.out_last_fault_reason);
+	EXPECT_EQ(IOASID_ACCESS_READ | IOASID_ACCESS_EXEC | IOASID_ACCESS_PRIV,
+		  info.out_last_fault_access);
+	EXPECT_EQ(0, info.out_last_fault_level);
+
+	/* Not permitted: a write to a read-only mapping, by TRANSLATE. */
+	ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, ioasid_map(self->h, self->root, (uintptr_t)ro, PAGE, &ro_iova,
+				IOASID_MAP_READ | FIXED));
+	EXPECT_LIBERR(EIO, ioasid_translate(self->h, self->dev, IOASID_DMA_WRITE, 0,
+					    ro_iova + 100, &t));
+	info = dev_info(self->h, self->dev);
+	EXPECT_EQ(2, info.out_faults);
+	EXPECT_EQ(ro_iova + 100, info.out_last_fault_addr);
+	EXPECT_EQ(self->root, info.out_last_fault_node);
+	EXPECT_EQ(IOASID_FAULT_PERMISSION, info.out_last_fault_reason);
+	EXPECT_EQ(IOASID_ACCESS_WRITE, info.out_last_fault_access);
+	EXPECT_EQ(0, info.out_last_fault_level);
+
+	/* Not attached for that PASID: no node. */
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, self->dev,
+				      IOASID_DMA_PASID | IOASID_DMA_WRITE, 3,
+				      R_IOVA, local, sizeof(local), &done));
+	info = dev_info(self->h, self->dev);
+	EXPECT_EQ(3, info.out_faults);
+	EXPECT_EQ(R_IOVA, info.out_last_fault_addr);
+	EXPECT_EQ(0, info.out_last_fault_node);
+	EXPECT_EQ(IOASID_FAULT_NOT_ATTACHED, info.out_last_fault_reason);
+	EXPECT_EQ(IOASID_ACCESS_WRITE, info.out_last_fault_access);
+
+	/* Per device: another device's record is its own. */
+	ASSERT_EQ(0, ioasid_device_create(self->h, 0, 0, &dev));
+	info = dev_info(self->h, dev);
+	EXPECT_EQ(0, info.out_last_fault_reason);
+	EXPECT_EQ(0, info.out_last_fault_addr);
+}
+
 TEST_F(swdev, translate_and_generation)
 {
 	uint64_t gen, iova_b = 0x40000000;
@@ -205,7 +339,9 @@ TEST_F(swdev, translate_and_generation)
 				      R_IOVA + 5 * PAGE + 10, &t));
 	EXPECT_EQ((uintptr_t)self->buf + 5 * PAGE + 10, t.out_uaddr);
 	EXPECT_EQ((BUF_PAGES - 5) * PAGE - 10, t.out_length);
-	EXPECT_EQ(RW, t.out_prot);
+	/* Kernel-managed levels grant EXEC wherever they grant READ. */
+	EXPECT_EQ(IOASID_ACCESS_READ | IOASID_ACCESS_WRITE | IOASID_ACCESS_EXEC,
+		  t.out_prot);
 	gen = t.out_generation;
 	EXPECT_EQ(gen, dev_info(self->h, self->dev).out_generation);
 	EXPECT_EQ(1, dev_info(self->h, self->dev).out_iotlb_entries);
@@ -219,7 +355,7 @@ TEST_F(swdev, translate_and_generation)
 				      iova_b + PAGE + 3, &t));
 	EXPECT_EQ((uintptr_t)self->buf + 8 * PAGE + 3, t.out_uaddr);
 	EXPECT_EQ(2 * PAGE - 3, t.out_length);
-	EXPECT_EQ(IOASID_MAP_READ, t.out_prot);
+	EXPECT_EQ(IOASID_ACCESS_READ | IOASID_ACCESS_EXEC, t.out_prot);
 	ASSERT_EQ(0, ioasid_detach(self->h, self->dev, IOASID_ATTACH_PASID, 1));
 	ASSERT_EQ(0, ioasid_unmap_all(self->h, root_b, NULL));
 
