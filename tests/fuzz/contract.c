@@ -23,11 +23,35 @@
  *   fuzzer lacks CAP_IPC_LOCK (the VM runs it as root: never).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "contract.h"
 
 #define RW_PROT		(IOASID_MAP_READ | IOASID_MAP_WRITE)
 #define MAP_FLAGS	(RW_PROT | IOASID_MAP_FIXED_IOVA)
+#define DMA_FLAGS	(IOASID_DMA_PASID | IOASID_DMA_WRITE | IOASID_DMA_EXEC | \
+			 IOASID_DMA_PRIV)
+#define SZ_4K		(1ULL << 12)
+#define SZ_2M		(1ULL << 21)
+#define SZ_1G		(1ULL << 30)
+
+/* What FORMAT_INFO says of x86-64, and so what ALLOC and BIND take. */
+const struct ioasid_format_info contract_x86_64 = {
+	.format = IOASID_FORMAT_X86_64,
+	.out_format_flags = IOASID_X86_64_AD_UPDATE,
+	.out_bind_flags = IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE,
+	.out_pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
+	.out_levels_bitmap = (1ULL << 4) | (1ULL << 5),
+	.out_min_phys_bits = 32,
+	.out_max_phys_bits = 52,
+	.out_input_bits = 57,
+};
+
+/* A node that MAP, UNMAP, IOVA_RANGES, RESERVE_IOVA, DIRTY_* take. */
+static bool kernel_managed(const struct m_node *n)
+{
+	return n->mode == IOASID_MODE_KERNEL_MANAGED;
+}
 
 static bool aligned(const struct model *m, uint64_t v)
 {
@@ -101,16 +125,73 @@ struct expect contract_get_info(const struct ioasid_info *c)
 	return ex_or_ok(x);
 }
 
-/* ALLOC: EINVAL mode, ENOENT parent, EMLINK depth. */
-struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c)
+/*
+ * A user-managed node's format descriptor, @len bytes at @d as the kernel
+ * reads them (@readable: the pointer is good): EFAULT unreadable, EINVAL a
+ * size member that is not @len or shorter than the descriptor as first
+ * shipped (32 bytes) or values the format does not take, E2BIG a non-zero
+ * tail, EOPNOTSUPP an unknown format, flag or non-zero __reserved.
+ */
+static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
+			     bool readable)
 {
+	const struct ioasid_format_info *fi = &contract_x86_64;
+	struct ioasid_format_x86_64 fmt = { 0 };
+	uint64_t pg;
+	uint32_t i;
+
+	if (len < sizeof(fmt))		/* the x86-64 descriptor as first shipped */
+		ex_add(x, EINVAL);
+	if (!readable) {
+		if (len)
+			ex_add(x, EFAULT);
+		return;
+	}
+	if (len < sizeof(struct ioasid_format_header))
+		return;
+	memcpy(&fmt, d, len < sizeof(fmt) ? len : sizeof(fmt));
+	if (fmt.hdr.size != len)
+		ex_add(x, EINVAL);
+	if (fmt.hdr.format != IOASID_FORMAT_X86_64) {
+		ex_add(x, EOPNOTSUPP);
+		return;
+	}
+	if (len < sizeof(fmt))
+		return;
+	for (i = sizeof(fmt); i < len; i++)
+		if (d[i]) {
+			ex_add(x, E2BIG);
+			break;
+		}
+	if (fmt.flags & ~fi->out_format_flags || fmt.__reserved)
+		ex_add(x, EOPNOTSUPP);
+	if (fmt.levels >= 64 || !(fi->out_levels_bitmap >> fmt.levels & 1))
+		ex_add(x, EINVAL);
+	if (fmt.phys_bits < fi->out_min_phys_bits ||
+	    fmt.phys_bits > fi->out_max_phys_bits)
+		ex_add(x, EINVAL);
+	pg = fmt.pgsize_bitmap;
+	if (pg && (!(pg & SZ_4K) || pg & ~fi->out_pgsize_bitmap))
+		ex_add(x, EINVAL);
+}
+
+/*
+ * ALLOC: EOPNOTSUPP mode, format, flags; ENOENT parent; EMLINK depth;
+ * EINVAL a user-managed root, a kernel-managed node with a format, a bad
+ * descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
+ * bytes at @format when @desc_ok.
+ */
+struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
+			     const uint8_t *desc, bool desc_ok)
+{
+	bool user = c->mode == IOASID_MODE_USER_MANAGED && m->has_user;
 	struct expect x = EX_NONE;
 	struct m_node *p;
 
-	if (c->flags || c->__reserved)
+	if (c->flags || c->__reserved || c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
-	if (c->mode != IOASID_MODE_KERNEL_MANAGED)
-		ex_add(&x, EINVAL);
+	if (c->mode != IOASID_MODE_KERNEL_MANAGED && !user)
+		ex_add(&x, EOPNOTSUPP);
 	if (c->parent_id) {
 		p = model_node(m, c->parent_id);
 		if (!p)
@@ -118,6 +199,26 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c)
 		else if (p->depth >= m->max_depth)
 			ex_add(&x, EMLINK);
 	}
+	if (c->mode == IOASID_MODE_KERNEL_MANAGED && (c->format || c->format_len))
+		ex_add(&x, EINVAL);
+	if (user) {
+		if (!c->parent_id)
+			ex_add(&x, EINVAL);
+		check_descriptor(&x, desc, c->format_len, desc_ok && c->format);
+	}
+	return ex_or_ok(x);
+}
+
+/* FORMAT_INFO: EOPNOTSUPP an unknown format (and flags, __reserved*). */
+struct expect contract_format_info(struct model *m,
+				   const struct ioasid_format_info *c)
+{
+	struct expect x = EX_NONE;
+
+	(void)m;
+	if (c->flags || c->__reserved || c->__reserved2 ||
+	    c->format != IOASID_FORMAT_X86_64)
+		ex_add(&x, EOPNOTSUPP);
 	return ex_or_ok(x);
 }
 
@@ -140,7 +241,7 @@ struct expect contract_node_info(struct model *m,
 {
 	struct expect x = EX_NONE;
 
-	if (c->flags || c->__reserved)
+	if (c->flags || c->__reserved || c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
 	if (!model_node(m, c->id))
 		ex_add(&x, ENOENT);
@@ -197,6 +298,10 @@ struct expect contract_map(struct model *m, const struct ioasid_map *c,
 		ex_add(&x, ENOENT);
 		return x;
 	}
+	if (!kernel_managed(n)) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
 	if (src_ok && dst_ok)
 		check_dest(m, &x, n, fixed, c->iova, c->length, c->addr);
 	if (!n->parent && c->length &&
@@ -232,6 +337,10 @@ struct expect contract_unmap(struct model *m, const struct ioasid_unmap *c)
 	}
 	if (!n) {
 		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (!kernel_managed(n)) {
+		ex_add(&x, EINVAL);
 		return x;
 	}
 	if (!range_ok)
@@ -321,8 +430,8 @@ struct expect contract_copy(struct model *m, const struct ioasid_copy *c)
 }
 
 /*
- * BATCH, the request itself (nothing runs when one applies): EINVAL op,
- * entry_size too small; E2BIG count, entry_size above 4096. The entries'
+ * BATCH, the request itself (nothing runs when one applies): EOPNOTSUPP
+ * op; EINVAL entry_size too small; E2BIG count, entry_size above 4096. The entries'
  * own outcomes are those of MAP and UNMAP (ops.c runs them in the model).
  */
 struct expect contract_batch(struct model *m, const struct ioasid_batch *c)
@@ -337,7 +446,7 @@ struct expect contract_batch(struct model *m, const struct ioasid_batch *c)
 	else if (c->op == IOASID_CMD_UNMAP)
 		min = sizeof(struct ioasid_unmap);
 	else
-		min = 0, ex_add(&x, EINVAL);
+		min = 0, ex_add(&x, EOPNOTSUPP);
 	if (min && c->entry_size < min)
 		ex_add(&x, EINVAL);
 	if (c->count > m->max_batch || c->entry_size > 4096)
@@ -379,6 +488,10 @@ struct expect contract_iova_ranges(struct model *m,
 		ex_add(&x, ENOENT);
 		return x;
 	}
+	if (!kernel_managed(n)) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
 	count = model_iova_ranges(n, starts, lasts, 0);
 	if (count > c->num_ranges)
 		ex_add(&x, EMSGSIZE);
@@ -406,6 +519,10 @@ struct expect contract_reserve(struct model *m,
 		ex_add(&x, ENOENT);
 		return x;
 	}
+	if (!kernel_managed(n)) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
 	if (!range_ok)
 		return x;
 	if (c->flags & IOASID_RESERVE_REMOVE) {
@@ -420,13 +537,19 @@ struct expect contract_reserve(struct model *m,
 	return ex_or_ok(x);
 }
 
-/* OPTION: EOPNOTSUPP option or op; EINVAL value; EBUSY pages pinned. */
+/*
+ * OPTION: EOPNOTSUPP option or op; ENOENT an object_id that names nothing;
+ * EINVAL one that names a node or device (the only option is
+ * context-wide), a value; EBUSY pages pinned.
+ */
 struct expect contract_option(struct model *m, const struct ioasid_option *c)
 {
 	struct expect x = EX_NONE;
 
-	if (c->__reserved || c->option_id != IOASID_OPTION_ACCOUNT_MODE)
+	if (c->option_id != IOASID_OPTION_ACCOUNT_MODE)
 		ex_add(&x, EOPNOTSUPP);
+	if (c->object_id)
+		ex_add(&x, model_id_live(m, c->object_id) ? EINVAL : ENOENT);
 	if (c->op == IOASID_OPTION_OP_SET) {
 		if (c->val64 != IOASID_ACCOUNT_USER &&
 		    c->val64 != IOASID_ACCOUNT_PROCESS)
@@ -552,9 +675,9 @@ struct expect contract_dma(struct model *m, const struct ioasid_dma *c,
 
 	*transfer = false;
 	*done = 0;
-	if (c->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE))
+	if (c->flags & ~DMA_FLAGS)
 		ex_add(&x, EOPNOTSUPP);
-	if (!c->length)
+	if (!c->length || contract_exec_write(c->flags))
 		ex_add(&x, EINVAL);
 	if (!d)
 		ex_add(&x, ENOENT);
@@ -595,8 +718,10 @@ struct expect contract_translate(struct model *m,
 	uint32_t key;
 
 	*translated = false;
-	if (c->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE) || c->__reserved)
+	if (c->flags & ~DMA_FLAGS || c->__reserved)
 		ex_add(&x, EOPNOTSUPP);
+	if (contract_exec_write(c->flags))
+		ex_add(&x, EINVAL);
 	if (!d) {
 		ex_add(&x, ENOENT);
 		return x;
@@ -620,10 +745,14 @@ struct expect contract_dirty_tracking(struct model *m,
 {
 	struct expect x = EX_NONE;
 
+	struct m_node *n = model_node(m, c->id);
+
 	if (c->flags & ~IOASID_DIRTY_ENABLE || c->__reserved)
 		ex_add(&x, EOPNOTSUPP);
-	if (!model_node(m, c->id))
+	if (!n)
 		ex_add(&x, ENOENT);
+	else if (!kernel_managed(n))
+		ex_add(&x, EINVAL);
 	return ex_or_ok(x);
 }
 
@@ -654,9 +783,141 @@ struct expect contract_dirty_bitmap(struct model *m,
 		ex_add(&x, ENOENT);
 		return x;
 	}
-	if (!n->tracking)
+	if (!kernel_managed(n) || !n->tracking)
 		ex_add(&x, EINVAL);
 	else if (ok && !data_ok)
 		ex_add(&x, EFAULT);
+	return ex_or_ok(x);
+}
+
+/*
+ * BIND: EOPNOTSUPP a flag the format does not take (x86-64 is the only
+ * format, so this depends on the request only) or __reserved; ENOENT no
+ * such node; EINVAL a node that is not user-managed, a root not 4 KiB
+ * aligned or not below 2^phys_bits.
+ */
+struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
+{
+	struct m_node *n = model_node(m, c->id);
+	struct expect x = EX_NONE;
+
+	if (c->flags & ~contract_x86_64.out_bind_flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (n->mode != IOASID_MODE_USER_MANAGED) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
+	if (c->root & (SZ_4K - 1) || c->root >> n->fmt.phys_bits)
+		ex_add(&x, EINVAL);
+	return ex_or_ok(x);
+}
+
+/*
+ * UNBIND: EOPNOTSUPP __reserved; EINVAL a non-zero root or flags (a flag
+ * bit no BIND knows: EOPNOTSUPP by the generic rule, or EINVAL by
+ * UNBIND's own: either); ENOENT no such node, or not bound; EINVAL a node
+ * that is not user-managed.
+ */
+struct expect contract_unbind(struct model *m, const struct ioasid_bind *c)
+{
+	struct m_node *n = model_node(m, c->id);
+	struct expect x = EX_NONE;
+
+	if (c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->flags & ~contract_x86_64.out_bind_flags)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->root || c->flags)
+		ex_add(&x, EINVAL);
+	if (!n) {
+		ex_add(&x, ENOENT);
+		return x;
+	}
+	if (n->mode != IOASID_MODE_USER_MANAGED) {
+		ex_add(&x, EINVAL);
+		return x;
+	}
+	if (!n->bound)
+		ex_add(&x, ENOENT);
+	return ex_or_ok(x);
+}
+
+/*
+ * INVALIDATE, the request itself (nothing runs when one applies):
+ * EOPNOTSUPP flags, __reserved; EINVAL entry_size too small; E2BIG count,
+ * entry_size above 4096. Empty: the entries run.
+ */
+struct expect contract_invalidate(struct model *m,
+				  const struct ioasid_invalidate *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->entry_size < sizeof(struct ioasid_inv_entry))
+		ex_add(&x, EINVAL);
+	if (c->count > m->max_batch || c->entry_size > 4096)
+		ex_add(&x, E2BIG);
+	return x;
+}
+
+/*
+ * One INVALIDATE entry, as copied (@readable, @tail_nonzero): EFAULT,
+ * E2BIG; EOPNOTSUPP unknown scope or flag bits; ENOENT no such node;
+ * EINVAL not user-managed, NO_PASID with SCOPE_PASID, a PASID too wide, a
+ * field without its scope, a bad range or granule; EOVERFLOW a range past
+ * 2^64 - 1. Success when none applies: an entry never fails for what is
+ * (not) cached or in the tables.
+ */
+struct expect contract_inv_entry(struct model *m,
+				 const struct ioasid_inv_entry *e,
+				 bool tail_nonzero, bool readable)
+{
+	const uint32_t scopes = IOASID_INV_SCOPE_PASID | IOASID_INV_SCOPE_ADDR;
+	const uint32_t flags = IOASID_INV_NO_PASID | IOASID_INV_LEAF;
+	struct m_node *n = model_node(m, e->node_id);
+	struct expect x = EX_NONE;
+	uint64_t g = e->granule;
+
+	if (!readable)
+		return ex_of(EFAULT);
+	if (tail_nonzero)
+		ex_add(&x, E2BIG);
+	if (e->scope & ~scopes || e->flags & ~flags)
+		ex_add(&x, EOPNOTSUPP);
+	if (!n)
+		ex_add(&x, ENOENT);
+	else if (n->mode != IOASID_MODE_USER_MANAGED)
+		ex_add(&x, EINVAL);
+	if (e->scope & IOASID_INV_SCOPE_PASID) {
+		if (e->flags & IOASID_INV_NO_PASID ||
+		    e->pasid >> m->max_pasid_bits)
+			ex_add(&x, EINVAL);
+	} else if (e->pasid) {
+		ex_add(&x, EINVAL);
+	}
+	if (e->scope & IOASID_INV_SCOPE_ADDR) {
+		if (g < SZ_4K || g & (g - 1) || e->addr & (g - 1) ||
+		    e->size & (g - 1) || !e->size)
+			ex_add(&x, EINVAL);
+		else if (range_wraps(e->addr, e->size))
+			ex_add(&x, EOVERFLOW);
+	} else {
+		if (e->addr || e->size || g)
+			ex_add(&x, EINVAL);
+		/*
+		 * LEAF is documented "with IOASID_INV_SCOPE_ADDR" but is a
+		 * hint; without the scope the header does not say whether it
+		 * is refused: both are accepted.
+		 */
+		if (e->flags & IOASID_INV_LEAF && ex_empty(&x)) {
+			ex_add(&x, 0);
+			ex_add(&x, EINVAL);
+		}
+	}
 	return ex_or_ok(x);
 }

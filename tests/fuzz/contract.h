@@ -86,8 +86,28 @@ struct expect contract_envelope(struct expect op, const struct env *e,
 				struct expect acts, bool *applies);
 struct expect contract_bad_ioctl(void);
 
+/* What FORMAT_INFO reports of x86-64; ALLOC and BIND take what it says. */
+extern const struct ioasid_format_info contract_x86_64;
+
+/* An instruction fetch is a read: with WRITE it is EINVAL. */
+static inline bool contract_exec_write(uint32_t flags)
+{
+	return (flags & (IOASID_DMA_EXEC | IOASID_DMA_WRITE)) ==
+	       (IOASID_DMA_EXEC | IOASID_DMA_WRITE);
+}
+
 struct expect contract_get_info(const struct ioasid_info *c);
-struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c);
+struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
+			     const uint8_t *desc, bool desc_ok);
+struct expect contract_format_info(struct model *m,
+				   const struct ioasid_format_info *c);
+struct expect contract_bind(struct model *m, const struct ioasid_bind *c);
+struct expect contract_unbind(struct model *m, const struct ioasid_bind *c);
+struct expect contract_invalidate(struct model *m,
+				  const struct ioasid_invalidate *c);
+struct expect contract_inv_entry(struct model *m,
+				 const struct ioasid_inv_entry *e,
+				 bool tail_nonzero, bool readable);
 struct expect contract_destroy(struct model *m, const struct ioasid_destroy *c);
 struct expect contract_node_info(struct model *m,
 				 const struct ioasid_node_info *c);

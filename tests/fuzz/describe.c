@@ -25,11 +25,12 @@ static const struct field f_info[] = {
 	F(ioasid_info, flags), F(ioasid_info, __reserved), END };
 static const struct field f_alloc[] = {
 	F(ioasid_alloc, flags), F(ioasid_alloc, mode), F(ioasid_alloc, parent_id),
-	F(ioasid_alloc, __reserved), END };
+	F(ioasid_alloc, __reserved), F(ioasid_alloc, format),
+	F(ioasid_alloc, format_len), F(ioasid_alloc, __reserved2), END };
 static const struct field f_destroy[] = { F(ioasid_destroy, id), END };
 static const struct field f_node_info[] = {
 	F(ioasid_node_info, flags), F(ioasid_node_info, id),
-	F(ioasid_node_info, __reserved), END };
+	F(ioasid_node_info, __reserved), F(ioasid_node_info, __reserved2), END };
 static const struct field f_map[] = {
 	F(ioasid_map, flags), F(ioasid_map, id), F(ioasid_map, __reserved),
 	F(ioasid_map, addr), F(ioasid_map, length), F(ioasid_map, iova), END };
@@ -55,7 +56,7 @@ static const struct field f_reserve[] = {
 	F(ioasid_reserve_iova, length), END };
 static const struct field f_option[] = {
 	F(ioasid_option, option_id), F(ioasid_option, op),
-	F(ioasid_option, __reserved), F(ioasid_option, val64), END };
+	F(ioasid_option, object_id), F(ioasid_option, val64), END };
 static const struct field f_dev_create[] = {
 	F(ioasid_device_create, flags), F(ioasid_device_create, pasid_bits), END };
 static const struct field f_dev_info[] = {
@@ -79,6 +80,16 @@ static const struct field f_bitmap[] = {
 	F(ioasid_dirty_bitmap, __reserved), F(ioasid_dirty_bitmap, iova),
 	F(ioasid_dirty_bitmap, length), F(ioasid_dirty_bitmap, page_size),
 	F(ioasid_dirty_bitmap, data), END };
+static const struct field f_format_info[] = {
+	F(ioasid_format_info, flags), F(ioasid_format_info, format),
+	F(ioasid_format_info, __reserved), F(ioasid_format_info, __reserved2), END };
+static const struct field f_bind[] = {
+	F(ioasid_bind, flags), F(ioasid_bind, id), F(ioasid_bind, __reserved),
+	F(ioasid_bind, root), END };
+static const struct field f_invalidate[] = {
+	F(ioasid_invalidate, flags), F(ioasid_invalidate, count),
+	F(ioasid_invalidate, entry_size), F(ioasid_invalidate, entries),
+	F(ioasid_invalidate, __reserved), END };
 
 static const struct field *const fields[32] = {
 	[IOASID_CMD_GET_INFO] = f_info,
@@ -100,6 +111,10 @@ static const struct field *const fields[32] = {
 	[IOASID_CMD_TRANSLATE] = f_translate,
 	[IOASID_CMD_DIRTY_TRACKING] = f_tracking,
 	[IOASID_CMD_DIRTY_BITMAP] = f_bitmap,
+	[IOASID_CMD_FORMAT_INFO] = f_format_info,
+	[IOASID_CMD_BIND] = f_bind,
+	[IOASID_CMD_UNBIND] = f_bind,
+	[IOASID_CMD_INVALIDATE] = f_invalidate,
 };
 
 void fz_describe(const struct fz_call *c, char *out, size_t len)

@@ -331,6 +331,11 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 
 	n->id = id;
 	n->parent = parent;
+	n->mode = IOASID_MODE_KERNEL_MANAGED;
+	memset(&n->fmt, 0, sizeof(n->fmt));
+	n->bound = false;
+	n->root = 0;
+	n->bind_flags = 0;
 	n->depth = p ? p->depth + 1 : 1;
 	n->nchildren = 0;
 	n->nattached = 0;
@@ -341,6 +346,34 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	if (p)
 		p->nchildren++;
 	note_id(m, id);
+}
+
+void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
+			 const struct m_format *fmt)
+{
+	struct m_node *n;
+
+	model_add_node(m, id, parent);
+	n = model_node(m, id);
+	n->mode = IOASID_MODE_USER_MANAGED;
+	n->fmt = *fmt;
+}
+
+/*
+ * The node or one of its ancestors is user-managed: what translates through
+ * it depends on tables in the fuzzer's memory, which the model does not
+ * walk, so the fuzzer attaches no device there.
+ */
+bool model_in_user_tree(struct model *m, uint32_t id)
+{
+	struct m_node *n;
+
+	while ((n = model_node(m, id))) {
+		if (n->mode == IOASID_MODE_USER_MANAGED)
+			return true;
+		id = n->parent;
+	}
+	return false;
 }
 
 void model_add_dev(struct model *m, uint32_t id, uint32_t flags,

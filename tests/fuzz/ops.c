@@ -380,7 +380,8 @@ enum {
 	W_IOVA_RANGES = 18, W_RESERVE = 35, W_OPTION = 8, W_BAD = 4,
 	W_DEV_CREATE = 12, W_DEV_INFO = 30, W_ATTACH = 45, W_DETACH = 18,
 	W_DMA = 160, W_TRANSLATE = 120, W_DIRTY_TRACKING = 20,
-	W_DIRTY_BITMAP = 40, W_CPU_WRITE = 10,
+	W_DIRTY_BITMAP = 40, W_CPU_WRITE = 10, W_FORMAT_INFO = 4, W_BIND = 25,
+	W_UNBIND = 10, W_INVALIDATE = 30,
 };
 
 static const struct {
@@ -396,6 +397,9 @@ static const struct {
 	{ W_ATTACH, op_attach }, { W_DETACH, op_detach }, { W_DMA, op_dma },
 	{ W_TRANSLATE, op_translate }, { W_DIRTY_TRACKING, op_dirty_tracking },
 	{ W_DIRTY_BITMAP, op_dirty_bitmap }, { W_CPU_WRITE, op_cpu_write },
+	/* These do nothing without IOASID_CAP_USER_MANAGED. */
+	{ W_FORMAT_INFO, op_format_info }, { W_BIND, op_bind },
+	{ W_UNBIND, op_unbind }, { W_INVALIDATE, op_invalidate },
 };
 
 static void op_unmap_some(struct fz *f)

@@ -96,4 +96,10 @@ void op_dirty_tracking(struct fz *f);
 void op_dirty_bitmap(struct fz *f);
 bool dev_check_gen(struct fz *f, struct m_dev *d, uint64_t gen, const char *what);
 
+/* ops_user.c */
+void op_format_info(struct fz *f);
+void op_bind(struct fz *f);
+void op_unbind(struct fz *f);
+void op_invalidate(struct fz *f);
+
 #endif

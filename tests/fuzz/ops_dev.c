@@ -256,6 +256,19 @@ void op_attach(struct fz *f)
 			break;
 		}
 	}
+	if (model_in_user_tree(m, c.node_id)) {
+		/*
+		 * What translates through a user-managed node depends on
+		 * tables in memory, which the model does not walk: no device
+		 * is attached there or below.
+		 */
+		c.node_id = pick_bad_id(f);
+		for (i = 0; i < m->nnodes; i++)
+			if (!model_in_user_tree(m, m->nodes[i].id)) {
+				c.node_id = m->nodes[i].id;
+				break;
+			}
+	}
 	if (d && pct(f, 50)) {
 		/* A fresh key, mostly. */
 		c.flags = d->flags & IOASID_DEVICE_PASID && pct(f, 70) ?
@@ -312,6 +325,19 @@ void op_detach(struct fz *f)
 }
 
 /* DMA and TRANSLATE -------------------------------------------------------------------- */
+
+/*
+ * EXEC (a kind of read; with WRITE, now and then, for EINVAL) and PRIV:
+ * kernel-managed levels treat them as the read or write they are.
+ */
+static uint32_t pick_exec_priv(struct fz *f, bool write)
+{
+	uint32_t flags = pct(f, 15) ? IOASID_DMA_PRIV : 0;
+
+	if (write ? pct(f, 1) : pct(f, 15))
+		flags |= IOASID_DMA_EXEC;
+	return flags;
+}
 
 /*
  * An IOVA for an access by @d with @flags/@pasid: mostly in a mapping of
@@ -450,7 +476,8 @@ void op_dma(struct fz *f)
 	pick_key(f, d, &c.flags, &c.pasid, IOASID_DMA_PASID);
 	c.iova = pick_dma_iova(f, d, c.flags, c.pasid, IOASID_DMA_PASID, &prot);
 	write = pick_write(f, prot);
-	c.flags |= (write ? IOASID_DMA_WRITE : 0) | bad_flag(f, 2, 1);
+	c.flags |= (write ? IOASID_DMA_WRITE : 0) | pick_exec_priv(f, write) |
+		   bad_flag(f, 4, 1);
 	r = rn(f, 100);
 	c.length = r < 40 ? 1 + rn(f, 64) : r < 80 ? 1 + rn(f, 2 * PG) :
 		   r < 97 ? 1 + rn(f, 4 * PG) : r < 99 ? 0 : room;
@@ -573,15 +600,17 @@ void op_translate(struct fz *f)
 	struct m_walk w;
 	struct m_dev *d;
 	uint64_t most;
-	uint32_t key = 0, prot;
-	bool ok;
+	uint32_t key = 0, prot, want;
+	bool ok, write;
 	int rc;
 
 	c.dev_id = pick_busy_dev(f);
 	d = model_dev(&f->m, c.dev_id);
 	pick_key(f, d, &c.flags, &c.pasid, IOASID_DMA_PASID);
 	c.iova = pick_dma_iova(f, d, c.flags, c.pasid, IOASID_DMA_PASID, &prot);
-	c.flags |= (pick_write(f, prot) ? IOASID_DMA_WRITE : 0) | bad_flag(f, 2, 1);
+	write = pick_write(f, prot);
+	c.flags |= (write ? IOASID_DMA_WRITE : 0) | pick_exec_priv(f, write) |
+		   bad_flag(f, 4, 1);
 	c.__reserved = pct(f, 1);
 	s.x = contract_translate(&f->m, &c, &w, &ok);
 	s.acts = ex_of(0);
@@ -595,13 +624,18 @@ void op_translate(struct fz *f)
 	if (rc || !s.applies)
 		return;
 	most = model_linear_extent(&f->m, w.node[0], c.iova, &w);
-	if (c.out_uaddr != w.uaddr || c.out_prot != w.prot || !c.out_length ||
+	/*
+	 * Kernel-managed levels grant EXEC wherever they grant READ, to
+	 * requests of either privilege: PRIV is never in the answer.
+	 */
+	want = w.prot | (w.prot & IOASID_ACCESS_READ ? IOASID_ACCESS_EXEC : 0);
+	if (c.out_uaddr != w.uaddr || c.out_prot != want || !c.out_length ||
 	    c.out_length > most) {
 		fz_fail(f, "TRANSLATE: uaddr 0x%llx prot %u length 0x%llx; the model "
 			"says uaddr 0x%llx prot %u, at most 0x%llx linear bytes",
 			(unsigned long long)c.out_uaddr, c.out_prot,
 			(unsigned long long)c.out_length,
-			(unsigned long long)w.uaddr, w.prot,
+			(unsigned long long)w.uaddr, want,
 			(unsigned long long)most);
 		return;
 	}

@@ -40,6 +40,8 @@ void op_get_info(struct fz *f, bool first)
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	if (first && !m->granule) {
+		/* Without user-managed nodes, their requests are not made. */
+		m->has_user = c.out_capabilities & IOASID_CAP_USER_MANAGED;
 		if ((c.out_capabilities & caps) != caps) {
 			fz_abort(f, "capabilities 0x%llx lack some of 0x%llx",
 				 (unsigned long long)c.out_capabilities,
@@ -64,8 +66,12 @@ void op_get_info(struct fz *f, bool first)
 	if (c.out_pgsize_bitmap != m->pgsize_bitmap ||
 	    c.out_max_depth != m->max_depth || c.out_max_batch != m->max_batch ||
 	    c.out_max_pasid_bits != m->max_pasid_bits ||
-	    (c.out_capabilities & caps) != caps)
+	    (c.out_capabilities & caps) != caps ||
+	    !(c.out_capabilities & IOASID_CAP_USER_MANAGED) != !m->has_user)
 		fz_fail(f, "GET_INFO answers changed");
+	else if (c.out_capabilities & ~(caps | IOASID_CAP_USER_MANAGED))
+		fz_fail(f, "GET_INFO: capability bits 0x%llx this header does not know",
+			(unsigned long long)c.out_capabilities);
 }
 
 /* ALLOC and DESTROY ------------------------------------------------------------- */
@@ -74,7 +80,53 @@ static int lib_alloc(struct fz *f, void *cmd)
 {
 	struct ioasid_alloc *c = cmd;
 
-	return ioasid_node_alloc(f->h, c->parent_id, c->mode, &c->out_id);
+	if (c->mode == IOASID_MODE_USER_MANAGED && !c->flags && !c->__reserved &&
+	    !c->__reserved2)
+		return ioasid_node_alloc_user(f->h, c->parent_id,
+					      (const void *)(uintptr_t)c->format,
+					      c->format_len, &c->out_id);
+	if (!c->format && !c->format_len && !c->flags && !c->__reserved &&
+	    !c->__reserved2)
+		return ioasid_node_alloc(f->h, c->parent_id, c->mode, &c->out_id);
+	return ioasid_node_alloc_cmd(f->h, c);
+}
+
+/*
+ * A user-managed node's format descriptor in @d (an aux page), mostly
+ * valid, often just not; its length in *@len.
+ */
+static void pick_descriptor(struct fz *f, uint8_t *d, uint32_t *len)
+{
+	static const uint32_t levels[] = { 4, 5, 4, 5, 0, 3, 6, 64 };
+	static const uint32_t bits[] = { 48, 39, 32, 52, 46, 31, 53, 64 };
+	static const uint64_t pgsizes[] = {
+		0, 1ULL << 12, (1ULL << 12) | (1ULL << 21),
+		(1ULL << 12) | (1ULL << 21) | (1ULL << 30), 1ULL << 21,
+		(1ULL << 12) | (1ULL << 13), (1ULL << 12) | (1ULL << 39),
+	};
+	struct ioasid_format_x86_64 fmt = { .hdr = { sizeof(fmt), IOASID_FORMAT_X86_64 } };
+	unsigned int r;
+
+	fmt.levels = levels[pct(f, 90) ? rn(f, 4) : rn(f, 8)];
+	fmt.phys_bits = bits[pct(f, 90) ? rn(f, 5) : rn(f, 8)];
+	fmt.pgsize_bitmap = pgsizes[pct(f, 90) ? rn(f, 4) : rn(f, 7)];
+	fmt.flags = (pct(f, 40) ? IOASID_X86_64_AD_UPDATE : 0) | bad_flag(f, 1, 3);
+	fmt.__reserved = bad_u32(f, 2);
+	if (pct(f, 3))
+		fmt.hdr.format = pct(f, 50) ? rn(f, 4) : rnd(f);
+	*len = sizeof(fmt);
+	memset(d, 0, 64);
+	r = rn(f, 100);
+	if (r < 4)
+		*len = sizeof(fmt) + 8 * (1 + rn(f, 4));	/* a zero tail */
+	else if (r < 6)
+		*len = rn(f, sizeof(fmt));			/* too short */
+	fmt.hdr.size = *len;
+	if (pct(f, 3))
+		fmt.hdr.size += pct(f, 50) ? 8 : -8;
+	memcpy(d, &fmt, sizeof(fmt));
+	if (*len > sizeof(fmt) && pct(f, 30))
+		d[sizeof(fmt) + rn(f, *len - sizeof(fmt))] = 1 + rn(f, 255);
 }
 
 /* A fresh id: not 0, not any live object's. */
@@ -94,6 +146,8 @@ void op_alloc(struct fz *f)
 	struct spec s = SPEC(c, "ALLOC", IOASID_CMD_ALLOC, IOASID_ALLOC);
 	struct model *m = &f->m;
 	unsigned int r = rn(f, 100), i, deep = 0;
+	uint8_t *desc = f->mem.aux + FZ_AUX_PAGES * PG - 128;
+	bool desc_ok = false;
 
 	if (m->nnodes >= M_MAX_NODES)
 		return op_destroy(f);
@@ -110,17 +164,49 @@ void op_alloc(struct fz *f)
 	} else {
 		c.parent_id = pick_node(f, 100);
 	}
-	if (pct(f, 2))
-		c.mode = rn(f, 4) == 0 ? 0 : 2 + rn(f, 1000);
+	if (m->has_user && pct(f, 20)) {
+		c.mode = IOASID_MODE_USER_MANAGED;
+		if (!c.parent_id && pct(f, 80))
+			c.parent_id = pick_node(f, 0);	/* never a root */
+		pick_descriptor(f, desc, &c.format_len);
+		r = rn(f, 100);
+		c.format = r < 96 ? (uintptr_t)desc : r < 98 ? 0 :
+			   (uintptr_t)f->mem.guard;
+		desc_ok = c.format == (uintptr_t)desc;
+	} else if (m->has_user && pct(f, 2)) {
+		/* A kernel-managed node with a descriptor. */
+		c.format = pct(f, 50) ? (uintptr_t)desc : 0;
+		c.format_len = pct(f, 50) ? sizeof(struct ioasid_format_x86_64) : 0;
+	}
+	if (pct(f, 2)) {
+		r = rn(f, 5);
+		c.mode = r == 0 ? 0 : r == 1 ? 3 : r == 2 ? UINT32_MAX :
+			 2 + rn(f, 1000);
+	}
 	c.flags = bad_flag(f, 0, 2);
 	c.__reserved = bad_u32(f, 2);
-	s.x = contract_alloc(m, &c);
+	c.__reserved2 = bad_u32(f, 1);
+	s.x = contract_alloc(m, &c, desc, desc_ok);
 	s.acts = ex_of(0);
 	s.has_out = true;
-	s.lib = !c.flags && !c.__reserved ? lib_alloc : NULL;
+	s.lib = lib_alloc;
+	if (c.mode == IOASID_MODE_USER_MANAGED)
+		fz_note(f, "levels %u phys_bits %u pgsizes 0x%llx flags 0x%x",
+			((struct ioasid_format_x86_64 *)desc)->levels,
+			((struct ioasid_format_x86_64 *)desc)->phys_bits,
+			(unsigned long long)((struct ioasid_format_x86_64 *)desc)->pgsize_bitmap,
+			((struct ioasid_format_x86_64 *)desc)->flags);
 	if (fz_do(f, &s) || !s.applies || !check_new_id(f, c.out_id))
 		return;
-	model_add_node(m, c.out_id, c.parent_id);
+	if (c.mode == IOASID_MODE_USER_MANAGED) {
+		const struct ioasid_format_x86_64 *d = (const void *)desc;
+		struct m_format fmt = { d->flags, d->levels, d->phys_bits,
+					d->pgsize_bitmap };
+
+		model_add_user_node(m, c.out_id, c.parent_id, &fmt);
+	} else {
+		model_add_node(m, c.out_id, c.parent_id);
+	}
 }
 
 static int lib_destroy(struct fz *f, void *cmd)
@@ -175,27 +261,44 @@ void op_node_info_of(struct fz *f, uint32_t id)
 	struct spec s = SPEC(c, "NODE_INFO", IOASID_CMD_NODE_INFO, IOASID_NODE_INFO);
 	struct m_node *n = model_node(&f->m, id);
 	uint64_t bytes;
+	bool user;
 
 	c.flags = bad_flag(f, 0, 2);
 	c.__reserved = bad_u32(f, 2);
+	c.__reserved2 = bad_u32(f, 1);
 	s.x = contract_node_info(&f->m, &c);
 	s.acts = ex_of(0);
 	s.has_out = true;
-	s.lib = !c.flags && !c.__reserved ? lib_node_info : NULL;
+	s.lib = !c.flags && !c.__reserved && !c.__reserved2 ? lib_node_info : NULL;
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	bytes = model_mapped_bytes(n);
-	if (c.out_mode != IOASID_MODE_KERNEL_MANAGED || c.out_parent_id != n->parent ||
+	user = n->mode == IOASID_MODE_USER_MANAGED;
+	if (c.out_format != (user ? IOASID_FORMAT_X86_64 : 0) ||
+	    c.out_flags != (n->bound ? IOASID_NODE_BOUND : 0) ||
+	    c.out_root != (n->bound ? n->root : 0) ||
+	    c.out_bind_flags != (n->bound ? n->bind_flags : 0) || c.__reserved2) {
+		fz_fail(f, "NODE_INFO of %u: format %u flags 0x%x root 0x%llx bind "
+			"flags 0x%x reserved2 0x%x; the model says format %u, %s, "
+			"root 0x%llx flags 0x%x", id, c.out_format, c.out_flags,
+			(unsigned long long)c.out_root, c.out_bind_flags,
+			c.__reserved2, user ? IOASID_FORMAT_X86_64 : 0,
+			n->bound ? "bound" : "not bound",
+			(unsigned long long)(n->bound ? n->root : 0),
+			n->bound ? n->bind_flags : 0);
+		return;
+	}
+	if (c.out_mode != n->mode || c.out_parent_id != n->parent ||
 	    c.out_depth != n->depth || c.out_num_children != n->nchildren ||
 	    c.out_num_mappings != n->nmaps || c.out_mapped_bytes != bytes ||
 	    c.out_pinned_bytes != (n->parent ? 0 : bytes))
 		fz_fail(f, "NODE_INFO of %u: mode %u parent %u depth %u children %u "
 			"mappings %llu mapped %llu pinned %llu; the model says "
-			"parent %u depth %u children %u mappings %u mapped %llu "
-			"pinned %llu", id, c.out_mode, c.out_parent_id, c.out_depth,
+			"mode %u parent %u depth %u children %u mappings %u mapped "
+			"%llu pinned %llu", id, c.out_mode, c.out_parent_id, c.out_depth,
 			c.out_num_children, (unsigned long long)c.out_num_mappings,
 			(unsigned long long)c.out_mapped_bytes,
-			(unsigned long long)c.out_pinned_bytes, n->parent, n->depth,
+			(unsigned long long)c.out_pinned_bytes, n->mode, n->parent, n->depth,
 			n->nchildren, n->nmaps, (unsigned long long)bytes,
 			(unsigned long long)(n->parent ? 0 : bytes));
 }
@@ -362,6 +465,9 @@ static int lib_option(struct fz *f, void *cmd)
 	struct ioasid_option *c = cmd;
 	int ret;
 
+	if (c->object_id || c->option_id != IOASID_OPTION_ACCOUNT_MODE ||
+	    c->op > IOASID_OPTION_OP_GET || c->val64 > 1)
+		return ioasid_option_cmd(f->h, c);
 	if (c->op == IOASID_OPTION_OP_SET)
 		return ioasid_set_account_mode(f->h, c->val64);
 	ret = ioasid_get_account_mode(f->h);
@@ -380,12 +486,12 @@ void op_option(struct fz *f)
 	c.op = r < 50 ? IOASID_OPTION_OP_GET : r < 95 ? IOASID_OPTION_OP_SET :
 							 2 + rn(f, 10);
 	c.val64 = c.op == IOASID_OPTION_OP_SET && pct(f, 90) ? rn(f, 2) : rnd(f);
-	c.__reserved = bad_u32(f, 2);
+	if (pct(f, 4))	/* an object: a live one (EINVAL), or none (ENOENT) */
+		c.object_id = pct(f, 50) ? pick_node(f, 0) : pick_bad_id(f);
 	s.x = contract_option(&f->m, &c);
 	s.acts = ex_of(0);
 	s.has_out = c.op == IOASID_OPTION_OP_GET;
-	s.lib = !c.__reserved && c.option_id == IOASID_OPTION_ACCOUNT_MODE &&
-		c.op <= IOASID_OPTION_OP_GET && c.val64 <= 1 ? lib_option : NULL;
+	s.lib = lib_option;
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	if (c.op == IOASID_OPTION_OP_SET)
@@ -401,7 +507,7 @@ void op_bad_ioctl(struct fz *f)
 {
 	struct ioasid_info c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "BAD_IOCTL", 31, 0);
-	unsigned int nr = rn(f, IOASID_CMD_DIRTY_BITMAP + 1);
+	unsigned int nr = rn(f, IOASID_CMD_INVALIDATE + 1);
 
 	switch (rn(f, 4)) {
 	case 0:		/* a number far past the table */
