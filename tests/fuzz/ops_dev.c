@@ -595,7 +595,10 @@ void op_translate(struct fz *f)
 	if (rc || !s.applies)
 		return;
 	most = model_linear_extent(&f->m, w.node[0], c.iova, &w);
-	if (c.out_uaddr != w.uaddr || c.out_prot != w.prot || !c.out_length ||
+	/* Kernel-managed levels grant EXEC wherever they grant READ. */
+	if (c.out_uaddr != w.uaddr ||
+	    c.out_prot != (w.prot & IOASID_MAP_READ ? w.prot | IOASID_ACCESS_EXEC : w.prot) ||
+	    !c.out_length ||
 	    c.out_length > most) {
 		fz_fail(f, "TRANSLATE: uaddr 0x%llx prot %u length 0x%llx; the model "
 			"says uaddr 0x%llx prot %u, at most 0x%llx linear bytes",

@@ -1416,7 +1416,7 @@ static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int r
 
 		if ((i + 1 < s->ntr || !rc) &&
 		    (s->tr[i].out_uaddr != want || !s->tr[i].out_length ||
-		     s->tr[i].out_prot != RW)) {
+		     s->tr[i].out_prot != (RW | IOASID_ACCESS_EXEC))) {
 			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
 				       i, (unsigned long long)s->tr[i].out_uaddr,
 				       (unsigned long long)want,

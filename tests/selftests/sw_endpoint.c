@@ -205,7 +205,8 @@ TEST_F(swdev, translate_and_generation)
 				      R_IOVA + 5 * PAGE + 10, &t));
 	EXPECT_EQ((uintptr_t)self->buf + 5 * PAGE + 10, t.out_uaddr);
 	EXPECT_EQ((BUF_PAGES - 5) * PAGE - 10, t.out_length);
-	EXPECT_EQ(RW, t.out_prot);
+	/* Kernel-managed levels let whatever may read execute too. */
+	EXPECT_EQ(RW | IOASID_ACCESS_EXEC, t.out_prot);
 	gen = t.out_generation;
 	EXPECT_EQ(gen, dev_info(self->h, self->dev).out_generation);
 	EXPECT_EQ(1, dev_info(self->h, self->dev).out_iotlb_entries);
@@ -219,7 +220,7 @@ TEST_F(swdev, translate_and_generation)
 				      iova_b + PAGE + 3, &t));
 	EXPECT_EQ((uintptr_t)self->buf + 8 * PAGE + 3, t.out_uaddr);
 	EXPECT_EQ(2 * PAGE - 3, t.out_length);
-	EXPECT_EQ(IOASID_MAP_READ, t.out_prot);
+	EXPECT_EQ(IOASID_ACCESS_READ | IOASID_ACCESS_EXEC, t.out_prot);
 	ASSERT_EQ(0, ioasid_detach(self->h, self->dev, IOASID_ATTACH_PASID, 1));
 	ASSERT_EQ(0, ioasid_unmap_all(self->h, root_b, NULL));
 
