@@ -109,7 +109,7 @@ struct ioasid_iotlb_entry {
 	u32 perm;			/* IOASID_PT_* */
 	struct list_head doomed;	/* empty, or on an invalidation's list */
 	u32 nlinks;
-	struct ioasid_iotlb_link links[];	/* the data's path first, leaf first */
+	struct ioasid_iotlb_link links[];	/* in the order the walk used them */
 };
 
 /* Faults ---------------------------------------------------------------------- */
@@ -793,9 +793,11 @@ static void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
 
 	if (!len)
 		return;
-	for (i = 0; i < e->nlinks && !e->links[i].table; i++)
-		ioasid_node_mark_dirty(e->links[i].node, e->links[i].start + off,
-				       e->links[i].start + off + len - 1);
+	for (i = 0; i < e->nlinks; i++) {
+		if (!e->links[i].table)
+			ioasid_node_mark_dirty(e->links[i].node, e->links[i].start + off,
+					       e->links[i].start + off + len - 1);
+	}
 }
 
 static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,
@@ -989,8 +991,9 @@ again:
 	tracked = false;
 	if (write) {
 		/* Where pages are tracked, hand out one page at a time. */
-		for (i = 0; i < e->nlinks && !e->links[i].table; i++)
-			tracked |= READ_ONCE(e->links[i].node->dirty_tracking);
+		for (i = 0; i < e->nlinks; i++)
+			tracked |= !e->links[i].table &&
+				   READ_ONCE(e->links[i].node->dirty_tracking);
 		if (tracked)
 			last = min(last, iova | (PAGE_SIZE - 1));
 	}

@@ -351,8 +351,9 @@ struct ioasid_walk_dep {
  * @fault_reason: on failure, an enum ioasid_fault_reason
  * @fault_level: on failure, the table level in @fault_node (0: kernel-managed)
  * @ndeps: entries in @deps
- * @deps: every node and table page used, data path first, leaf first; an
- *	entry caching the walk is linked to each
+ * @deps: every node and table page used, in the order the walk used them
+ *	(a level's table pages before the level); an entry caching the walk is
+ *	linked to each
  */
 struct ioasid_walk {
 	u32 access;
