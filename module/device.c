@@ -23,6 +23,7 @@
  * then iotlb_lock for writing) waits for every transfer through what it
  * removes.
  */
+#include <linux/interval_tree.h>
 #include <linux/pagemap.h>
 #include <linux/rbtree.h>
 #include <linux/sched/signal.h>
@@ -33,24 +34,19 @@
 
 #include "ioasid_private.h"
 
-#define IOASID_NO_PASID		BIT(IOASID_MAX_PASID_BITS)
 /* Most bytes one DMA copy moves under iotlb_lock: bounds what UNMAP waits for. */
 #define IOASID_DMA_CHUNK	SZ_2M
 #define IOASID_FAULT_LOG_LEN	256
-
-enum ioasid_fault_reason {
-	IOASID_FAULT_NOT_ATTACHED = 1,
-	IOASID_FAULT_NOT_MAPPED,
-	IOASID_FAULT_PERMISSION,
-};
 
 /* A translation fault, kept until the fault queue delivers it. */
 struct ioasid_fault {
 	u32 dev_id;
 	u32 pasid;
 	bool has_pasid;
-	u8 access;	/* IOASID_MAP_READ or IOASID_MAP_WRITE */
+	u8 access;	/* enum ioasid_access */
 	u8 reason;	/* enum ioasid_fault_reason */
+	u8 level;	/* the table level in @node_id, 0 for kernel-managed */
+	u32 node_id;	/* where translation stopped; 0: not attached */
 	u64 addr;
 };
 
@@ -74,21 +70,33 @@ struct ioasid_endpoint {
 	atomic64_t hits;
 	atomic64_t misses;
 	atomic64_t faults;
+	struct ioasid_fault last_fault;	/* ictx->faults->lock */
 };
 
 struct ioasid_attachment {
 	struct ioasid_endpoint *ep;
 	struct ioasid_node *node;
+	unsigned long key;		/* the PASID, or IOASID_NO_PASID */
 	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
 	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
 };
 
-/* An entry's place in the @deps list of the mapping it used at one level. */
+/*
+ * An entry's place at one node it depends on: in the @deps list of the
+ * mapping it used (kernel-managed) or in the node's @user_deps tree
+ * (user-managed), for the range of the node's addresses it used: the
+ * entry's data, or a table page its walk read.
+ */
 struct ioasid_iotlb_link {
-	struct hlist_node list;
+	union {
+		struct hlist_node list;
+		struct interval_tree_node it;
+	};
 	struct ioasid_node *node;
-	unsigned long start;		/* @node's IOVA of the entry's first byte */
+	unsigned long start;		/* @node's addresses used */
+	unsigned long last;
 	struct ioasid_iotlb_entry *entry;
+	bool table;			/* a table page, not the data */
 };
 
 struct ioasid_iotlb_entry {
@@ -98,9 +106,10 @@ struct ioasid_iotlb_entry {
 	struct ioasid_attachment *att;
 	struct ioasid_pages *pages;
 	unsigned long index;		/* user page number in @pages of @start */
-	u32 prot;
+	u32 perm;			/* IOASID_PT_* */
+	struct list_head doomed;	/* empty, or on an invalidation's list */
 	u32 nlinks;
-	struct ioasid_iotlb_link links[];	/* the leaf first */
+	struct ioasid_iotlb_link links[];	/* in the order the walk used them */
 };
 
 /* Faults ---------------------------------------------------------------------- */
@@ -119,23 +128,25 @@ void ioasid_fault_log_free(struct ioasid_ctx *ictx)
 	kfree(ictx->faults);
 }
 
-static void ioasid_record_fault(struct ioasid_endpoint *ep, bool has_pasid,
-				u32 pasid, u64 addr, u8 access, u8 reason)
+static void ioasid_record_fault(struct ioasid_endpoint *ep, u32 flags,
+				u32 pasid, u64 addr, u32 access,
+				const struct ioasid_fault *where)
 {
 	struct ioasid_fault_log *log = ep->ictx->faults;
-	struct ioasid_fault *f;
+	struct ioasid_fault f = *where;
 
+	f.dev_id = ep->obj.id;
+	f.has_pasid = flags & IOASID_DMA_PASID;
+	f.pasid = pasid;
+	f.addr = addr;
+	f.access = access;
 	atomic64_inc(&ep->faults);
 	spin_lock(&log->lock);
-	if (log->count == IOASID_FAULT_LOG_LEN) {
+	ep->last_fault = f;
+	if (log->count == IOASID_FAULT_LOG_LEN)
 		log->overflow++;	/* the oldest are kept; newer are counted */
-	} else {
-		f = &log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN];
-		*f = (struct ioasid_fault){ .dev_id = ep->obj.id, .pasid = pasid,
-					    .has_pasid = has_pasid,
-					    .access = access, .reason = reason,
-					    .addr = addr };
-	}
+	else
+		log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN] = f;
 	spin_unlock(&log->lock);
 }
 
@@ -232,6 +243,13 @@ int ioasid_device_info(struct ioasid_ucmd *ucmd)
 	cmd->out_iotlb_hits = atomic64_read(&ep->hits);
 	cmd->out_iotlb_misses = atomic64_read(&ep->misses);
 	cmd->out_faults = atomic64_read(&ep->faults);
+	spin_lock(&ucmd->ictx->faults->lock);
+	cmd->out_last_fault_addr = ep->last_fault.addr;
+	cmd->out_last_fault_node = ep->last_fault.node_id;
+	cmd->out_last_fault_reason = ep->last_fault.reason;
+	cmd->out_last_fault_access = ep->last_fault.access;
+	cmd->out_last_fault_level = ep->last_fault.level;
+	spin_unlock(&ucmd->ictx->faults->lock);
 	ioasid_object_put(&ep->obj);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
@@ -246,13 +264,37 @@ static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
 	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
 	rb_erase(&e->rb, &e->att->iotlb);
 	for (i = 0; i < e->nlinks; i++) {
-		hlist_del(&e->links[i].list);
-		WRITE_ONCE(e->links[i].node->num_deps, e->links[i].node->num_deps - 1);
+		struct ioasid_iotlb_link *link = &e->links[i];
+
+		if (ioasid_node_is_user(link->node))
+			interval_tree_remove(&link->it, &link->node->user_deps);
+		else
+			hlist_del(&link->list);
+		WRITE_ONCE(link->node->num_deps, link->node->num_deps - 1);
 	}
 	atomic64_dec(&ep->entries);
 	atomic64_inc(&ep->generation);
 	ep->ictx->iotlb_entries--;
 	kfree(e);
+}
+
+/*
+ * An entry may have several links in one list or tree (its data and a
+ * table page in the same mapping, or several table pages): invalidations
+ * collect the entries first and kill them after the walk over the links.
+ */
+static void ioasid_iotlb_doom(struct ioasid_iotlb_entry *e, struct list_head *doomed)
+{
+	if (list_empty(&e->doomed))
+		list_add_tail(&e->doomed, doomed);
+}
+
+static void ioasid_iotlb_kill_doomed(struct list_head *doomed)
+{
+	struct ioasid_iotlb_entry *e, *next;
+
+	list_for_each_entry_safe(e, next, doomed, doomed)
+		ioasid_iotlb_kill(e);
 }
 
 /**
@@ -271,7 +313,7 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 {
 	struct ioasid_iotlb_link *link;
 	struct hlist_node *next;
-	unsigned long len;
+	LIST_HEAD(doomed);
 
 	lockdep_assert_held_write(&node->lock);
 	/*
@@ -283,10 +325,47 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 	down_write(&node->ictx->iotlb_lock);
 	/* An entry has one link per node: @next is never part of the one killed. */
 	hlist_for_each_entry_safe(link, next, deps, list) {
-		len = link->entry->last - link->entry->start;
-		if (link->start <= last && link->start + len >= start)
-			ioasid_iotlb_kill(link->entry);
+		if (link->start <= last && link->last >= start)
+			ioasid_iotlb_doom(link->entry, &doomed);
 	}
+	ioasid_iotlb_kill_doomed(&doomed);
+	up_write(&node->ictx->iotlb_lock);
+}
+
+/**
+ * ioasid_iotlb_invalidate_user() - drop what is cached through a range of a
+ *	user-managed node
+ * @node: the node; its lock is held for writing
+ * @start: first input address of @node affected
+ * @last: last input address affected
+ * @key: with !@any_key, only entries of attachments for this PASID (or
+ *	IOASID_NO_PASID)
+ * @any_key: entries of every attachment
+ *
+ * Drops every entry whose data went through [@start, @last] of @node, or
+ * whose walk read a table page there (of a user-managed node below), for
+ * any device attached at or below @node. The cost is the entries looked at
+ * in the range, with no search beyond it.
+ */
+void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
+				  unsigned long last, unsigned long key,
+				  bool any_key)
+{
+	struct interval_tree_node *it;
+	struct ioasid_iotlb_link *link;
+	LIST_HEAD(doomed);
+
+	lockdep_assert_held_write(&node->lock);
+	if (!READ_ONCE(node->num_deps))
+		return;
+	down_write(&node->ictx->iotlb_lock);
+	for (it = interval_tree_iter_first(&node->user_deps, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		link = container_of(it, struct ioasid_iotlb_link, it);
+		if (any_key || link->entry->att->key == key)
+			ioasid_iotlb_doom(link->entry, &doomed);
+	}
+	ioasid_iotlb_kill_doomed(&doomed);
 	up_write(&node->ictx->iotlb_lock);
 }
 
@@ -347,34 +426,70 @@ ioasid_iotlb_find(struct ioasid_attachment *att, unsigned long iova)
 	return e && e->last >= iova ? e : NULL;
 }
 
+/* Link @e at the node of @dep, for the range of the node's addresses it used. */
+static void ioasid_iotlb_link(struct ioasid_iotlb_entry *e, unsigned int i,
+			      const struct ioasid_walk_dep *dep,
+			      unsigned long shift)
+{
+	struct ioasid_iotlb_link *link = &e->links[i];
+
+	link->node = dep->node;
+	link->entry = e;
+	link->table = dep->table;
+	if (dep->table) {
+		link->start = dep->start;
+		link->last = dep->last;
+	} else {
+		/* The data: the entry's range, at this node's addresses. */
+		link->start = dep->start - shift;
+		link->last = link->start + (e->last - e->start);
+	}
+	if (ioasid_node_is_user(dep->node)) {
+		link->it.start = link->start;
+		link->it.last = link->last;
+		interval_tree_insert(&link->it, &dep->node->user_deps);
+	} else {
+		hlist_add_head(&link->list, dep->deps);
+	}
+	WRITE_ONCE(dep->node->num_deps, dep->node->num_deps + 1);
+}
+
 /*
- * Cache what @walk found for @att, unless a racing miss already did.
- * Called with the walked chain read-locked and iotlb_lock held for writing.
+ * Cache what @walk found at @iova for @att, unless a racing miss already
+ * cached an entry that serves the request. Called with the walked chain
+ * read-locked and iotlb_lock held for writing.
  */
 static struct ioasid_iotlb_entry *
-ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *walk)
+ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
+		    const struct ioasid_walk *walk)
 {
 	struct ioasid_iotlb_entry *e, *prev, *next;
 	struct rb_node *rb, **link, *parent;
 	unsigned int i;
 
-	prev = ioasid_iotlb_floor(att, walk->addr[0]);
-	if (prev && prev->last >= walk->addr[0])
-		return prev;
+	prev = ioasid_iotlb_floor(att, iova);
+	if (prev && prev->last >= iova) {
+		if (prev->perm & ioasid_access_need(walk->access))
+			return prev;
+		/* One that does not (stale, or before A/D): the walk wins. */
+		ioasid_iotlb_kill(prev);
+		prev = ioasid_iotlb_floor(att, iova);
+	}
 
-	e = kzalloc(struct_size(e, links, walk->nlevels), GFP_KERNEL_ACCOUNT);
+	e = kzalloc(struct_size(e, links, walk->ndeps), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
 	if (att->ep->ictx->iotlb_entries >= att->ep->ictx->limits.iotlb_entries) {
 		ioasid_iotlb_flush_all(att->ep->ictx);
 		prev = NULL;
 	}
+	INIT_LIST_HEAD(&e->doomed);
 	e->att = att;
 	e->pages = walk->pages;
-	e->prot = walk->prot;
-	e->nlinks = walk->nlevels;
-	e->start = walk->addr[0] - walk->before;
-	e->last = walk->addr[0] + walk->after;
+	e->perm = walk->perm;
+	e->nlinks = walk->ndeps;
+	e->start = iova - walk->before;
+	e->last = iova + walk->after;
 	/* Entries never overlap: clip between the neighbours already cached. */
 	rb = prev ? rb_next(&prev->rb) : rb_first(&att->iotlb);
 	next = rb ? rb_entry(rb, struct ioasid_iotlb_entry, rb) : NULL;
@@ -382,14 +497,9 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, const struct ioasid_walk *wal
 		e->start = prev->last + 1;
 	if (next && next->start <= e->last)
 		e->last = next->start - 1;
-	e->index = walk->index - ((walk->addr[0] - e->start) >> PAGE_SHIFT);
-	for (i = 0; i < e->nlinks; i++) {
-		e->links[i].node = walk->node[i];
-		e->links[i].entry = e;
-		e->links[i].start = walk->addr[i] - (walk->addr[0] - e->start);
-		hlist_add_head(&e->links[i].list, walk->deps[i]);
-		WRITE_ONCE(walk->node[i]->num_deps, walk->node[i]->num_deps + 1);
-	}
+	e->index = walk->index - ((iova - e->start) >> PAGE_SHIFT);
+	for (i = 0; i < e->nlinks; i++)
+		ioasid_iotlb_link(e, i, &walk->deps[i], iova - e->start);
 	link = &att->iotlb.rb_node;
 	parent = NULL;
 	while (*link) {
@@ -481,6 +591,7 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 			goto out_put_node;
 		}
 		new->ep = ep;
+		new->key = key;
 		new->iotlb = RB_ROOT;
 	}
 
@@ -595,22 +706,23 @@ static void ioasid_endpoint_detach_all(struct ioasid_endpoint *ep)
 /* DMA and TRANSLATE ------------------------------------------------------------ */
 
 /*
- * Find the IOTLB entry for @iova of the attachment at @key, walking the
- * tables on a miss. On success iotlb_lock is held for reading, which keeps
- * the entry and its pages in place; the caller releases it. On failure the
- * lock is not held and the result is ERR_PTR(-EIO) with *@reason set for the
- * fault record, ERR_PTR(-EAGAIN) when the attachment changed under the walk
- * (look again), ERR_PTR(-EINTR) when killed waiting for a lock, or
- * ERR_PTR(-ENOMEM).
+ * Find the IOTLB entry serving @access at @iova of the attachment at @key,
+ * walking the tables on a miss (or when the entry there does not permit
+ * the access: a walk decides, and reports a fault exactly). On success
+ * iotlb_lock is held for reading, which keeps the entry and its pages in
+ * place; the caller releases it. On failure the lock is not held and the
+ * result is ERR_PTR(-EIO) with *@fault saying where and why,
+ * ERR_PTR(-EAGAIN) when the attachment changed under the walk (look again),
+ * ERR_PTR(-EINTR) when killed waiting for a lock, or ERR_PTR(-ENOMEM).
  */
 static struct ioasid_iotlb_entry *
 ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
-		    unsigned long iova, u8 *reason)
+		    unsigned long iova, u32 access, struct ioasid_fault *fault)
 {
 	struct ioasid_ctx *ictx = ep->ictx;
 	struct ioasid_iotlb_entry *e = NULL;
 	struct ioasid_attachment *att;
-	struct ioasid_walk walk;
+	struct ioasid_walk *walk;
 	struct ioasid_node *node;
 	int rc;
 
@@ -618,12 +730,12 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		return ERR_PTR(-EINTR);
 	att = xa_load(&ep->atts, key);
 	if (!att) {
-		*reason = IOASID_FAULT_NOT_ATTACHED;
+		*fault = (struct ioasid_fault){ .reason = IOASID_FAULT_NOT_ATTACHED };
 		up_read(&ictx->iotlb_lock);
 		return ERR_PTR(-EIO);
 	}
 	e = ioasid_iotlb_find(att, iova);
-	if (e) {
+	if (e && e->perm & ioasid_access_need(access)) {
 		atomic64_inc(&ep->hits);
 		return e;
 	}
@@ -634,22 +746,31 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	refcount_inc(&node->obj.users);	/* attached: it is alive */
 	up_read(&ictx->iotlb_lock);
 
+	walk = kmalloc(sizeof(*walk), GFP_KERNEL);
+	if (!walk) {
+		ioasid_node_put(node);
+		return ERR_PTR(-ENOMEM);
+	}
+	walk->access = access;
 	if (ioasid_node_lock_chain(node)) {
 		ioasid_node_put(node);
+		kfree(walk);
 		return ERR_PTR(-EINTR);
 	}
-	rc = ioasid_node_walk(node, iova & PAGE_MASK, &walk);
+	rc = ioasid_node_walk(node, iova & PAGE_MASK, walk);
 	down_write(&ictx->iotlb_lock);
 	att = xa_load(&ep->atts, key);
 	if (!att || att->node != node) {
 		/* Detached or replaced meanwhile: the new state decides. */
-		*reason = att ? 0 : IOASID_FAULT_NOT_ATTACHED;
+		*fault = (struct ioasid_fault){ .reason = IOASID_FAULT_NOT_ATTACHED };
 		e = ERR_PTR(att ? -EAGAIN : -EIO);
 	} else if (rc) {
-		*reason = IOASID_FAULT_NOT_MAPPED;
+		*fault = (struct ioasid_fault){ .reason = walk->fault_reason,
+						.level = walk->fault_level,
+						.node_id = walk->fault_node->obj.id };
 		e = ERR_PTR(-EIO);
 	} else {
-		e = ioasid_iotlb_insert(att, &walk);
+		e = ioasid_iotlb_insert(att, iova & PAGE_MASK, walk);
 		if (!e)
 			e = ERR_PTR(-ENOMEM);
 	}
@@ -657,6 +778,7 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	downgrade_write(&ictx->iotlb_lock);
 	ioasid_node_unlock_chain(node);
 	ioasid_node_put(node);
+	kfree(walk);
 	if (IS_ERR(e))
 		up_read(&ictx->iotlb_lock);
 	return e;
@@ -671,9 +793,11 @@ static void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
 
 	if (!len)
 		return;
-	for (i = 0; i < e->nlinks; i++)
-		ioasid_node_mark_dirty(e->links[i].node, e->links[i].start + off,
-				       e->links[i].start + off + len - 1);
+	for (i = 0; i < e->nlinks; i++) {
+		if (!e->links[i].table)
+			ioasid_node_mark_dirty(e->links[i].node, e->links[i].start + off,
+					       e->links[i].start + off + len - 1);
+	}
 }
 
 static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,
@@ -682,25 +806,60 @@ static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,
 	return ioasid_pasid_key(ep, flags & IOASID_DMA_PASID, pasid, key);
 }
 
+#define IOASID_DMA_FLAGS	(IOASID_DMA_PASID | IOASID_DMA_WRITE | \
+				 IOASID_DMA_EXEC | IOASID_DMA_PRIV)
+
+/* The enum ioasid_access request of DMA or TRANSLATE flags. */
+static int ioasid_access_of(u32 flags, u32 *access)
+{
+	if (flags & ~IOASID_DMA_FLAGS)
+		return -EOPNOTSUPP;
+	if (flags & IOASID_DMA_EXEC && flags & IOASID_DMA_WRITE)
+		return -EINVAL;
+	*access = flags & IOASID_DMA_WRITE ? IOASID_ACCESS_WRITE : IOASID_ACCESS_READ;
+	if (flags & IOASID_DMA_EXEC)
+		*access |= IOASID_ACCESS_EXEC;
+	if (flags & IOASID_DMA_PRIV)
+		*access |= IOASID_ACCESS_PRIV;
+	return 0;
+}
+
+/* What requests of a privilege may do, as enum ioasid_access bits. */
+static u32 ioasid_prot_of(u32 perm, bool priv)
+{
+	u32 prot = 0;
+
+	if (perm & (priv ? IOASID_PT_SR : IOASID_PT_UR))
+		prot |= IOASID_ACCESS_READ;
+	if (perm & (priv ? IOASID_PT_SW : IOASID_PT_UW))
+		prot |= IOASID_ACCESS_WRITE;
+	if (perm & (priv ? IOASID_PT_SX : IOASID_PT_UX))
+		prot |= IOASID_ACCESS_EXEC;
+	if (priv && !(perm & (IOASID_PT_UR | IOASID_PT_UW | IOASID_PT_UX)))
+		prot |= IOASID_ACCESS_PRIV;
+	return prot;
+}
+
 int ioasid_dma(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_dma *cmd = ucmd->cmd;
 	struct ioasid_dma __user *udma = ucmd->ubuffer;
 	bool write = cmd->flags & IOASID_DMA_WRITE;
-	u8 access = write ? IOASID_MAP_WRITE : IOASID_MAP_READ;
 	u8 __user *buf = u64_to_user_ptr(cmd->buffer);
+	struct ioasid_fault fault = {};
 	struct ioasid_iotlb_entry *e;
 	struct ioasid_endpoint *ep;
 	unsigned long key, pfn, contig, iova, chunk, left;
 	unsigned int stalled = 0;
 	struct folio *folio;
 	u64 done = 0;
-	u8 reason = 0;
+	u32 access;
 	void *kaddr;
 	int rc;
 
-	if (cmd->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE))
-		return -EOPNOTSUPP;
+	rc = ioasid_access_of(cmd->flags, &access);
+	if (rc)
+		return rc;
 	if (!cmd->length)
 		return -EINVAL;
 	if (put_user(0, &udma->out_done))
@@ -717,21 +876,15 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 	while (done < cmd->length) {
 		iova = cmd->iova + done;
 		if (iova < cmd->iova) {		/* ran past 2^64 - 1 */
-			reason = IOASID_FAULT_NOT_MAPPED;
+			fault.reason = IOASID_FAULT_NOT_MAPPED;
 			rc = -EIO;
 			break;
 		}
-		e = ioasid_iotlb_lookup(ep, key, iova, &reason);
+		e = ioasid_iotlb_lookup(ep, key, iova, access, &fault);
 		if (e == ERR_PTR(-EAGAIN))
 			continue;
 		if (IS_ERR(e)) {
 			rc = PTR_ERR(e);
-			break;
-		}
-		if (!(e->prot & access)) {
-			up_read(&ucmd->ictx->iotlb_lock);
-			reason = IOASID_FAULT_PERMISSION;
-			rc = -EIO;
 			break;
 		}
 		/*
@@ -785,8 +938,8 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		cond_resched();
 	}
 	if (rc == -EIO)
-		ioasid_record_fault(ep, cmd->flags & IOASID_DMA_PASID, cmd->pasid,
-				    cmd->iova + done, access, reason);
+		ioasid_record_fault(ep, cmd->flags, cmd->pasid, cmd->iova + done,
+				    access, &fault);
 	if (put_user(done, &udma->out_done))
 		rc = rc ? rc : -EFAULT;
 out_put:
@@ -799,18 +952,21 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 	struct ioasid_translate *cmd = ucmd->cmd;
 	struct ioasid_translate __user *ucmd_translate = ucmd->ubuffer;
 	bool write = cmd->flags & IOASID_DMA_WRITE;
-	u8 access = write ? IOASID_MAP_WRITE : IOASID_MAP_READ;
+	struct ioasid_fault fault = {};
 	struct ioasid_iotlb_entry *e;
 	struct ioasid_endpoint *ep;
 	struct ioasid_answer ans;
 	unsigned long key, iova = cmd->iova, last;
 	unsigned int i, tries = 0;
-	u8 reason = 0;
 	bool tracked;
+	u32 access;
 	int rc;
 
-	if (cmd->flags & ~(IOASID_DMA_PASID | IOASID_DMA_WRITE) || cmd->__reserved)
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
+	rc = ioasid_access_of(cmd->flags, &access);
+	if (rc)
+		return rc;
 	/* The outputs, from out_uaddr to the end (the whole first-shipped struct). */
 	rc = ioasid_answer_init(&ans, &ucmd_translate->out_uaddr, &cmd->out_uaddr,
 				sizeof(*cmd) - offsetof(struct ioasid_translate, out_uaddr));
@@ -825,16 +981,10 @@ int ioasid_translate(struct ioasid_ucmd *ucmd)
 
 again:
 	do {
-		e = ioasid_iotlb_lookup(ep, key, iova, &reason);
+		e = ioasid_iotlb_lookup(ep, key, iova, access, &fault);
 	} while (e == ERR_PTR(-EAGAIN));
 	if (IS_ERR(e)) {
 		rc = PTR_ERR(e);
-		goto out_fault;
-	}
-	if (!(e->prot & access)) {
-		up_read(&ucmd->ictx->iotlb_lock);
-		reason = IOASID_FAULT_PERMISSION;
-		rc = -EIO;
 		goto out_fault;
 	}
 	last = e->last;
@@ -842,13 +992,14 @@ again:
 	if (write) {
 		/* Where pages are tracked, hand out one page at a time. */
 		for (i = 0; i < e->nlinks; i++)
-			tracked |= READ_ONCE(e->links[i].node->dirty_tracking);
+			tracked |= !e->links[i].table &&
+				   READ_ONCE(e->links[i].node->dirty_tracking);
 		if (tracked)
 			last = min(last, iova | (PAGE_SIZE - 1));
 	}
 	cmd->out_uaddr = (e->index << PAGE_SHIFT) + (iova - e->start);
 	cmd->out_length = last - iova + 1;
-	cmd->out_prot = e->prot;
+	cmd->out_prot = ioasid_prot_of(e->perm, access & IOASID_ACCESS_PRIV);
 	cmd->out_generation = atomic64_read(&ep->generation);
 	/*
 	 * Answer while the entry cannot go, and mark the pages dirty only once
@@ -867,8 +1018,7 @@ again:
 
 out_fault:
 	if (rc == -EIO)
-		ioasid_record_fault(ep, cmd->flags & IOASID_DMA_PASID, cmd->pasid,
-				    iova, access, reason);
+		ioasid_record_fault(ep, cmd->flags, cmd->pasid, iova, access, &fault);
 out_put:
 	ioasid_object_put(&ep->obj);
 	return rc;

@@ -91,7 +91,7 @@ int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags & ~IOASID_DIRTY_ENABLE || cmd->__reserved)
 		return -EOPNOTSUPP;
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	node = ioasid_kernel_node_get(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	if (down_write_killable(&node->lock)) {
@@ -235,7 +235,7 @@ int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd)
 	buf = (unsigned long *)__get_free_page(GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	node = ioasid_kernel_node_get(ucmd->ictx, cmd->id);
 	if (IS_ERR(node)) {
 		rc = PTR_ERR(node);
 		goto out_free;

@@ -19,6 +19,7 @@
 
 #include "../uapi/linux/ioasid.h"
 #include "compat.h"
+#include "walkers/walker.h"
 
 /* IOVAs are kept in unsigned long (interval trees): 64-bit kernels only. */
 static_assert(sizeof(unsigned long) == sizeof(u64));
@@ -26,6 +27,8 @@ static_assert(sizeof(unsigned long) == sizeof(u64));
 #define IOASID_MAX_DEPTH	8
 #define IOASID_MAX_PASID_BITS	20
 #define IOASID_MAX_BATCH	4096
+/* The attachment key of DMA without a PASID (device.c, user.c). */
+#define IOASID_NO_PASID		BIT(IOASID_MAX_PASID_BITS)
 
 /*
  * Per-context limits on what is not charged to RLIMIT_MEMLOCK (module
@@ -133,6 +136,15 @@ struct ioasid_object {
  *	them; none when @lost_first > @lost_last. Under @dirty's xa_lock
  * @lost_last: see @lost_first
  * @dirty_read: one DIRTY_BITMAP of this node at a time (dirty.c)
+ * @format: (user-managed) its enum ioasid_format, fixed at ALLOC
+ * @bound: (user-managed) a table is bound; under @lock
+ * @bind_flags: (user-managed) the flags of the BIND; under @lock
+ * @root: (user-managed) the root of the BIND; under @lock
+ * @pt: (user-managed) the format's walk parameters, root and bind flags
+ *	included; under @lock (user.c)
+ * @user_deps: (user-managed) interval tree of the IOTLB links whose
+ *	translation went through this node, by this node's input addresses,
+ *	data and table pages alike; under ictx->iotlb_lock (device.c)
  */
 struct ioasid_node {
 	struct ioasid_object obj;
@@ -155,7 +167,20 @@ struct ioasid_node {
 	unsigned long lost_first;
 	unsigned long lost_last;
 	struct mutex dirty_read;	/* see above */
+	u32 format;
+	bool bound;
+	u32 bind_flags;
+	u64 root;
+	union {
+		struct ioasid_x86_64_cfg x86_64;
+	} pt;
+	struct rb_root_cached user_deps;
 };
+
+static inline bool ioasid_node_is_user(const struct ioasid_node *node)
+{
+	return node->mode == IOASID_MODE_USER_MANAGED;
+}
 
 static inline struct ioasid_node *ioasid_to_node(struct ioasid_object *obj)
 {
@@ -260,6 +285,7 @@ void ioasid_object_publish_locked(struct ioasid_ctx *ictx,
 				  struct ioasid_object *obj);
 void ioasid_object_abort(struct ioasid_ctx *ictx, struct ioasid_object *obj);
 struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id);
+struct ioasid_node *ioasid_kernel_node_get(struct ioasid_ctx *ictx, u32 id);
 struct ioasid_object *ioasid_object_get(struct ioasid_ctx *ictx, u32 id,
 					enum ioasid_object_type type);
 
@@ -291,32 +317,70 @@ int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
 int ioasid_reserve_iova(struct ioasid_ucmd *ucmd);
 
 /**
- * struct ioasid_walk - a translation through a chain of nodes (node.c)
- * @nlevels: nodes walked, the leaf first
- * @node: the node at each level
- * @addr: the page-aligned address at each level
- * @before: bytes before the address that translate the same way (linearly,
- *	with the same permissions) at every level
- * @after: bytes from the address on, less one, that do
- * @deps: at each level, the list of IOTLB entries of the mapping used
- *	(an entry caching this walk goes on every one of them)
+ * struct ioasid_walk_dep - what a walk used at one node
+ * @node: the node
+ * @deps: a kernel-managed node's mapping's list of IOTLB entries; NULL for
+ *	a user-managed node (its @user_deps)
+ * @start: (data) the node's address of the walk's input; (table) the
+ *	first byte of a table page read, in the node's addresses
+ * @last: (table) the last byte of that page
+ * @table: a table page read during the walk, not the data's path
+ */
+struct ioasid_walk_dep {
+	struct ioasid_node *node;
+	struct hlist_head *deps;
+	unsigned long start;
+	unsigned long last;
+	bool table;
+};
+
+/* Distinct nodes and table pages one walk may use (IOASID_FAULT_WALK_LIMIT). */
+#define IOASID_WALK_MAX_DEPS	64
+
+/**
+ * struct ioasid_walk - a translation through a chain of nodes (walk.c)
+ * @access: the request, enum ioasid_access
+ * @before: bytes before the input address that translate the same way
+ *	(linearly, with the same permissions) at every level
+ * @after: bytes from the input address on, less one, that do
  * @pages: the root's pinned pages
- * @index: the user page number in @pages of the address
- * @prot: permissions composed over every level
- * @fault_level: on failure, the level that did not translate
+ * @index: the user page number in @pages of the input address
+ * @perm: IOASID_PT_* granted, composed over every level
+ * @maybe: IOASID_PT_* a new walk could add (walker.h)
+ * @fault_node: on failure, the node where translation stopped
+ * @fault_reason: on failure, an enum ioasid_fault_reason
+ * @fault_level: on failure, the table level in @fault_node (0: kernel-managed)
+ * @ndeps: entries in @deps
+ * @deps: every node and table page used, in the order the walk used them
+ *	(a level's table pages before the level); an entry caching the walk is
+ *	linked to each
  */
 struct ioasid_walk {
-	unsigned int nlevels;
-	struct ioasid_node *node[IOASID_MAX_DEPTH];
-	unsigned long addr[IOASID_MAX_DEPTH];
-	struct hlist_head *deps[IOASID_MAX_DEPTH];
+	u32 access;
 	unsigned long before;
 	unsigned long after;
 	struct ioasid_pages *pages;
 	unsigned long index;
-	u32 prot;
-	unsigned int fault_level;
+	u32 perm;
+	u32 maybe;
+	struct ioasid_node *fault_node;
+	u8 fault_reason;
+	u8 fault_level;
+	unsigned int ndeps;
+	struct ioasid_walk_dep deps[IOASID_WALK_MAX_DEPS];
 };
+
+/* The IOASID_PT_* grant a request needs (walker.h). */
+static inline u32 ioasid_access_need(u32 access)
+{
+	bool priv = access & IOASID_ACCESS_PRIV;
+
+	if (access & IOASID_ACCESS_WRITE)
+		return priv ? IOASID_PT_SW : IOASID_PT_UW;
+	if (access & IOASID_ACCESS_EXEC)
+		return priv ? IOASID_PT_SX : IOASID_PT_UX;
+	return priv ? IOASID_PT_SR : IOASID_PT_UR;
+}
 
 int ioasid_node_lock_chain(struct ioasid_node *node);
 void ioasid_node_unlock_chain(struct ioasid_node *node);
@@ -324,6 +388,23 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		     struct ioasid_walk *walk);
 void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
 			    unsigned long last);
+struct ioasid_mapping *ioasid_node_lookup(struct ioasid_node *node,
+					  unsigned long addr, u32 *grant,
+					  unsigned long *first,
+					  unsigned long *last);
+struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
+					   unsigned long addr,
+					   unsigned long *target,
+					   struct hlist_head **deps);
+
+/* user.c */
+int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd);
+int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
+		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res);
+int ioasid_format_info(struct ioasid_ucmd *ucmd);
+int ioasid_bind(struct ioasid_ucmd *ucmd);
+int ioasid_unbind(struct ioasid_ucmd *ucmd);
+int ioasid_invalidate(struct ioasid_ucmd *ucmd);
 
 /* dirty.c */
 void ioasid_dirty_init(struct ioasid_node *node);
@@ -348,6 +429,9 @@ void ioasid_endpoint_free(struct ioasid_object *obj);
 void ioasid_endpoint_release(struct ioasid_object *obj);
 void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 			     unsigned long start, unsigned long last);
+void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
+				  unsigned long last, unsigned long key,
+				  bool any_key);
 int ioasid_fault_log_init(struct ioasid_ctx *ictx);
 void ioasid_fault_log_free(struct ioasid_ctx *ictx);
 

@@ -25,7 +25,8 @@
 #include "ioasid_private.h"
 
 #define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH | \
-			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING)
+			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING | \
+			 IOASID_CAP_USER_MANAGED)
 
 struct ioasid_stats ioasid_stats;
 
@@ -99,6 +100,18 @@ struct ioasid_node *ioasid_node_get(struct ioasid_ctx *ictx, u32 id)
 	struct ioasid_object *obj = ioasid_object_get(ictx, id, IOASID_OBJ_NODE);
 
 	return IS_ERR(obj) ? ERR_CAST(obj) : ioasid_to_node(obj);
+}
+
+/* A kernel-managed node, or ERR_PTR(-EINVAL) for a user-managed one. */
+struct ioasid_node *ioasid_kernel_node_get(struct ioasid_ctx *ictx, u32 id)
+{
+	struct ioasid_node *node = ioasid_node_get(ictx, id);
+
+	if (!IS_ERR(node) && ioasid_node_is_user(node)) {
+		ioasid_node_put(node);
+		return ERR_PTR(-EINVAL);
+	}
+	return node;
 }
 
 /* Unpublish @node if nothing holds or hangs below it; caller frees it. */
@@ -345,6 +358,9 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 union ioasid_ucmd_buffer {
 	struct ioasid_alloc alloc;
 	struct ioasid_attach attach;
+	struct ioasid_bind bind;
+	struct ioasid_format_info format_info;
+	struct ioasid_invalidate invalidate;
 	struct ioasid_device_create device_create;
 	struct ioasid_device_info device_info;
 	struct ioasid_dirty_bitmap dirty_bitmap;
@@ -435,6 +451,16 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	[IOASID_CMD_DIRTY_BITMAP - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_DIRTY_BITMAP, ioasid_dirty_bitmap,
 			 struct ioasid_dirty_bitmap, data),
+	[IOASID_CMD_FORMAT_INFO - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_FORMAT_INFO, ioasid_format_info,
+			 struct ioasid_format_info, __reserved2),
+	[IOASID_CMD_BIND - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_BIND, ioasid_bind, struct ioasid_bind, root),
+	[IOASID_CMD_UNBIND - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_UNBIND, ioasid_unbind, struct ioasid_bind, root),
+	[IOASID_CMD_INVALIDATE - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_INVALIDATE, ioasid_invalidate,
+			 struct ioasid_invalidate, __reserved),
 };
 
 static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -105,10 +105,20 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *parent = NULL, *node;
 	int rc;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
-	if (cmd->mode != IOASID_MODE_KERNEL_MANAGED)
-		return -EINVAL;
+	switch (cmd->mode) {
+	case IOASID_MODE_KERNEL_MANAGED:
+		if (cmd->format || cmd->format_len)
+			return -EINVAL;
+		break;
+	case IOASID_MODE_USER_MANAGED:
+		if (!cmd->parent_id)
+			return -EINVAL;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
 	if (cmd->parent_id) {
 		parent = ioasid_node_get(ictx, cmd->parent_id);
 		if (IS_ERR(parent))
@@ -133,6 +143,11 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
 	ioasid_dirty_init(node);
+	if (ioasid_node_is_user(node)) {
+		rc = ioasid_user_alloc(node, cmd);
+		if (rc)
+			goto out_free;
+	}
 
 	/* Reserve an id, answer, and only then make the node visible. */
 	rc = ioasid_object_reserve(ictx, &node->obj);
@@ -156,6 +171,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 out_abort:
 	ioasid_object_abort(ictx, &node->obj);
 out_free:
+	ioasid_dirty_destroy(node);
 	kfree(node);
 out_put:
 	if (parent)
@@ -250,7 +266,7 @@ int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
 		last = cmd->iova + cmd->length - 1;
 	}
 
-	node = ioasid_node_get(ictx, cmd->id);
+	node = ioasid_kernel_node_get(ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	do {
@@ -445,7 +461,7 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 	if (rc)
 		return rc;
 
-	node = ioasid_node_get(ictx, cmd->id);
+	node = ioasid_kernel_node_get(ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 
@@ -666,7 +682,7 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 	start = cmd->iova;
 	last = cmd->iova + cmd->length - 1;
 
-	node = ioasid_node_get(ictx, cmd->id);
+	node = ioasid_kernel_node_get(ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	if (!(cmd->flags & IOASID_RESERVE_REMOVE)) {
@@ -734,7 +750,7 @@ int ioasid_iova_ranges(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
-	node = ioasid_node_get(ucmd->ictx, cmd->id);
+	node = ioasid_kernel_node_get(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 
@@ -798,7 +814,7 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	struct ioasid_node_info *cmd = ucmd->cmd;
 	struct ioasid_node *node;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
 	node = ioasid_node_get(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
@@ -817,6 +833,10 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	cmd->out_num_mappings = node->num_mappings;
 	cmd->out_mapped_bytes = node->mapped_bytes;
 	cmd->out_pinned_bytes = node->pinned_bytes;
+	cmd->out_format = node->format;
+	cmd->out_flags = node->bound ? IOASID_NODE_BOUND : 0;
+	cmd->out_root = node->root;
+	cmd->out_bind_flags = node->bind_flags;
 	up_read(&node->lock);
 	ioasid_node_put(node);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
@@ -841,92 +861,67 @@ void ioasid_node_free(struct ioasid_node *node)
 	up_write(&node->lock);
 	/* Nothing attached, no children: nothing can have cached through it. */
 	WARN_ON(node->num_deps);
+	WARN_ON(ioasid_node_is_user(node) &&
+		!RB_EMPTY_ROOT(&node->user_deps.rb_root));
 	ioasid_dirty_destroy(node);
 	ioasid_stat_sub(nodes, 1);
 	kfree(node);
 }
 
-/* Translation ---------------------------------------------------------------- */
+/* Translation (walk.c) -------------------------------------------------------- */
 
-/*
- * Read-lock @node and every ancestor, leaf first, or none of them (-EINTR:
- * a fatal signal came while waiting). The subclass is the depth,
- * so lockdep tells the levels apart; a parent is always taken after its
- * child, and nothing takes a child's lock while holding its parent's.
+/**
+ * ioasid_node_lookup() - the mapping of a kernel-managed node at an address
+ * @node: the node, locked
+ * @addr: an address of its IOVA space
+ * @grant: set to the IOASID_PT_* the mapping grants
+ * @first: set to the mapping's first IOVA
+ * @last: set to its last
+ *
+ * Return: the mapping, or NULL when nothing is mapped there.
  */
-int ioasid_node_lock_chain(struct ioasid_node *node)
+struct ioasid_mapping *ioasid_node_lookup(struct ioasid_node *node,
+					  unsigned long addr, u32 *grant,
+					  unsigned long *first,
+					  unsigned long *last)
 {
-	struct ioasid_node *locked;
+	struct interval_tree_node *it;
+	struct ioasid_mapping *map;
 
-	for (locked = node; locked; locked = locked->parent) {
-		if (down_read_killable_nested(&locked->lock, locked->depth - 1))
-			goto unwind;
-	}
-	return 0;
-
-unwind:
-	for (; node != locked; node = node->parent)
-		up_read(&node->lock);
-	return -EINTR;
-}
-
-void ioasid_node_unlock_chain(struct ioasid_node *node)
-{
-	for (; node; node = node->parent)
-		up_read(&node->lock);
+	lockdep_assert_held(&node->lock);
+	it = interval_tree_iter_first(&node->mappings, addr, addr);
+	if (!it)
+		return NULL;
+	map = container_of(it, struct ioasid_mapping, it);
+	/* Kernel-managed levels: either privilege; EXEC wherever READ. */
+	*grant = 0;
+	if (map->prot & IOASID_MAP_READ)
+		*grant |= IOASID_PT_UR | IOASID_PT_SR | IOASID_PT_UX | IOASID_PT_SX;
+	if (map->prot & IOASID_MAP_WRITE)
+		*grant |= IOASID_PT_UW | IOASID_PT_SW;
+	*first = it->start;
+	*last = it->last;
+	return map;
 }
 
 /**
- * ioasid_node_walk() - translate an IOVA of @node down to pinned pages
- * @node: where the access enters; its chain is read-locked
- * @iova: a page-aligned IOVA of @node
- * @walk: the result
+ * ioasid_mapping_target() - where an address of a mapping leads
+ * @map: the mapping (from ioasid_node_lookup(), node still locked)
+ * @addr: an address inside it
+ * @target: set to the parent's address (a child), or to the byte's offset
+ *	in the user address space the pages were pinned from (a root)
+ * @deps: set to the mapping's list of IOTLB entries
  *
- * The one translation rule: look the address up in the node's mappings; a
- * child's mapping gives an IOVA of the parent, which is looked up in turn,
- * and a root's gives pinned pages. Permissions intersect at every level.
- * The result also says how far around @iova the translation stays linear,
- * so callers can cache a whole range.
- *
- * Return: 0, or -ENOENT when a level has no mapping for the address (then
- * @walk->fault_level says which).
+ * Return: the pinned pages of a root's mapping, or NULL for a child's.
  */
-int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
-		     struct ioasid_walk *walk)
+struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
+					   unsigned long addr,
+					   unsigned long *target,
+					   struct hlist_head **deps)
 {
-	struct ioasid_mapping *map;
-	struct interval_tree_node *it;
-	unsigned long addr = iova, off;
-	unsigned int level = 0;
-
-	walk->before = ULONG_MAX;
-	walk->after = ULONG_MAX;
-	walk->prot = IOASID_MAP_READ | IOASID_MAP_WRITE;
-	for (; node; node = node->parent, level++) {
-		lockdep_assert_held(&node->lock);
-		walk->node[level] = node;
-		walk->addr[level] = addr;
-		it = interval_tree_iter_first(&node->mappings, addr, addr);
-		if (!it) {
-			walk->fault_level = level;
-			walk->nlevels = level + 1;
-			return -ENOENT;
-		}
-		map = container_of(it, struct ioasid_mapping, it);
-		off = addr - it->start;
-		walk->before = min(walk->before, off);
-		walk->after = min(walk->after, it->last - addr);
-		walk->prot &= map->prot;
-		walk->deps[level] = &map->deps;
-		if (map->pages) {
-			walk->pages = map->pages;
-			walk->index = (ioasid_mapping_addr(map) + off) >> PAGE_SHIFT;
-		} else {
-			addr = ioasid_mapping_addr(map) + off;
-		}
-	}
-	walk->nlevels = level;
-	return 0;
+	*target = ioasid_mapping_addr(map) + (addr - map->it.start);
+	*deps = &map->deps;
+	return map->pages;
 }
 
 /* Invalidation without unmapping ------------------------------------------- */

@@ -21,7 +21,8 @@ sync_file() {
 	mkdir -p "$(dirname "$2")"
 	cmp -s "$1" "$2" || cp "$1" "$2"
 }
-for f in "$top"/module/Kbuild "$top"/module/*.[ch] "$top"/module/probes/*.c; do
+for f in "$top"/module/Kbuild "$top"/module/*.[ch] "$top"/module/walkers/*.[ch] \
+	 "$top"/module/probes/*.c; do
 	sync_file "$f" "$out/module/${f#"$top"/module/}"
 done
 sync_file "$top/uapi/linux/ioasid.h" "$out/uapi/linux/ioasid.h"

@@ -10,13 +10,10 @@
 #define IOASID_WALKER_H
 
 #ifdef __KERNEL__
+#include <linux/bits.h>
 #include <linux/types.h>
 #else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef uint64_t u64;
+#include "walker_shim.h"	/* tests/include: u8, u32, u64, BIT() */
 #endif
 
 #include "../../uapi/linux/ioasid.h"
@@ -25,12 +22,12 @@ typedef uint64_t u64;
  * What a walk grants, per privilege of the request (a cached translation
  * serves later requests of any kind, so it keeps both).
  */
-#define IOASID_PT_UR	(1U << 0)	/* unprivileged read */
-#define IOASID_PT_UW	(1U << 1)	/* unprivileged write */
-#define IOASID_PT_UX	(1U << 2)	/* unprivileged execute */
-#define IOASID_PT_SR	(1U << 3)	/* privileged read */
-#define IOASID_PT_SW	(1U << 4)	/* privileged write */
-#define IOASID_PT_SX	(1U << 5)	/* privileged execute */
+#define IOASID_PT_UR	BIT(0)	/* unprivileged read */
+#define IOASID_PT_UW	BIT(1)	/* unprivileged write */
+#define IOASID_PT_UX	BIT(2)	/* unprivileged execute */
+#define IOASID_PT_SR	BIT(3)	/* privileged read */
+#define IOASID_PT_SW	BIT(4)	/* privileged write */
+#define IOASID_PT_SX	BIT(5)	/* privileged execute */
 #define IOASID_PT_ALL	0x3fU
 
 /**
@@ -73,9 +70,9 @@ struct ioasid_pt_result {
 };
 
 /* Flags of struct ioasid_x86_64_cfg: the format's and the bind's in one word. */
-#define IOASID_X86_64_CFG_AD_UPDATE	(1U << 0)	/* IOASID_X86_64_AD_UPDATE */
-#define IOASID_X86_64_CFG_SRE		(1U << 8)	/* IOASID_BIND_X86_SRE */
-#define IOASID_X86_64_CFG_WPE		(1U << 9)	/* IOASID_BIND_X86_WPE */
+#define IOASID_X86_64_CFG_AD_UPDATE	BIT(0)	/* IOASID_X86_64_AD_UPDATE */
+#define IOASID_X86_64_CFG_SRE		BIT(8)	/* IOASID_BIND_X86_SRE */
+#define IOASID_X86_64_CFG_WPE		BIT(9)	/* IOASID_BIND_X86_WPE */
 
 /**
  * struct ioasid_x86_64_cfg - one bound x86-64 table

@@ -58,6 +58,15 @@
 #define RES_IOVA	0x40000000ULL
 #define RES_LEN		(16 * PAGE)
 #define PASID		5
+/*
+ * The user-managed node's guest table: 4 levels in buf pages 12..15 (GPAs
+ * W_IOVA + 12p..), mapping U_IOVA..+4p to GPAs W_IOVA + 2p..+6p, with A and
+ * D already set so that walking writes nothing to buf.
+ */
+#define U_IOVA		0x40000000ULL
+#define U_PASID		6
+#define U_TABLE		12
+#define U_DATA		2
 #define MAX_IDS		8
 /* No sequence comes near this; reaching it means the sweep never ends. */
 #define MAX_NTH		3000
@@ -99,6 +108,10 @@ static const struct fn_op {
 	{ IOASID_TRANSLATE, "TRANSLATE", { ENOMEM, EFAULT } },
 	{ IOASID_DIRTY_TRACKING, "DIRTY_TRACKING", { EFAULT } },
 	{ IOASID_DIRTY_BITMAP, "DIRTY_BITMAP", { ENOMEM, EFAULT } },
+	{ IOASID_FORMAT_INFO, "FORMAT_INFO", { EFAULT } },
+	{ IOASID_BIND, "BIND", { EFAULT } },
+	{ IOASID_UNBIND, "UNBIND", { EFAULT } },
+	{ IOASID_INVALIDATE, "INVALIDATE", { EFAULT } },
 };
 
 static const struct fn_op *fn_op(unsigned long req)
@@ -141,7 +154,8 @@ struct fn_dma {
 
 struct fn_state {
 	int fd;
-	uint32_t root, root2, child, dev;
+	uint32_t root, root2, child, dev, user;
+	uint32_t pasid;		/* the PASID of DMA and TRANSLATE with one */
 	uint32_t next_id;	/* the id the next object would get */
 	uint8_t *buf;		/* BUF_PAGES: what root mappings map */
 	uint8_t *buf_ref;	/* its contents as each setup leaves them */
@@ -197,6 +211,41 @@ static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
 	return rc;
 }
 
+static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id)
+{
+	struct ioasid_format_x86_64 f = {
+		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
+		.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48 };
+	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
+				  .parent_id = parent, .format = (uintptr_t)&f,
+				  .format_len = sizeof(f) };
+	int rc = fn_ioctl(s, IOASID_ALLOC, &a);
+
+	*id = a.out_id;
+	return rc;
+}
+
+/* BIND the user node to a table at @root, or (IOASID_UNBIND) unbind it. */
+static int fn_bind(struct fn_state *s, unsigned long req, uint64_t root)
+{
+	struct ioasid_bind b = { .size = sizeof(b), .id = s->user, .root = root };
+
+	return fn_ioctl(s, req, &b);
+}
+
+/* The guest table of the user node (see U_TABLE), in @buf. */
+static void fn_user_table(uint8_t *buf)
+{
+	uint64_t *t = (uint64_t *)(buf + U_TABLE * PAGE);
+	unsigned int lvl, k;
+
+	for (lvl = 4; lvl > 1; lvl--, t += PAGE / 8)
+		t[(U_IOVA >> (12 + 9 * (lvl - 1))) & 511] =
+			(W_IOVA + (U_TABLE + 5 - lvl) * PAGE) | 0x27;
+	for (k = 0; k < 4; k++)
+		t[((U_IOVA >> 12) & 511) + k] = (W_IOVA + (U_DATA + k) * PAGE) | 0x67;
+}
+
 static uint64_t fn_ubuf(struct fn_state *s, uint64_t page)
 {
 	return (uintptr_t)s->buf + page * PAGE;
@@ -208,7 +257,7 @@ static int fn_dma(struct fn_state *s, uint32_t flags, uint64_t iova,
 {
 	struct fn_dma *d = &s->dma[s->ndma++];
 	struct ioasid_dma cmd = { .size = sizeof(cmd), .flags = flags,
-				  .dev_id = s->dev, .pasid = flags & IOASID_DMA_PASID ? PASID : 0,
+				  .dev_id = s->dev, .pasid = flags & IOASID_DMA_PASID ? s->pasid : 0,
 				  .iova = iova, .length = len,
 				  .buffer = (uintptr_t)s->local + local_off };
 
@@ -225,7 +274,7 @@ static int fn_translate(struct fn_state *s, uint32_t flags, uint64_t iova)
 
 	*t = (struct ioasid_translate){ .size = sizeof(*t), .flags = flags,
 					.dev_id = s->dev, .iova = iova,
-					.pasid = flags & IOASID_DMA_PASID ? PASID : 0 };
+					.pasid = flags & IOASID_DMA_PASID ? s->pasid : 0 };
 	return fn_ioctl(s, IOASID_TRANSLATE, t);
 }
 
@@ -263,7 +312,10 @@ static int fn_dirty_bitmap(struct fn_state *s, uint32_t id, uint32_t flags,
 #define W_DIRTY		(1u << 11)	/* root: dirty tracking on */
 #define W_DIRTY_DATA	(1u << 12)	/* root: pages 1 and 9 written by DMA */
 #define W_WARM		(1u << 13)	/* the device's IOTLB filled by DMA reads */
-#define W_ALL		((1u << 14) - 1)
+#define W_USER		(1u << 14)	/* a user-managed child of root (x86-64) */
+#define W_BIND		(1u << 15)	/* user: bound to the table at U_TABLE */
+#define W_ATTACH_USER	(1u << 16)	/* device PASID U_PASID -> user */
+#define W_ALL		((1u << 17) - 1)
 
 static unsigned int fn_world_closure(unsigned int w)
 {
@@ -275,6 +327,12 @@ static unsigned int fn_world_closure(unsigned int w)
 			w |= W_ROOT2 | W_MAP;
 		if (w & W_ATTACH_PASID)
 			w |= W_CHILD_MAP | W_DEV;
+		if (w & W_ATTACH_USER)
+			w |= W_BIND | W_DEV;
+		if (w & W_BIND)
+			w |= W_USER;
+		if (w & W_USER)
+			w |= W_MAP;
 		if (w & W_DIRTY_DATA)
 			w |= W_DIRTY | W_ATTACH;
 		if (w & W_ATTACH)
@@ -343,6 +401,13 @@ static int fn_world(struct fn_state *s, unsigned int w)
 		if (fn_map(s, s->child, W_IOVA + 4 * PAGE, 8 * PAGE, &iova, RW | FIXED))
 			return -1;
 	}
+	if (w & W_USER) {
+		if (fn_alloc_user(s, s->root, &s->user))
+			return -1;
+		last = s->user;
+	}
+	if (w & W_BIND && fn_bind(s, IOASID_BIND, W_IOVA + U_TABLE * PAGE))
+		return -1;
 	if (w & W_RESERVE) {
 		struct ioasid_reserve_iova r = { .size = sizeof(r), .id = s->root,
 						 .iova = RES_IOVA, .length = RES_LEN };
@@ -370,6 +435,14 @@ static int fn_world(struct fn_state *s, unsigned int w)
 		struct ioasid_attach a = { .size = sizeof(a), .flags = IOASID_ATTACH_PASID,
 					   .dev_id = s->dev, .node_id = s->child,
 					   .pasid = PASID };
+
+		if (fn_ioctl(s, IOASID_ATTACH, &a))
+			return -1;
+	}
+	if (w & W_ATTACH_USER) {
+		struct ioasid_attach a = { .size = sizeof(a), .flags = IOASID_ATTACH_PASID,
+					   .dev_id = s->dev, .node_id = s->user,
+					   .pasid = U_PASID };
 
 		if (fn_ioctl(s, IOASID_ATTACH, &a))
 			return -1;
@@ -415,6 +488,14 @@ static int fn_world(struct fn_state *s, unsigned int w)
 			if (fn_ioctl(s, IOASID_DMA, &d))
 				return -1;
 		}
+		if (w & W_ATTACH_USER) {
+			d.flags = IOASID_DMA_PASID;
+			d.pasid = U_PASID;
+			d.iova = U_IOVA;
+			d.length = 4 * PAGE;
+			if (fn_ioctl(s, IOASID_DMA, &d))
+				return -1;
+		}
 	}
 	s->next_id = last + 1;
 	return 0;
@@ -433,6 +514,8 @@ struct fn_obj {
 	struct ioasid_iova_range ranges[4];
 	bool tracking;
 	unsigned long long dirty;	/* pages W_IOVA.. of the window, a bit each */
+	uint32_t node_flags;		/* NODE_INFO out_flags */
+	unsigned long long root;	/* NODE_INFO out_root */
 	/* devices */
 	uint32_t flags, pasid_bits, natt;
 };
@@ -567,6 +650,8 @@ static void fn_snapshot(struct fn_state *s, struct fn_snap *snap)
 			o->nmap = ni.out_num_mappings;
 			o->mapped = ni.out_mapped_bytes;
 			o->pinned = ni.out_pinned_bytes;
+			o->node_flags = ni.out_flags;
+			o->root = ni.out_root;
 			if (!ioctl(s->fd, IOASID_IOVA_RANGES, &rr) || errno == EMSGSIZE) {
 				o->nranges = rr.num_ranges;
 				memcpy(o->ranges, r, sizeof(r[0]) * (rr.num_ranges < 4 ?
@@ -682,6 +767,8 @@ static int fn_compare(const char *what, const struct fn_snap *want,
 			}
 			FN_OCMP(tracking, "%d");
 			FN_OCMP(dirty, "%#llx");
+			FN_OCMP(node_flags, "%#x");
+			FN_OCMP(root, "%#llx");
 		} else if (w->kind == FN_DEV) {
 			FN_OCMP(flags, "%u");
 			FN_OCMP(pasid_bits, "%u");
@@ -1416,7 +1503,7 @@ static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int r
 
 		if ((i + 1 < s->ntr || !rc) &&
 		    (s->tr[i].out_uaddr != want || !s->tr[i].out_length ||
-		     s->tr[i].out_prot != RW)) {
+		     s->tr[i].out_prot != (RW | IOASID_ACCESS_EXEC))) {
 			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
 				       i, (unsigned long long)s->tr[i].out_uaddr,
 				       (unsigned long long)want,
@@ -1428,6 +1515,184 @@ static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int r
 	return 0;
 }
 FN_SEQ(translate, W_ATTACH, body_translate, NULL, verify_translate);
+
+/* User-managed nodes */
+
+/* A user-managed node as ALLOC makes it: no IOVA ranges of its own. */
+static void fn_want_user(struct fn_snap *want, uint32_t id, uint32_t parent,
+			 uint32_t depth)
+{
+	fn_want_node(want, id, parent, depth);
+	want->obj[id].mode = IOASID_MODE_USER_MANAGED;
+	want->obj[id].nranges = ~0u;
+	memset(want->obj[id].ranges, 0, sizeof(want->obj[id].ranges));
+}
+
+static int body_alloc_user(struct fn_state *s)
+{
+	return fn_alloc_user(s, s->root, &s->out_id);
+}
+
+static void expect_alloc_user(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_user(want, s->next_id, s->root, 2);
+}
+FN_SEQ(alloc_user, W_MAP, body_alloc_user, expect_alloc_user, verify_id_free);
+
+static int body_format_info(struct fn_state *s)
+{
+	struct ioasid_format_info f = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 };
+
+	if (fn_ioctl(s, IOASID_FORMAT_INFO, &f))
+		return -1;
+	return f.out_pgsize_bitmap & PAGE ? 0 : -1;
+}
+FN_SEQ(format_info, W_CTX, body_format_info, NULL, NULL);
+
+static int body_bind(struct fn_state *s)
+{
+	return fn_bind(s, IOASID_BIND, W_IOVA + U_TABLE * PAGE);
+}
+
+static void expect_bound(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->user].node_flags = IOASID_NODE_BOUND;
+	want->obj[s->user].root = W_IOVA + U_TABLE * PAGE;
+}
+FN_SEQ(bind, W_USER, body_bind, expect_bound, NULL);
+
+/* A second BIND drops what the device cached; DMA goes on through the table. */
+static int body_rebind(struct fn_state *s)
+{
+	if (body_bind(s))
+		return -1;
+	s->pasid = U_PASID;
+	return fn_dma(s, IOASID_DMA_PASID, U_IOVA + PAGE + 3, (U_DATA + 1) * PAGE + 3,
+		      0, 2 * PAGE);
+}
+FN_SEQ(rebind, W_ATTACH_USER | W_WARM, body_rebind, expect_bound, NULL);
+
+static int body_unbind(struct fn_state *s)
+{
+	return fn_bind(s, IOASID_UNBIND, 0);
+}
+
+static void expect_unbound(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->user].node_flags = 0;
+	want->obj[s->user].root = 0;
+}
+FN_SEQ(unbind, W_ATTACH_USER | W_WARM, body_unbind, expect_unbound, NULL);
+
+/* Every scope of INVALIDATE, then DMA through what is left and what was dropped. */
+static int body_invalidate(struct fn_state *s)
+{
+	struct ioasid_inv_entry e[3] = {
+		{ .node_id = s->user, .scope = IOASID_INV_SCOPE_ADDR,
+		  .addr = U_IOVA + PAGE, .size = PAGE, .granule = PAGE },
+		{ .node_id = s->user, .scope = IOASID_INV_SCOPE_PASID, .pasid = U_PASID },
+		{ .node_id = s->user, .flags = IOASID_INV_NO_PASID },
+	};
+	struct ioasid_invalidate inv = { .size = sizeof(inv), .count = 3,
+					 .entry_size = sizeof(e[0]),
+					 .entries = (uintptr_t)e };
+
+	if (fn_ioctl(s, IOASID_INVALIDATE, &inv))
+		return -1;
+	s->pasid = U_PASID;
+	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + 2 * PAGE + 8,
+		      (U_DATA + 2) * PAGE + 8, PAGE, PAGE);
+}
+FN_SEQ(invalidate, W_ATTACH_USER | W_WARM, body_invalidate, NULL, NULL);
+
+/* DMA through the user node: walks read the table through the root. */
+static int body_dma_user(struct fn_state *s)
+{
+	s->pasid = U_PASID;
+	if (fn_dma(s, IOASID_DMA_PASID, U_IOVA + 100, U_DATA * PAGE + 100, 0, 3 * PAGE))
+		return -1;
+	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + PAGE,
+		      (U_DATA + 1) * PAGE, 4 * PAGE, 2 * PAGE);
+}
+FN_SEQ(dma_user_miss, W_ATTACH_USER, body_dma_user, NULL, NULL);
+FN_SEQ(dma_user_hit, W_ATTACH_USER | W_WARM, body_dma_user, NULL, NULL);
+
+static int body_translate_user(struct fn_state *s)
+{
+	s->pasid = U_PASID;
+	if (fn_translate(s, IOASID_DMA_PASID, U_IOVA + 3 * PAGE + 1))
+		return -1;
+	return fn_translate(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + PAGE);
+}
+
+static int verify_translate_user(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->ntr; i++) {
+		uint64_t want = fn_ubuf(s, U_DATA + (i ? 1 : 3)) + (i ? 0 : 1);
+
+		if ((i + 1 < s->ntr || !rc) &&
+		    (s->tr[i].out_uaddr != want || s->tr[i].out_length != PAGE - (i ? 0 : 1) ||
+		     s->tr[i].out_prot != (RW | IOASID_ACCESS_EXEC))) {
+			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
+				       i, (unsigned long long)s->tr[i].out_uaddr,
+				       (unsigned long long)want,
+				       (unsigned long long)s->tr[i].out_length,
+				       s->tr[i].out_prot);
+			return 1;
+		}
+	}
+	return 0;
+}
+FN_SEQ(translate_user, W_ATTACH_USER, body_translate_user, NULL, verify_translate_user);
+
+/* UNMAP of the root's mapping that holds the table drops the user node's entries. */
+static int body_unmap_table(struct fn_state *s)
+{
+	return fn_unmap(s, s->root, 0, W_IOVA + 8 * PAGE, 8 * PAGE);
+}
+
+static void expect_unmap_table(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, -1, -8, true, true);
+}
+
+static int verify_unmap_table(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_dma d = { .size = sizeof(d), .flags = IOASID_DMA_PASID,
+				.dev_id = s->dev, .pasid = U_PASID, .iova = U_IOVA,
+				.length = 1, .buffer = (uintptr_t)&s->scratch };
+
+	if (rc || (ioctl(s->fd, IOASID_DMA, &d) && errno == EIO))
+		return 0;
+	ksft_print_msg("DMA through a table the root no longer maps: %s\n",
+		       strerror(errno));
+	return 1;
+}
+FN_SEQ(unmap_table, W_ATTACH_USER | W_WARM, body_unmap_table, expect_unmap_table,
+       verify_unmap_table);
+
+static int body_destroy_user(struct fn_state *s)
+{
+	return fn_destroy(s, s->user);
+}
+
+static void expect_destroy_user(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	memset(&want->obj[s->user], 0, sizeof(want->obj[0]));
+	want->obj[s->root].children--;
+	want->nodes--;
+}
+FN_SEQ(destroy_user, W_BIND, body_destroy_user, expect_destroy_user, NULL);
 
 /* Dirty tracking */
 
@@ -1576,6 +1841,7 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_TRUE(s->buf && s->buf_ref && s->local && s->local_ref && s->warm);
 	for (i = 0; i < BUF_PAGES * PAGE; i++)
 		s->buf_ref[i] = i * 7 + i / PAGE;
+	fn_user_table(s->buf_ref);
 	for (i = 0; i < LOCAL_PAGES * PAGE; i++)
 		s->local_ref[i] = 0xa5 ^ (i * 3);
 	ASSERT_EQ(0, fn_stats_open());
@@ -1605,7 +1871,8 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 	for (nth = 1; nth < MAX_NTH && bad_runs < MAX_BAD_RUNS; nth++) {
 		snprintf(what, sizeof(what), "%s nth=%u", seq->name, nth);
 		s->fd = -1;
-		s->root = s->root2 = s->child = s->dev = s->next_id = 0;
+		s->root = s->root2 = s->child = s->dev = s->user = s->next_id = 0;
+		s->pasid = PASID;
 		s->fail_req = 0;
 		s->fail_errno = 0;
 		s->ndma = s->ntr = 0;

@@ -640,7 +640,8 @@ static void act_stable(struct worker *w)
 	}
 	t.iova = d.iova;
 	if (!call(w, OP_STABLE_TRANSLATE, IOASID_TRANSLATE, &t) &&
-	    (t.out_uaddr != t.iova || t.out_prot != IOASID_MAP_READ ||
+	    (t.out_uaddr != t.iova ||
+	     t.out_prot != (IOASID_ACCESS_READ | IOASID_ACCESS_EXEC) ||
 	     t.out_uaddr + t.out_length > w->s->stable + STABLE_SIZE || !t.out_length))
 		report_fail(w->s->rep, "stable translate of %#llx: uaddr %#llx length %#llx prot %u",
 			    (unsigned long long)t.iova, (unsigned long long)t.out_uaddr,
@@ -669,7 +670,7 @@ static void act_translate(struct worker *w)
 	}
 	if (t.out_uaddr < lo || t.out_uaddr + t.out_length > hi || !t.out_length ||
 	    (t.out_uaddr & 0xfff) != (t.iova & 0xfff) || !t.out_prot ||
-	    t.out_prot & ~RW || (t.flags & IOASID_DMA_WRITE && !(t.out_prot & IOASID_MAP_WRITE)))
+	    t.out_prot & ~(RW | IOASID_ACCESS_EXEC) || (t.flags & IOASID_DMA_WRITE && !(t.out_prot & IOASID_MAP_WRITE)))
 		report_fail(w->s->rep, "translate of %#llx: uaddr %#llx length %#llx prot %u",
 			    (unsigned long long)t.iova, (unsigned long long)t.out_uaddr,
 			    (unsigned long long)t.out_length, t.out_prot);

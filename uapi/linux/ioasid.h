@@ -41,6 +41,7 @@
 #ifndef _UAPI_LINUX_IOASID_H
 #define _UAPI_LINUX_IOASID_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -93,11 +94,11 @@ enum {
  * IOASID_CAP_USER_MANAGED: user-managed nodes: ALLOC with a format,
  *	FORMAT_INFO, BIND, UNBIND, INVALIDATE
  */
-#define IOASID_CAP_KERNEL_MANAGED	(1ULL << 0)
-#define IOASID_CAP_BATCH		(1ULL << 1)
-#define IOASID_CAP_SW_ENDPOINT		(1ULL << 2)
-#define IOASID_CAP_DIRTY_TRACKING	(1ULL << 3)
-#define IOASID_CAP_USER_MANAGED		(1ULL << 4)
+#define IOASID_CAP_KERNEL_MANAGED	_BITULL(0)
+#define IOASID_CAP_BATCH		_BITULL(1)
+#define IOASID_CAP_SW_ENDPOINT		_BITULL(2)
+#define IOASID_CAP_DIRTY_TRACKING	_BITULL(3)
+#define IOASID_CAP_USER_MANAGED		_BITULL(4)
 
 /**
  * enum ioasid_access - kinds of access, and permissions for them
