@@ -912,10 +912,11 @@ struct expect contract_inv_entry(struct model *m,
 		/*
 		 * LEAF is documented "with IOASID_INV_SCOPE_ADDR" but is a
 		 * hint; without the scope the header does not say whether it
-		 * is refused: both are accepted.
+		 * is refused: both are accepted (the module refuses it).
 		 */
-		if (e->flags & IOASID_INV_LEAF && ex_empty(&x)) {
-			ex_add(&x, 0);
+		if (e->flags & IOASID_INV_LEAF) {
+			if (ex_empty(&x))
+				ex_add(&x, 0);
 			ex_add(&x, EINVAL);
 		}
 	}

@@ -164,7 +164,11 @@ void op_alloc(struct fz *f)
 	} else {
 		c.parent_id = pick_node(f, 100);
 	}
-	if (m->has_user && pct(f, 20)) {
+	for (i = 0; i < m->nnodes; i++)
+		if (m->nodes[i].mode == IOASID_MODE_USER_MANAGED)
+			break;
+	/* User-managed nodes, more often while there is none. */
+	if (m->has_user && pct(f, i < m->nnodes ? 15 : 50)) {
 		c.mode = IOASID_MODE_USER_MANAGED;
 		if (!c.parent_id && pct(f, 80))
 			c.parent_id = pick_node(f, 0);	/* never a root */

@@ -240,7 +240,7 @@ void op_invalidate(struct fz *f)
 	else if (r < 8)
 		c.count = f->m.max_batch + 1 + rn(f, 4);
 	/* Where the array lies: the aux pages, sometimes running into the guard. */
-	if (pct(f, 4) && n)
+	if (pct(f, 4) && n && c.entry_size <= 64)
 		arr = end - (uint64_t)c.entry_size * rn(f, n) -
 		      (pct(f, 50) ? 8 : 0);
 	memset(arr, 0, end - arr < 4096 ? end - arr : 4096);
