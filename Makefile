@@ -137,11 +137,12 @@ $(FUZZ): $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(KSELFTEST_HDRS) $(LIB_SO) $
 # them (with the module's warnings), under ASan and UBSan, any error fatal.
 # Static pattern rules: they win over the generic rule below.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-WALKER_HDRS := module/walkers/walker.h uapi/linux/ioasid.h $(wildcard tests/unit/*.h)
+WALKER_HDRS := module/walkers/walker.h uapi/linux/ioasid.h tests/include/walker_shim.h \
+	$(wildcard tests/unit/*.h)
 
 $(BUILD)/walkers/%.o: module/walkers/%.c $(WALKER_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -I$(CURDIR)/tests/include $(SAN_CFLAGS) -c -o $@ $<
 
 $(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS)): \
 $(BUILD)/tests/unit/walker_%: tests/unit/walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
