@@ -1684,4 +1684,283 @@ TEST_F(um, pointer_loop_terminates)
 	if (!rc)
 		EXPECT_EQ(0, memcmp(b, pt_at(&self->pt, l3), 64));
 }
+
+/* 10. INVALIDATE racing DMA ---------------------------------------------------- */
+
+struct race {
+	FIXTURE_DATA(um) *self;
+	uint64_t va;
+	int stop;
+	int inflight;
+	uint64_t seen_p, seen_q, bad, errors;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Which fill a buffer has: 'P' (0xaa), 'Q' (0x55), or '?'. */
+static int fill_of(const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		if (b[i] != b[0])
+			return '?';
+	return b[0] == 0xaa ? 'P' : b[0] == 0x55 ? 'Q' : '?';
+}
+
+static void *race_dma(void *arg)
+{
+	struct race *r = arg;
+	uint8_t buf[256];
+	uint64_t done;
+	int rc;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		__atomic_add_fetch(&r->inflight, 1, __ATOMIC_SEQ_CST);
+		rc = ioasid_dma(r->self->h, r->self->dev, 0, 0, r->va, buf,
+				sizeof(buf), &done);
+		__atomic_sub_fetch(&r->inflight, 1, __ATOMIC_SEQ_CST);
+		if (rc) {
+			__atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		switch (fill_of(buf, sizeof(buf))) {
+		case 'P':
+			__atomic_add_fetch(&r->seen_p, 1, __ATOMIC_RELAXED);
+			break;
+		case 'Q':
+			__atomic_add_fetch(&r->seen_q, 1, __ATOMIC_RELAXED);
+			break;
+		default:
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+TEST_F(um, invalidate_races_dma)
+{
+	struct race r = { .self = self, .va = VA_A + 0x80 };
+	unsigned int nthreads = 2, i, iter, overlaps = 0, stale = 0, failed = 0;
+	double t0, limit = 2.0, elapsed;
+	pthread_t th[2];
+	uint64_t *leaf;
+	uint8_t buf[256];
+	uint64_t done;
+
+	memset(self->g.mem + SMALL(60), 0xaa, PAGE);
+	memset(self->g.mem + SMALL(61), 0x55, PAGE);
+	leaf = pt_map(&self->pt, VA_A, GPA + SMALL(60), PAGE, PTE_DEF);
+	for (i = 0; i < nthreads; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, race_dma, &r));
+
+	t0 = now_s();
+	for (iter = 0;; iter++) {
+		int want = iter % 2 ? 'Q' : 'P', rc, busy;
+
+		elapsed = now_s() - t0;
+		if ((elapsed >= limit && iter >= 40) || elapsed >= 30)
+			break;
+		pte_set(leaf, (GPA + (iter % 2 ? SMALL(61) : SMALL(60))) | PTE_DEF);
+		busy = __atomic_load_n(&r.inflight, __ATOMIC_SEQ_CST);
+		switch (iter % 3) {
+		case 0:
+			rc = inv_range(self->h, self->user, VA_A, PAGE);
+			break;
+		case 1:
+			rc = inv_node(self->h, self->user);
+			break;
+		default:
+			rc = inv_no_pasid(self->h, self->user);
+		}
+		busy += __atomic_load_n(&r.inflight, __ATOMIC_SEQ_CST);
+		if (busy)
+			overlaps++;
+		if (rc) {
+			failed++;
+			continue;
+		}
+		/* After INVALIDATE returned: the new page, always. */
+		rc = ioasid_dma(self->h, self->dev, 0, 0, r.va, buf, sizeof(buf),
+				&done);
+		if (rc || fill_of(buf, sizeof(buf)) != want)
+			stale++;
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+
+	TH_LOG("%u invalidations in %.1f s, %u with DMA in flight; DMA threads saw old %llu, new %llu",
+	       iter, elapsed, overlaps, (unsigned long long)r.seen_p,
+	       (unsigned long long)r.seen_q);
+	EXPECT_EQ(0, failed);
+	EXPECT_EQ(0, stale);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(0, r.errors);
+	/* The race really happened. */
+	EXPECT_LT(0, overlaps);
+	EXPECT_LT(0, r.seen_p);
+	EXPECT_LT(0, r.seen_q);
+}
+
+/* 11. INVALIDATE's errors ------------------------------------------------------- */
+
+TEST_F(um, invalidate_errors)
+{
+	struct ioasid_inv_entry e[3], good = { .node_id = self->user };
+	struct ioasid_invalidate inv, *ro;
+	struct ioasid_info info;
+	struct ioasid_inv_entry *many;
+	uint32_t done;
+	struct {
+		struct ioasid_inv_entry e;
+		uint64_t tail;
+	} big[2];
+
+	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
+	pt_map(&self->pt, VA_A, GPA + SMALL(0), PAGE, PTE_DEF);
+	ASSERT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	pt_map(&self->pt, VA_A, GPA + SMALL(1), PAGE, PTE_DEF);
+	ASSERT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+
+	/* EFAULT for an unwritable out_done, before anything runs. */
+	ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	memset(ro, 0, sizeof(*ro));
+	ro->size = sizeof(*ro);
+	ro->count = 1;
+	ro->entry_size = sizeof(good);
+	ro->entries = (uintptr_t)&good;
+	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
+	EXPECT_ERRNO(EFAULT, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, ro));
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	munmap(ro, PAGE);
+
+	/* Three entries, the second bad: out_done 1, the first applied. */
+	memset(e, 0, sizeof(e));
+	e[0].node_id = self->user;
+	e[1].node_id = self->root;
+	e[2].node_id = self->user;
+	EXPECT_ERRNO(EINVAL, um_inv_n(self->h, e, 3, &done));
+	EXPECT_EQ(1, done);
+	EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	e[1].node_id = 999;
+	EXPECT_ERRNO(ENOENT, um_inv_n(self->h, e, 3, &done));
+	EXPECT_EQ(1, done);
+	e[1].node_id = self->user;
+	EXPECT_EQ(0, um_inv_n(self->h, e, 3, &done));
+	EXPECT_EQ(3, done);
+	EXPECT_EQ(0, um_inv_n(self->h, e, 0, &done));
+	EXPECT_EQ(0, done);
+
+	/* The struct's own rules. */
+	memset(&inv, 0, sizeof(inv));
+	inv.size = sizeof(inv);
+	inv.count = 1;
+	inv.entries = (uintptr_t)&good;
+	inv.entry_size = sizeof(good) - 8;
+	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	inv.entry_size = 4097;
+	EXPECT_ERRNO(E2BIG, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	inv.entry_size = sizeof(good);
+	inv.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	inv.flags = 0;
+	inv.__reserved = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	inv.__reserved = 0;
+	inv.count = info.out_max_batch + 1;
+	EXPECT_ERRNO(E2BIG, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	/* max_batch entries are fine. */
+	many = calloc(info.out_max_batch, sizeof(*many));
+	ASSERT_NE(NULL, many);
+	for (done = 0; done < info.out_max_batch; done++)
+		many[done].node_id = self->user;
+	EXPECT_EQ(0, um_inv_n(self->h, many, info.out_max_batch, &done));
+	EXPECT_EQ(info.out_max_batch, done);
+	free(many);
+	inv.count = 1;
+	inv.entries = 8;
+	EXPECT_ERRNO(EFAULT, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	EXPECT_EQ(0, inv.out_done);
+
+	/* Longer entries: zero tail fine, non-zero tail E2BIG (out_done says which). */
+	memset(big, 0, sizeof(big));
+	big[0].e.node_id = self->user;
+	big[1].e.node_id = self->user;
+	inv.entries = (uintptr_t)big;
+	inv.entry_size = sizeof(big[0]);
+	inv.count = 2;
+	EXPECT_EQ(0, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	EXPECT_EQ(2, inv.out_done);
+	big[1].tail = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(ioasid_fd(self->h), IOASID_INVALIDATE, &inv));
+	EXPECT_EQ(1, inv.out_done);
+
+	/* Entry checks. */
+#define INV1(err, ...) do {							\
+		struct ioasid_inv_entry __e = { .node_id = self->user, __VA_ARGS__ }; \
+		if (err)							\
+			EXPECT_ERRNO(err, um_inv_n(self->h, &__e, 1, &done));	\
+		else								\
+			EXPECT_EQ(0, um_inv_n(self->h, &__e, 1, &done));	\
+		EXPECT_EQ(err ? 0 : 1, done);					\
+	} while (0)
+	INV1(EOPNOTSUPP, .scope = 1u << 2);
+	INV1(EOPNOTSUPP, .flags = 1u << 2);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_PASID, .flags = IOASID_INV_NO_PASID);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_PASID, .pasid = 1u << 20);
+	INV1(0, .scope = IOASID_INV_SCOPE_PASID, .pasid = (1u << 20) - 1);
+	INV1(EINVAL, .pasid = 3);
+	INV1(EINVAL, .addr = PAGE);
+	INV1(EINVAL, .size = PAGE);
+	INV1(EINVAL, .granule = PAGE);
+	INV1(0, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE, .size = PAGE,
+	     .granule = PAGE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE + 512,
+	     .size = PAGE, .granule = PAGE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE,
+	     .size = PAGE + 512, .granule = PAGE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE, .size = 0,
+	     .granule = PAGE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE, .size = PAGE,
+	     .granule = 2048);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = 0, .size = 3 * PAGE,
+	     .granule = 3 * PAGE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE, .size = PAGE,
+	     .granule = 0);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_ADDR, .addr = PAGE, .size = SZ_2M,
+	     .granule = SZ_2M);
+	INV1(EOVERFLOW, .scope = IOASID_INV_SCOPE_ADDR,
+	     .addr = 0xfffffffffffff000ULL, .size = 2 * PAGE, .granule = PAGE);
+	INV1(0, .scope = IOASID_INV_SCOPE_ADDR, .addr = 0xfffffffffffff000ULL,
+	     .size = PAGE, .granule = PAGE);
+	INV1(0, .scope = IOASID_INV_SCOPE_ADDR | IOASID_INV_SCOPE_PASID,
+	     .pasid = 7, .addr = 0, .size = 1ULL << 63, .granule = 1ULL << 63);
+	INV1(0, .scope = IOASID_INV_SCOPE_ADDR, .flags = IOASID_INV_LEAF,
+	     .addr = PAGE, .size = PAGE, .granule = PAGE);
+	/* Nodes: kernel-managed, missing, unbound user-managed (fine). */
+	do {
+		struct ioasid_inv_entry k = { .node_id = self->root };
+		uint32_t u;
+
+		EXPECT_ERRNO(EINVAL, um_inv_n(self->h, &k, 1, &done));
+		k.node_id = 0;
+		EXPECT_ERRNO(ENOENT, um_inv_n(self->h, &k, 1, &done));
+		k.node_id = 12345;
+		EXPECT_ERRNO(ENOENT, um_inv_n(self->h, &k, 1, &done));
+		ASSERT_EQ(0, um_alloc(self->h, self->root, 0, 4, 48, 0, &u));
+		k.node_id = u;
+		EXPECT_EQ(0, um_inv_n(self->h, &k, 1, &done));
+		EXPECT_EQ(1, done);
+	} while (0);
+#undef INV1
+}
 TEST_HARNESS_MAIN
