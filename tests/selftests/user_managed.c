@@ -1963,4 +1963,49 @@ TEST_F(um, invalidate_errors)
 	} while (0);
 #undef INV1
 }
+
+/*
+ * root -> user -> user, the outer node mapping each page with 4 KiB
+ * leaves: moving one of the inner node's table pages in the outer node and
+ * invalidating the outer node's range of that page reaches the inner
+ * node's cached translations (they read the table there).
+ */
+TEST_F(um, mixed_user_user_table_moves)
+{
+	uint64_t ia = 0x100000000ULL, off, l1_ia, copy;
+	uint64_t *outer_l1;
+	struct gpt pt2;
+	uint32_t u2;
+
+	for (off = 0; off < MID_OFF; off += PAGE)
+		pt_map(&self->pt, ia + off, GPA + off, PAGE, PTE_DEF);
+	u2 = new_user(_metadata, self, self->user, 0, 4, 0, &pt2, ia - GPA, 0);
+	pt_map(&pt2, VA_A, ia + SMALL(0), PAGE, PTE_DEF);
+	ASSERT_EQ(0, ioasid_attach(self->h, self->dev, u2, IOASID_ATTACH_REPLACE, 0));
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+
+	/* A copy of the inner L1 table, with VA_A -> small page 1. */
+	l1_ia = pt_table_of(&pt2, VA_A, 1);
+	copy = guest_alloc_table(&self->g);
+	memcpy(guest_ptr(&self->g, copy), pt_at(&pt2, l1_ia), PAGE);
+	guest_ptr(&self->g, copy)[pt_index(VA_A, 1)] = (ia + SMALL(1)) | PTE_DEF;
+	/* The outer node now maps the table's address to the copy. */
+	outer_l1 = pt_entry(&self->pt, l1_ia, 1, false);
+	pte_set(outer_l1, copy | PTE_DEF);
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	/* Elsewhere in the outer node: nothing. */
+	ASSERT_EQ(0, inv_range(self->h, self->user, ia + SMALL(5), PAGE));
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	/* The table page's range: the inner translation goes. */
+	ASSERT_EQ(0, inv_range(self->h, self->user, l1_ia, PAGE));
+	EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+
+	/* Same for the data page: move small page 1's address to page 2. */
+	pte_set(pt_entry(&self->pt, ia + SMALL(1), 1, false),
+		(GPA + SMALL(2)) | PTE_DEF);
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(1), SMALL(2)));
+	ASSERT_EQ(0, inv_range(self->h, self->user, ia + SMALL(1), PAGE));
+	EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(1), SMALL(2)));
+	/* The inner node's own invalidation is not needed for any of it. */
+}
 TEST_HARNESS_MAIN
