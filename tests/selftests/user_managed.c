@@ -1017,6 +1017,14 @@ TEST_F(um, rebind_drops_everything)
 	/* Back to the first table: again at once. */
 	ASSERT_EQ(0, um_bind(self->h, self->user, self->pt.top, 0));
 	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(1)));
+	/* DETACH drops the device's entries: ATTACH again sees the table. */
+	pt_map(&self->pt, VA_A, GPA + SMALL(4), PAGE, PTE_DEF);
+	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(4)));
+	ASSERT_EQ(0, ioasid_detach(self->h, self->dev, 0, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, self->dev, self->user, 0, 0));
+	EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(0), SMALL(4)));
+	pt_map(&self->pt, VA_A, GPA + SMALL(0), PAGE, PTE_DEF);
+	ASSERT_EQ(0, inv_node(self->h, self->user));
 	/* UNBIND drops too. */
 	ASSERT_EQ(0, um_unbind(self->h, self->user));
 	EXPECT_FAULT(self->dev, 0, 0, VA_A, IOASID_FAULT_NOT_BOUND, self->user, 0);
@@ -2006,6 +2014,18 @@ TEST_F(um, mixed_user_user_table_moves)
 	EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(1), SMALL(2)));
 	ASSERT_EQ(0, inv_range(self->h, self->user, ia + SMALL(1), PAGE));
 	EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(1), SMALL(2)));
-	/* The inner node's own invalidation is not needed for any of it. */
+
+	/* BIND of the outer node (to a 1 GiB identity leaf) reaches it too. */
+	do {
+		struct gpt pt3;
+
+		pt_init(&pt3, &self->g, 0, 4);
+		pt_map(&pt3, ia, GPA, SZ_1G, PTE_DEF);
+		EXPECT_EQ('A', seen(self, self->dev, 0, 0, VA_A, SMALL(2), SMALL(0)));
+		ASSERT_EQ(0, um_bind(self->h, self->user, pt3.top, 0));
+		/* The original L1 table again: VA_A -> small page 0. */
+		EXPECT_EQ('B', seen(self, self->dev, 0, 0, VA_A, SMALL(2), SMALL(0)));
+	} while (0);
+	/* The inner node's own invalidation was needed for none of it. */
 }
 TEST_HARNESS_MAIN
