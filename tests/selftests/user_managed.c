@@ -1518,13 +1518,11 @@ static void dirty_check(struct __test_metadata *_metadata, FIXTURE_DATA(um) *sel
 }
 
 /*
- * KERNEL BUG (found by this test): data written through
- * a user-managed node is not reported dirty. ioasid_iotlb_dirty() (and
- * TRANSLATE's "tracked" loop) in module/device.c stop at the first table
- * link (`i < e->nlinks && !e->links[i].table`), but a walk through a
- * user-managed level records the table pages it read before the data, so
- * links[0] is a table link and no data link is ever marked. Table pages
- * whose A/D bits were set are reported (walk.c marks them itself).
+ * Dirty tracking of the kernel-managed root sees the data written through a
+ * user-managed node, and the table pages whose A/D bits the walker set.
+ * (Regression: a walk records the table pages it read before the level's
+ * data, and dirty marking stopped at the first table link, so no data page
+ * was ever reported.)
  */
 TEST_F(um, dirty_tracking_through_user_node)
 {
