@@ -132,6 +132,28 @@ $(FUZZ): $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(KSELFTEST_HDRS) $(LIB_SO) $
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $(wildcard tests/fuzz/*.c) $(LINK_LIB)
 
+# Host tests of a software walker, tests/unit/walker_<name>.c and the
+# fuzzer tests/unit/fuzz_walker_<name>.c, build module/walkers/<name>.c with
+# them (with the module's warnings), under ASan and UBSan, any error fatal.
+# Static pattern rules: they win over the generic rule below.
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+WALKER_HDRS := module/walkers/walker.h uapi/linux/ioasid.h tests/include/walker_shim.h \
+	$(wildcard tests/unit/*.h)
+
+$(BUILD)/walkers/%.o: module/walkers/%.c $(WALKER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(CURDIR)/tests/include $(SAN_CFLAGS) -c -o $@ $<
+
+$(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS)): \
+$(BUILD)/tests/unit/walker_%: tests/unit/walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(BUILD)/walkers/$*.o
+
+$(filter $(BUILD)/tests/unit/fuzz_walker_%,$(UNITTESTS)): \
+$(BUILD)/tests/unit/fuzz_walker_%: tests/unit/fuzz_walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(BUILD)/walkers/$*.o
+
 # Host unit tests link the static library: they also check it is complete.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)
 	@mkdir -p $(@D)

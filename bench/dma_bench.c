@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -59,6 +60,7 @@
 #define MAX_UNMAP_N	6
 #define MAX_ROUNDS	64
 #define NLAYOUTS	2		/* 4 KiB pages scattered, 2 MiB pages */
+#define MAX_INV		8
 
 /* ------------------------------------------------------------------------ */
 /* options */
@@ -79,6 +81,13 @@ static struct {
 	int unmap_block;
 	unsigned int unmap_layouts;
 	unsigned int layouts;
+	int user_samples;
+	uint32_t inv[MAX_INV];
+	int ninv;
+	uint64_t user_unmap_k[MAX_UNMAP_N];
+	int nuunmap;
+	int user_unmap_samples;
+	unsigned int user_unmap_where;
 } opt = {
 	.tests = ~0U,
 	.layouts = ~0U,
@@ -94,14 +103,22 @@ static struct {
 	.unmap_samples = 3000,
 	.unmap_block = 100,
 	.unmap_layouts = ~0U,
+	.user_samples = 5000,
+	.inv = { 1, 16, 256 },
+	.ninv = 3,
+	.user_unmap_k = { 100, 1000 },
+	.nuunmap = 2,
+	.user_unmap_samples = 200,
+	.user_unmap_where = 1,
 };
 
-enum { T_DMA = 1, T_COLD = 2, T_UNMAP = 4 };
+enum { T_DMA = 1, T_COLD = 2, T_UNMAP = 4, T_USER = 8 };
 /* unmap: how many mappings the root holds besides the cached ones */
 enum { U_SAME = 1, U_GROW = 2 };
 
 const char bench_name[] = "dma_bench";
 static uint32_t max_depth;
+static uint64_t caps;		/* GET_INFO out_capabilities */
 static double clock_ns;		/* one clock_gettime(), median */
 
 /* ------------------------------------------------------------------------ */
@@ -1157,12 +1174,677 @@ static void run_unmap(unsigned int layout)
 }
 
 /* ------------------------------------------------------------------------ */
+/* user: user-managed nodes (a guest's x86-64 page table, walked in software) */
+
+/*
+ * A guest's memory for the user tests: table pages first (a bump allocator
+ * hands them out), then data pages. The root maps it at IOVA_BASE; with a
+ * 2-level parent, a kernel-managed child maps all of that at IOVA_BASE +
+ * LEVEL_STRIDE. The user-managed node (x86-64, 4 levels, 48-bit output, A/D
+ * update) hangs under the root or the child, and its table's addresses are
+ * the parent's IOVAs. Guest IOVA slot s is GIOVA_BASE + s * 4 KiB.
+ */
+#define GIOVA_BASE	0x100000000000ULL	/* 16 TiB: canonical, every level used */
+#define PTE_PRESENT	0x7ULL			/* P, R/W, U/S */
+#define PTE_ADDR_MASK	0x000ffffffffff000ULL
+
+struct uenv {
+	struct ioasid_handle *h;
+	int depth;		/* kernel-managed levels above the user node: 1 or 2 */
+	uint32_t root, kchild, parent, node;
+	uint32_t dev;		/* attached to the user-managed node */
+	uint32_t kdev;		/* attached to the parent (a reference), or 0 */
+	uint32_t node2, dev2;	/* a second user-managed node on the same table, or 0 */
+	struct buf mem;
+	uint64_t tables;	/* bytes of table pages at the start of mem */
+	uint64_t next_table;
+};
+
+static int user_ioctl(struct ioasid_handle *h, unsigned long request, void *arg)
+{
+	return ioctl(ioasid_fd(h), request, arg) < 0 ? -errno : 0;
+}
+
+/* The parent's address of byte @off of the guest's memory. */
+static uint64_t uenv_paddr(const struct uenv *e, uint64_t off)
+{
+	return (e->depth == 1 ? IOVA_BASE : IOVA_BASE + LEVEL_STRIDE) + off;
+}
+
+static uint64_t giova(uint64_t slot)
+{
+	return GIOVA_BASE + slot * PAGE;
+}
+
+/* Guest IOVA slot @slot -> byte @data_off of the guest's memory, 4 KiB. */
+static void uenv_pte(struct uenv *e, uint64_t slot, uint64_t data_off)
+{
+	uint64_t table = 0, iova = giova(slot), *pte;
+
+	for (int level = 4; level > 1; level--) {
+		pte = (uint64_t *)(e->mem.p + table) + ((iova >> (12 + 9 * (level - 1))) & 511);
+		if (!(*pte & 1)) {
+			if (e->next_table >= e->tables)
+				die("user: guest table pages exhausted");
+			*pte = uenv_paddr(e, e->next_table) | PTE_PRESENT;
+			e->next_table += PAGE;
+		}
+		table = (*pte & PTE_ADDR_MASK) - uenv_paddr(e, 0);
+	}
+	pte = (uint64_t *)(e->mem.p + table) + ((iova >> 12) & 511);
+	*pte = uenv_paddr(e, data_off) | PTE_PRESENT;
+}
+
+/* Table pages for @slots 4 KiB leaves in a row, with room to spare. */
+static uint64_t table_bytes(uint64_t slots)
+{
+	return (slots / 512 + 8) * PAGE;
+}
+
+/* A user-managed node under @e->parent bound to the table, a device attached. */
+static void user_node_open(struct uenv *e, uint32_t *node, uint32_t *dev)
+{
+	struct ioasid_format_x86_64 fmt = {
+		.hdr = { .size = sizeof(fmt), .format = IOASID_FORMAT_X86_64 },
+		.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48,
+	};
+	struct ioasid_alloc alloc = {
+		.size = sizeof(alloc), .mode = IOASID_MODE_USER_MANAGED,
+		.parent_id = e->parent, .format = (uintptr_t)&fmt, .format_len = sizeof(fmt),
+	};
+	struct ioasid_bind bind = { .size = sizeof(bind) };
+
+	must(user_ioctl(e->h, IOASID_ALLOC, &alloc), "ALLOC user-managed");
+	*node = alloc.out_id;
+	bind.id = *node;
+	bind.root = uenv_paddr(e, 0);
+	must(user_ioctl(e->h, IOASID_BIND, &bind), "BIND");
+	must(ioasid_device_create(e->h, 0, 0, dev), "DEVICE_CREATE");
+	must(ioasid_attach(e->h, *dev, *node, 0, 0), "ATTACH");
+}
+
+/*
+ * A context with the guest's memory in @e->mem (allocated by the caller,
+ * @e->tables set), mapped by the root as one mapping or, with @splits, as
+ * mappings ending at each of @splits[0..nsplits) and at the end; the parent
+ * (root, or a child over all of it), the user-managed node, bound to an
+ * empty table, and a device attached to it; with @kdev a second device
+ * attached to the parent.
+ */
+static void uenv_open(struct uenv *e, int depth, const uint64_t *splits, int nsplits,
+		      bool kdev)
+{
+	uint64_t start = 0, iova, len = e->mem.len;
+
+	e->depth = depth;
+	e->next_table = PAGE;		/* page 0: the top-level table */
+	memset(e->mem.p, 0, e->tables);
+	must(ioasid_open(&e->h, NULL, 0), "open /dev/ioasid");
+	must(ioasid_node_alloc(e->h, 0, IOASID_MODE_KERNEL_MANAGED, &e->root), "ALLOC root");
+	for (int i = 0; i <= nsplits; i++) {
+		uint64_t end = i < nsplits ? splits[i] : len;
+
+		iova = IOVA_BASE + start;
+		must(ioasid_map(e->h, e->root, (uintptr_t)e->mem.p + start, end - start, &iova,
+				IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA),
+		     "MAP root");
+		start = end;
+	}
+	e->parent = e->root;
+	if (depth == 2) {
+		must(ioasid_node_alloc(e->h, e->root, IOASID_MODE_KERNEL_MANAGED, &e->kchild),
+		     "ALLOC child");
+		iova = IOVA_BASE + LEVEL_STRIDE;
+		must(ioasid_map(e->h, e->kchild, IOVA_BASE, len, &iova,
+				IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA),
+		     "MAP child");
+		e->parent = e->kchild;
+	}
+	user_node_open(e, &e->node, &e->dev);
+	if (kdev) {
+		must(ioasid_device_create(e->h, 0, 0, &e->kdev), "DEVICE_CREATE");
+		must(ioasid_attach(e->h, e->kdev, e->parent, 0, 0), "ATTACH");
+	}
+}
+
+static void uenv_close(struct uenv *e)
+{
+	ioasid_close(e->h);	/* takes everything with it */
+	buf_free(&e->mem);
+}
+
+/* INVALIDATE @n entries; dies on failure. */
+static void user_invalidate(struct uenv *e, struct ioasid_inv_entry *ents, uint32_t n)
+{
+	struct ioasid_invalidate inv = {
+		.size = sizeof(inv), .count = n, .entry_size = sizeof(*ents),
+		.entries = (uintptr_t)ents,
+	};
+
+	must(user_ioctl(e->h, IOASID_INVALIDATE, &inv), "INVALIDATE");
+	if (inv.out_done != n)
+		die("INVALIDATE applied %u of %u entries", inv.out_done, n);
+}
+
+/* Everything cached through the node. */
+static void user_invalidate_all(struct uenv *e)
+{
+	struct ioasid_inv_entry all = { .node_id = e->node };
+
+	user_invalidate(e, &all, 1);
+}
+
+static struct ioasid_inv_entry user_inv_page(const struct uenv *e, uint64_t slot)
+{
+	return (struct ioasid_inv_entry){
+		.node_id = e->node, .scope = IOASID_INV_SCOPE_ADDR,
+		.addr = giova(slot), .size = PAGE, .granule = PAGE,
+	};
+}
+
+/* -- cold walks against warm hits -- */
+
+#define USER_COLD_PAGES	64
+
+static double time_translate(struct ioasid_handle *h, uint32_t dev, uint64_t iova)
+{
+	struct ioasid_translate t;
+	uint64_t t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = ioasid_translate(h, dev, 0, 0, iova, &t);
+	t1 = now_ns();
+	must(ret, "TRANSLATE");
+	return (t1 - t0) / 1e3;
+}
+
+static double time_dma(struct ioasid_handle *h, uint32_t dev, uint64_t iova, char *buf,
+		       uint64_t len)
+{
+	uint64_t t0, t1, done;
+	int ret;
+
+	t0 = now_ns();
+	ret = ioasid_dma(h, dev, 0, 0, iova, buf, len, &done);
+	t1 = now_ns();
+	must(ret, "DMA");
+	return (t1 - t0) / 1e3;
+}
+
+static void user_cold(void)
+{
+	static const char *const kind[4] = { "translate-cold", "translate-warm", "dma4k-cold",
+					     "dma4k-warm" };
+	int ns = opt.user_samples, bad = 0;
+	struct uenv env[2];
+	double *t[2][2][4];	/* [parent depth - 1][user, kernel-managed reference][kind] */
+	uint64_t m0[2][2], m1[2][2];
+	double t0 = now_ns() / 1e9;
+	char dbuf[PAGE];
+	uint64_t done;
+
+	printf("\n-- cold walks of the guest's 4-level table against warm IOTLB hits\n");
+	printf("  a device attached to a user-managed node (x86-64, 4 levels, A/D update) under "
+	       "the root, and\n  under a root -> kernel-managed child; %d guest pages, each "
+	       "sample on the next one. Cold: just\n  after an INVALIDATE of the whole node "
+	       "(untimed); warm: the same again. For reference, a device\n  attached to the "
+	       "kernel-managed parent itself, emptied by DETACH + ATTACH. Median (p90) of %d\n"
+	       "  samples, us, including one clock read; 4 KiB DMA reads a whole guest page (one "
+	       "chunk)\n", USER_COLD_PAGES, ns);
+	for (int d = 0; d < 2; d++) {
+		struct uenv *e = &env[d];
+		uint64_t data = table_bytes(USER_COLD_PAGES);
+
+		memset(e, 0, sizeof(*e));
+		e->tables = data;
+		buf_must(&e->mem, data + USER_COLD_PAGES * PAGE, BUF_4K, "the user-test memory");
+		uenv_open(e, d + 1, NULL, 0, true);
+		for (uint64_t s = 0; s < USER_COLD_PAGES; s++)
+			uenv_pte(e, s, data + s * PAGE);
+		fill(e->mem.p + data, USER_COLD_PAGES * PAGE, 5);
+		for (int k = 0; k < 2; k++)
+			for (int j = 0; j < 4; j++) {
+				t[d][k][j] = calloc(ns, sizeof(double));
+				if (!t[d][k][j])
+					die("out of memory");
+			}
+		/* The data is where the table says. */
+		must(ioasid_dma(e->h, e->dev, 0, 0, giova(3) + 8, dbuf, 64, &done), "DMA");
+		if (memcmp(dbuf, e->mem.p + data + 3 * PAGE + 8, 64)) {
+			printf("!! %s parent: a DMA through the guest's table did not read the "
+			       "guest page it maps\n", d ? "2-level" : "root");
+			bad++;
+		}
+		m0[d][0] = dev_info(e->h, e->dev).out_iotlb_misses;
+		m0[d][1] = dev_info(e->h, e->kdev).out_iotlb_misses;
+	}
+
+	for (int s = 0; s < ns; s++) {
+		uint64_t slot = s % USER_COLD_PAGES, off = (s * 72) % (PAGE - 8) & ~7ULL;
+
+		for (int d = 0; d < 2; d++) {
+			struct uenv *e = &env[d];
+			uint64_t kiova = uenv_paddr(e, e->tables + slot * PAGE);
+
+			user_invalidate_all(e);
+			t[d][0][0][s] = time_translate(e->h, e->dev, giova(slot) + off);
+			t[d][0][1][s] = time_translate(e->h, e->dev, giova(slot) + off);
+			user_invalidate_all(e);
+			t[d][0][2][s] = time_dma(e->h, e->dev, giova(slot), dbuf, PAGE);
+			t[d][0][3][s] = time_dma(e->h, e->dev, giova(slot), dbuf, PAGE);
+
+			must(ioasid_detach(e->h, e->kdev, 0, 0), "DETACH");
+			must(ioasid_attach(e->h, e->kdev, e->parent, 0, 0), "ATTACH");
+			t[d][1][0][s] = time_translate(e->h, e->kdev, kiova + off);
+			t[d][1][1][s] = time_translate(e->h, e->kdev, kiova + off);
+			must(ioasid_detach(e->h, e->kdev, 0, 0), "DETACH");
+			must(ioasid_attach(e->h, e->kdev, e->parent, 0, 0), "ATTACH");
+			t[d][1][2][s] = time_dma(e->h, e->kdev, kiova, dbuf, PAGE);
+			t[d][1][3][s] = time_dma(e->h, e->kdev, kiova, dbuf, PAGE);
+		}
+	}
+
+	printf("  %-28s %15s %15s %9s %9s | %15s %15s %9s %9s\n", "", "TRANSLATE cold", "warm",
+	       "cold/warm", "cold-warm", "DMA 4K cold", "warm", "cold/warm", "cold-warm");
+	for (int d = 0; d < 2; d++)
+		for (int k = 0; k < 2; k++) {
+			struct uenv *e = &env[d];
+			double med[4], p90[4];
+			char name[48], peer[32], cell[2][32];
+
+			m1[d][k] = dev_info(e->h, k ? e->kdev : e->dev).out_iotlb_misses;
+			if (k)
+				snprintf(name, sizeof(name), "  (ref) %s alone",
+					 d ? "child" : "root");
+			else
+				snprintf(name, sizeof(name), "user node over %s",
+					 d ? "root -> child" : "root");
+			snprintf(peer, sizeof(peer), "%s%s", k ? "kernel-" : "user-",
+				 d ? "2-level" : "root");
+			for (int j = 0; j < 4; j++) {
+				p90[j] = quantile(t[d][k][j], ns, 0.9);
+				med[j] = median(t[d][k][j], ns);
+				csv("user-cold", kind[j], peer, "median_us", med[j]);
+				free(t[d][k][j]);
+			}
+			printf("  %-28s", name);
+			for (int j = 0; j < 4; j += 2) {
+				snprintf(cell[0], sizeof(cell[0]), "%.2f (%.2f)", med[j], p90[j]);
+				snprintf(cell[1], sizeof(cell[1]), "%.2f (%.2f)", med[j + 1],
+					 p90[j + 1]);
+				printf(" %15s %15s %8.2fx %9.2f%s", cell[0], cell[1],
+				       med[j] / med[j + 1], med[j] - med[j + 1], j ? "" : " |");
+				csv("user-cold", j ? "dma4k" : "translate", peer, "ratio_cold_warm",
+				    med[j] / med[j + 1]);
+				csv("user-cold", j ? "dma4k" : "translate", peer, "cold_minus_warm_us",
+				    med[j] - med[j + 1]);
+			}
+			printf("\n");
+			if (m1[d][k] - m0[d][k] != 2 * (uint64_t)ns) {
+				printf("!! %s: %" PRIu64 " IOTLB misses for %d cold samples (expected "
+				       "one each, none for warm ones)\n", name,
+				       m1[d][k] - m0[d][k], 2 * ns);
+				bad++;
+			}
+		}
+	printf("  IOTLB misses: one per cold sample and none per warm one%s; a clock read "
+	       "%.2f us\n", bad ? " (except where !! says otherwise)" : ", on every device",
+	       clock_ns / 1e3);
+	printf("  cold-warm of a user node is the miss: the 4 table reads (each translated "
+	       "through the parent,\n  with A set by compare-and-exchange once) and the data's "
+	       "translation through the parent\n");
+	for (int d = 0; d < 2; d++)
+		uenv_close(&env[d]);
+	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+}
+
+/* -- warm 64 KiB DMA against memcpy -- */
+
+#define USER_DMA	(64 * KiB)
+
+static void user_dma(void)
+{
+	const uint64_t np = USER_DMA / PAGE, tbl = table_bytes(np);
+	struct denv de = { .name = "user", .tag = "user" };
+	struct ioasid_device_info b[NV], a[NV];
+	struct cell cells[2][NV + 2];
+	struct uenv e = { .tables = tbl };
+	double t0 = now_ns() / 1e9, sec[2][NV + 2];
+	uint64_t done;
+	int bad = 0;
+
+	printf("\n-- warm %s DMA through a user-managed node against memcpy of the same bytes\n",
+	       "64 KiB");
+	buf_must(&de.ubuf, USER_DMA + UBUF_SKEW, BUF_4K, "the caller's buffer");
+	de.ubuf.p += UBUF_SKEW;
+	de.ubuf.len = USER_DMA;
+	/* Page j of the guest's memory is copied to/from caller page j - tables. */
+	de.how = buf_alloc_scattered(&e.mem, tbl + USER_DMA, de.ubuf.p - tbl,
+				     "the user-test memory");
+	uenv_open(&e, 1, NULL, 0, true);
+	for (uint64_t s = 0; s < np; s++)
+		uenv_pte(&e, s, tbl + s * PAGE);
+	printf("  guest IOVA 0x%llx -> %" PRIu64 " guest pages (%s) through the guest's table; "
+	       "root: a device\n  attached to the root reading the same pages at their GPAs. "
+	       "Median of %d interleaved rounds of ~%.0f ms\n", GIOVA_BASE, np, de.how,
+	       opt.rounds, opt.batch_ms);
+	de.h = e.h;
+	de.mem.p = e.mem.p + tbl;
+	de.dev[V_ROOT] = e.kdev;
+	de.iova[V_ROOT] = uenv_paddr(&e, tbl);
+	de.dev[V_TREE] = e.dev;
+	de.iova[V_TREE] = giova(0);
+
+	fill(de.ubuf.p, USER_DMA, 9);
+	must(ioasid_dma(e.h, e.dev, IOASID_DMA_WRITE, 0, giova(0), de.ubuf.p, USER_DMA, &done),
+	     "DMA write");
+	if (memcmp(de.mem.p, de.ubuf.p, USER_DMA)) {
+		printf("!! a DMA write through the guest's table did not reach the guest pages\n");
+		bad++;
+	}
+	fill(de.mem.p, USER_DMA, 13);
+	must(ioasid_dma(e.h, e.dev, 0, 0, giova(0), de.ubuf.p, USER_DMA, &done), "DMA read");
+	if (memcmp(de.mem.p, de.ubuf.p, USER_DMA)) {
+		printf("!! a DMA read through the guest's table did not bring the guest pages\n");
+		bad++;
+	}
+	for (int w = 0; w < 2; w++)
+		for (int v = V_MEMCPY; v < NV; v++)
+			cell_init(&cells[w][v + 2], &de, USER_DMA, w, v);
+	for (int v = 0; v < NV; v++)
+		b[v] = dev_info(e.h, de.dev[v]);
+	for (int r = 0; r < opt.rounds; r++)
+		for (int k = 0; k < 2 * (NV + 2); k++) {
+			int kk = r % 2 ? 2 * (NV + 2) - 1 - k : k;
+			struct cell *c = &cells[kk / (NV + 2)][kk % (NV + 2)];
+
+			c->t[r] = cell_time(c, c->iters) / c->iters;
+		}
+	for (int v = 0; v < NV; v++)
+		a[v] = dev_info(e.h, de.dev[v]);
+	for (int w = 0; w < 2; w++)
+		for (int k = 0; k < NV + 2; k++)
+			sec[w][k] = median(cells[w][k].t, opt.rounds);
+
+	printf("  GiB/s; ratios of the user node's DMA to memcpy (project target >= 0.50x) and "
+	       "to the root's DMA\n");
+	printf("  %-6s %8s %8s %8s %8s | %10s %10s %10s\n", "dir", "memcpy", "movsb", "root",
+	       "user", "user/mcpy", "target", "user/root");
+	for (int w = 0; w < 2; w++) {
+		const char *dir = w ? "write" : "read";
+		double g[NV + 2];
+
+		for (int k = 0; k < NV + 2; k++)
+			g[k] = USER_DMA / sec[w][k] / GiB;
+		printf("  %-6s %8.3f %8.3f %8.3f %8.3f | %9.2fx %10s %9.2fx\n", dir, g[0], g[1],
+		       g[2 + V_ROOT], g[2 + V_TREE], sec[w][0] / sec[w][2 + V_TREE], ">= 0.50x",
+		       sec[w][2 + V_ROOT] / sec[w][2 + V_TREE]);
+		csv("user-dma", dir, "memcpy", "gib_s", g[0]);
+		csv("user-dma", dir, "rep-movsb", "gib_s", g[1]);
+		csv("user-dma", dir, "root", "gib_s", g[2 + V_ROOT]);
+		csv("user-dma", dir, "user", "gib_s", g[2 + V_TREE]);
+		csv("user-dma", dir, "user", "ratio_memcpy", sec[w][0] / sec[w][2 + V_TREE]);
+		csv("user-dma", dir, "user", "ratio_root", sec[w][2 + V_ROOT] / sec[w][2 + V_TREE]);
+		csv("user-dma", dir, "user", "us_per_dma", sec[w][2 + V_TREE] * 1e6);
+	}
+	for (int v = 0; v < NV; v++) {
+		uint64_t miss = a[v].out_iotlb_misses - b[v].out_iotlb_misses;
+
+		if (miss) {
+			printf("!! the %s device missed the IOTLB %" PRIu64 " times while timed\n",
+			       v == V_ROOT ? "root" : "user", miss);
+			bad++;
+		}
+	}
+	printf("  %s device: %" PRIu64 " IOTLB entries (one per guest page), no misses while "
+	       "timed%s\n", "user", (uint64_t)a[V_TREE].out_iotlb_entries,
+	       bad ? " (except where !! says otherwise)" : "");
+	uenv_close(&e);
+	buf_free(&de.ubuf);
+	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+}
+
+/* -- INVALIDATE throughput -- */
+
+#define USER_INV_PAGES	256
+
+static void user_inv(void)
+{
+	struct ioasid_inv_entry ents[USER_INV_PAGES];
+	struct uenv e = { .tables = table_bytes(USER_INV_PAGES) };
+	double t0 = now_ns() / 1e9;
+	struct ioasid_translate tr;
+
+	printf("\n-- INVALIDATE throughput: E entries per call, each 4 KiB (address-range scope) "
+	       "of a cached guest page\n");
+	printf("  per call (untimed): TRANSLATE E distinct guest pages (cold walks) and check "
+	       "the device caches E;\n  then the INVALIDATE (timed) and a check that none is "
+	       "left. Median over the calls\n");
+	buf_must(&e.mem, e.tables + USER_INV_PAGES * PAGE, BUF_4K, "the user-test memory");
+	uenv_open(&e, 1, NULL, 0, false);
+	for (uint64_t s = 0; s < USER_INV_PAGES; s++)
+		uenv_pte(&e, s, e.tables + s * PAGE);
+	printf("  %7s %7s %12s %12s %14s %12s\n", "E", "calls", "us/call", "p90", "entries/s",
+	       "calls/s");
+	for (int i = 0; i < opt.ninv; i++) {
+		uint32_t n = opt.inv[i];
+		int calls = n >= 12800 / 50 ? 50 : 12800 / n, bad = 0;
+		double *t = calloc(calls, sizeof(double)), med, p90;
+		char cas[32];
+
+		if (!t)
+			die("out of memory");
+		for (int c = 0; c < calls; c++) {
+			uint64_t first = (uint64_t)c * n % USER_INV_PAGES, t1;
+
+			for (uint32_t j = 0; j < n; j++) {
+				uint64_t slot = (first + j) % USER_INV_PAGES;
+
+				must(ioasid_translate(e.h, e.dev, 0, 0, giova(slot), &tr),
+				     "TRANSLATE");
+				ents[j] = user_inv_page(&e, slot);
+			}
+			bad += dev_info(e.h, e.dev).out_iotlb_entries != n;
+			t1 = now_ns();
+			user_invalidate(&e, ents, n);
+			t[c] = (now_ns() - t1) / 1e3;
+			bad += dev_info(e.h, e.dev).out_iotlb_entries != 0;
+		}
+		p90 = quantile(t, calls, 0.9);
+		med = median(t, calls);
+		printf("  %7u %7d %12.2f %12.2f %14.0f %12.0f\n", n, calls, med, p90,
+		       n / med * 1e6, 1e6 / med);
+		snprintf(cas, sizeof(cas), "E=%u", n);
+		csv("user-inv", cas, "user", "median_us_call", med);
+		csv("user-inv", cas, "user", "entries_s", n / med * 1e6);
+		csv("user-inv", cas, "user", "calls_s", 1e6 / med);
+		if (bad)
+			printf("!! E=%u: %d checks of the IOTLB's entries (E before, 0 after) "
+			       "failed\n", n, bad);
+		free(t);
+	}
+	printf("  every call's entries were cached before it and gone after it, unless !! "
+	       "says otherwise;\n  a clock read %.2f us\n", clock_ns / 1e3);
+	uenv_close(&e);
+	printf("  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+}
+
+/* -- UNMAP at the parent with unrelated entries cached -- */
+
+/*
+ * One context per K: the root maps the table pages, the K target pages and
+ * 10K unrelated pages as three mappings. Guest IOVA slot s (of 11K) maps a
+ * target page when s % 11 == 0, else an unrelated one, so the two kinds of
+ * entries interleave in the device's IOTLB. A sample UNMAPs the targets'
+ * root mapping (timed: it must drop the K entries cached through the user
+ * node and no other), checks, MAPs it again and re-caches the K. The cases
+ * "none" (only the K cached) and "10x" (the 10K unrelated too) take turns
+ * in blocks, entered by INVALIDATE of the whole node and re-caching.
+ */
+struct uucase {
+	bool unrelated;
+	double *t;
+	int bad;
+};
+
+static void uu_cache(struct uenv *e, uint64_t k, bool unrelated)
+{
+	uint64_t done;
+	char b[UNMAP_DMA];
+
+	struct ioasid_inv_entry all[2] = { { .node_id = e->node }, { .node_id = e->node2 } };
+
+	user_invalidate(e, all, e->node2 ? 2 : 1);
+	for (uint64_t s = 0; s < 11 * k; s++)
+		if (s % 11 == 0 || unrelated)
+			must(ioasid_dma(e->h, s % 11 == 0 || !e->dev2 ? e->dev : e->dev2, 0, 0,
+					giova(s), b, sizeof(b), &done), "DMA");
+}
+
+/* Entries cached by the device(s) */
+static uint64_t uu_entries(struct uenv *e)
+{
+	return dev_info(e->h, e->dev).out_iotlb_entries +
+	       (e->dev2 ? dev_info(e->h, e->dev2).out_iotlb_entries : 0);
+}
+
+static double uu_sample(struct uenv *e, uint64_t k, struct uucase *c)
+{
+	uint64_t want = c->unrelated ? 11 * k : k, iova = IOVA_BASE + e->tables, t0, t1, u;
+	struct ioasid_device_info b, a;
+	char buf[UNMAP_DMA];
+	int ret;
+
+	uint64_t nb = uu_entries(e), na;
+
+	b = dev_info(e->h, e->dev);
+	t0 = now_ns();
+	ret = ioasid_unmap(e->h, e->root, iova, k * PAGE, &u);
+	t1 = now_ns();
+	must(ret, "UNMAP");
+	a = dev_info(e->h, e->dev);
+	na = uu_entries(e);
+	if (nb != want || na != want - k || a.out_generation == b.out_generation ||
+	    u != k * PAGE)
+		c->bad++;
+	must(ioasid_map(e->h, e->root, (uintptr_t)e->mem.p + e->tables, k * PAGE, &iova,
+			IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA), "MAP");
+	for (uint64_t s = 0; s < k; s++)
+		must(ioasid_dma(e->h, e->dev, 0, 0, giova(11 * s), buf, sizeof(buf), &u), "DMA");
+	return (t1 - t0) / 1e3;
+}
+
+static void user_unmap(bool other)
+{
+	int ns = opt.user_unmap_samples, block = opt.unmap_block;
+	double t0 = now_ns() / 1e9, clk = clock_ns / 1e3;
+	const char *test = other ? "user-unmap-other" : "user-unmap";
+
+	printf("\n-- %s: UNMAP at the kernel-managed parent of K guest pages cached through the "
+	       "user node,\n   with no other entry cached, and with 10K unrelated ones (%s)\n",
+	       test, other ? "cached by a second device through a second user-managed node\n"
+	       "   on the same table and parent: a diagnostic, not the target's figure" :
+	       "same device, same node");
+	printf("  the root maps the guest's table pages, the K target pages and 10K other pages "
+	       "as three\n  mappings; guest IOVA slot s maps a target when s %% 11 == 0, else "
+	       "another page. Per sample:\n  UNMAP of the targets' mapping (timed), check it "
+	       "dropped exactly the K, MAP it again, re-cache\n  the K (an %d-byte DMA each). "
+	       "The two cases take turns in blocks of %d samples (INVALIDATE\n  of the node, "
+	       "re-caching, %d untimed samples between). Median of %d, us, with one clock "
+	       "read\n", UNMAP_DMA, block, UNMAP_WARMUP, ns);
+	printf("  %7s %-10s %9s %9s %9s %9s\n", "K", "unrelated", "median", "p10", "p90",
+	       "10x/none");
+	for (int i = 0; i < opt.nuunmap; i++) {
+		uint64_t k = opt.user_unmap_k[i], tbl = table_bytes(11 * k);
+		uint64_t splits[2] = { tbl, tbl + k * PAGE };
+		struct uucase cs[2] = { { .unrelated = false }, { .unrelated = true } };
+		struct uenv e = { .tables = tbl };
+		double med[2], p10[2], p90[2];
+		char kk[32], cas[48];
+
+		buf_must(&e.mem, tbl + 11 * k * PAGE, BUF_4K, "the user-test memory");
+		uenv_open(&e, 1, splits, 2, false);
+		if (other)
+			user_node_open(&e, &e.node2, &e.dev2);
+		for (uint64_t s = 0; s < 11 * k; s++)
+			uenv_pte(&e, s, s % 11 ? tbl + k * PAGE + (s - s / 11 - 1) * PAGE :
+						 tbl + s / 11 * PAGE);
+		for (int c = 0; c < 2; c++) {
+			cs[c].t = calloc(ns, sizeof(double));
+			if (!cs[c].t)
+				die("out of memory");
+		}
+		for (int s0 = 0, round = 0; s0 < ns; s0 += block, round++)
+			for (int r = 0; r < 2; r++) {
+				struct uucase *c = &cs[round % 2 ? 1 - r : r];
+
+				uu_cache(&e, k, c->unrelated);
+				for (int s = 0; s < UNMAP_WARMUP; s++)
+					uu_sample(&e, k, c);
+				for (int s = s0; s < ns && s < s0 + block; s++)
+					c->t[s] = uu_sample(&e, k, c);
+			}
+		count_str(k, kk, sizeof(kk));
+		for (int c = 0; c < 2; c++) {
+			p10[c] = quantile(cs[c].t, ns, 0.1);
+			p90[c] = quantile(cs[c].t, ns, 0.9);
+			med[c] = median(cs[c].t, ns);
+			snprintf(cas, sizeof(cas), "K=%s", kk);
+			csv(test, cas, c ? "10x" : "none", "median_us", med[c]);
+		}
+		printf("  %7s %-10s %9.2f %9.2f %9.2f\n", kk, "none", med[0], p10[0], p90[0]);
+		printf("  %7s %-10s %9.2f %9.2f %9.2f %8.2fx  %s\n", "", "10x", med[1], p10[1],
+		       p90[1], med[1] / med[0], other ? "" : "(project target <= 1.2x)");
+		printf("  %7s p10 ratio %.2fx; less a clock read (%.2f us) on each side %.2fx\n",
+		       "", p10[1] / p10[0], clk, (med[1] - clk) / (med[0] - clk));
+		csv(test, cas, "10x/none", "ratio", med[1] / med[0]);
+		csv(test, cas, "10x/none", "ratio_p10", p10[1] / p10[0]);
+		for (int c = 0; c < 2; c++) {
+			if (cs[c].bad)
+				printf("!! K=%s, %s: %d samples where the UNMAP did not find %s "
+				       "entries cached or did not drop exactly the K\n", kk,
+				       c ? "10x" : "none", cs[c].bad, c ? "11K" : "K");
+			free(cs[c].t);
+		}
+		uenv_close(&e);
+	}
+	printf("  every UNMAP dropped exactly its K entries (and moved the generation) unless !! "
+	       "says otherwise\n  (%.1f s)\n", now_ns() / 1e9 - t0);
+	csv_flush();
+}
+
+static void run_user(void)
+{
+	printf("\n== user: DMA through a user-managed node (x86-64 guest table, 4 levels, walked "
+	       "in software)\n");
+	if (!(caps & IOASID_CAP_USER_MANAGED)) {
+		printf("  SKIP: this module has no user-managed nodes (IOASID_CAP_USER_MANAGED)\n");
+		return;
+	}
+	if (max_depth < 3)
+		printf("  note: out_max_depth %u < 3: the 2-level parent case will fail\n",
+		       max_depth);
+	user_cold();
+	user_dma();
+	user_inv();
+	if (opt.user_unmap_where & 1)
+		user_unmap(false);
+	if (opt.user_unmap_where & 2)
+		user_unmap(true);
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static void usage(void)
 {
 	fprintf(stderr,
 "usage: dma_bench [options]   (as root, in the test VM, module loaded)\n"
-"  --tests LIST          dma,cold,unmap (default: all)\n"
+"  --tests LIST          dma,cold,unmap,user (default: all)\n"
 "  --sizes LIST          dma transfer sizes (default 4K,64K,1M)\n"
 "  --rounds N            dma: interleaved rounds per cell, median shown (default 9)\n"
 "  --batch-ms MS         dma: time of one round of one cell (default 30)\n"
@@ -1179,15 +1861,24 @@ static void usage(void)
 "  --unmap-layouts LIST  unmap: same (one root of 2 (max N + 1) mappings for every N:\n"
 "                        only the cache grows) and/or grow (a root of 2 (N + 1) per N:\n"
 "                        the mapping tree grows with it) (default: both)\n"
+"  --user-samples N      user: cold/warm samples per case (default 5000)\n"
+"  --user-inv LIST       user: INVALIDATE entries per call (default 1,16,256)\n"
+"  --user-unmap-k LIST   user: cached translations the parent's UNMAP covers (K;\n"
+"                        10K unrelated ones in the other case) (default 100,1k)\n"
+"  --user-unmap-samples N  user: UNMAPs timed per K and case (default 200)\n"
+"  --user-unmap-where LIST  user: where the unrelated entries are cached: same (the\n"
+"                        device and node of the K) and/or other (a second device\n"
+"                        and user-managed node on the same table) (default: same)\n"
 "  --csv                 also print csv,<kernel>,<test>,<case>,<what>,<metric>,<value> lines\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	static const char *const test_names[] = { "dma", "cold", "unmap" };
+	static const char *const test_names[] = { "dma", "cold", "unmap", "user" };
 	static const char *const layout_names[] = { "scattered", "huge" };
 	static const char *const unmap_layout_names[] = { "same", "grow" };
+	static const char *const where_names[] = { "same", "other" };
 	static const struct option lo[] = {
 		{ "tests", 1, NULL, 't' }, { "sizes", 1, NULL, 's' },
 		{ "rounds", 1, NULL, 'r' }, { "batch-ms", 1, NULL, 'b' },
@@ -1195,6 +1886,9 @@ int main(int argc, char **argv)
 		{ "flush", 1, NULL, 'f' }, { "unmap-n", 1, NULL, 'n' },
 		{ "unmap-samples", 1, NULL, 'U' }, { "unmap-block", 1, NULL, 'B' },
 		{ "unmap-layouts", 1, NULL, 'M' },
+		{ "user-samples", 1, NULL, 'S' }, { "user-inv", 1, NULL, 'I' },
+		{ "user-unmap-k", 1, NULL, 'K' }, { "user-unmap-samples", 1, NULL, 'V' },
+		{ "user-unmap-where", 1, NULL, 'W' },
 		{ "layouts", 1, NULL, 'L' }, { "csv", 0, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{},
 	};
@@ -1207,7 +1901,7 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (o) {
-		case 't': opt.tests = parse_mask(optarg, test_names, 3, "test", 8); break;
+		case 't': opt.tests = parse_mask(optarg, test_names, 4, "test", 8); break;
 		case 's':
 			opt.nsizes = split_list(optarg, items, MAX_SIZES);
 			for (k = 0; k < opt.nsizes; k++) {
@@ -1249,6 +1943,27 @@ int main(int argc, char **argv)
 			opt.unmap_layouts = parse_mask(optarg, unmap_layout_names, 2,
 						       "unmap layout", 8);
 			break;
+		case 'S': opt.user_samples = atoi(optarg); break;
+		case 'I':
+			opt.ninv = split_list(optarg, items, MAX_INV);
+			for (k = 0; k < opt.ninv; k++) {
+				opt.inv[k] = atoi(items[k]);
+				if (opt.inv[k] < 1 || opt.inv[k] > 256)
+					die("--user-inv: 1 to 256 entries per call");
+			}
+			break;
+		case 'K':
+			opt.nuunmap = split_list(optarg, items, MAX_UNMAP_N);
+			for (k = 0; k < opt.nuunmap; k++) {
+				opt.user_unmap_k[k] = parse_count(items[k]);
+				if (!opt.user_unmap_k[k] || opt.user_unmap_k[k] > 10000)
+					die("--user-unmap-k: 1 to 10k");
+			}
+			break;
+		case 'V': opt.user_unmap_samples = atoi(optarg); break;
+		case 'W':
+			opt.user_unmap_where = parse_mask(optarg, where_names, 2, "unmap place", 8);
+			break;
 		case 'L': opt.layouts = parse_mask(optarg, layout_names, 2, "layout", 8); break;
 		case 'c': csv_mode = CSV_HELD; break;
 		default: usage();
@@ -1256,6 +1971,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || opt.rounds < 1 || opt.rounds > MAX_ROUNDS || opt.batch_ms <= 0 ||
 	    opt.cold_samples < 1 || opt.unmap_samples < 1 || opt.unmap_block < 1 ||
+	    opt.user_samples < 1 || opt.user_unmap_samples < 1 || !opt.ninv || !opt.nuunmap ||
+	    !opt.user_unmap_where ||
 	    !opt.nsizes || !opt.nunmap || !opt.ndepths || !opt.layouts || !opt.unmap_layouts)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1280,6 +1997,7 @@ int main(int argc, char **argv)
 	must(ioasid_get_info(h, &info), "GET_INFO");
 	ioasid_close(h);
 	max_depth = info.out_max_depth;
+	caps = info.out_capabilities;
 	if (!(info.out_capabilities & IOASID_CAP_SW_ENDPOINT)) {
 		printf("  SKIP: this module has no software endpoints (IOASID_CAP_SW_ENDPOINT)\n");
 		printf("\ndma_bench done\n");
@@ -1298,6 +2016,8 @@ int main(int argc, char **argv)
 		run_unmap(U_SAME);
 	if (opt.tests & T_UNMAP && opt.unmap_layouts & U_GROW)
 		run_unmap(U_GROW);
+	if (opt.tests & T_USER)
+		run_user();
 	printf("\ndma_bench done\n");
 	return 0;
 }

@@ -27,6 +27,8 @@ static_assert(sizeof(unsigned long) == sizeof(u64));
 #define IOASID_MAX_DEPTH	8
 #define IOASID_MAX_PASID_BITS	20
 #define IOASID_MAX_BATCH	4096
+/* Block sizes of a user-managed node's IOTLB link buckets (iotlb.c). */
+#define IOASID_DEP_CLASSES	7
 /* The attachment key of DMA without a PASID (device.c, user.c). */
 #define IOASID_NO_PASID		BIT(IOASID_MAX_PASID_BITS)
 
@@ -142,9 +144,12 @@ struct ioasid_object {
  * @root: (user-managed) the root of the BIND; under @lock
  * @pt: (user-managed) the format's walk parameters, root and bind flags
  *	included; under @lock (user.c)
- * @user_deps: (user-managed) interval tree of the IOTLB links whose
- *	translation went through this node, by this node's input addresses,
- *	data and table pages alike; under ictx->iotlb_lock (device.c)
+ * @user_deps: (user-managed) the IOTLB links whose translation went
+ *	through this node, data and table pages alike, in buckets by the
+ *	smallest aligned block of the node's input addresses that holds the
+ *	link's range (4 KiB, 2 MiB, ... or everything): index @c holds blocks
+ *	of 2^(PAGE_SHIFT + 9c) bytes, by block number; under ictx->iotlb_lock
+ *	(iotlb.c)
  */
 struct ioasid_node {
 	struct ioasid_object obj;
@@ -174,7 +179,7 @@ struct ioasid_node {
 	union {
 		struct ioasid_x86_64_cfg x86_64;
 	} pt;
-	struct rb_root_cached user_deps;
+	struct xarray user_deps[IOASID_DEP_CLASSES];
 };
 
 static inline bool ioasid_node_is_user(const struct ioasid_node *node)
@@ -413,6 +418,10 @@ void ioasid_node_mark_dirty(struct ioasid_node *node, unsigned long start,
 			    unsigned long last);
 int ioasid_dirty_tracking(struct ioasid_ucmd *ucmd);
 int ioasid_dirty_bitmap(struct ioasid_ucmd *ucmd);
+
+/* iotlb.c */
+void ioasid_user_deps_init(struct ioasid_node *node);
+void ioasid_user_deps_destroy(struct ioasid_node *node);
 
 /* device.c */
 struct ioasid_endpoint;

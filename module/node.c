@@ -861,8 +861,8 @@ void ioasid_node_free(struct ioasid_node *node)
 	up_write(&node->lock);
 	/* Nothing attached, no children: nothing can have cached through it. */
 	WARN_ON(node->num_deps);
-	WARN_ON(ioasid_node_is_user(node) &&
-		!RB_EMPTY_ROOT(&node->user_deps.rb_root));
+	if (ioasid_node_is_user(node))
+		ioasid_user_deps_destroy(node);
 	ioasid_dirty_destroy(node);
 	ioasid_stat_sub(nodes, 1);
 	kfree(node);

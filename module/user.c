@@ -78,7 +78,7 @@ int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd)
 		return -EFAULT;
 	if (hdr.size != cmd->format_len)
 		return -EINVAL;
-	node->user_deps = RB_ROOT_CACHED;
+	ioasid_user_deps_init(node);
 	node->format = hdr.format;
 	switch (hdr.format) {
 	case IOASID_FORMAT_X86_64:

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Software endpoints and their IOTLB: what device.c (the endpoint objects,
+ * ATTACH, DMA, TRANSLATE) and iotlb.c (the cache and its invalidation)
+ * share.
+ */
+#ifndef IOASID_IOTLB_H
+#define IOASID_IOTLB_H
+
+#include <linux/list.h>
+#include <linux/rbtree.h>
+
+#include "ioasid_private.h"
+
+/* A translation fault, kept until the fault queue delivers it. */
+struct ioasid_fault {
+	u32 dev_id;
+	u32 pasid;
+	bool has_pasid;
+	u8 access;	/* enum ioasid_access */
+	u8 reason;	/* enum ioasid_fault_reason */
+	u8 level;	/* the table level in @node_id, 0 for kernel-managed */
+	u32 node_id;	/* where translation stopped; 0: not attached */
+	u64 addr;
+};
+
+struct ioasid_endpoint {
+	struct ioasid_object obj;
+	struct ioasid_ctx *ictx;
+	u32 flags;
+	u32 pasid_bits;
+	struct xarray atts;	/* by PASID, IOASID_NO_PASID; iotlb_lock */
+	unsigned int num_atts;	/* ictx->objects' xa_lock */
+	atomic64_t generation;
+	atomic64_t entries;
+	atomic64_t hits;
+	atomic64_t misses;
+	atomic64_t faults;
+	struct ioasid_fault last_fault;	/* ictx->faults->lock */
+};
+
+struct ioasid_attachment {
+	struct ioasid_endpoint *ep;
+	struct ioasid_node *node;
+	unsigned long key;		/* the PASID, or IOASID_NO_PASID */
+	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
+	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
+};
+
+/* Links of a user-managed node whose ranges share one aligned block (iotlb.c). */
+struct ioasid_dep_bucket {
+	struct hlist_head links;
+};
+
+/*
+ * An entry's place at one node it depends on, for the range of the node's
+ * addresses it used (the entry's data, or a table page its walk read): on
+ * the @deps list of the mapping it used (kernel-managed), or in a bucket of
+ * the node's @user_deps (user-managed).
+ */
+struct ioasid_iotlb_link {
+	struct hlist_node list;
+	struct ioasid_dep_bucket *bucket;	/* user-managed nodes only */
+	struct ioasid_node *node;
+	unsigned long start;		/* @node's addresses used */
+	unsigned long last;
+	struct ioasid_iotlb_entry *entry;
+	bool table;			/* a table page, not the data */
+};
+
+struct ioasid_iotlb_entry {
+	struct rb_node rb;		/* in the attachment's @iotlb */
+	unsigned long start;		/* the range of the attached node */
+	unsigned long last;
+	struct ioasid_attachment *att;
+	struct ioasid_pages *pages;
+	unsigned long index;		/* user page number in @pages of @start */
+	u32 perm;			/* IOASID_PT_* */
+	struct list_head doomed;	/* empty, or on an invalidation's list */
+	u32 nlinks;
+	struct ioasid_iotlb_link links[];	/* in the order the walk used them */
+};
+
+void ioasid_iotlb_flush(struct ioasid_attachment *att);
+struct ioasid_iotlb_entry *
+ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
+		    unsigned long iova, u32 access, struct ioasid_fault *fault);
+void ioasid_iotlb_dirty(struct ioasid_iotlb_entry *e, unsigned long iova,
+			unsigned long len);
+
+#endif
