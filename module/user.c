@@ -24,6 +24,8 @@
 
 #define IOASID_X86_64_FLAGS	IOASID_X86_64_AD_UPDATE
 #define IOASID_X86_64_BIND	(IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE)
+/* Every bind flag of every format. */
+#define IOASID_BIND_FLAGS	IOASID_X86_64_BIND
 
 /* ALLOC ------------------------------------------------------------------- */
 
@@ -230,9 +232,10 @@ int ioasid_unbind(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *node;
 	int rc = 0;
 
-	if (cmd->flags || cmd->__reserved)
-		return cmd->__reserved ? -EOPNOTSUPP : -EINVAL;
-	if (cmd->root)
+	/* Bits no format knows are unknown; bind flags do not apply here. */
+	if (cmd->flags & ~IOASID_BIND_FLAGS || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->flags || cmd->root)
 		return -EINVAL;
 	node = ioasid_user_node_lock(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))

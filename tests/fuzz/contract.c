@@ -817,10 +817,9 @@ struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 }
 
 /*
- * UNBIND: EOPNOTSUPP __reserved; EINVAL a non-zero root or flags (a flag
- * bit no BIND knows: EOPNOTSUPP by the generic rule, or EINVAL by
- * UNBIND's own: either); ENOENT no such node, or not bound; EINVAL a node
- * that is not user-managed.
+ * UNBIND: EOPNOTSUPP __reserved, or a flag bit that is no bind flag; EINVAL
+ * a non-zero root, or a bind flag (UNBIND takes none); ENOENT no such node,
+ * or not bound; EINVAL a node that is not user-managed.
  */
 struct expect contract_unbind(struct model *m, const struct ioasid_bind *c)
 {
@@ -831,7 +830,7 @@ struct expect contract_unbind(struct model *m, const struct ioasid_bind *c)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->flags & ~contract_x86_64.out_bind_flags)
 		ex_add(&x, EOPNOTSUPP);
-	if (c->root || c->flags)
+	if (c->root || c->flags & contract_x86_64.out_bind_flags)
 		ex_add(&x, EINVAL);
 	if (!n) {
 		ex_add(&x, ENOENT);
@@ -907,18 +906,9 @@ struct expect contract_inv_entry(struct model *m,
 		else if (range_wraps(e->addr, e->size))
 			ex_add(&x, EOVERFLOW);
 	} else {
-		if (e->addr || e->size || g)
+		/* A field or flag given without its scope. */
+		if (e->addr || e->size || g || e->flags & IOASID_INV_LEAF)
 			ex_add(&x, EINVAL);
-		/*
-		 * LEAF is documented "with IOASID_INV_SCOPE_ADDR" but is a
-		 * hint; without the scope the header does not say whether it
-		 * is refused: both are accepted (the module refuses it).
-		 */
-		if (e->flags & IOASID_INV_LEAF) {
-			if (ex_empty(&x))
-				ex_add(&x, 0);
-			ex_add(&x, EINVAL);
-		}
 	}
 	return ex_or_ok(x);
 }

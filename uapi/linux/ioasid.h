@@ -128,7 +128,7 @@ enum ioasid_access {
  * struct ioasid_info - ioctl(IOASID_GET_INFO)
  * @size: sizeof(struct ioasid_info)
  * @flags: must be 0
- * @out_capabilities: mask of enum ioasid_capability
+ * @out_capabilities: mask of IOASID_CAP_* bits
  * @out_pgsize_bitmap: page sizes the module's translation tables use; bit n
  *	set means 2^n bytes. The lowest set bit is the granule: every IOVA,
  *	length and user address passed to mapping calls is a multiple of it.
@@ -395,8 +395,9 @@ struct ioasid_destroy {
  *	in /sys/class/misc/ioasid/pinned_bytes.
  * @out_format: (user-managed) its enum ioasid_format; 0 otherwise
  * @out_flags: enum ioasid_node_info_flags
- * @out_root: (user-managed, bound) the root given to BIND
- * @out_bind_flags: (user-managed, bound) the flags given to BIND
+ * @out_root: (user-managed, bound) the root given to BIND; 0 otherwise
+ * @out_bind_flags: (user-managed, bound) the flags given to BIND; 0
+ *	otherwise
  * @__reserved2: must be 0 (written as 0)
  *
  * A user-managed node has no mappings: the counts above are 0 for it.
@@ -466,7 +467,8 @@ enum ioasid_map_flags {
  * EFAULT, and no device, COPY or UNMAP ever saw the mapping.
  *
  * Return: 0, or
- * EINVAL: zero @length, a misaligned value, no permission given;
+ * EINVAL: zero @length, a misaligned value, no permission given, a
+ * user-managed node;
  * EOVERFLOW: the source or IOVA range would run past 2^64 - 1 (it may end
  * exactly there);
  * ENOENT: no such node;
@@ -526,7 +528,7 @@ enum ioasid_unmap_flags {
  *
  * Return: 0, or
  * EINVAL: zero @length or misaligned values, or non-zero ones with
- * IOASID_UNMAP_ALL;
+ * IOASID_UNMAP_ALL, a user-managed node;
  * EOVERFLOW: the range would run past 2^64 - 1;
  * ENOENT: no such node, no mapping in the range, or the range would split
  * a mapping (then nothing is unmapped).
@@ -647,6 +649,7 @@ struct ioasid_iova_range {
  *
  * Return: 0, or
  * ENOENT: no such node;
+ * EINVAL: a user-managed node;
  * ENOMEM;
  * EMSGSIZE: @num_ranges is too small; it now holds the number needed and
  * the first @num_ranges ranges were written.
@@ -684,7 +687,7 @@ enum ioasid_reserve_flags {
  * reservation. Reservations may overlap one another.
  *
  * Return: 0, or
- * EINVAL: zero @length or misaligned values;
+ * EINVAL: zero @length or misaligned values, a user-managed node;
  * EOVERFLOW: the range would run past 2^64 - 1;
  * ENOENT: no such node, or (REMOVE) no reservation of exactly that range;
  * EADDRINUSE: the range overlaps a mapping;
@@ -755,8 +758,10 @@ enum ioasid_option_op {
  * Return: 0, or
  * EOPNOTSUPP: unknown @option_id or @op;
  * ENOENT: @object_id names no object of this context;
- * EINVAL: a value the option does not take, or an object the option is
- * not of (a non-zero @object_id for a context-wide option);
+ * EINVAL: a value the option does not take (@val64 is a value, not an
+ * enum-typed field: an account mode this kernel does not know is EINVAL),
+ * or an object the option is not of (a non-zero @object_id for a
+ * context-wide option);
  * EPERM: (ACCOUNT_MODE) IOASID_ACCOUNT_PROCESS without CAP_SYS_RESOURCE;
  * EBUSY: (ACCOUNT_MODE) pages of this context are pinned.
  */
@@ -826,8 +831,9 @@ struct ioasid_device_create {
  * @out_iotlb_misses: DMA chunks and TRANSLATEs that walked the tables
  * @out_faults: DMA and TRANSLATE that failed translation (each also
  *	records a fault)
- * @out_last_fault_addr: the address of the device's latest fault: the
- *	attached node's IOVA (as DMA or TRANSLATE gave it), 0 before any
+ * @out_last_fault_addr: the address of the device's latest fault, in the
+ *	attached node's IOVAs: where a DMA stopped (its @iova + @out_done) or
+ *	what TRANSLATE was asked; 0 before any
  * @out_last_fault_node: the node where that translation stopped (the
  *	attached node or one above it), 0 when it was not attached
  * @out_last_fault_reason: its enum ioasid_fault_reason, 0 before any
@@ -1078,7 +1084,7 @@ enum ioasid_dirty_flags {
  * results taken earlier go stale: the generation of every device that had
  * one moves. The records outlive UNMAP of the pages they describe.
  *
- * Return: 0, or ENOENT: no such node.
+ * Return: 0, or ENOENT: no such node; EINVAL: a user-managed node.
  */
 struct ioasid_dirty_tracking {
 	__u32 size;
@@ -1118,9 +1124,9 @@ struct ioasid_dirty_tracking {
  *
  * Return: 0, or
  * ENOENT: no such node;
- * EINVAL: tracking is off (or was switched off during the call),
- * misaligned values, zero @length, a @page_size that is not a power of two
- * or below the granule;
+ * EINVAL: a user-managed node, tracking is off (or was switched off during
+ * the call), misaligned values, zero @length, a @page_size that is not a
+ * power of two or below the granule;
  * EOVERFLOW: the range would run past 2^64 - 1;
  * ENOMEM.
  */
@@ -1170,8 +1176,9 @@ enum ioasid_bind_flags {
  * Return: 0, or
  * ENOENT: no such node; (UNBIND) the node is not bound;
  * EINVAL: a node that is not user-managed, a misaligned or too wide
- * @root; (UNBIND) a non-zero @root or @flags;
- * EOPNOTSUPP: a bind flag the node's format does not take.
+ * @root; (UNBIND) a non-zero @root, or a bind flag (UNBIND takes none);
+ * EOPNOTSUPP: a bind flag the node's format does not take; (UNBIND) a bit
+ * that is no bind flag at all.
  */
 struct ioasid_bind {
 	__u32 size;
@@ -1261,8 +1268,9 @@ struct ioasid_inv_entry {
  * an entry with a non-zero tail;
  * EINVAL: @entry_size too small; for the failing entry: a node that is
  * not user-managed, NO_PASID with SCOPE_PASID, a PASID of more than GET_INFO
- * out_max_pasid_bits bits, a field given without its scope, a misaligned
- * or zero range or a bad @granule;
+ * out_max_pasid_bits bits, a field or a flag given without its scope
+ * (@pasid without SCOPE_PASID; @addr, @size, @granule or LEAF without
+ * SCOPE_ADDR), a misaligned or zero range or a bad @granule;
  * EOVERFLOW: (the failing entry) the range would run past 2^64 - 1;
  * EOPNOTSUPP: (the failing entry) an unknown scope or flag bit;
  * ENOENT: (the failing entry) no such node.
