@@ -646,8 +646,10 @@ TEST_F(um, bind_unbind_node_info)
 	/* UNBIND's checks, then UNBIND. */
 	b.__reserved = 0;
 	b.root = 0;
-	b.flags = 1;
+	b.flags = IOASID_BIND_X86_SRE;	/* a bind flag: UNBIND takes none */
 	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
+	b.flags = 1u << 31;		/* no bind flag at all */
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
 	b.flags = 0;
 	b.root = GPA;
 	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
