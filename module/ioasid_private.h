@@ -375,18 +375,6 @@ struct ioasid_walk {
 	struct ioasid_walk_dep deps[IOASID_WALK_MAX_DEPS];
 };
 
-/* The IOASID_PT_* grant a request needs (walker.h). */
-static inline u32 ioasid_access_need(u32 access)
-{
-	bool priv = access & IOASID_ACCESS_PRIV;
-
-	if (access & IOASID_ACCESS_WRITE)
-		return priv ? IOASID_PT_SW : IOASID_PT_UW;
-	if (access & IOASID_ACCESS_EXEC)
-		return priv ? IOASID_PT_SX : IOASID_PT_UX;
-	return priv ? IOASID_PT_SR : IOASID_PT_UR;
-}
-
 int ioasid_node_lock_chain(struct ioasid_node *node);
 void ioasid_node_unlock_chain(struct ioasid_node *node);
 int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,

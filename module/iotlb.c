@@ -327,7 +327,7 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
 
 	prev = ioasid_iotlb_floor(att, iova);
 	if (prev && prev->last >= iova) {
-		if (prev->perm & ioasid_access_need(walk->access))
+		if (ioasid_pt_permits(prev->perm, walk->access))
 			return prev;
 		/* One that does not (stale, or before A/D): the walk wins. */
 		ioasid_iotlb_kill(prev);
@@ -412,7 +412,7 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		return ERR_PTR(-EIO);
 	}
 	e = ioasid_iotlb_find(att, iova);
-	if (e && e->perm & ioasid_access_need(access)) {
+	if (e && ioasid_pt_permits(e->perm, access)) {
 		atomic64_inc(&ep->hits);
 		return e;
 	}

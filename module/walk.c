@@ -192,7 +192,7 @@ static int ioasid_walk_kernel(struct ioasid_node *node, unsigned long *addr,
 
 	map = ioasid_node_lookup(node, *addr, grant, &first, &last);
 	rc = !map ? IOASID_FAULT_NOT_MAPPED :
-	     !(*grant & need) ? IOASID_FAULT_PERMISSION : 0;
+	     (*grant & need) != need ? IOASID_FAULT_PERMISSION : 0;
 	if (rc) {
 		if (!table) {
 			walk->fault_node = node;
@@ -206,7 +206,7 @@ static int ioasid_walk_kernel(struct ioasid_node *node, unsigned long *addr,
 	if (rc)
 		return rc;
 	/* A table write is a write for the node's dirty tracking. */
-	if (table && need & (IOASID_PT_UW | IOASID_PT_SW))
+	if (table && need & IOASID_PT_UW)
 		ioasid_node_mark_dirty(node, *addr, *addr + sizeof(u64) - 1);
 	*before = *addr - first;
 	*after = last - *addr;
@@ -229,7 +229,7 @@ static int ioasid_walk_chain(struct ioasid_node *node, unsigned long addr,
 			     u32 access, bool table, struct ioasid_walk *walk,
 			     struct ioasid_walk_end *end)
 {
-	u32 need = ioasid_access_need(access), grant, maybe, avail = IOASID_PT_ALL;
+	u32 need = ioasid_pt_need(access), grant, maybe, avail = IOASID_PT_ALL;
 	unsigned long before, after;
 	int rc;
 

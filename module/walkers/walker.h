@@ -69,6 +69,29 @@ struct ioasid_pt_result {
 	u8 fault_level;
 };
 
+/* The IOASID_PT_* grants a request (enum ioasid_access bits) needs: all of them. */
+static inline u32 ioasid_pt_need(u32 access)
+{
+	bool priv = access & IOASID_ACCESS_PRIV;
+	u32 need = 0;
+
+	if (access & IOASID_ACCESS_READ)
+		need |= priv ? IOASID_PT_SR : IOASID_PT_UR;
+	if (access & IOASID_ACCESS_WRITE)
+		need |= priv ? IOASID_PT_SW : IOASID_PT_UW;
+	if (access & IOASID_ACCESS_EXEC)
+		need |= priv ? IOASID_PT_SX : IOASID_PT_UX;
+	return need;
+}
+
+/* Does a grant of IOASID_PT_* bits permit the request? */
+static inline bool ioasid_pt_permits(u32 perm, u32 access)
+{
+	u32 need = ioasid_pt_need(access);
+
+	return (perm & need) == need;
+}
+
 /* Flags of struct ioasid_x86_64_cfg: the format's and the bind's in one word. */
 #define IOASID_X86_64_CFG_AD_UPDATE	BIT(0)	/* IOASID_X86_64_AD_UPDATE */
 #define IOASID_X86_64_CFG_SRE		BIT(8)	/* IOASID_BIND_X86_SRE */

@@ -104,21 +104,6 @@ static inline u32 x86_pt_grant(bool user, bool write, bool exec, u32 flags)
 	return perm;
 }
 
-/* The IOASID_PT_* a request (enum ioasid_access) needs. */
-static inline u32 x86_pt_need(u32 access)
-{
-	bool priv = access & IOASID_ACCESS_PRIV;
-	u32 need = 0;
-
-	if (access & IOASID_ACCESS_READ)
-		need |= priv ? IOASID_PT_SR : IOASID_PT_UR;
-	if (access & IOASID_ACCESS_WRITE)
-		need |= priv ? IOASID_PT_SW : IOASID_PT_UW;
-	if (access & IOASID_ACCESS_EXEC)
-		need |= priv ? IOASID_PT_SX : IOASID_PT_UX;
-	return need;
-}
-
 /*
  * One attempt without side effects: read the path, check it, and decide
  * the translation and its permissions. 0, or the fault (in @res too).
@@ -182,7 +167,7 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 	w->out = (pte & X86_PT_ADDR & ~(size - 1)) | (iova & (size - 1));
 
 	grant = x86_pt_grant(user, write, exec, cfg->flags);
-	need = x86_pt_need(access);
+	need = ioasid_pt_need(access);
 	w->perm = grant;
 	w->maybe = 0;
 	/*

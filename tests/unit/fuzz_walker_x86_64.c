@@ -326,19 +326,6 @@ static u32 model_grant(const struct fz *f, unsigned int leaf)
 	return perm;
 }
 
-static u32 need_of(u32 access)
-{
-	bool priv = access & IOASID_ACCESS_PRIV;
-	u32 need = 0;
-
-	if (access & IOASID_ACCESS_READ)
-		need |= priv ? IOASID_PT_SR : IOASID_PT_UR;
-	if (access & IOASID_ACCESS_WRITE)
-		need |= priv ? IOASID_PT_SW : IOASID_PT_UW;
-	if (access & IOASID_ACCESS_EXEC)
-		need |= priv ? IOASID_PT_SX : IOASID_PT_UX;
-	return need;
-}
 
 /* Outcome counters for the coverage check. */
 static unsigned long seen_reason[IOASID_FAULT_WALK_LIMIT + 1];
@@ -356,7 +343,7 @@ static void check_result(struct fz *f, int ret, const struct ioasid_pt_result *r
 			 const u64 *before)
 {
 	unsigned int levels = f->cfg.levels, leaf = f->last_level, l;
-	u32 need = need_of(f->access), grant;
+	u32 need = ioasid_pt_need(f->access), grant;
 	u64 size, v;
 	size_t i, words = f->m.pages * WMEM_PAGE / 8;
 
