@@ -351,7 +351,6 @@ struct ioasid_walk_dep {
  * @pages: the root's pinned pages
  * @index: the user page number in @pages of the input address
  * @perm: IOASID_PT_* granted, composed over every level
- * @maybe: IOASID_PT_* a new walk could add (walker.h)
  * @fault_node: on failure, the node where translation stopped
  * @fault_reason: on failure, an enum ioasid_fault_reason
  * @fault_level: on failure, the table level in @fault_node (0: kernel-managed)
@@ -367,7 +366,6 @@ struct ioasid_walk {
 	struct ioasid_pages *pages;
 	unsigned long index;
 	u32 perm;
-	u32 maybe;
 	struct ioasid_node *fault_node;
 	u8 fault_reason;
 	u8 fault_level;

@@ -148,7 +148,7 @@ static int ioasid_pt_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
 /* One user-managed level: its table gives an address of the parent. */
 static int ioasid_walk_user(struct ioasid_node *node, unsigned long *addr,
 			    u32 access, bool table, struct ioasid_walk *walk,
-			    u32 *grant, u32 *maybe, unsigned long *before,
+			    u32 *grant, unsigned long *before,
 			    unsigned long *after)
 {
 	struct ioasid_pt_ctx ctx = { .walk = walk, .node = node };
@@ -171,7 +171,6 @@ static int ioasid_walk_user(struct ioasid_node *node, unsigned long *addr,
 	if (rc)
 		return rc;
 	*grant = res.perm;
-	*maybe = res.maybe;
 	*before = *addr & (res.page_size - 1);
 	*after = res.page_size - 1 - *before;
 	*addr = res.out;
@@ -229,16 +228,15 @@ static int ioasid_walk_chain(struct ioasid_node *node, unsigned long addr,
 			     u32 access, bool table, struct ioasid_walk *walk,
 			     struct ioasid_walk_end *end)
 {
-	u32 need = ioasid_pt_need(access), grant, maybe, avail = IOASID_PT_ALL;
+	u32 need = ioasid_pt_need(access), grant;
 	unsigned long before, after;
 	int rc;
 
 	for (; node; node = node->parent) {
 		lockdep_assert_held(&node->lock);
-		maybe = 0;
 		if (ioasid_node_is_user(node))
 			rc = ioasid_walk_user(node, &addr, access, table, walk,
-					      &grant, &maybe, &before, &after);
+					      &grant, &before, &after);
 		else
 			rc = ioasid_walk_kernel(node, &addr, need, table, walk,
 						&grant, &before, &after, end);
@@ -249,10 +247,8 @@ static int ioasid_walk_chain(struct ioasid_node *node, unsigned long addr,
 		walk->before = min(walk->before, before);
 		walk->after = min(walk->after, after);
 		walk->perm &= grant;
-		avail &= grant | maybe;
 	}
 	if (!table) {
-		walk->maybe = avail & ~walk->perm;
 		walk->pages = end->pages;
 		walk->index = end->index;
 	}
@@ -280,7 +276,6 @@ int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 	walk->before = ULONG_MAX;
 	walk->after = ULONG_MAX;
 	walk->perm = IOASID_PT_ALL;
-	walk->maybe = 0;
 	walk->ndeps = 0;
 	walk->fault_node = NULL;
 	walk->fault_reason = 0;
