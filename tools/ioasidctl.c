@@ -55,6 +55,26 @@ static void print_pgsizes(uint64_t bitmap)
 	printf("\n");
 }
 
+/* The page-table formats of user-managed nodes: each one FORMAT_INFO knows. */
+static void print_formats(struct ioasid_handle *handle)
+{
+	static const char *const names[] = { [IOASID_FORMAT_X86_64] = "x86-64" };
+	struct ioasid_format_info fi;
+	unsigned int format, n;
+
+	for (format = 1; format < sizeof(names) / sizeof(names[0]); format++) {
+		if (ioasid_format_info(handle, format, &fi))
+			continue;
+		printf("format:          %s: levels", names[format]);
+		for (n = 0; n < 64; n++)
+			if (fi.out_levels_bitmap & (1ULL << n))
+				printf(" %u", n);
+		printf(", output %u-%u bits, leaves", fi.out_min_phys_bits,
+		       fi.out_max_phys_bits);
+		print_pgsizes(fi.out_pgsize_bitmap);
+	}
+}
+
 static void print_module_version(void)
 {
 	char version[64] = "";
@@ -136,6 +156,8 @@ static int cmd_info(const char *device)
 		       (uint64_t)info.out_max_child_mappings,
 		       (uint64_t)info.out_max_iotlb_entries,
 		       info.out_max_reservations, info.out_max_attachments);
+	if (info.out_capabilities & IOASID_CAP_USER_MANAGED)
+		print_formats(handle);
 	print_totals();
 	ioasid_close(handle);
 	return 0;
