@@ -1822,8 +1822,14 @@ static void act_um_attach(struct worker *w)
 	} else if (rc == EBUSY) {
 		w->uatt[p].node = ~0u;	/* attached, who knows where: REPLACE next */
 		w->uatt[p].user = 0;
-	} else if (rc == ENOENT && a.flags & IOASID_ATTACH_REPLACE) {
-		w->uatt[p].node = w->uatt[p].user = 0;
+	} else if (rc == ENOENT) {
+		struct ioasid_device_info d = { .size = sizeof(d), .dev_id = w->udev };
+
+		/* The device gone (a stale id destroyed it), or nothing to replace? */
+		if (ioctl(w->s->fd, IOASID_DEVICE_INFO, &d) && errno == ENOENT)
+			udev_forget(w);
+		else if (a.flags & IOASID_ATTACH_REPLACE)
+			w->uatt[p].node = w->uatt[p].user = 0;
 	}
 }
 
