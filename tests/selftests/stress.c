@@ -25,16 +25,25 @@
  * (besides the shared devices, which ATTACH to them too). The guest tables
  * live in a buffer of their own (see "Guest page tables" below), so:
  *  - data through a user-managed node at a window address reaches only
- *    window or stable pages (leaves never point elsewhere): the same word
- *    shape check holds for every DMA read, whatever the racing tables and
- *    caches say;
+ *    window, stable or "volatile" pages (leaves never point elsewhere):
+ *    the same word shape check holds for every DMA read, whatever the
+ *    racing tables and caches say;
+ *  - volatile pages are filled with words of the shape and mapped in roots
+ *    at their own addresses, and unmapped then dropped (MADV_DONTNEED, and
+ *    a write that most likely gets the freed page back zeroed) at random,
+ *    and also between two DMAs of one range right after a TRANSLATE showed
+ *    that the range leads there: a translation cached through a
+ *    user-managed node that outlived the UNMAP of its page reads zeros (or
+ *    the kernel trips over the freed pages: an injected bug that skipped
+ *    the root mapping's link of such entries oopsed within 10 s);
  *  - table memory only ever holds what the test wrote there plus the
  *    walker's A/D bits (D on leaves only): checked at every edit and at the
  *    end of each part, word by word;
  *  - what is not checked: which of the allowed pages a translation reached
- *    (a stale translation that an INVALIDATE, BIND or parent UNMAP should
- *    have dropped reads pages of the same shape and is not seen here;
- *    tests/selftests/user_managed.c checks those rules one at a time).
+ *    (a stale translation that an INVALIDATE, BIND, table-page UNMAP or an
+ *    UNMAP of a window page should have dropped reads pages of the same
+ *    shape and is not seen here; tests/selftests/user_managed.c checks
+ *    those rules one at a time).
  * The races are counted where proven (a call that returned while one and
  * the same DMA through the node was in flight from before it until after
  * it); ops_* asserts that INVALIDATE and table-page UNMAP met such DMA.
@@ -117,6 +126,9 @@ static uint64_t make_word(uint64_t iova, uint64_t tag)
 	return MAGIC << 32 | (tag & 0xfffff) << 12 | (iova & 0xfff);
 }
 
+/* The tag of the volatile pages' words, which DMA writes never use. */
+#define VOL_TAG		0xfffffULL
+
 /* The stable buffer's words are exactly this (never written after setup). */
 static uint64_t stable_word(uint64_t addr)
 {
@@ -135,7 +147,7 @@ enum op {
 	OP_BIG_MAP, OP_BIG_UNMAP, OP_BIG_DMA,
 	OP_ALLOC_USER, OP_BIND, OP_UNBIND, OP_INVALIDATE, OP_UM_ATTACH,
 	OP_UM_DETACH, OP_UM_DMA_READ, OP_UM_DMA_WRITE, OP_UM_TRANSLATE,
-	OP_TBL_MAP, OP_TBL_UNMAP, OP_PTE_EDIT,
+	OP_TBL_MAP, OP_TBL_UNMAP, OP_PTE_EDIT, OP_VOL_MAP, OP_VOL_UNMAP,
 	OP_MAX
 };
 
@@ -215,6 +227,9 @@ static const struct op_desc {
 	[OP_TBL_UNMAP] = { "table_unmap", { ENOENT }, KIND_USER },
 	/* Not an ioctl: an atomic edit of a guest table entry, never fails. */
 	[OP_PTE_EDIT] = { "pte_edit", { 0 } },
+	/* MAP and UNMAP (then MADV_DONTNEED) of volatile pages in roots. */
+	[OP_VOL_MAP] = { "vol_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_VOL_UNMAP] = { "vol_unmap", { ENOENT }, KIND_USER },
 };
 
 /* What a worker picks at random; some do several calls. */
@@ -224,7 +239,7 @@ enum act {
 	A_DIRTY, A_DIRTY_BITMAP, A_NODE_RECREATE, A_DEV_RECREATE, A_RESERVE,
 	A_INFO, A_BIG_MAP, A_BIG_DMA,
 	A_UM_RECREATE, A_BIND, A_INVALIDATE, A_PTE_EDIT, A_UM_ATTACH,
-	A_UM_DMA_READ, A_UM_DMA_WRITE, A_UM_TRANSLATE, A_TBL,
+	A_UM_DMA_READ, A_UM_DMA_WRITE, A_UM_TRANSLATE, A_TBL, A_VOL,
 	A_MAX
 };
 
@@ -238,7 +253,7 @@ static const unsigned int mix_all[A_MAX] = {
 	[A_INFO] = 3, [A_BIG_MAP] = 1, [A_BIG_DMA] = 1,
 	[A_UM_RECREATE] = 2, [A_BIND] = 3, [A_INVALIDATE] = 5, [A_PTE_EDIT] = 8,
 	[A_UM_ATTACH] = 3, [A_UM_DMA_READ] = 6, [A_UM_DMA_WRITE] = 4,
-	[A_UM_TRANSLATE] = 3, [A_TBL] = 6,
+	[A_UM_TRANSLATE] = 3, [A_TBL] = 6, [A_VOL] = 6,
 };
 
 static const unsigned int mix_close[A_MAX] = {
@@ -250,7 +265,7 @@ static const unsigned int mix_close[A_MAX] = {
 	[A_INFO] = 2, [A_BIG_MAP] = 8, [A_BIG_DMA] = 6,
 	[A_UM_RECREATE] = 2, [A_BIND] = 2, [A_INVALIDATE] = 3, [A_PTE_EDIT] = 4,
 	[A_UM_ATTACH] = 2, [A_UM_DMA_READ] = 4, [A_UM_DMA_WRITE] = 2,
-	[A_UM_TRANSLATE] = 2, [A_TBL] = 3,
+	[A_UM_TRANSLATE] = 2, [A_TBL] = 3, [A_VOL] = 2,
 };
 
 /* SIGKILLed children: mostly big MAPs and long DMA. */
@@ -261,7 +276,7 @@ static const unsigned int mix_kill[A_MAX] = {
 	[A_TRANSLATE] = 2, [A_DIRTY] = 1, [A_NODE_RECREATE] = 1,
 	[A_DEV_RECREATE] = 1, [A_BIG_MAP] = 5, [A_BIG_DMA] = 16,
 	[A_UM_RECREATE] = 1, [A_BIND] = 1, [A_INVALIDATE] = 2, [A_PTE_EDIT] = 2,
-	[A_UM_ATTACH] = 1, [A_UM_DMA_READ] = 4, [A_TBL] = 2,
+	[A_UM_ATTACH] = 1, [A_UM_DMA_READ] = 4, [A_TBL] = 2, [A_VOL] = 1,
 };
 
 /* ... and their other half: small calls, so kills land there too. */
@@ -274,7 +289,7 @@ static const unsigned int mix_kill_small[A_MAX] = {
 	[A_INFO] = 2,
 	[A_UM_RECREATE] = 1, [A_BIND] = 2, [A_INVALIDATE] = 2, [A_PTE_EDIT] = 2,
 	[A_UM_ATTACH] = 2, [A_UM_DMA_READ] = 2, [A_UM_DMA_WRITE] = 2,
-	[A_UM_TRANSLATE] = 1, [A_TBL] = 2,
+	[A_UM_TRANSLATE] = 1, [A_TBL] = 2, [A_VOL] = 1,
 };
 
 /* Shared state (MAP_SHARED, so children report too) ------------------------- */
@@ -304,8 +319,13 @@ struct report {
 	_Atomic unsigned long long race_bind;	/* BIND/UNBIND of that node */
 	_Atomic unsigned long long race_tbl_unmap; /* UNMAP of table pages */
 	_Atomic unsigned long long race_edit;	/* a guest table edit */
+	_Atomic unsigned long long race_vol_unmap; /* UNMAP of volatile pages */
 	/* Bytes DMA moved through a worker's own device: read (and checked), written. */
 	_Atomic unsigned long long um_read, um_written;
+	_Atomic unsigned long long vol_words;	/* read: from volatile pages */
+	_Atomic unsigned long long um_hits, um_misses;	/* their IOTLB, at the end */
+	/* Volatile pages unmapped and freed right after a TRANSLATE reached them */
+	_Atomic unsigned long long vol_freed_cached;
 	/* Why DMA and TRANSLATE through a worker's own device failed (EIO). */
 	_Atomic unsigned long long um_fault[IOASID_FAULT_WALK_LIMIT + 1];
 };
@@ -635,8 +655,8 @@ static uint64_t map_source(struct worker *w, unsigned int npages, uint32_t *prot
  * tables through the outer node.
  *
  * Every tree maps three regions of input addresses with 4 KiB leaves:
- *   the window: each page to a page of the window or of the stable buffer
- *     (A_PTE_EDIT repoints them at random);
+ *   the window: each page to a page of the window, the stable buffer or
+ *     the volatile pages (A_PTE_EDIT repoints them at random);
  *   the stable buffer and the table buffer: 1:1, never repointed.
  * Its 5-level top is a page of its own whose entry 0 points at the 4-level
  * top (every address here is below 2^47). So data through a user-managed
@@ -657,6 +677,8 @@ static uint64_t map_source(struct worker *w, unsigned int npages, uint32_t *prot
  */
 #define TBL_PAGES	64
 #define TBL_SIZE	(TBL_PAGES * PAGE)
+#define VOL_PAGES	16
+#define VOL_SIZE	(VOL_PAGES * PAGE)
 #define TBL_WORDS	(TBL_PAGES * 512)
 #define NR_GPT		3
 #define PTE_P		0x1ULL
@@ -671,7 +693,7 @@ static uint64_t map_source(struct worker *w, unsigned int npages, uint32_t *prot
 
 enum { TW_ZERO, TW_NONLEAF, TW_LEAF_FIXED, TW_LEAF_WIN, TW_KINDS };
 
-static uint64_t *g_win, *g_stable, *g_tbl;
+static uint64_t *g_win, *g_stable, *g_tbl, *g_vol;
 static unsigned int g_tbl_used;
 static uint8_t g_tw_kind[TBL_WORDS];
 static uint64_t g_tw_addr[TBL_WORDS];	/* NONLEAF, LEAF_FIXED: its address */
@@ -701,10 +723,16 @@ static void tw_set(unsigned int i, uint64_t v, int kind, uint64_t addr)
 	__atomic_store_n(&g_tbl[i], v, __ATOMIC_SEQ_CST);
 }
 
+static int is_vol_page(uint64_t a)
+{
+	return a >= (uintptr_t)g_vol && a < (uintptr_t)g_vol + VOL_SIZE;
+}
+
 static int is_data_page(uint64_t a)
 {
 	return (a >= (uintptr_t)g_win && a < (uintptr_t)g_win + WIN_SIZE) ||
-	       (a >= (uintptr_t)g_stable && a < (uintptr_t)g_stable + STABLE_SIZE);
+	       (a >= (uintptr_t)g_stable && a < (uintptr_t)g_stable + STABLE_SIZE) ||
+	       is_vol_page(a);
 }
 
 /* May table word @i hold @v? */
@@ -748,16 +776,18 @@ static int tbl_leaf(uint64_t top, uint64_t va, unsigned int *word)
 	return 0;
 }
 
-/* Where tree @t maps window page @n at first. */
+/* Where tree @t maps window page @n at first: a page in four is volatile. */
 static uint64_t gpt_initial(unsigned int t, unsigned int n)
 {
+	if (n % 4 == t)
+		return (uintptr_t)g_vol + (n / 4 + t) % VOL_PAGES * PAGE;
 	if (t == 0)
 		return (uintptr_t)g_win + n * PAGE;
 	if (t == 1)
 		return (uintptr_t)g_win + (n + 1) % WIN_PAGES * PAGE;
-	if (n % 8)
-		return (uintptr_t)g_win + (WIN_PAGES - 1 - n) * PAGE;
-	return (uintptr_t)g_stable + n / 8 % STABLE_PAGES * PAGE;
+	if (n % 8 == 7)
+		return (uintptr_t)g_stable + n / 8 % STABLE_PAGES * PAGE;
+	return (uintptr_t)g_win + (WIN_PAGES - 1 - n) * PAGE;
 }
 
 /* Map [@base, @base + @pages pages) in the tree under @top. */
@@ -983,7 +1013,7 @@ static void dma_prepare(struct worker *w, struct ioasid_dma *d, uint64_t *buf)
 
 	d->buffer = (uintptr_t)buf;
 	if (d->flags & IOASID_DMA_WRITE) {
-		uint64_t tag = rnd(w);
+		uint64_t tag = rnd(w) % VOL_TAG;	/* never the volatile pages' */
 
 		for (i = 0; i < words; i++)
 			buf[i] = make_word(d->iova + i * 8, tag);
@@ -1018,6 +1048,9 @@ static void dma_check(struct worker *w, const struct ioasid_dma *d, int rc)
 		return;
 	atomic_fetch_add_explicit(&w->s->rep->verified, d->out_done, memory_order_relaxed);
 	for (i = 0; i < d->out_done / 8; i++) {
+		/* From a volatile page, as filled (through a user-managed node). */
+		if (make_word(d->iova + i * 8, VOL_TAG) == buf[i])
+			atomic_fetch_add_explicit(&w->s->rep->vol_words, 1, memory_order_relaxed);
 		if (!word_ok(buf[i], d->iova + i * 8)) {
 			report_fail(w->s->rep, "dma read at %#llx (dev %u pasid %u flags %#x): word %llu is %#llx",
 				    (unsigned long long)d->iova, d->dev_id, d->pasid, d->flags,
@@ -1108,6 +1141,9 @@ static int translate_run(struct worker *w, int op, struct ioasid_translate *tp)
 	if (t.out_uaddr >= w->s->stable && t.out_uaddr < w->s->stable + STABLE_SIZE) {
 		lo = w->s->stable;
 		hi = lo + STABLE_SIZE;
+	} else if (is_vol_page(t.out_uaddr)) {
+		lo = (uintptr_t)g_vol;
+		hi = lo + VOL_SIZE;
 	} else {
 		lo = w->s->win;
 		hi = lo + WIN_SIZE;
@@ -1601,8 +1637,10 @@ static void act_pte_edit(struct worker *w)
 			break;
 		case 5: case 6:
 			if (kind == TW_LEAF_WIN) {
-				page = rndn(w, 8) ? (uintptr_t)g_win + rndn(w, WIN_PAGES) * PAGE :
-						    (uintptr_t)g_stable + rndn(w, STABLE_PAGES) * PAGE;
+				r = rndn(w, 8);
+				page = r < 4 ? (uintptr_t)g_win + rndn(w, WIN_PAGES) * PAGE :
+				       r < 5 ? (uintptr_t)g_stable + rndn(w, STABLE_PAGES) * PAGE :
+					       (uintptr_t)g_vol + rndn(w, VOL_PAGES) * PAGE;
 				new = (new & ~(PTE_ADDR | PTE_A | PTE_D)) | page | PTE_P;
 			}
 			bit = 0;
@@ -1630,7 +1668,7 @@ static void inv_entry(struct worker *w, struct ioasid_inv_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	e->node_id = rndn(w, 16) ? pick_user(w) : atomic_load(&w->s->node[rndn(w, NR_KNODES)]);
-	switch (rndn(w, 6)) {
+	switch (rndn(w, 8)) {
 	case 0:			/* the whole node */
 		return;
 	case 1:
@@ -1647,7 +1685,7 @@ static void inv_entry(struct worker *w, struct ioasid_inv_entry *e)
 	case 4:
 		e->flags = IOASID_INV_NO_PASID;
 		break;
-	default:
+	default:		/* 5-7: a range for every PASID */
 		break;
 	}
 	e->scope |= IOASID_INV_SCOPE_ADDR;
@@ -1709,7 +1747,7 @@ static uint32_t pick_tbl_node(struct worker *w)
 }
 
 /*
- * UNMAP of the mappings in 1 to 4 table pages of a node, or MAP of 8 table
+ * UNMAP of the mappings in 1 to 4 table pages of a node, or MAP of 16 table
  * pages, one mapping each (read-only one time in eight: A/D updates fault
  * there), at their own addresses: mostly mapped, so that walks get through
  * and meet the UNMAPs.
@@ -1725,7 +1763,7 @@ static void act_tbl(struct worker *w)
 		unsigned int first = rndn(w, g_tbl_used);
 
 		m.id = pick_tbl_node(w);
-		for (i = 0; i < 8; i++) {
+		for (i = 0; i < 16; i++) {
 			m.addr = m.iova = tbl_page_addr((first + i) % g_tbl_used);
 			m.flags = FIXED | (rndn(w, 8) ? RW : IOASID_MAP_READ);
 			if (call(w, OP_TBL_MAP, IOASID_MAP, &m) == EBADF)
@@ -1742,6 +1780,83 @@ static void act_tbl(struct worker *w)
 		if (!call(w, OP_TBL_UNMAP, IOASID_UNMAP, &u) && flight_spanned(&f, NULL, 0))
 			atomic_fetch_add(&w->s->rep->race_tbl_unmap, 1);
 	}
+}
+
+/*
+ * MAP of a volatile page at its own address in a root (the stable root
+ * too), or UNMAP of one and then MADV_DONTNEED: once no root maps it
+ * either, the page is freed. Guest leaves point at them now and then, so
+ * a translation cached through a user-managed node that outlived the
+ * UNMAP reads a freed page (anything) instead of zeros or words of the
+ * shape, which is all these pages ever hold.
+ */
+static pthread_mutex_t g_vol_lock[VOL_PAGES];
+
+/*
+ * After its UNMAP, a volatile page is dropped and written to at once: the
+ * process gets a new zeroed page, most likely the very one just freed.
+ * A translation that survived the UNMAP then reads zeros.
+ */
+static void vol_drop(uint64_t *page)
+{
+	madvise(page, PAGE, MADV_DONTNEED);
+	__atomic_store_n(&page[0], 0, __ATOMIC_RELAXED);
+}
+
+/* MAP (filled first) or UNMAP of volatile page @v in a root. */
+static void vol_op(struct worker *w, unsigned int v, int map)
+{
+	uint64_t va = (uintptr_t)g_vol + v * PAGE;
+	uint64_t *page = (uint64_t *)(uintptr_t)va;
+	struct flight f;
+	unsigned int i;
+
+	/* Filled and pinned, or unpinned and dropped: never half of one. */
+	pthread_mutex_lock(&g_vol_lock[v]);
+	if (map) {
+		struct ioasid_map m = { .size = sizeof(m), .flags = RW | FIXED,
+					.addr = va, .iova = va, .length = PAGE };
+
+		for (i = 0; i < PAGE / 8; i++)
+			__atomic_store_n(&page[i], make_word(va + i * 8, VOL_TAG),
+					 __ATOMIC_RELAXED);
+		m.id = rndn(w, 2) ? w->s->sr : pick_root(w);
+		call(w, OP_VOL_MAP, IOASID_MAP, &m);
+	} else {
+		struct ioasid_unmap u = { .size = sizeof(u), .iova = va, .length = PAGE };
+
+		u.id = rndn(w, 2) ? w->s->sr : pick_root(w);
+		flight_snap(&f);
+		if (!call(w, OP_VOL_UNMAP, IOASID_UNMAP, &u)) {
+			if (flight_spanned(&f, NULL, 0))
+				atomic_fetch_add(&w->s->rep->race_vol_unmap, 1);
+			vol_drop(page);
+		}
+	}
+	pthread_mutex_unlock(&g_vol_lock[v]);
+}
+
+/* UNMAP of volatile page @v from every root; 1 if one mapped it. */
+static int vol_unmap_all(struct worker *w, unsigned int v)
+{
+	uint64_t va = (uintptr_t)g_vol + v * PAGE;
+	struct ioasid_unmap u = { .size = sizeof(u), .iova = va, .length = PAGE };
+	unsigned int i, done = 0;
+
+	pthread_mutex_lock(&g_vol_lock[v]);
+	for (i = 0; i <= NR_ROOTS; i++) {
+		u.id = i == NR_ROOTS ? w->s->sr : atomic_load(&w->s->node[i]);
+		done += !call(w, OP_VOL_UNMAP, IOASID_UNMAP, &u);
+	}
+	if (done)
+		vol_drop((uint64_t *)(uintptr_t)va);
+	pthread_mutex_unlock(&g_vol_lock[v]);
+	return done > 0;
+}
+
+static void act_vol(struct worker *w)
+{
+	vol_op(w, rndn(w, VOL_PAGES), rndn(w, 2));
 }
 
 /* The user-managed node DMA through @node goes through: itself or its parent. */
@@ -1810,7 +1925,7 @@ static void act_um_attach(struct worker *w)
 		call(w, OP_UM_DETACH, IOASID_DETACH, &a);
 		return;
 	}
-	a.node_id = rndn(w, 3) ? pick_user(w) :
+	a.node_id = rndn(w, 6) ? pick_user(w) :
 		    atomic_load(&w->s->node[NR_ROOTS + rndn(w, NR_CHILDREN)]);
 	if (w->uatt[p].node)
 		a.flags |= IOASID_ATTACH_REPLACE;
@@ -1854,37 +1969,72 @@ static int udev_pasid(struct worker *w)
 static void act_um_dma(struct worker *w, int write)
 {
 	static const uint64_t max_len[4] = { PAGE, PAGE, 8 * PAGE, WIN_SIZE };
-	struct ioasid_dma d = { .size = sizeof(d) };
+	struct ioasid_dma d0 = { .size = sizeof(d0) }, d;
 	int p = udev_pasid(w), rc;
+	unsigned int n;
 
 	if (!w->udev || p < 0)
 		return act_um_attach(w);
-	d.dev_id = w->udev;
+	d0.dev_id = w->udev;
 	if (p) {
-		d.flags = IOASID_DMA_PASID;
-		d.pasid = p;
+		d0.flags = IOASID_DMA_PASID;
+		d0.pasid = p;
 	}
-	d.length = 8 * (1 + rndn(w, max_len[rndn(w, 4)] / 8));
-	d.iova = w->s->win + rndn(w, (WIN_SIZE - d.length) / 8 + 1) * 8;
+	if (!write && rndn(w, 2)) {
+		/*
+		 * The stable buffer's addresses: every tree maps them 1:1,
+		 * and the stable root maps them for good: walks through a
+		 * node under it get through (and are cached) unless a table
+		 * page is unmapped or an entry edited meanwhile.
+		 */
+		d0.length = 8 * (1 + rndn(w, (rndn(w, 2) ? PAGE : STABLE_SIZE) / 8));
+		d0.iova = w->s->stable + rndn(w, (STABLE_SIZE - d0.length) / 8 + 1) * 8;
+	} else {
+		d0.length = 8 * (1 + rndn(w, max_len[rndn(w, 4)] / 8));
+		d0.iova = w->s->win + rndn(w, (WIN_SIZE - d0.length) / 8 + 1) * 8;
+	}
 	if (write)
-		d.flags |= IOASID_DMA_WRITE;
+		d0.flags |= IOASID_DMA_WRITE;
 	else if (!rndn(w, 8))
-		d.flags |= IOASID_DMA_EXEC;
+		d0.flags |= IOASID_DMA_EXEC;
 	if (!rndn(w, 8))
-		d.flags |= IOASID_DMA_PRIV;
-	dma_prepare(w, &d, w->um_buf);
-	if (w->uatt[p].user)
-		atomic_store(&w->flight, (uint64_t)++w->flight_seq << 32 | w->uatt[p].user);
-	rc = call(w, write ? OP_UM_DMA_WRITE : OP_UM_DMA_READ, IOASID_DMA, &d);
-	atomic_store(&w->flight, 0);
-	if (rc == ENOENT)	/* the device is gone: a stale id destroyed it */
-		udev_forget(w);
-	if (rc == EIO)
-		udev_fault(w);
-	if ((!rc || rc == EIO) && d.out_done <= d.length)
-		atomic_fetch_add(write ? &w->s->rep->um_written : &w->s->rep->um_read,
-				 d.out_done);
-	dma_check(w, &d, rc);
+		d0.flags |= IOASID_DMA_PRIV;
+	/*
+	 * 1 to 4 times over the same range: the later ones meet the IOTLB.
+	 * In between, now and then, the volatile page that the range's first
+	 * page translates to (TRANSLATE, cached as DMA is) is unmapped from
+	 * every root, and freed: nothing cached of it may be used any more
+	 * (reading it would bring zeros, see vol_drop()).
+	 */
+	for (n = 1 + rndn(w, 4); n; n--) {
+		if (n > 1 && !rndn(w, 2)) {
+			struct ioasid_translate t = { .size = sizeof(t), .dev_id = d0.dev_id,
+				.flags = d0.flags & IOASID_DMA_PASID, .pasid = d0.pasid,
+				.iova = d0.iova };
+
+			if (!call(w, OP_UM_TRANSLATE, IOASID_TRANSLATE, &t) &&
+			    is_vol_page(t.out_uaddr) &&
+			    vol_unmap_all(w, (t.out_uaddr - (uintptr_t)g_vol) / PAGE))
+				atomic_fetch_add(&w->s->rep->vol_freed_cached, 1);
+		}
+		d = d0;
+		dma_prepare(w, &d, w->um_buf);
+		if (w->uatt[p].user)
+			atomic_store(&w->flight,
+				     (uint64_t)++w->flight_seq << 32 | w->uatt[p].user);
+		rc = call(w, write ? OP_UM_DMA_WRITE : OP_UM_DMA_READ, IOASID_DMA, &d);
+		atomic_store(&w->flight, 0);
+		if (rc == ENOENT)	/* the device is gone: a stale id destroyed it */
+			udev_forget(w);
+		if (rc == EIO)
+			udev_fault(w);
+		if ((!rc || rc == EIO) && d.out_done <= d.length)
+			atomic_fetch_add(write ? &w->s->rep->um_written : &w->s->rep->um_read,
+					 d.out_done);
+		dma_check(w, &d, rc);
+		if (rc && rc != EIO)
+			return;
+	}
 }
 
 static void act_um_translate(struct worker *w)
@@ -1963,6 +2113,7 @@ static void run_action(struct worker *w, int act)
 	case A_UM_DMA_WRITE: return act_um_dma(w, 1);
 	case A_UM_TRANSLATE: return act_um_translate(w);
 	case A_TBL: return act_tbl(w);
+	case A_VOL: return act_vol(w);
 	}
 }
 
@@ -1990,6 +2141,15 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed) &&
 	       !w->saw_ebadf && now_ns() < s->deadline)
 		run_action(w, pick_action(w));
+	if (w->udev) {
+		/* What the IOTLB did for the worker's (last) own device. */
+		struct ioasid_device_info d = { .size = sizeof(d), .dev_id = w->udev };
+
+		if (!ioctl(s->fd, IOASID_DEVICE_INFO, &d)) {
+			atomic_fetch_add(&s->rep->um_hits, d.out_iotlb_hits);
+			atomic_fetch_add(&s->rep->um_misses, d.out_iotlb_misses);
+		}
+	}
 	return NULL;
 }
 
@@ -2008,7 +2168,11 @@ static int buffers_init(void)
 		/* Shared: the table edits of forked processes land in the same pages. */
 		g_tbl = mmap(NULL, TBL_SIZE, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (!g_win || !g_stable || g_zero == MAP_FAILED || g_tbl == MAP_FAILED)
+		g_vol = ioasid_map_aligned(VOL_SIZE, PAGE);
+		for (i = 0; i < VOL_PAGES; i++)
+			pthread_mutex_init(&g_vol_lock[i], NULL);
+		if (!g_win || !g_stable || g_zero == MAP_FAILED || g_tbl == MAP_FAILED ||
+		    !g_vol)
 			return -ENOMEM;
 		for (i = 0; i < STABLE_SIZE / 8; i++)
 			g_stable[i] = stable_word((uintptr_t)&g_stable[i]);
@@ -2366,12 +2530,17 @@ static unsigned long long report_print(struct report *rep, const char *part,
 		total += op_total(rep, op, &ok);
 	ksft_print_msg("%s: %llu calls in %.1f s; %llu KiB read by DMA and checked\n", part,
 		       total, elapsed_ns / 1e9, (unsigned long long)rep->verified >> 10);
-	ksft_print_msg("  through the workers' own devices (user-managed nodes): %llu KiB read and checked, %llu KiB written\n",
+	ksft_print_msg("  through the workers' own devices (user-managed nodes): %llu KiB read and checked, %llu KiB written; %llu words read from volatile pages, %llu freed right after a TRANSLATE reached them\n",
 		       (unsigned long long)rep->um_read >> 10,
-		       (unsigned long long)rep->um_written >> 10);
-	ksft_print_msg("  while a DMA through a user-managed node was in flight: %llu INVALIDATE, %llu BIND/UNBIND of its node, %llu UNMAP of table pages, %llu table edits\n",
+		       (unsigned long long)rep->um_written >> 10,
+		       (unsigned long long)rep->vol_words,
+		       (unsigned long long)rep->vol_freed_cached);
+	ksft_print_msg("  IOTLB of the workers' own devices (the last of each): %llu hits, %llu misses\n",
+		       (unsigned long long)rep->um_hits, (unsigned long long)rep->um_misses);
+	ksft_print_msg("  while a DMA through a user-managed node was in flight: %llu INVALIDATE, %llu BIND/UNBIND of its node, %llu UNMAP of table pages, %llu of volatile pages, %llu table edits\n",
 		       (unsigned long long)rep->race_inv, (unsigned long long)rep->race_bind,
 		       (unsigned long long)rep->race_tbl_unmap,
+		       (unsigned long long)rep->race_vol_unmap,
 		       (unsigned long long)rep->race_edit);
 	len = snprintf(line, sizeof(line), "  faults through user-managed nodes:");
 	for (e = IOASID_FAULT_NOT_ATTACHED; e <= IOASID_FAULT_WALK_LIMIT; e++)
@@ -2561,6 +2730,7 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	op_total(self->rep, OP_TBL_UNMAP, &ok);
 	EXPECT_LT(0, ok);
 	EXPECT_LT(0, self->rep->um_read);
+	EXPECT_LT(0, self->rep->um_hits);
 	EXPECT_LT(0, self->rep->race_inv);
 	EXPECT_LT(0, self->rep->race_tbl_unmap);
 	part_end(_metadata, self, mode == IOASID_ACCOUNT_PROCESS ? "ops_process" : "ops_user");
