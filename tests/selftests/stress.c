@@ -14,6 +14,40 @@
  * after each unmap and only zeros are DMA-written to them, so reading
  * anything else there means a translation outlived its unpin.
  *
+ * User-managed nodes (x86-64 guest tables, 4 or 5 levels, with or without
+ * A/D updates) take part: three node slots hold them, under any node
+ * (kernel- or user-managed), and kernel-managed children are made under
+ * them. Workers BIND and UNBIND them, INVALIDATE them (batches of 1-8
+ * entries: whole node, PASID, NO_PASID, address ranges of 4K/2M/1G
+ * granules), edit guest table entries without invalidating (present or
+ * not, repointed, RW/US/XD), MAP and UNMAP table pages in their parents,
+ * and DMA and TRANSLATE through them, mostly with a device of their own
+ * (besides the shared devices, which ATTACH to them too). The guest tables
+ * live in a buffer of their own (see "Guest page tables" below), so:
+ *  - data through a user-managed node at a window address reaches only
+ *    window, stable or "volatile" pages (leaves never point elsewhere):
+ *    the same word shape check holds for every DMA read, whatever the
+ *    racing tables and caches say;
+ *  - volatile pages are filled with words of the shape and mapped in roots
+ *    at their own addresses, and unmapped then dropped (MADV_DONTNEED, and
+ *    a write that most likely gets the freed page back zeroed) at random,
+ *    and also between two DMAs of one range right after a TRANSLATE showed
+ *    that the range leads there: a translation cached through a
+ *    user-managed node that outlived the UNMAP of its page reads zeros (or
+ *    the kernel trips over the freed pages: an injected bug that skipped
+ *    the root mapping's link of such entries oopsed within 10 s);
+ *  - table memory only ever holds what the test wrote there plus the
+ *    walker's A/D bits (D on leaves only): checked at every edit and at the
+ *    end of each part, word by word;
+ *  - what is not checked: which of the allowed pages a translation reached
+ *    (a stale translation that an INVALIDATE, BIND, table-page UNMAP or an
+ *    UNMAP of a window page should have dropped reads pages of the same
+ *    shape and is not seen here; tests/selftests/user_managed.c checks
+ *    those rules one at a time).
+ * The races are counted where proven (a call that returned while one and
+ * the same DMA through the node was in flight from before it until after
+ * it); ops_* asserts that INVALIDATE and table-page UNMAP met such DMA.
+ *
  * The parts, one test case each:
  *   ops_*             8 threads, every operation, for a bounded time; run in
  *                     both accounting modes (PROCESS: this process's VmLck)
@@ -66,7 +100,9 @@
 #define STABLE_SIZE	(STABLE_PAGES * PAGE)
 #define NR_ROOTS	3	/* node slots 0..2: roots */
 #define NR_CHILDREN	3	/* node slots 3..5: children */
-#define NR_NODES	(NR_ROOTS + NR_CHILDREN)
+#define NR_KNODES	(NR_ROOTS + NR_CHILDREN)
+#define NR_USER		3	/* node slots 6..8: user-managed */
+#define NR_NODES	(NR_KNODES + NR_USER)
 #define NR_DEVS		3
 #define NR_PASIDS	3	/* PASIDs 1..3 are used, besides no PASID */
 #define PASID_BITS	8
@@ -90,6 +126,9 @@ static uint64_t make_word(uint64_t iova, uint64_t tag)
 	return MAGIC << 32 | (tag & 0xfffff) << 12 | (iova & 0xfff);
 }
 
+/* The tag of the volatile pages' words, which DMA writes never use. */
+#define VOL_TAG		0xfffffULL
+
 /* The stable buffer's words are exactly this (never written after setup). */
 static uint64_t stable_word(uint64_t addr)
 {
@@ -106,8 +145,22 @@ enum op {
 	OP_TRANSLATE, OP_DIRTY_ON, OP_DIRTY_OFF, OP_DIRTY_BITMAP,
 	OP_RESERVE, OP_UNRESERVE, OP_NODE_INFO, OP_DEV_INFO, OP_IOVA_RANGES,
 	OP_BIG_MAP, OP_BIG_UNMAP, OP_BIG_DMA,
+	OP_ALLOC_USER, OP_BIND, OP_UNBIND, OP_INVALIDATE, OP_UM_ATTACH,
+	OP_UM_DETACH, OP_UM_DMA_READ, OP_UM_DMA_WRITE, OP_UM_TRANSLATE,
+	OP_TBL_MAP, OP_TBL_UNMAP, OP_PTE_EDIT, OP_VOL_MAP, OP_VOL_UNMAP,
 	OP_MAX
 };
+
+/*
+ * EINVAL for an id of the other mode: ids are reused (the lowest free one),
+ * so a stale id of a kernel-managed node may name a user-managed node by
+ * now, and the other way round. The calls that take only one mode answer
+ * EINVAL then (uapi: MAP, UNMAP, RESERVE_IOVA, IOVA_RANGES and
+ * DIRTY_TRACKING take "a kernel-managed node", BIND, UNBIND and INVALIDATE
+ * "a user-managed node"). It is allowed only when the id the call names
+ * did name a node of the other mode (see kind_was()).
+ */
+enum { KIND_KERNEL = 1, KIND_USER = 2 };
 
 /*
  * The errnos documented for each call that can arise from valid arguments
@@ -119,17 +172,18 @@ enum op {
 static const struct op_desc {
 	const char *name;
 	int errs[10];
+	int einval_if;	/* EINVAL allowed when the id was a node of this KIND_* */
 } op_desc[OP_MAX] = {
-	[OP_MAP] = { "map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR } },
-	[OP_MAP_AUTO] = { "map_auto", { ENOSPC, ENOENT, ENOMEM, EINTR } },
-	[OP_UNMAP] = { "unmap", { ENOENT } },
-	[OP_UNMAP_ALL] = { "unmap_all", { ENOENT } },
+	[OP_MAP] = { "map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_MAP_AUTO] = { "map_auto", { ENOSPC, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_UNMAP] = { "unmap", { ENOENT }, KIND_USER },
+	[OP_UNMAP_ALL] = { "unmap_all", { ENOENT }, KIND_USER },
 	/* EINVAL: an id that was a root is a child by now. */
 	[OP_COPY] = { "copy", { EINVAL, ENOENT, EPERM, EEXIST, EADDRINUSE,
 				ENOSPC, ENOMEM } },
 	[OP_BATCH_MAP] = { "batch_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM,
-					  EINTR } },
-	[OP_BATCH_UNMAP] = { "batch_unmap", { ENOENT } },
+					  EINTR }, KIND_USER },
+	[OP_BATCH_UNMAP] = { "batch_unmap", { ENOENT }, KIND_USER },
 	[OP_ALLOC] = { "alloc", { ENOENT, EMLINK, ENOSPC, ENOMEM } },
 	[OP_DESTROY_NODE] = { "destroy_node", { ENOENT, EBUSY } },
 	[OP_DEV_CREATE] = { "device_create", { ENOSPC, ENOMEM } },
@@ -143,18 +197,39 @@ static const struct op_desc {
 	[OP_STABLE_READ] = { "stable_dma_read", { EINTR } },
 	[OP_STABLE_TRANSLATE] = { "stable_translate", { 0 } },
 	[OP_TRANSLATE] = { "translate", { ENOENT, EIO, ENOMEM } },
-	[OP_DIRTY_ON] = { "dirty_on", { ENOENT } },
-	[OP_DIRTY_OFF] = { "dirty_off", { ENOENT } },
+	[OP_DIRTY_ON] = { "dirty_on", { ENOENT }, KIND_USER },
+	[OP_DIRTY_OFF] = { "dirty_off", { ENOENT }, KIND_USER },
 	/* EINVAL: tracking is off (another thread switched it). */
 	[OP_DIRTY_BITMAP] = { "dirty_bitmap", { ENOENT, EINVAL } },
-	[OP_RESERVE] = { "reserve_iova", { ENOENT, EADDRINUSE, ENOMEM } },
-	[OP_UNRESERVE] = { "unreserve_iova", { ENOENT } },
+	[OP_RESERVE] = { "reserve_iova", { ENOENT, EADDRINUSE, ENOMEM }, KIND_USER },
+	[OP_UNRESERVE] = { "unreserve_iova", { ENOENT }, KIND_USER },
 	[OP_NODE_INFO] = { "node_info", { ENOENT } },
 	[OP_DEV_INFO] = { "device_info", { ENOENT } },
-	[OP_IOVA_RANGES] = { "iova_ranges", { ENOENT, ENOMEM, EMSGSIZE } },
-	[OP_BIG_MAP] = { "big_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR } },
-	[OP_BIG_UNMAP] = { "big_unmap", { ENOENT } },
+	[OP_IOVA_RANGES] = { "iova_ranges", { ENOENT, ENOMEM, EMSGSIZE }, KIND_USER },
+	[OP_BIG_MAP] = { "big_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_BIG_UNMAP] = { "big_unmap", { ENOENT }, KIND_USER },
 	[OP_BIG_DMA] = { "big_dma", { ENOENT, EIO, ENOMEM, EINTR } },
+	/* User-managed nodes. */
+	[OP_ALLOC_USER] = { "alloc_user", { ENOENT, EMLINK, ENOSPC, ENOMEM } },
+	/* ENOENT: no such node (UNBIND: or not bound). */
+	[OP_BIND] = { "bind", { ENOENT }, KIND_KERNEL },
+	[OP_UNBIND] = { "unbind", { ENOENT }, KIND_KERNEL },
+	/* ENOENT, EINVAL: of the entry at out_done. */
+	[OP_INVALIDATE] = { "invalidate", { ENOENT }, KIND_KERNEL },
+	/* A worker's own device (ATTACH, or ATTACH with REPLACE). */
+	[OP_UM_ATTACH] = { "um_attach", { ENOENT, EBUSY, ENOMEM } },
+	[OP_UM_DETACH] = { "um_detach", { ENOENT } },
+	[OP_UM_DMA_READ] = { "um_dma_read", { ENOENT, EIO, ENOMEM, EINTR } },
+	[OP_UM_DMA_WRITE] = { "um_dma_write", { ENOENT, EIO, ENOMEM, EINTR } },
+	[OP_UM_TRANSLATE] = { "um_translate", { ENOENT, EIO, ENOMEM } },
+	/* MAP and UNMAP of guest table pages, at their own addresses. */
+	[OP_TBL_MAP] = { "table_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_TBL_UNMAP] = { "table_unmap", { ENOENT }, KIND_USER },
+	/* Not an ioctl: an atomic edit of a guest table entry, never fails. */
+	[OP_PTE_EDIT] = { "pte_edit", { 0 } },
+	/* MAP and UNMAP (then MADV_DONTNEED) of volatile pages in roots. */
+	[OP_VOL_MAP] = { "vol_map", { EEXIST, EADDRINUSE, ENOENT, ENOMEM, EINTR }, KIND_USER },
+	[OP_VOL_UNMAP] = { "vol_unmap", { ENOENT }, KIND_USER },
 };
 
 /* What a worker picks at random; some do several calls. */
@@ -163,6 +238,8 @@ enum act {
 	A_REPLACE, A_DETACH, A_DMA_READ, A_DMA_WRITE, A_STABLE, A_TRANSLATE,
 	A_DIRTY, A_DIRTY_BITMAP, A_NODE_RECREATE, A_DEV_RECREATE, A_RESERVE,
 	A_INFO, A_BIG_MAP, A_BIG_DMA,
+	A_UM_RECREATE, A_BIND, A_INVALIDATE, A_PTE_EDIT, A_UM_ATTACH,
+	A_UM_DMA_READ, A_UM_DMA_WRITE, A_UM_TRANSLATE, A_TBL, A_VOL,
 	A_MAX
 };
 
@@ -174,6 +251,9 @@ static const unsigned int mix_all[A_MAX] = {
 	[A_TRANSLATE] = 6, [A_DIRTY] = 3, [A_DIRTY_BITMAP] = 3,
 	[A_NODE_RECREATE] = 2, [A_DEV_RECREATE] = 1, [A_RESERVE] = 3,
 	[A_INFO] = 3, [A_BIG_MAP] = 1, [A_BIG_DMA] = 1,
+	[A_UM_RECREATE] = 2, [A_BIND] = 3, [A_INVALIDATE] = 5, [A_PTE_EDIT] = 8,
+	[A_UM_ATTACH] = 3, [A_UM_DMA_READ] = 6, [A_UM_DMA_WRITE] = 4,
+	[A_UM_TRANSLATE] = 3, [A_TBL] = 6, [A_VOL] = 6,
 };
 
 static const unsigned int mix_close[A_MAX] = {
@@ -183,6 +263,9 @@ static const unsigned int mix_close[A_MAX] = {
 	[A_TRANSLATE] = 4, [A_DIRTY] = 2, [A_DIRTY_BITMAP] = 2,
 	[A_NODE_RECREATE] = 2, [A_DEV_RECREATE] = 2, [A_RESERVE] = 2,
 	[A_INFO] = 2, [A_BIG_MAP] = 8, [A_BIG_DMA] = 6,
+	[A_UM_RECREATE] = 2, [A_BIND] = 2, [A_INVALIDATE] = 3, [A_PTE_EDIT] = 4,
+	[A_UM_ATTACH] = 2, [A_UM_DMA_READ] = 4, [A_UM_DMA_WRITE] = 2,
+	[A_UM_TRANSLATE] = 2, [A_TBL] = 3, [A_VOL] = 2,
 };
 
 /* SIGKILLed children: mostly big MAPs and long DMA. */
@@ -192,6 +275,8 @@ static const unsigned int mix_kill[A_MAX] = {
 	[A_DMA_READ] = 6, [A_DMA_WRITE] = 6, [A_STABLE] = 2,
 	[A_TRANSLATE] = 2, [A_DIRTY] = 1, [A_NODE_RECREATE] = 1,
 	[A_DEV_RECREATE] = 1, [A_BIG_MAP] = 5, [A_BIG_DMA] = 16,
+	[A_UM_RECREATE] = 1, [A_BIND] = 1, [A_INVALIDATE] = 2, [A_PTE_EDIT] = 2,
+	[A_UM_ATTACH] = 1, [A_UM_DMA_READ] = 4, [A_TBL] = 2, [A_VOL] = 1,
 };
 
 /* ... and their other half: small calls, so kills land there too. */
@@ -202,6 +287,9 @@ static const unsigned int mix_kill_small[A_MAX] = {
 	[A_TRANSLATE] = 3, [A_DIRTY] = 2, [A_DIRTY_BITMAP] = 2,
 	[A_NODE_RECREATE] = 1, [A_DEV_RECREATE] = 1, [A_RESERVE] = 2,
 	[A_INFO] = 2,
+	[A_UM_RECREATE] = 1, [A_BIND] = 2, [A_INVALIDATE] = 2, [A_PTE_EDIT] = 2,
+	[A_UM_ATTACH] = 2, [A_UM_DMA_READ] = 2, [A_UM_DMA_WRITE] = 2,
+	[A_UM_TRANSLATE] = 1, [A_TBL] = 2, [A_VOL] = 1,
 };
 
 /* Shared state (MAP_SHARED, so children report too) ------------------------- */
@@ -209,6 +297,8 @@ static const unsigned int mix_kill_small[A_MAX] = {
 #define ERR_SLOTS	136	/* [0] counts successes, [e] errno e */
 #define MAX_FAILS	16
 #define MAX_KIDS	4
+#define ID_TRACK	4096	/* ids are the lowest free ones: small */
+#define NR_RETIRED	4
 
 struct report {
 	_Atomic unsigned long long calls[OP_MAX][ERR_SLOTS];
@@ -219,6 +309,25 @@ struct report {
 	_Atomic int kid_op[MAX_KIDS][MAX_THREADS];	/* call in progress + 1 */
 	unsigned long long killed_in[OP_MAX];	/* calls SIGKILL interrupted */
 	unsigned long long killed_between;	/* workers not in a call then */
+	/*
+	 * The races of user-managed nodes, counted where proven: a call that
+	 * returned while one and the same DMA through a worker's own device,
+	 * attached to a user-managed node (or a node below one), was in
+	 * flight from before the call until after it.
+	 */
+	_Atomic unsigned long long race_inv;	/* INVALIDATE of that node */
+	_Atomic unsigned long long race_bind;	/* BIND/UNBIND of that node */
+	_Atomic unsigned long long race_tbl_unmap; /* UNMAP of table pages */
+	_Atomic unsigned long long race_edit;	/* a guest table edit */
+	_Atomic unsigned long long race_vol_unmap; /* UNMAP of volatile pages */
+	/* Bytes DMA moved through a worker's own device: read (and checked), written. */
+	_Atomic unsigned long long um_read, um_written;
+	_Atomic unsigned long long vol_words;	/* read: from volatile pages */
+	_Atomic unsigned long long um_hits, um_misses;	/* their IOTLB, at the end */
+	/* Volatile pages unmapped and freed right after a TRANSLATE reached them */
+	_Atomic unsigned long long vol_freed_cached;
+	/* Why DMA and TRANSLATE through a worker's own device failed (EIO). */
+	_Atomic unsigned long long um_fault[IOASID_FAULT_WALK_LIMIT + 1];
 };
 
 /*
@@ -238,10 +347,15 @@ struct stress {
 	uint64_t deadline;	/* CLOCK_MONOTONIC ns */
 	_Atomic int stop;
 	int closing;		/* EBADF allowed; a worker stops at it */
+	int sr_tables_fixed;	/* no A_TBL in the stable root */
 	int kid;		/* index into report->in_big_map, or -1 */
 	unsigned long long seed;
 	struct report *rep;
 	_Atomic unsigned long long orphans;	/* nodes/devices lost in a race */
+	/* Per id: KIND_* of the nodes it named; a user node's levels. */
+	_Atomic uint32_t retired[NR_RETIRED];	/* user nodes replaced in use */
+	_Atomic uint8_t id_kind[ID_TRACK];
+	_Atomic uint8_t id_levels[ID_TRACK];
 };
 
 struct worker {
@@ -260,6 +374,19 @@ struct worker {
 	struct { uint32_t node; uint64_t iova, len; int have; } res;
 	pthread_barrier_t *barrier;
 	const unsigned int *mix;
+	/*
+	 * The worker's own device for DMA through user-managed nodes: only
+	 * this worker attaches it (a stale id of another thread may still
+	 * reach it, rarely). Per PASID 0 (none) to NR_PASIDS: the node it
+	 * attached, and the user-managed node its DMA then goes through (the
+	 * node itself or its parent; 0 when neither is user-managed).
+	 */
+	uint32_t udev;
+	struct { uint32_t node, user; } uatt[NR_PASIDS + 1];
+	uint64_t *um_buf;	/* WIN_SIZE plus a guard word */
+	uint32_t flight_seq;
+	/* While a DMA through udev is in flight: seq << 32 | its user node. */
+	_Atomic uint64_t flight;
 };
 
 static uint64_t now_ns(void)
@@ -311,7 +438,71 @@ static const char *errname(int e)
 	return n ? n : "E?";
 }
 
-static int errno_allowed(const struct stress *s, int op, int e)
+static int slow_kernel(void);
+static uint64_t seconds_ns(double s);
+
+static void kind_mark(struct stress *s, uint32_t id, int kind, unsigned int levels)
+{
+	if (!id || id >= ID_TRACK)
+		return;
+	if (levels)
+		atomic_store(&s->id_levels[id], levels);
+	atomic_fetch_or(&s->id_kind[id], kind);
+}
+
+/*
+ * Did @id name a node of @kind? The thread that allocated it marks it
+ * right after its ALLOC returns, so wait a while for that; a node whose
+ * allocating thread died first (SIGKILL, exit_group) is recognised by
+ * asking the kernel what @id is now.
+ */
+static int kind_was(struct stress *s, uint32_t id, int kind)
+{
+	uint64_t end = now_ns() + seconds_ns(slow_kernel() ? 60 : 10);
+	struct ioasid_node_info n;
+
+	if (!id || id >= ID_TRACK)
+		return 0;
+	for (;;) {
+		if (atomic_load(&s->id_kind[id]) & kind)
+			return 1;
+		n = (struct ioasid_node_info){ .size = sizeof(n), .id = id };
+		if (!ioctl(s->fd, IOASID_NODE_INFO, &n) &&
+		    n.out_mode == (kind == KIND_USER ? IOASID_MODE_USER_MANAGED :
+						       IOASID_MODE_KERNEL_MANAGED))
+			return 1;
+		if (now_ns() > end)
+			return 0;
+		usleep(2000);
+	}
+}
+
+/* The node id whose mode an EINVAL of @op concerns (see enum KIND_*). */
+static uint32_t op_node_id(int op, const void *arg)
+{
+	const struct ioasid_batch *b = arg;
+	const struct ioasid_invalidate *inv = arg;
+
+	switch (op) {
+	case OP_BATCH_MAP:
+	case OP_BATCH_UNMAP:
+		/* struct ioasid_map and ioasid_unmap: the id at offset 8. */
+		if (b->out_done >= b->count)
+			return 0;
+		return *(const uint32_t *)((uintptr_t)b->entries +
+					   (uint64_t)b->out_done * b->entry_size + 8);
+	case OP_INVALIDATE:
+		if (inv->out_done >= inv->count)
+			return 0;
+		return ((const struct ioasid_inv_entry *)(uintptr_t)inv->entries)
+			[inv->out_done].node_id;
+	default:
+		/* size, flags, then the id: every other struct with a node id. */
+		return ((const uint32_t *)arg)[2];
+	}
+}
+
+static int errno_allowed(struct stress *s, int op, int e, const void *arg)
 {
 	unsigned int i;
 
@@ -320,6 +511,8 @@ static int errno_allowed(const struct stress *s, int op, int e)
 	for (i = 0; i < ARRAY_SIZE(op_desc[op].errs) && op_desc[op].errs[i]; i++)
 		if (op_desc[op].errs[i] == e)
 			return 1;
+	if (e == EINVAL && op_desc[op].einval_if)
+		return kind_was(s, op_node_id(op, arg), op_desc[op].einval_if);
 	return 0;
 }
 
@@ -349,7 +542,7 @@ static int call(struct worker *w, int op, unsigned long req, void *arg)
 				  memory_order_relaxed);
 	if (rc == EBADF && s->closing)
 		w->saw_ebadf = 1;
-	if (rc && !errno_allowed(s, op, rc)) {
+	if (rc && !errno_allowed(s, op, rc, arg)) {
 		memcpy(a, arg, *(uint32_t *)arg < sizeof(a) ? *(uint32_t *)arg : sizeof(a));
 		report_fail(s->rep, "pid %d thread %d: %s -> %s (%d); struct %016llx %016llx %016llx %016llx %016llx %016llx",
 			    getpid(), w->idx, op_desc[op].name, errname(rc), rc,
@@ -362,13 +555,25 @@ static int call(struct worker *w, int op, unsigned long req, void *arg)
 
 /* Picking targets --------------------------------------------------------- */
 
-/* A node for window work: the stable root or any slot; *child says its slot kind. */
+static uint32_t pick_user(struct worker *w)
+{
+	return atomic_load(&w->s->node[NR_KNODES + rndn(w, NR_USER)]);
+}
+
+/*
+ * A node for window work: the stable root or any slot; *child says its
+ * slot kind. Mostly kernel-managed: a user-managed one (1 in 8) takes no
+ * MAP, UNMAP, ... (EINVAL), which is checked too.
+ */
 static uint32_t pick_node(struct worker *w, int *child)
 {
-	unsigned int i = rndn(w, NR_NODES + 1);
+	unsigned int i = rndn(w, NR_KNODES + 1);
 
+	*child = 1;
+	if (!rndn(w, 8))
+		return pick_user(w);
 	*child = 0;
-	if (i == NR_NODES)
+	if (i == NR_KNODES)
 		return w->s->sr;
 	*child = i >= NR_ROOTS;
 	return atomic_load(&w->s->node[i]);
@@ -378,6 +583,14 @@ static uint32_t pick_node(struct worker *w, int *child)
 static uint32_t pick_slot_node(struct worker *w, int roots_only)
 {
 	return atomic_load(&w->s->node[rndn(w, roots_only ? NR_ROOTS : NR_NODES)]);
+}
+
+/* ATTACH and REPLACE: user-managed nodes one time in three. */
+static uint32_t pick_attach_node(struct worker *w)
+{
+	int child;
+
+	return rndn(w, 3) ? pick_node(w, &child) : pick_user(w);
 }
 
 static uint32_t pick_root(struct worker *w)
@@ -426,6 +639,236 @@ static uint64_t map_source(struct worker *w, unsigned int npages, uint32_t *prot
 		return w->s->stable + rndn(w, STABLE_PAGES - npages + 1) * PAGE;
 	}
 	return win_range(w, npages);
+}
+
+/* Guest page tables ---------------------------------------------------------- */
+
+/*
+ * The tables user-managed nodes bind: x86-64 tables in a buffer of their
+ * own (MAP_SHARED: every process of a part edits the same pages), never
+ * in the window, so DMA writes never land in them. They are mapped at
+ * their own addresses (IOVA == user address, as in the window) into the
+ * stable root, the root slots and the child slots (a child from its
+ * parent's same IOVAs): first page by page, then A_TBL maps and unmaps
+ * them at random while DMA walks them. Every tree also maps the table
+ * buffer 1:1, so a user-managed node below a user-managed one reads its
+ * tables through the outer node.
+ *
+ * Every tree maps three regions of input addresses with 4 KiB leaves:
+ *   the window: each page to a page of the window, the stable buffer or
+ *     the volatile pages (A_PTE_EDIT repoints them at random);
+ *   the stable buffer and the table buffer: 1:1, never repointed.
+ * Its 5-level top is a page of its own whose entry 0 points at the 4-level
+ * top (every address here is below 2^47). So data through a user-managed
+ * node, at window addresses, only ever reaches window or stable pages, at
+ * the same offset in the page: DMA through user-managed nodes keeps the
+ * word shape check, and only table reads reach table pages. A binding
+ * whose levels do not match its top (the id was reused meanwhile) finds
+ * entry 0 of a 4-level top or a high entry of a 5-level top, both empty
+ * (every region's level-4 index is non-zero, checked at setup): it
+ * faults, it never reaches other pages.
+ *
+ * Entries change only by atomic compare-and-exchange (the test) and the
+ * walker's cmpxchg of A and D, so a table word always holds a value
+ * tw_ok() takes: present or not, RW/US/XD as the test set them, the
+ * address the test set (a window leaf: any window or stable page), A
+ * anywhere, D on leaves only. Anything else (DMA data, a write where no
+ * entry is, D on a non-leaf) fails.
+ */
+#define TBL_PAGES	64
+#define TBL_SIZE	(TBL_PAGES * PAGE)
+#define VOL_PAGES	16
+#define VOL_SIZE	(VOL_PAGES * PAGE)
+#define TBL_WORDS	(TBL_PAGES * 512)
+#define NR_GPT		3
+#define PTE_P		0x1ULL
+#define PTE_RW		0x2ULL
+#define PTE_US		0x4ULL
+#define PTE_A		0x20ULL
+#define PTE_D		0x40ULL
+#define PTE_XD		(1ULL << 63)
+#define PTE_ADDR	0x000ffffffffff000ULL
+#define PTE_DEF		(PTE_P | PTE_RW | PTE_US)
+#define PTE_BITS	(PTE_P | PTE_RW | PTE_US | PTE_A | PTE_XD)
+
+enum { TW_ZERO, TW_NONLEAF, TW_LEAF_FIXED, TW_LEAF_WIN, TW_KINDS };
+
+static uint64_t *g_win, *g_stable, *g_tbl, *g_vol;
+static unsigned int g_tbl_used;
+static uint8_t g_tw_kind[TBL_WORDS];
+static uint64_t g_tw_addr[TBL_WORDS];	/* NONLEAF, LEAF_FIXED: its address */
+static uint64_t g_gpt_top[NR_GPT][2];	/* per tree: 4- and 5-level top */
+static uint32_t *g_tw_list[TW_KINDS];	/* the words of each kind */
+static unsigned int g_tw_count[TW_KINDS];
+
+static uint64_t tbl_page_addr(unsigned int page)
+{
+	return (uintptr_t)g_tbl + page * PAGE;
+}
+
+static unsigned int tw_index(uint64_t addr)
+{
+	return (addr - (uintptr_t)g_tbl) / 8;
+}
+
+static uint64_t tw_load(unsigned int i)
+{
+	return __atomic_load_n(&g_tbl[i], __ATOMIC_SEQ_CST);
+}
+
+static void tw_set(unsigned int i, uint64_t v, int kind, uint64_t addr)
+{
+	g_tw_kind[i] = kind;
+	g_tw_addr[i] = addr;
+	__atomic_store_n(&g_tbl[i], v, __ATOMIC_SEQ_CST);
+}
+
+static int is_vol_page(uint64_t a)
+{
+	return a >= (uintptr_t)g_vol && a < (uintptr_t)g_vol + VOL_SIZE;
+}
+
+static int is_data_page(uint64_t a)
+{
+	return (a >= (uintptr_t)g_win && a < (uintptr_t)g_win + WIN_SIZE) ||
+	       (a >= (uintptr_t)g_stable && a < (uintptr_t)g_stable + STABLE_SIZE) ||
+	       is_vol_page(a);
+}
+
+/* May table word @i hold @v? */
+static int tw_ok(unsigned int i, uint64_t v)
+{
+	switch (g_tw_kind[i]) {
+	case TW_ZERO:
+		return !v;
+	case TW_NONLEAF:
+		return (v & PTE_ADDR) == g_tw_addr[i] && !(v & ~(PTE_ADDR | PTE_BITS));
+	case TW_LEAF_FIXED:
+		return (v & PTE_ADDR) == g_tw_addr[i] &&
+		       !(v & ~(PTE_ADDR | PTE_BITS | PTE_D));
+	default:
+		return is_data_page(v & PTE_ADDR) && !(v & ~(PTE_ADDR | PTE_BITS | PTE_D));
+	}
+}
+
+static unsigned int pt_idx(uint64_t va, unsigned int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* The leaf word of @va under the 4-level @top; tables made as needed. */
+static int tbl_leaf(uint64_t top, uint64_t va, unsigned int *word)
+{
+	uint64_t table = top, next;
+	unsigned int l, i;
+
+	for (l = 4; l > 1; l--) {
+		i = tw_index(table) + pt_idx(va, l);
+		if (!(tw_load(i) & PTE_P)) {
+			if (g_tbl_used == TBL_PAGES)
+				return -ENOSPC;
+			next = tbl_page_addr(g_tbl_used++);
+			tw_set(i, next | PTE_DEF, TW_NONLEAF, next);
+		}
+		table = tw_load(i) & PTE_ADDR;
+	}
+	*word = tw_index(table) + pt_idx(va, 1);
+	return 0;
+}
+
+/* Where tree @t maps window page @n at first: a page in four is volatile. */
+static uint64_t gpt_initial(unsigned int t, unsigned int n)
+{
+	if (n % 4 == t)
+		return (uintptr_t)g_vol + (n / 4 + t) % VOL_PAGES * PAGE;
+	if (t == 0)
+		return (uintptr_t)g_win + n * PAGE;
+	if (t == 1)
+		return (uintptr_t)g_win + (n + 1) % WIN_PAGES * PAGE;
+	if (n % 8 == 7)
+		return (uintptr_t)g_stable + n / 8 % STABLE_PAGES * PAGE;
+	return (uintptr_t)g_win + (WIN_PAGES - 1 - n) * PAGE;
+}
+
+/* Map [@base, @base + @pages pages) in the tree under @top. */
+static int tbl_region(unsigned int t, uint64_t top, uint64_t base, unsigned int pages,
+		      int kind)
+{
+	unsigned int n, i;
+	uint64_t out;
+	int rc;
+
+	for (n = 0; n < pages; n++) {
+		rc = tbl_leaf(top, base + n * PAGE, &i);
+		if (rc)
+			return rc;
+		out = kind == TW_LEAF_WIN ? gpt_initial(t, n) : base + n * PAGE;
+		tw_set(i, out | PTE_DEF, kind, kind == TW_LEAF_WIN ? 0 : out);
+	}
+	return 0;
+}
+
+static int tables_build(void)
+{
+	const uint64_t region[3][2] = {
+		{ (uintptr_t)g_win, WIN_SIZE }, { (uintptr_t)g_stable, STABLE_SIZE },
+		{ (uintptr_t)g_tbl, TBL_SIZE },
+	};
+	unsigned int t, k, i;
+	uint64_t top;
+	int rc;
+
+	for (k = 0; k < 3; k++)
+		if (!pt_idx(region[k][0], 4) || region[k][0] + region[k][1] > 1ULL << 47)
+			return -ERANGE;
+	memset(g_tbl, 0, TBL_SIZE);
+	memset(g_tw_kind, 0, sizeof(g_tw_kind));
+	g_tbl_used = 0;
+	for (t = 0; t < NR_GPT; t++) {
+		top = tbl_page_addr(g_tbl_used++);
+		rc = tbl_region(t, top, region[0][0], WIN_PAGES, TW_LEAF_WIN);
+		if (!rc)
+			rc = tbl_region(t, top, region[1][0], STABLE_PAGES, TW_LEAF_FIXED);
+		if (!rc)
+			rc = tbl_region(t, top, region[2][0], TBL_PAGES, TW_LEAF_FIXED);
+		if (rc || g_tbl_used == TBL_PAGES)
+			return -ENOSPC;
+		g_gpt_top[t][0] = top;
+		g_gpt_top[t][1] = tbl_page_addr(g_tbl_used++);
+		tw_set(tw_index(g_gpt_top[t][1]), top | PTE_DEF, TW_NONLEAF, top);
+	}
+	for (k = 0; k < TW_KINDS; k++) {
+		if (!g_tw_list[k])
+			g_tw_list[k] = malloc(TBL_WORDS * sizeof(uint32_t));
+		if (!g_tw_list[k])
+			return -ENOMEM;
+		g_tw_count[k] = 0;
+	}
+	for (i = 0; i < TBL_WORDS; i++)
+		g_tw_list[g_tw_kind[i]][g_tw_count[g_tw_kind[i]]++] = i;
+	return 0;
+}
+
+/* First table word with a value it may not hold, or -1. */
+static long long tables_check(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < TBL_WORDS; i++)
+		if (!tw_ok(i, tw_load(i)))
+			return i;
+	return -1;
+}
+
+/* Is @root the top of a guest table (or, for a bind to data, a window page)? */
+static int is_gpt_top(uint64_t root)
+{
+	unsigned int t;
+
+	for (t = 0; t < NR_GPT; t++)
+		if (root == g_gpt_top[t][0] || root == g_gpt_top[t][1])
+			return 1;
+	return 0;
 }
 
 /* Actions ------------------------------------------------------------------ */
@@ -534,10 +977,9 @@ static void act_batch(struct worker *w)
 static void act_attach(struct worker *w, int op)
 {
 	struct ioasid_attach a = { .size = sizeof(a) };
-	int child;
 
 	a.dev_id = pick_dev(w, 0);
-	a.node_id = pick_node(w, &child);
+	a.node_id = pick_attach_node(w);
 	pick_pasid(w, IOASID_ATTACH_PASID, &a.flags, &a.pasid);
 	if (op == OP_REPLACE)
 		a.flags |= IOASID_ATTACH_REPLACE;
@@ -560,58 +1002,89 @@ static void act_detach(struct worker *w)
  * (anything else came from memory no mapping reaches), and write nothing
  * into the buffer past out_done; a write sends words of that shape.
  */
+/*
+ * Fill @buf for a DMA of @d->length bytes (whole words) at @d->iova: a
+ * write sends words of the shape, a read's buffer is poisoned (one word
+ * past the end too).
+ */
+static void dma_prepare(struct worker *w, struct ioasid_dma *d, uint64_t *buf)
+{
+	uint64_t words = d->length / 8, i;
+
+	d->buffer = (uintptr_t)buf;
+	if (d->flags & IOASID_DMA_WRITE) {
+		uint64_t tag = rnd(w) % VOL_TAG;	/* never the volatile pages' */
+
+		for (i = 0; i < words; i++)
+			buf[i] = make_word(d->iova + i * 8, tag);
+	} else {
+		for (i = 0; i <= words; i++)
+			buf[i] = POISON;
+	}
+	d->out_done = ~0ULL;
+}
+
+/*
+ * After the DMA: out_done fits the result; a read brought only words of
+ * the right shape (anything else came from memory no mapping reaches),
+ * and wrote nothing into the buffer past out_done.
+ */
+static void dma_check(struct worker *w, const struct ioasid_dma *d, int rc)
+{
+	const uint64_t *buf = (const uint64_t *)(uintptr_t)d->buffer;
+	int write = d->flags & IOASID_DMA_WRITE;
+	uint64_t words = d->length / 8, i;
+
+	if (rc == EBADF)
+		return;
+	if (rc ? d->out_done >= d->length : d->out_done != d->length) {
+		report_fail(w->s->rep, "dma %s of %#llx at %#llx -> %s, out_done %#llx",
+			    write ? "write" : "read", (unsigned long long)d->length,
+			    (unsigned long long)d->iova, errname(rc),
+			    (unsigned long long)d->out_done);
+		return;
+	}
+	if (write)
+		return;
+	atomic_fetch_add_explicit(&w->s->rep->verified, d->out_done, memory_order_relaxed);
+	for (i = 0; i < d->out_done / 8; i++) {
+		/* From a volatile page, as filled (through a user-managed node). */
+		if (make_word(d->iova + i * 8, VOL_TAG) == buf[i])
+			atomic_fetch_add_explicit(&w->s->rep->vol_words, 1, memory_order_relaxed);
+		if (!word_ok(buf[i], d->iova + i * 8)) {
+			report_fail(w->s->rep, "dma read at %#llx (dev %u pasid %u flags %#x): word %llu is %#llx",
+				    (unsigned long long)d->iova, d->dev_id, d->pasid, d->flags,
+				    (unsigned long long)i, (unsigned long long)buf[i]);
+			return;
+		}
+	}
+	/* Whole words only were asked for, and nothing past out_done is written. */
+	for (i = (d->out_done + 7) / 8; i <= words; i++) {
+		if (buf[i] != POISON) {
+			report_fail(w->s->rep, "dma read of %#llx stopped at %#llx but wrote word %llu",
+				    (unsigned long long)d->length,
+				    (unsigned long long)d->out_done, (unsigned long long)i);
+			return;
+		}
+	}
+}
+
+/* DMA through the window, by any device. */
 static void act_dma(struct worker *w, int write)
 {
 	struct ioasid_dma d = { .size = sizeof(d) };
-	uint64_t words = 1 + rndn(w, (rndn(w, 2) ? PAGE : DMA_MAX) / 8), i;
+	uint64_t words = 1 + rndn(w, (rndn(w, 2) ? PAGE : DMA_MAX) / 8);
 	int rc;
 
 	d.length = words * 8;
 	d.iova = w->s->win + rndn(w, (WIN_SIZE - d.length) / 8 + 1) * 8;
 	d.dev_id = pick_dev(w, 1);
-	d.buffer = (uintptr_t)w->dma;
 	pick_pasid(w, IOASID_DMA_PASID, &d.flags, &d.pasid);
-	if (write) {
-		uint64_t tag = rnd(w);
-
-		d.flags |= IOASID_DMA_WRITE;
-		for (i = 0; i < words; i++)
-			w->dma[i] = make_word(d.iova + i * 8, tag);
-	} else {
-		for (i = 0; i <= words; i++)
-			w->dma[i] = POISON;
-	}
-	d.out_done = ~0ULL;
-	rc = call(w, write ? OP_DMA_WRITE : OP_DMA_READ, IOASID_DMA, &d);
-	if (rc == EBADF)
-		return;
-	if (rc ? d.out_done >= d.length : d.out_done != d.length) {
-		report_fail(w->s->rep, "dma %s of %#llx at %#llx -> %s, out_done %#llx",
-			    write ? "write" : "read", (unsigned long long)d.length,
-			    (unsigned long long)d.iova, errname(rc),
-			    (unsigned long long)d.out_done);
-		return;
-	}
 	if (write)
-		return;
-	atomic_fetch_add_explicit(&w->s->rep->verified, d.out_done, memory_order_relaxed);
-	for (i = 0; i < d.out_done / 8; i++) {
-		if (!word_ok(w->dma[i], d.iova + i * 8)) {
-			report_fail(w->s->rep, "dma read at %#llx (dev %u pasid %u): word %llu is %#llx",
-				    (unsigned long long)d.iova, d.dev_id, d.pasid,
-				    (unsigned long long)i, (unsigned long long)w->dma[i]);
-			return;
-		}
-	}
-	/* Whole words only were asked for, and nothing past out_done is written. */
-	for (i = (d.out_done + 7) / 8; i <= words; i++) {
-		if (w->dma[i] != POISON) {
-			report_fail(w->s->rep, "dma read of %#llx stopped at %#llx but wrote word %llu",
-				    (unsigned long long)d.length,
-				    (unsigned long long)d.out_done, (unsigned long long)i);
-			return;
-		}
-	}
+		d.flags |= IOASID_DMA_WRITE;
+	dma_prepare(w, &d, w->dma);
+	rc = call(w, write ? OP_DMA_WRITE : OP_DMA_READ, IOASID_DMA, &d);
+	dma_check(w, &d, rc);
 }
 
 /* The stable mapping reads back exactly, and translates exactly. */
@@ -648,22 +1121,29 @@ static void act_stable(struct worker *w)
 			    (unsigned long long)t.out_length, t.out_prot);
 }
 
-/* Whatever the window translates to lies in one of the two buffers. */
-static void act_translate(struct worker *w)
+/*
+ * Whatever the window translates to lies in one of the two buffers
+ * (through user-managed nodes too: their leaves at window addresses lead
+ * to window or stable pages only).
+ */
+static int translate_run(struct worker *w, int op, struct ioasid_translate *tp)
 {
-	struct ioasid_translate t = { .size = sizeof(t) };
+	struct ioasid_translate t = *tp;
 	uint64_t lo, hi;
+	int rc;
 
-	t.dev_id = pick_dev(w, 1);
 	t.iova = w->s->win + rndn(w, WIN_SIZE / 8) * 8;
-	pick_pasid(w, IOASID_DMA_PASID, &t.flags, &t.pasid);
 	if (rndn(w, 2))
 		t.flags |= IOASID_DMA_WRITE;
-	if (call(w, OP_TRANSLATE, IOASID_TRANSLATE, &t))
-		return;
+	rc = call(w, op, IOASID_TRANSLATE, &t);
+	if (rc)
+		return rc;
 	if (t.out_uaddr >= w->s->stable && t.out_uaddr < w->s->stable + STABLE_SIZE) {
 		lo = w->s->stable;
 		hi = lo + STABLE_SIZE;
+	} else if (is_vol_page(t.out_uaddr)) {
+		lo = (uintptr_t)g_vol;
+		hi = lo + VOL_SIZE;
 	} else {
 		lo = w->s->win;
 		hi = lo + WIN_SIZE;
@@ -671,9 +1151,20 @@ static void act_translate(struct worker *w)
 	if (t.out_uaddr < lo || t.out_uaddr + t.out_length > hi || !t.out_length ||
 	    (t.out_uaddr & 0xfff) != (t.iova & 0xfff) || !t.out_prot ||
 	    t.out_prot & ~(RW | IOASID_ACCESS_EXEC) || (t.flags & IOASID_DMA_WRITE && !(t.out_prot & IOASID_MAP_WRITE)))
-		report_fail(w->s->rep, "translate of %#llx: uaddr %#llx length %#llx prot %u",
-			    (unsigned long long)t.iova, (unsigned long long)t.out_uaddr,
+		report_fail(w->s->rep, "%s of %#llx: uaddr %#llx length %#llx prot %u",
+			    op_desc[op].name, (unsigned long long)t.iova,
+			    (unsigned long long)t.out_uaddr,
 			    (unsigned long long)t.out_length, t.out_prot);
+	return 0;
+}
+
+static void act_translate(struct worker *w)
+{
+	struct ioasid_translate t = { .size = sizeof(t) };
+
+	t.dev_id = pick_dev(w, 1);
+	pick_pasid(w, IOASID_DMA_PASID, &t.flags, &t.pasid);
+	translate_run(w, OP_TRANSLATE, &t);
 }
 
 static void act_dirty(struct worker *w)
@@ -723,17 +1214,40 @@ static int destroy(struct worker *w, int op, uint32_t id)
 	return call(w, op, IOASID_DESTROY, &d);
 }
 
+static int alloc_user_bound(struct worker *w, uint32_t parent, uint32_t *id);
+
+/*
+ * A parent for a new node of @slot: a root slot's node, the stable root, a
+ * child's or a user slot's node: trees of mixed modes, several levels deep.
+ */
+static uint32_t pick_parent(struct worker *w, unsigned int slot)
+{
+	unsigned int p = rndn(w, NR_NODES + 1);
+	uint32_t parent;
+
+	/*
+	 * A user-managed node mostly under the stable root or a root slot:
+	 * its tables must be readable through every level above it, which
+	 * deep chains seldom are.
+	 */
+	if (slot >= NR_KNODES && rndn(w, 3))
+		p = rndn(w, 2) ? NR_NODES : rndn(w, NR_ROOTS);
+	parent = p == NR_NODES ? w->s->sr : atomic_load(&w->s->node[p]);
+
+	return p == slot || !parent ? w->s->sr : parent;
+}
+
 /*
  * Destroy a slot's node and put a new one in its place. Two threads may
  * race for a slot: the compare-and-swap decides, and the loser's new node
  * goes again (or stays as an orphan, freed at close, if a stale id of
  * someone else got hold of it meanwhile).
  */
-static void act_node_recreate(struct worker *w)
+static void act_node_recreate_slot(struct worker *w, unsigned int slot)
 {
-	unsigned int slot = rndn(w, NR_NODES);
-	uint32_t old = atomic_load(&w->s->node[slot]), parent = 0;
+	uint32_t old = atomic_load(&w->s->node[slot]), parent = 0, id = 0;
 	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_KERNEL_MANAGED };
+	int rc;
 
 	/*
 	 * DESTROY takes any id: a stale device id may have destroyed this
@@ -741,23 +1255,31 @@ static void act_node_recreate(struct worker *w)
 	 */
 	if (old && destroy(w, OP_DESTROY_NODE, old) == EBUSY)
 		return;
-	if (slot >= NR_ROOTS) {
-		/* Under a root slot, the stable root, or another child (depth 3). */
-		unsigned int p = rndn(w, NR_NODES + 1);
-
-		parent = p == NR_NODES ? w->s->sr : atomic_load(&w->s->node[p]);
-		if (p == slot || !parent)
-			parent = w->s->sr;
+	if (slot >= NR_ROOTS)
+		parent = pick_parent(w, slot);
+	if (slot >= NR_KNODES) {
+		rc = alloc_user_bound(w, parent, &id);
+	} else {
+		a.parent_id = parent;
+		rc = call(w, OP_ALLOC, IOASID_ALLOC, &a);
+		if (!rc) {
+			id = a.out_id;
+			kind_mark(w->s, id, KIND_KERNEL, 0);
+		}
 	}
-	a.parent_id = parent;
-	if (call(w, OP_ALLOC, IOASID_ALLOC, &a)) {
+	if (rc) {
 		/* The slot stays empty (0) until a recreate fills it. */
 		atomic_compare_exchange_strong(&w->s->node[slot], &old, 0);
 		return;
 	}
-	if (!atomic_compare_exchange_strong(&w->s->node[slot], &old, a.out_id) &&
-	    destroy(w, OP_DESTROY_NODE, a.out_id))
+	if (!atomic_compare_exchange_strong(&w->s->node[slot], &old, id) &&
+	    destroy(w, OP_DESTROY_NODE, id))
 		atomic_fetch_add(&w->s->orphans, 1);
+}
+
+static void act_node_recreate(struct worker *w)
+{
+	act_node_recreate_slot(w, rndn(w, NR_NODES));
 }
 
 static void act_dev_recreate(struct worker *w)
@@ -822,13 +1344,35 @@ static void act_info(struct worker *w)
 	unsigned int i;
 	int child;
 
-	n.id = pick_node(w, &child);
+	n.id = rndn(w, 4) ? pick_node(w, &child) : pick_user(w);
 	if (!call(w, OP_NODE_INFO, IOASID_NODE_INFO, &n) &&
 	    (n.out_mapped_bytes % PAGE || !n.out_depth ||
 	     n.out_pinned_bytes != (n.out_depth == 1 ? n.out_mapped_bytes : 0)))
 		report_fail(w->s->rep, "node_info %u: depth %u mapped %#llx pinned %#llx",
 			    n.id, n.out_depth, (unsigned long long)n.out_mapped_bytes,
 			    (unsigned long long)n.out_pinned_bytes);
+	/*
+	 * A user-managed node: a child with no mappings, x86-64, and bound to
+	 * what some BIND gave, or unbound with nothing; a kernel-managed one
+	 * has none of that.
+	 */
+	if (n.out_depth && n.out_mode == IOASID_MODE_USER_MANAGED &&
+	    (n.out_depth < 2 || !n.out_parent_id || n.out_num_mappings ||
+	     n.out_format != IOASID_FORMAT_X86_64 || n.out_flags & ~IOASID_NODE_BOUND ||
+	     (n.out_flags ? !is_gpt_top(n.out_root) && !is_data_page(n.out_root) :
+			    n.out_root || n.out_bind_flags) ||
+	     n.out_bind_flags & ~(IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE)))
+		report_fail(w->s->rep, "node_info %u (user-managed): depth %u parent %u mappings %llu format %u flags %#x root %#llx bind flags %#x",
+			    n.id, n.out_depth, n.out_parent_id,
+			    (unsigned long long)n.out_num_mappings, n.out_format, n.out_flags,
+			    (unsigned long long)n.out_root, n.out_bind_flags);
+	else if (n.out_depth && n.out_mode == IOASID_MODE_KERNEL_MANAGED &&
+		 (n.out_format || n.out_flags || n.out_root || n.out_bind_flags))
+		report_fail(w->s->rep, "node_info %u (kernel-managed): format %u flags %#x root %#llx",
+			    n.id, n.out_format, n.out_flags, (unsigned long long)n.out_root);
+	else if (n.out_depth && n.out_mode != IOASID_MODE_USER_MANAGED &&
+		 n.out_mode != IOASID_MODE_KERNEL_MANAGED)
+		report_fail(w->s->rep, "node_info %u: mode %u", n.id, n.out_mode);
 
 	d.dev_id = pick_dev(w, 1);
 	if (!call(w, OP_DEV_INFO, IOASID_DEVICE_INFO, &d) &&
@@ -941,6 +1485,601 @@ static void act_big_dma(struct worker *w)
 	}
 }
 
+/* User-managed nodes ------------------------------------------------------- */
+
+/* This process's workers, whose DMA in flight the race counts look at. */
+static struct worker *g_ws;
+static unsigned int g_nws;
+
+struct flight {
+	uint64_t v[MAX_THREADS];
+};
+
+static void flight_snap(struct flight *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < g_nws; i++)
+		f->v[i] = atomic_load(&g_ws[i].flight);
+}
+
+/*
+ * Was one and the same DMA through a user-managed node in flight at
+ * flight_snap() and still now; through one of @ids (any when @n is 0)?
+ */
+static int flight_spanned(const struct flight *f, const uint32_t *ids, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < g_nws; i++) {
+		if (!(uint32_t)f->v[i] || atomic_load(&g_ws[i].flight) != f->v[i])
+			continue;
+		if (!n)
+			return 1;
+		for (j = 0; j < n; j++)
+			if (ids[j] == (uint32_t)f->v[i])
+				return 1;
+	}
+	return 0;
+}
+
+/* The 4- or 5-level top of a random tree for node @id (levels as allocated). */
+static uint64_t pick_gpt_root(struct worker *w, uint32_t id)
+{
+	unsigned int levels = id < ID_TRACK ? atomic_load(&w->s->id_levels[id]) : 0;
+
+	if (levels != 4 && levels != 5)
+		levels = 4 + rndn(w, 2);
+	return g_gpt_top[rndn(w, NR_GPT)][levels == 5];
+}
+
+static uint32_t pick_bind_flags(struct worker *w)
+{
+	static const uint32_t f[3] = { 0, IOASID_BIND_X86_SRE,
+				       IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE };
+
+	return f[rndn(w, 3)];
+}
+
+/*
+ * BIND (to a tree, or now and then to a window page: words of the shape
+ * are never present entries) or UNBIND; a user slot mostly, a kernel one
+ * (EINVAL) now and then.
+ */
+static void act_bind(struct worker *w)
+{
+	struct ioasid_bind b = { .size = sizeof(b) };
+	struct flight f;
+	int op = rndn(w, 8) ? OP_BIND : OP_UNBIND;
+
+	b.id = rndn(w, 10) ? pick_user(w) : atomic_load(&w->s->node[rndn(w, NR_KNODES)]);
+	if (op == OP_BIND) {
+		b.flags = pick_bind_flags(w);
+		b.root = rndn(w, 16) ? pick_gpt_root(w, b.id) : win_range(w, 1);
+	}
+	flight_snap(&f);
+	if (!call(w, op, op == OP_BIND ? IOASID_BIND : IOASID_UNBIND, &b) &&
+	    flight_spanned(&f, &b.id, 1))
+		atomic_fetch_add(&w->s->rep->race_bind, 1);
+}
+
+/* Allocate a user-managed node (x86-64, 4 or 5 levels, A/D or not) under @parent. */
+static int alloc_user(struct worker *w, uint32_t parent, uint32_t *id)
+{
+	struct ioasid_format_x86_64 f = {
+		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
+		.flags = rndn(w, 2) ? IOASID_X86_64_AD_UPDATE : 0,
+		.levels = 4 + rndn(w, 2),
+		/* Every address here is below 2^47. */
+		.phys_bits = 47 + rndn(w, 6),
+		.pgsize_bitmap = rndn(w, 2) ? 0 : PAGE,
+	};
+	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
+				  .parent_id = parent, .format = (uintptr_t)&f,
+				  .format_len = sizeof(f) };
+	int rc = call(w, OP_ALLOC_USER, IOASID_ALLOC, &a);
+
+	if (!rc) {
+		kind_mark(w->s, a.out_id, KIND_USER, f.levels);
+		*id = a.out_id;
+	}
+	return rc;
+}
+
+/* ... bound right away (before anyone else knows it), mostly. */
+static int alloc_user_bound(struct worker *w, uint32_t parent, uint32_t *id)
+{
+	int rc = alloc_user(w, parent, id);
+
+	if (!rc && rndn(w, 8)) {
+		struct ioasid_bind b = { .size = sizeof(b), .id = *id,
+			.flags = pick_bind_flags(w), .root = pick_gpt_root(w, *id) };
+
+		call(w, OP_BIND, IOASID_BIND, &b);
+	}
+	return rc;
+}
+
+/*
+ * Guest table edits without INVALIDATE: present or not, repointed (a
+ * window leaf), RW/US/XD set or cleared, A/D cleared; by compare-and-
+ * exchange against the walker's A/D updates. The value replaced must be
+ * one the word may hold.
+ */
+static void act_pte_edit(struct worker *w)
+{
+	unsigned int r = rndn(w, 20), kind = r < 16 ? TW_LEAF_WIN : r < 19 ? TW_LEAF_FIXED : TW_NONLEAF;
+	unsigned int i = g_tw_list[kind][rndn(w, g_tw_count[kind])];
+	uint64_t old = tw_load(i), new, bit, page;
+	struct flight f;
+
+	flight_snap(&f);
+	do {
+		if (!tw_ok(i, old)) {
+			report_fail(w->s->rep, "table word %u (page %u, kind %u) is %#llx",
+				    i, i / 512, kind, (unsigned long long)old);
+			return;
+		}
+		new = old;
+		switch (rndn(w, 8)) {
+		case 0: case 1:
+			bit = PTE_P;
+			break;
+		case 2:
+			bit = PTE_RW;
+			break;
+		case 3:
+			bit = PTE_US;
+			break;
+		case 4:		/* XD set once in four */
+			new = rndn(w, 4) ? new & ~PTE_XD : new | PTE_XD;
+			bit = 0;
+			break;
+		case 5: case 6:
+			if (kind == TW_LEAF_WIN) {
+				r = rndn(w, 8);
+				page = r < 4 ? (uintptr_t)g_win + rndn(w, WIN_PAGES) * PAGE :
+				       r < 5 ? (uintptr_t)g_stable + rndn(w, STABLE_PAGES) * PAGE :
+					       (uintptr_t)g_vol + rndn(w, VOL_PAGES) * PAGE;
+				new = (new & ~(PTE_ADDR | PTE_A | PTE_D)) | page | PTE_P;
+			}
+			bit = 0;
+			break;
+		default:
+			new &= ~(PTE_A | PTE_D);
+			bit = 0;
+			break;
+		}
+		/* Mostly set: a walk needs P, and US, at every level. */
+		if (bit)
+			new = rndn(w, 8) ? new | bit : new & ~bit;
+	} while (!__atomic_compare_exchange_n(&g_tbl[i], &old, new, 0, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	atomic_fetch_add_explicit(&w->s->rep->calls[OP_PTE_EDIT][0], 1, memory_order_relaxed);
+	if (flight_spanned(&f, NULL, 0))
+		atomic_fetch_add(&w->s->rep->race_edit, 1);
+}
+
+/* One invalidation of a random scope; mostly of a user slot's node. */
+static void inv_entry(struct worker *w, struct ioasid_inv_entry *e)
+{
+	static const uint64_t granules[4] = { PAGE, PAGE, 2ULL << 20, 1ULL << 30 };
+	uint64_t g;
+
+	memset(e, 0, sizeof(*e));
+	e->node_id = rndn(w, 16) ? pick_user(w) : atomic_load(&w->s->node[rndn(w, NR_KNODES)]);
+	switch (rndn(w, 8)) {
+	case 0:			/* the whole node */
+		return;
+	case 1:
+		e->scope = IOASID_INV_SCOPE_PASID;
+		e->pasid = rndn(w, NR_PASIDS + 1);
+		return;
+	case 2:
+		e->flags = IOASID_INV_NO_PASID;
+		return;
+	case 3:
+		e->scope = IOASID_INV_SCOPE_PASID;
+		e->pasid = rndn(w, NR_PASIDS + 1);
+		break;
+	case 4:
+		e->flags = IOASID_INV_NO_PASID;
+		break;
+	default:		/* 5-7: a range for every PASID */
+		break;
+	}
+	e->scope |= IOASID_INV_SCOPE_ADDR;
+	if (rndn(w, 2))
+		e->flags |= IOASID_INV_LEAF;
+	if (!rndn(w, 16)) {	/* everything below 2^47 */
+		e->granule = 1ULL << 30;
+		e->addr = 0;
+		e->size = 1ULL << 47;
+		return;
+	}
+	g = granules[rndn(w, 4)];
+	e->granule = g;
+	e->addr = (w->s->win + rndn(w, WIN_SIZE)) & ~(g - 1);
+	e->size = g * (1 + rndn(w, g == PAGE ? 16 : 2));
+}
+
+/* INVALIDATE of 1 to 8 entries. */
+static void act_invalidate(struct worker *w)
+{
+	struct ioasid_inv_entry e[8];
+	struct ioasid_invalidate inv = { .size = sizeof(inv), .entry_size = sizeof(e[0]),
+					 .entries = (uintptr_t)e };
+	uint32_t ids[8];
+	unsigned int i;
+	struct flight f;
+	int rc;
+
+	inv.count = 1 + rndn(w, 8);
+	for (i = 0; i < inv.count; i++) {
+		inv_entry(w, &e[i]);
+		ids[i] = e[i].node_id;
+	}
+	inv.out_done = ~0u;
+	flight_snap(&f);
+	rc = call(w, OP_INVALIDATE, IOASID_INVALIDATE, &inv);
+	if (rc == EBADF)
+		return;
+	if (rc ? inv.out_done >= inv.count : inv.out_done != inv.count) {
+		report_fail(w->s->rep, "invalidate of %u -> %s, out_done %u", inv.count,
+			    errname(rc), inv.out_done);
+		return;
+	}
+	if (inv.out_done && flight_spanned(&f, ids, inv.out_done))
+		atomic_fetch_add(&w->s->rep->race_inv, 1);
+}
+
+/*
+ * A node for table work: the stable root (unless its table mappings must
+ * stay: sigkill), a root or child slot, a user slot (EINVAL) one time in 16.
+ */
+static uint32_t pick_tbl_node(struct worker *w)
+{
+	if (!rndn(w, 16))
+		return pick_user(w);
+	if (!w->s->sr_tables_fixed && !rndn(w, 4))
+		return w->s->sr;
+	return atomic_load(&w->s->node[rndn(w, NR_KNODES)]);
+}
+
+/*
+ * UNMAP of the mappings in 1 to 4 table pages of a node, or MAP of 16 table
+ * pages, one mapping each (read-only one time in eight: A/D updates fault
+ * there), at their own addresses: mostly mapped, so that walks get through
+ * and meet the UNMAPs.
+ */
+static void act_tbl(struct worker *w)
+{
+	unsigned int npages = 1 + rndn(w, 4), i;
+	struct flight f;
+	uint64_t iova;
+
+	if (rndn(w, 2)) {
+		struct ioasid_map m = { .size = sizeof(m), .length = PAGE };
+		unsigned int first = rndn(w, g_tbl_used);
+
+		m.id = pick_tbl_node(w);
+		for (i = 0; i < 16; i++) {
+			m.addr = m.iova = tbl_page_addr((first + i) % g_tbl_used);
+			m.flags = FIXED | (rndn(w, 8) ? RW : IOASID_MAP_READ);
+			if (call(w, OP_TBL_MAP, IOASID_MAP, &m) == EBADF)
+				return;
+		}
+	} else {
+		struct ioasid_unmap u = { .size = sizeof(u) };
+
+		iova = tbl_page_addr(rndn(w, g_tbl_used - npages + 1));
+		u.iova = iova;
+		u.length = npages * PAGE;
+		u.id = pick_tbl_node(w);
+		flight_snap(&f);
+		if (!call(w, OP_TBL_UNMAP, IOASID_UNMAP, &u) && flight_spanned(&f, NULL, 0))
+			atomic_fetch_add(&w->s->rep->race_tbl_unmap, 1);
+	}
+}
+
+/*
+ * MAP of a volatile page at its own address in a root (the stable root
+ * too), or UNMAP of one and then MADV_DONTNEED: once no root maps it
+ * either, the page is freed. Guest leaves point at them now and then, so
+ * a translation cached through a user-managed node that outlived the
+ * UNMAP reads a freed page (anything) instead of zeros or words of the
+ * shape, which is all these pages ever hold.
+ */
+static pthread_mutex_t g_vol_lock[VOL_PAGES];
+
+/*
+ * After its UNMAP, a volatile page is dropped and written to at once: the
+ * process gets a new zeroed page, most likely the very one just freed.
+ * A translation that survived the UNMAP then reads zeros.
+ */
+static void vol_drop(uint64_t *page)
+{
+	madvise(page, PAGE, MADV_DONTNEED);
+	__atomic_store_n(&page[0], 0, __ATOMIC_RELAXED);
+}
+
+/* MAP (filled first) or UNMAP of volatile page @v in a root. */
+static void vol_op(struct worker *w, unsigned int v, int map)
+{
+	uint64_t va = (uintptr_t)g_vol + v * PAGE;
+	uint64_t *page = (uint64_t *)(uintptr_t)va;
+	struct flight f;
+	unsigned int i;
+
+	/* Filled and pinned, or unpinned and dropped: never half of one. */
+	pthread_mutex_lock(&g_vol_lock[v]);
+	if (map) {
+		struct ioasid_map m = { .size = sizeof(m), .flags = RW | FIXED,
+					.addr = va, .iova = va, .length = PAGE };
+
+		for (i = 0; i < PAGE / 8; i++)
+			__atomic_store_n(&page[i], make_word(va + i * 8, VOL_TAG),
+					 __ATOMIC_RELAXED);
+		m.id = rndn(w, 2) ? w->s->sr : pick_root(w);
+		call(w, OP_VOL_MAP, IOASID_MAP, &m);
+	} else {
+		struct ioasid_unmap u = { .size = sizeof(u), .iova = va, .length = PAGE };
+
+		u.id = rndn(w, 2) ? w->s->sr : pick_root(w);
+		flight_snap(&f);
+		if (!call(w, OP_VOL_UNMAP, IOASID_UNMAP, &u)) {
+			if (flight_spanned(&f, NULL, 0))
+				atomic_fetch_add(&w->s->rep->race_vol_unmap, 1);
+			vol_drop(page);
+		}
+	}
+	pthread_mutex_unlock(&g_vol_lock[v]);
+}
+
+/* UNMAP of volatile page @v from every root; 1 if one mapped it. */
+static int vol_unmap_all(struct worker *w, unsigned int v)
+{
+	uint64_t va = (uintptr_t)g_vol + v * PAGE;
+	struct ioasid_unmap u = { .size = sizeof(u), .iova = va, .length = PAGE };
+	unsigned int i, done = 0;
+
+	pthread_mutex_lock(&g_vol_lock[v]);
+	for (i = 0; i <= NR_ROOTS; i++) {
+		u.id = i == NR_ROOTS ? w->s->sr : atomic_load(&w->s->node[i]);
+		done += !call(w, OP_VOL_UNMAP, IOASID_UNMAP, &u);
+	}
+	if (done)
+		vol_drop((uint64_t *)(uintptr_t)va);
+	pthread_mutex_unlock(&g_vol_lock[v]);
+	return done > 0;
+}
+
+static void act_vol(struct worker *w)
+{
+	vol_op(w, rndn(w, VOL_PAGES), rndn(w, 2));
+}
+
+/* The user-managed node DMA through @node goes through: itself or its parent. */
+static uint32_t user_of(struct worker *w, uint32_t node)
+{
+	struct ioasid_node_info n = { .size = sizeof(n), .id = node };
+
+	if (call(w, OP_NODE_INFO, IOASID_NODE_INFO, &n))
+		return 0;
+	if (n.out_mode == IOASID_MODE_USER_MANAGED)
+		return node;
+	if (!n.out_parent_id)
+		return 0;
+	n = (struct ioasid_node_info){ .size = sizeof(n), .id = n.out_parent_id };
+	if (call(w, OP_NODE_INFO, IOASID_NODE_INFO, &n))
+		return 0;
+	return n.out_mode == IOASID_MODE_USER_MANAGED ? n.id : 0;
+}
+
+/* After EIO through the worker's device: why (DEVICE_INFO), counted. */
+static void udev_fault(struct worker *w)
+{
+	struct ioasid_device_info d = { .size = sizeof(d), .dev_id = w->udev };
+
+	if (ioctl(w->s->fd, IOASID_DEVICE_INFO, &d))
+		return;
+	if (d.out_last_fault_reason < IOASID_FAULT_NOT_ATTACHED ||
+	    d.out_last_fault_reason > IOASID_FAULT_WALK_LIMIT)
+		report_fail(w->s->rep, "device %u: EIO, but last fault reason %u",
+			    w->udev, d.out_last_fault_reason);
+	else
+		atomic_fetch_add(&w->s->rep->um_fault[d.out_last_fault_reason], 1);
+}
+
+static void udev_forget(struct worker *w)
+{
+	w->udev = 0;
+	memset(w->uatt, 0, sizeof(w->uatt));
+}
+
+/*
+ * Attach the worker's own device (for a PASID, or none) to a user slot's
+ * node, or to a child slot's node (below a user-managed node when that
+ * slot was made there); REPLACE when attached; DETACH one time in four.
+ */
+static void act_um_attach(struct worker *w)
+{
+	struct ioasid_attach a = { .size = sizeof(a) };
+	unsigned int p = rndn(w, NR_PASIDS + 1);
+	int rc;
+
+	if (!w->udev) {
+		struct ioasid_device_create c = { .size = sizeof(c),
+			.flags = IOASID_DEVICE_PASID, .pasid_bits = PASID_BITS };
+
+		if (call(w, OP_DEV_CREATE, IOASID_DEVICE_CREATE, &c))
+			return;
+		udev_forget(w);
+		w->udev = c.out_id;
+	}
+	a.dev_id = w->udev;
+	a.flags = p ? IOASID_ATTACH_PASID : 0;
+	a.pasid = p;
+	if (w->uatt[p].node && !rndn(w, 4)) {
+		w->uatt[p].node = w->uatt[p].user = 0;
+		call(w, OP_UM_DETACH, IOASID_DETACH, &a);
+		return;
+	}
+	a.node_id = rndn(w, 6) ? pick_user(w) :
+		    atomic_load(&w->s->node[NR_ROOTS + rndn(w, NR_CHILDREN)]);
+	if (w->uatt[p].node)
+		a.flags |= IOASID_ATTACH_REPLACE;
+	rc = call(w, OP_UM_ATTACH, IOASID_ATTACH, &a);
+	if (!rc) {
+		/* The attachment holds the node, and the node its parent. */
+		w->uatt[p].node = a.node_id;
+		w->uatt[p].user = user_of(w, a.node_id);
+	} else if (rc == EBUSY) {
+		w->uatt[p].node = ~0u;	/* attached, who knows where: REPLACE next */
+		w->uatt[p].user = 0;
+	} else if (rc == ENOENT) {
+		struct ioasid_device_info d = { .size = sizeof(d), .dev_id = w->udev };
+
+		/* The device gone (a stale id destroyed it), or nothing to replace? */
+		if (ioctl(w->s->fd, IOASID_DEVICE_INFO, &d) && errno == ENOENT)
+			udev_forget(w);
+		else if (a.flags & IOASID_ATTACH_REPLACE)
+			w->uatt[p].node = w->uatt[p].user = 0;
+	}
+}
+
+/* A PASID (0: none) the worker's device is attached for, or -1. */
+static int udev_pasid(struct worker *w)
+{
+	unsigned int i, p = rndn(w, NR_PASIDS + 1);
+
+	for (i = 0; i <= NR_PASIDS; i++, p = (p + 1) % (NR_PASIDS + 1))
+		if (w->uatt[p].node)
+			return p;
+	return -1;
+}
+
+/*
+ * DMA through the worker's device, attached to a user-managed node or
+ * below one: up to the whole window in one call, so that INVALIDATE, BIND,
+ * table edits and UNMAPs of table pages meet it in flight. The same data
+ * check as every window DMA; reads are also privileged (SRE binds serve
+ * them) or instruction fetches (XD) now and then.
+ */
+static void act_um_dma(struct worker *w, int write)
+{
+	static const uint64_t max_len[4] = { PAGE, PAGE, 8 * PAGE, WIN_SIZE };
+	struct ioasid_dma d0 = { .size = sizeof(d0) }, d;
+	int p = udev_pasid(w), rc;
+	unsigned int n;
+
+	if (!w->udev || p < 0)
+		return act_um_attach(w);
+	d0.dev_id = w->udev;
+	if (p) {
+		d0.flags = IOASID_DMA_PASID;
+		d0.pasid = p;
+	}
+	if (!write && rndn(w, 2)) {
+		/*
+		 * The stable buffer's addresses: every tree maps them 1:1,
+		 * and the stable root maps them for good: walks through a
+		 * node under it get through (and are cached) unless a table
+		 * page is unmapped or an entry edited meanwhile.
+		 */
+		d0.length = 8 * (1 + rndn(w, (rndn(w, 2) ? PAGE : STABLE_SIZE) / 8));
+		d0.iova = w->s->stable + rndn(w, (STABLE_SIZE - d0.length) / 8 + 1) * 8;
+	} else {
+		d0.length = 8 * (1 + rndn(w, max_len[rndn(w, 4)] / 8));
+		d0.iova = w->s->win + rndn(w, (WIN_SIZE - d0.length) / 8 + 1) * 8;
+	}
+	if (write)
+		d0.flags |= IOASID_DMA_WRITE;
+	else if (!rndn(w, 8))
+		d0.flags |= IOASID_DMA_EXEC;
+	if (!rndn(w, 8))
+		d0.flags |= IOASID_DMA_PRIV;
+	/*
+	 * 1 to 4 times over the same range: the later ones meet the IOTLB.
+	 * In between, now and then, the volatile page that the range's first
+	 * page translates to (TRANSLATE, cached as DMA is) is unmapped from
+	 * every root, and freed: nothing cached of it may be used any more
+	 * (reading it would bring zeros, see vol_drop()).
+	 */
+	for (n = 1 + rndn(w, 4); n; n--) {
+		if (n > 1 && !rndn(w, 2)) {
+			struct ioasid_translate t = { .size = sizeof(t), .dev_id = d0.dev_id,
+				.flags = d0.flags & IOASID_DMA_PASID, .pasid = d0.pasid,
+				.iova = d0.iova };
+
+			if (!call(w, OP_UM_TRANSLATE, IOASID_TRANSLATE, &t) &&
+			    is_vol_page(t.out_uaddr) &&
+			    vol_unmap_all(w, (t.out_uaddr - (uintptr_t)g_vol) / PAGE))
+				atomic_fetch_add(&w->s->rep->vol_freed_cached, 1);
+		}
+		d = d0;
+		dma_prepare(w, &d, w->um_buf);
+		if (w->uatt[p].user)
+			atomic_store(&w->flight,
+				     (uint64_t)++w->flight_seq << 32 | w->uatt[p].user);
+		rc = call(w, write ? OP_UM_DMA_WRITE : OP_UM_DMA_READ, IOASID_DMA, &d);
+		atomic_store(&w->flight, 0);
+		if (rc == ENOENT)	/* the device is gone: a stale id destroyed it */
+			udev_forget(w);
+		if (rc == EIO)
+			udev_fault(w);
+		if ((!rc || rc == EIO) && d.out_done <= d.length)
+			atomic_fetch_add(write ? &w->s->rep->um_written : &w->s->rep->um_read,
+					 d.out_done);
+		dma_check(w, &d, rc);
+		if (rc && rc != EIO)
+			return;
+	}
+}
+
+static void act_um_translate(struct worker *w)
+{
+	struct ioasid_translate t = { .size = sizeof(t) };
+	int p = udev_pasid(w);
+
+	if (!w->udev || p < 0)
+		return act_um_attach(w);
+	t.dev_id = w->udev;
+	if (p) {
+		t.flags = IOASID_DMA_PASID;
+		t.pasid = p;
+	}
+	if (translate_run(w, OP_UM_TRANSLATE, &t) == EIO)
+		udev_fault(w);
+}
+
+/*
+ * A new user-managed node in a user slot. The old one is mostly still in
+ * use (attached, with children), and DESTROY would fail: then it is
+ * retired, to be destroyed by a later turn, once its users have moved on.
+ */
+static void act_um_recreate(struct worker *w)
+{
+	unsigned int r = rndn(w, NR_RETIRED), slot = NR_KNODES + rndn(w, NR_USER);
+	uint32_t ret = atomic_load(&w->s->retired[r]), old, id, zero = 0;
+
+	if (ret && destroy(w, OP_DESTROY_NODE, ret) != EBUSY)
+		atomic_compare_exchange_strong(&w->s->retired[r], &ret, 0);
+	if (atomic_load(&w->s->retired[r]))
+		return act_node_recreate_slot(w, slot);
+	old = atomic_load(&w->s->node[slot]);
+	if (alloc_user_bound(w, pick_parent(w, slot), &id))
+		return;
+	if (!atomic_compare_exchange_strong(&w->s->node[slot], &old, id)) {
+		if (destroy(w, OP_DESTROY_NODE, id))
+			atomic_fetch_add(&w->s->orphans, 1);
+		return;
+	}
+	if (old && destroy(w, OP_DESTROY_NODE, old) == EBUSY &&
+	    !atomic_compare_exchange_strong(&w->s->retired[r], &zero, old))
+		atomic_fetch_add(&w->s->orphans, 1);
+}
+
 static void run_action(struct worker *w, int act)
 {
 	switch (act) {
@@ -965,6 +2104,16 @@ static void run_action(struct worker *w, int act)
 	case A_INFO: return act_info(w);
 	case A_BIG_MAP: return act_big_map(w);
 	case A_BIG_DMA: return act_big_dma(w);
+	case A_UM_RECREATE: return act_um_recreate(w);
+	case A_BIND: return act_bind(w);
+	case A_INVALIDATE: return act_invalidate(w);
+	case A_PTE_EDIT: return act_pte_edit(w);
+	case A_UM_ATTACH: return act_um_attach(w);
+	case A_UM_DMA_READ: return act_um_dma(w, 0);
+	case A_UM_DMA_WRITE: return act_um_dma(w, 1);
+	case A_UM_TRANSLATE: return act_um_translate(w);
+	case A_TBL: return act_tbl(w);
+	case A_VOL: return act_vol(w);
 	}
 }
 
@@ -992,13 +2141,21 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed) &&
 	       !w->saw_ebadf && now_ns() < s->deadline)
 		run_action(w, pick_action(w));
+	if (w->udev) {
+		/* What the IOTLB did for the worker's (last) own device. */
+		struct ioasid_device_info d = { .size = sizeof(d), .dev_id = w->udev };
+
+		if (!ioctl(s->fd, IOASID_DEVICE_INFO, &d)) {
+			atomic_fetch_add(&s->rep->um_hits, d.out_iotlb_hits);
+			atomic_fetch_add(&s->rep->um_misses, d.out_iotlb_misses);
+		}
+	}
 	return NULL;
 }
 
 /* Setting up and running -------------------------------------------------- */
 
 /* The two buffers every window mapping is made of; the same for every part. */
-static uint64_t *g_win, *g_stable;
 
 static int buffers_init(void)
 {
@@ -1008,7 +2165,14 @@ static int buffers_init(void)
 		g_win = ioasid_map_aligned(WIN_SIZE, WIN_SIZE);
 		g_stable = ioasid_map_aligned(STABLE_SIZE, PAGE);
 		g_zero = mmap(NULL, BIG_DMA_MAX, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (!g_win || !g_stable || g_zero == MAP_FAILED)
+		/* Shared: the table edits of forked processes land in the same pages. */
+		g_tbl = mmap(NULL, TBL_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		g_vol = ioasid_map_aligned(VOL_SIZE, PAGE);
+		for (i = 0; i < VOL_PAGES; i++)
+			pthread_mutex_init(&g_vol_lock[i], NULL);
+		if (!g_win || !g_stable || g_zero == MAP_FAILED || g_tbl == MAP_FAILED ||
+		    !g_vol)
 			return -ENOMEM;
 		for (i = 0; i < STABLE_SIZE / 8; i++)
 			g_stable[i] = stable_word((uintptr_t)&g_stable[i]);
@@ -1017,7 +2181,7 @@ static int buffers_init(void)
 	}
 	for (i = 0; i < WIN_SIZE / 8; i++)
 		g_win[i] = make_word((uintptr_t)&g_win[i], i);
-	return 0;
+	return tables_build();
 }
 
 /* First bad word of either buffer, or -1. */
@@ -1047,14 +2211,44 @@ static int set_account_mode(int fd, uint64_t mode)
 	return raw(fd, IOASID_OPTION, &o);
 }
 
+/* Map every table page, one mapping each, at its own address in @id. */
+static int tables_map(struct stress *s, uint32_t id)
+{
+	struct ioasid_map m = { .size = sizeof(m), .flags = RW | FIXED, .id = id,
+				.length = PAGE };
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < g_tbl_used; i++) {
+		m.addr = m.iova = tbl_page_addr(i);
+		rc = raw(s->fd, IOASID_MAP, &m);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /*
  * Fill the context behind @s->fd: the stable root with the stable buffer
  * mapped read-only at its own addresses, the stable device attached to it
  * (neither is ever touched by a worker, so DMA through them must always
- * work), and the slots.
+ * work), and the slots: roots, children (of the roots), user-managed nodes
+ * (under the stable root, under child 3, under the first user-managed
+ * one), bound to the three trees, whose pages the stable root and the
+ * children map.
  */
 static int ctx_populate(struct stress *s)
 {
+	static const struct { uint32_t parent_slot, levels, flags; } um[NR_USER] = {
+		{ NR_NODES, 4, IOASID_X86_64_AD_UPDATE },
+		{ NR_ROOTS, 5, 0 },
+		{ NR_KNODES, 4, IOASID_X86_64_AD_UPDATE },
+	};
+	struct ioasid_format_x86_64 f = {
+		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
+		.phys_bits = 48,
+	};
+	struct ioasid_bind b = { .size = sizeof(b) };
 	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_KERNEL_MANAGED };
 	struct ioasid_device_create c = { .size = sizeof(c),
 		.flags = IOASID_DEVICE_PASID, .pasid_bits = PASID_BITS };
@@ -1069,6 +2263,7 @@ static int ctx_populate(struct stress *s)
 	if (rc)
 		return rc;
 	s->sr = a.out_id;
+	kind_mark(s, s->sr, KIND_KERNEL, 0);
 	m.id = s->sr;
 	m.addr = m.iova = s->stable;
 	m.length = STABLE_SIZE;
@@ -1084,12 +2279,43 @@ static int ctx_populate(struct stress *s)
 	rc = raw(s->fd, IOASID_ATTACH, &at);
 	if (rc)
 		return rc;
-	for (i = 0; i < NR_NODES; i++) {
+	for (i = 0; i < NR_KNODES; i++) {
 		a.parent_id = i < NR_ROOTS ? 0 : atomic_load(&s->node[i - NR_ROOTS]);
 		rc = raw(s->fd, IOASID_ALLOC, &a);
 		if (rc)
 			return rc;
 		atomic_store(&s->node[i], a.out_id);
+		kind_mark(s, a.out_id, KIND_KERNEL, 0);
+	}
+	/*
+	 * Not in the root slots: what this process maps there it pays for,
+	 * and sigkill's check that it pays the same all along would not hold
+	 * once workers unmap it. The stable root's stay in sigkill's shared
+	 * context (sr_tables_fixed); the children's lead nowhere until A_TBL
+	 * maps the pages in their roots.
+	 */
+	rc = tables_map(s, s->sr);
+	for (i = NR_ROOTS; i < NR_KNODES && !rc; i++)
+		rc = tables_map(s, atomic_load(&s->node[i]));
+	if (rc)
+		return rc;
+	for (i = 0; i < NR_USER; i++) {
+		a = (struct ioasid_alloc){ .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
+			.format = (uintptr_t)&f, .format_len = sizeof(f) };
+		a.parent_id = um[i].parent_slot == NR_NODES ? s->sr :
+			      atomic_load(&s->node[um[i].parent_slot]);
+		f.levels = um[i].levels;
+		f.flags = um[i].flags;
+		rc = raw(s->fd, IOASID_ALLOC, &a);
+		if (rc)
+			return rc;
+		atomic_store(&s->node[NR_KNODES + i], a.out_id);
+		kind_mark(s, a.out_id, KIND_USER, f.levels);
+		b.id = a.out_id;
+		b.root = g_gpt_top[i][f.levels == 5];
+		rc = raw(s->fd, IOASID_BIND, &b);
+		if (rc)
+			return rc;
 	}
 	for (i = 0; i < NR_DEVS; i++) {
 		rc = raw(s->fd, IOASID_DEVICE_CREATE, &c);
@@ -1157,13 +2383,16 @@ static int workers_start(struct stress *s, struct worker *ws, unsigned int n,
 		if (!w->rng)
 			w->rng = 1;
 		w->dma = malloc(DMA_MAX + 8);
+		w->um_buf = malloc(WIN_SIZE + 8);
 		w->big = ioasid_map_aligned(s->big_len, PAGE);
 		w->big_scratch = ioasid_map_aligned(BIG_DMA_MAX, PAGE);
-		if (!w->dma || !w->big || !w->big_scratch)
+		if (!w->dma || !w->um_buf || !w->big || !w->big_scratch)
 			return -ENOMEM;
 		w->barrier = &barrier;
 		w->mix = s->mix2 && i >= n / 2 ? s->mix2 : s->mix;
 	}
+	g_ws = ws;
+	g_nws = n;
 	for (i = 0; i < n; i++)
 		if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]))
 			return -EAGAIN;
@@ -1176,8 +2405,10 @@ static void workers_free(struct stress *s, struct worker *ws, unsigned int n)
 {
 	unsigned int i;
 
+	g_nws = 0;
 	for (i = 0; i < n; i++) {
 		free(ws[i].dma);
+		free(ws[i].um_buf);
 		if (ws[i].big)
 			munmap(ws[i].big, s->big_len);
 		if (ws[i].big_scratch)
@@ -1279,6 +2510,14 @@ static unsigned long long op_total(struct report *rep, int op, unsigned long lon
 	return n;
 }
 
+static const char *const fault_names[IOASID_FAULT_WALK_LIMIT + 1] = {
+	[IOASID_FAULT_NOT_ATTACHED] = "not_attached", [IOASID_FAULT_NOT_MAPPED] = "not_mapped",
+	[IOASID_FAULT_PERMISSION] = "permission", [IOASID_FAULT_NOT_BOUND] = "not_bound",
+	[IOASID_FAULT_NOT_PRESENT] = "not_present", [IOASID_FAULT_RESERVED] = "reserved",
+	[IOASID_FAULT_NON_CANONICAL] = "non_canonical", [IOASID_FAULT_TABLE] = "table",
+	[IOASID_FAULT_AD_UPDATE] = "ad_update", [IOASID_FAULT_WALK_LIMIT] = "walk_limit",
+};
+
 static unsigned long long report_print(struct report *rep, const char *part,
 				       uint64_t elapsed_ns)
 {
@@ -1291,6 +2530,23 @@ static unsigned long long report_print(struct report *rep, const char *part,
 		total += op_total(rep, op, &ok);
 	ksft_print_msg("%s: %llu calls in %.1f s; %llu KiB read by DMA and checked\n", part,
 		       total, elapsed_ns / 1e9, (unsigned long long)rep->verified >> 10);
+	ksft_print_msg("  through the workers' own devices (user-managed nodes): %llu KiB read and checked, %llu KiB written; %llu words read from volatile pages, %llu freed right after a TRANSLATE reached them\n",
+		       (unsigned long long)rep->um_read >> 10,
+		       (unsigned long long)rep->um_written >> 10,
+		       (unsigned long long)rep->vol_words,
+		       (unsigned long long)rep->vol_freed_cached);
+	ksft_print_msg("  IOTLB of the workers' own devices (the last of each): %llu hits, %llu misses\n",
+		       (unsigned long long)rep->um_hits, (unsigned long long)rep->um_misses);
+	ksft_print_msg("  while a DMA through a user-managed node was in flight: %llu INVALIDATE, %llu BIND/UNBIND of its node, %llu UNMAP of table pages, %llu of volatile pages, %llu table edits\n",
+		       (unsigned long long)rep->race_inv, (unsigned long long)rep->race_bind,
+		       (unsigned long long)rep->race_tbl_unmap,
+		       (unsigned long long)rep->race_vol_unmap,
+		       (unsigned long long)rep->race_edit);
+	len = snprintf(line, sizeof(line), "  faults through user-managed nodes:");
+	for (e = IOASID_FAULT_NOT_ATTACHED; e <= IOASID_FAULT_WALK_LIMIT; e++)
+		len += snprintf(line + len, sizeof(line) - len, " %s %llu", fault_names[e],
+				(unsigned long long)rep->um_fault[e]);
+	ksft_print_msg("%s\n", line);
 	for (op = 0; op < OP_MAX; op++) {
 		n = op_total(rep, op, &ok);
 		if (!n)
@@ -1369,6 +2625,11 @@ static void part_end(struct __test_metadata *_metadata,
 		TH_LOG("buffer word %lld at %p is %#llx", i, (void *)&base[i],
 		       (unsigned long long)base[i]);
 	}
+	/* Guest tables hold only what the test and the walker's A/D wrote. */
+	bad = tables_check();
+	EXPECT_EQ(-1, bad) TH_LOG("table word %lld (page %lld, kind %u) at %p is %#llx",
+				  bad, bad / 512, g_tw_kind[bad], (void *)&g_tbl[bad],
+				  (unsigned long long)g_tbl[bad]);
 	/* The stable mapping was read, and through every part it always worked. */
 	op_total(self->rep, OP_STABLE_READ, &ok);
 	EXPECT_LT(0, ok);
@@ -1455,6 +2716,23 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	EXPECT_LT(0, ok);
 	op_total(self->rep, OP_TRANSLATE, &ok);
 	EXPECT_LT(0, ok);
+	/* ... and so did the user-managed ones, and their races. */
+	op_total(self->rep, OP_ALLOC_USER, &ok);
+	EXPECT_LT(0, ok);
+	op_total(self->rep, OP_BIND, &ok);
+	EXPECT_LT(0, ok);
+	op_total(self->rep, OP_INVALIDATE, &ok);
+	EXPECT_LT(0, ok);
+	op_total(self->rep, OP_UM_DMA_READ, &ok);
+	EXPECT_LT(0, ok);
+	op_total(self->rep, OP_UM_DMA_WRITE, &ok);
+	EXPECT_LT(0, ok);
+	op_total(self->rep, OP_TBL_UNMAP, &ok);
+	EXPECT_LT(0, ok);
+	EXPECT_LT(0, self->rep->um_read);
+	EXPECT_LT(0, self->rep->um_hits);
+	EXPECT_LT(0, self->rep->race_inv);
+	EXPECT_LT(0, self->rep->race_tbl_unmap);
 	part_end(_metadata, self, mode == IOASID_ACCOUNT_PROCESS ? "ops_process" : "ops_user");
 }
 
@@ -1603,6 +2881,8 @@ TEST_F_TIMEOUT(stress, sigkill, 600)
 	 */
 	ASSERT_NE(NULL, shared_ctx);
 	shared_ctx->mix2 = mix_kill_small;
+	/* What this process mapped there stays (it pays for it all along). */
+	shared_ctx->sr_tables_fixed = 1;
 	shared_ctx->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, shared_ctx->fd);
 	if (geteuid() == 0)
