@@ -1494,25 +1494,37 @@ static int body_translate(struct fn_state *s)
 	return fn_translate(s, IOASID_DMA_WRITE, W_IOVA + 9 * PAGE);
 }
 
-static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int rc)
+/*
+ * The body's TRANSLATEs that succeeded: result i at @want[i], @len[i] bytes
+ * long (0: any length), readable, writable and executable.
+ */
+static int fn_check_translate(struct fn_state *s, int rc, const uint64_t *want,
+			      const uint64_t *len)
 {
 	unsigned int i;
 
 	for (i = 0; i < s->ntr; i++) {
-		uint64_t want = fn_ubuf(s, i ? 9 : 3) + (i ? 0 : 1);
+		const struct ioasid_translate *t = &s->tr[i];
 
 		if ((i + 1 < s->ntr || !rc) &&
-		    (s->tr[i].out_uaddr != want || !s->tr[i].out_length ||
-		     s->tr[i].out_prot != (RW | IOASID_ACCESS_EXEC))) {
+		    (t->out_uaddr != want[i] || !t->out_length ||
+		     (len[i] && t->out_length != len[i]) ||
+		     t->out_prot != (RW | IOASID_ACCESS_EXEC))) {
 			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
-				       i, (unsigned long long)s->tr[i].out_uaddr,
-				       (unsigned long long)want,
-				       (unsigned long long)s->tr[i].out_length,
-				       s->tr[i].out_prot);
+				       i, (unsigned long long)t->out_uaddr,
+				       (unsigned long long)want[i],
+				       (unsigned long long)t->out_length, t->out_prot);
 			return 1;
 		}
 	}
 	return 0;
+}
+
+static int verify_translate(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	const uint64_t want[] = { fn_ubuf(s, 3) + 1, fn_ubuf(s, 9) }, len[2] = { 0 };
+
+	return fn_check_translate(s, rc, want, len);
 }
 FN_SEQ(translate, W_ATTACH, body_translate, NULL, verify_translate);
 
@@ -1630,25 +1642,13 @@ static int body_translate_user(struct fn_state *s)
 	return fn_translate(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + PAGE);
 }
 
+/* A guest leaf is a page: an entry ends there. */
 static int verify_translate_user(struct fn_state *s, const struct fn_snap *pre, int rc)
 {
-	unsigned int i;
+	const uint64_t want[] = { fn_ubuf(s, U_DATA + 3) + 1, fn_ubuf(s, U_DATA + 1) };
+	const uint64_t len[] = { PAGE - 1, PAGE };
 
-	for (i = 0; i < s->ntr; i++) {
-		uint64_t want = fn_ubuf(s, U_DATA + (i ? 1 : 3)) + (i ? 0 : 1);
-
-		if ((i + 1 < s->ntr || !rc) &&
-		    (s->tr[i].out_uaddr != want || s->tr[i].out_length != PAGE - (i ? 0 : 1) ||
-		     s->tr[i].out_prot != (RW | IOASID_ACCESS_EXEC))) {
-			ksft_print_msg("TRANSLATE %u: uaddr %#llx (want %#llx), length %llu, prot %u\n",
-				       i, (unsigned long long)s->tr[i].out_uaddr,
-				       (unsigned long long)want,
-				       (unsigned long long)s->tr[i].out_length,
-				       s->tr[i].out_prot);
-			return 1;
-		}
-	}
-	return 0;
+	return fn_check_translate(s, rc, want, len);
 }
 FN_SEQ(translate_user, W_ATTACH_USER, body_translate_user, NULL, verify_translate_user);
 
