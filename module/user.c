@@ -76,6 +76,9 @@ int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd)
 
 	if (cmd->format_len < sizeof(hdr))
 		return -EINVAL;
+	/* The tail is checked for zeroes: keep that bounded, as BATCH does. */
+	if (cmd->format_len > PAGE_SIZE)
+		return -E2BIG;
 	if (copy_from_user(&hdr, udesc, sizeof(hdr)))
 		return -EFAULT;
 	if (hdr.size != cmd->format_len)

@@ -142,6 +142,10 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 
 	if (len < sizeof(fmt))		/* the x86-64 descriptor as first shipped */
 		ex_add(x, EINVAL);
+	if (len > 4096) {		/* its tail is checked: bounded */
+		ex_add(x, E2BIG);
+		return;
+	}
 	if (!readable) {
 		if (len)
 			ex_add(x, EFAULT);

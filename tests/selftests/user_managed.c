@@ -487,6 +487,7 @@ static uint32_t new_user(struct __test_metadata *_metadata,
 
 TEST_F(um, alloc_rules)
 {
+	static uint8_t huge[2 * PAGE];
 	struct ioasid_format_x86_64 f = x86_fmt(0, 4, 48, 0);
 	struct {
 		struct ioasid_format_x86_64 f;
@@ -531,6 +532,18 @@ TEST_F(um, alloc_rules)
 	big.tail = 0;
 	EXPECT_EQ(0, um_alloc_raw(self->h, self->root, &big, sizeof(big), &id));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, id));
+	/*
+	 * Its zero tail is checked byte by byte: up to 4096 bytes in all, as
+	 * a BATCH entry; more is E2BIG, zero or not.
+	 */
+	f = x86_fmt(0, 4, 48, 0);
+	f.hdr.size = PAGE;
+	memcpy(huge, &f, sizeof(f));
+	EXPECT_EQ(0, um_alloc_raw(self->h, self->root, huge, PAGE, &id));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, id));
+	f.hdr.size = PAGE + 1;
+	memcpy(huge, &f, sizeof(f));
+	EXPECT_ERRNO(E2BIG, um_alloc_raw(self->h, self->root, huge, PAGE + 1, &id));
 	/* A bad pointer. */
 	EXPECT_ERRNO(EFAULT, um_alloc_raw(self->h, self->root, (void *)8, sizeof(f), &id));
 

@@ -230,7 +230,8 @@ enum ioasid_mode {
  * EINVAL: a user-managed root, a kernel-managed node with a @format, a
  * descriptor whose size is not @format_len or whose values the format does
  * not take (FORMAT_INFO says which it does);
- * E2BIG: the descriptor has a non-zero tail beyond the kernel's struct;
+ * E2BIG: the descriptor has a non-zero tail beyond the kernel's struct, or
+ * @format_len is above 4096;
  * ENOENT: @parent_id names no node of this context;
  * EMLINK: the parent is at the deepest level (GET_INFO out_max_depth);
  * ENOSPC: every id is in use;
