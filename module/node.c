@@ -23,7 +23,8 @@
  *    or takes mmap_lock inside it, and nothing takes it under mmap_lock.
  *    Waits for it at ioctl entry are killable.
  *  - ictx->iotlb_lock, after node locks (device.c).
- *  - ictx->objects' xa_lock and a node's dirty xa_lock, spinlocks, last.
+ *  - ictx->objects' xa_lock, a node's dirty xa_lock and a user-managed
+ *    node's @user_deps xarrays' locks (iotlb.c), spinlocks, last.
  *
  * Pages are unpinned only after their last mapping has left every tree
  * (under the write lock), so once UNMAP returns nothing can translate to

@@ -33,19 +33,6 @@
 #define WALKS_PER_FILL	8
 #define COVERAGE_ITERS	10000	/* enough to reach every outcome */
 
-#define P		(1ULL << 0)
-#define RW		(1ULL << 1)
-#define US		(1ULL << 2)
-#define A		(1ULL << 5)
-#define D		(1ULL << 6)
-#define PS		(1ULL << 7)
-#define XD		(1ULL << 63)
-#define ADDR		0x000ffffffffff000ULL
-
-#define SZ_4K		(1ULL << 12)
-#define SZ_2M		(1ULL << 21)
-#define SZ_1G		(1ULL << 30)
-
 enum family {
 	F_CALLS,	/* the walker reads and updates only what it walked */
 	F_BOUNDED,	/* reads per attempt, attempts */

@@ -17,6 +17,21 @@
 
 #define WMEM_PAGE 4096ULL
 
+/* x86-64 entry bits and leaf sizes, for the tests' own tables. */
+#define P		(1ULL << 0)
+#define RW		(1ULL << 1)
+#define US		(1ULL << 2)
+#define A		(1ULL << 5)
+#define D		(1ULL << 6)
+#define PS		(1ULL << 7)
+#define PAT_LARGE	(1ULL << 12)
+#define XD		(1ULL << 63)
+#define ADDR		0x000ffffffffff000ULL
+
+#define SZ_4K		(1ULL << 12)
+#define SZ_2M		(1ULL << 21)
+#define SZ_1G		(1ULL << 30)
+
 struct wmem {
 	u64 base;
 	size_t pages;

@@ -15,19 +15,6 @@
 #define BASE		0x100000ULL
 #define PAGES		64
 
-#define P		(1ULL << 0)
-#define RW		(1ULL << 1)
-#define US		(1ULL << 2)
-#define A		(1ULL << 5)
-#define D		(1ULL << 6)
-#define PS		(1ULL << 7)
-#define PAT_LARGE	(1ULL << 12)
-#define XD		(1ULL << 63)
-#define ADDR		0x000ffffffffff000ULL
-
-#define SZ_4K		(1ULL << 12)
-#define SZ_2M		(1ULL << 21)
-#define SZ_1G		(1ULL << 30)
 #define ALL_SIZES	(SZ_4K | SZ_2M | SZ_1G)
 
 #define R_		IOASID_ACCESS_READ
