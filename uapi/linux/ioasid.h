@@ -93,12 +93,17 @@ enum {
  *	kernel-managed nodes
  * IOASID_CAP_USER_MANAGED: user-managed nodes: ALLOC with a format,
  *	FORMAT_INFO, BIND, UNBIND, INVALIDATE
+ * IOASID_CAP_PCI_DEVICE: the context holds real PCI devices handed over from
+ *	a VFIO container (IOASID_VFIO_ADOPT, served by the ioasidfd_vfio
+ *	module), which ATTACH to kernel-managed roots through the kernel's
+ *	IOMMU API; DEVICE_INFO reports what each can do
  */
 #define IOASID_CAP_KERNEL_MANAGED	_BITULL(0)
 #define IOASID_CAP_BATCH		_BITULL(1)
 #define IOASID_CAP_SW_ENDPOINT		_BITULL(2)
 #define IOASID_CAP_DIRTY_TRACKING	_BITULL(3)
 #define IOASID_CAP_USER_MANAGED		_BITULL(4)
+#define IOASID_CAP_PCI_DEVICE		_BITULL(5)
 
 /**
  * enum ioasid_access - kinds of access, and permissions for them
@@ -842,6 +847,25 @@ struct ioasid_device_create {
  * @out_last_fault_level: the level of @out_last_fault_node's table where
  *	the walk stopped (x86-64: 1 for the 4 KiB level up to 4 or 5), 0 for a
  *	kernel-managed node
+ * @out_kind: an enum ioasid_device_kind
+ * @out_state: an enum ioasid_device_state
+ * @out_caps: what the device can do on this kernel and IOMMU, enum
+ *	ioasid_device_caps
+ * @out_pci_id: (PCI) its address: segment << 16 | bus << 8 | devfn; 0 for
+ *	a software endpoint
+ * @__reserved: 0
+ * @out_pgsize_bitmap: the page sizes its translation uses (bit n: 2^n
+ *	bytes): GET_INFO's for a software endpoint; for a PCI device the
+ *	IOMMU's, of which MAP uses the largest a physically contiguous,
+ *	aligned run allows
+ * @out_aperture_start: the lowest IOVA its DMA can use (PCI: the IOMMU's
+ *	aperture); nodes it is attached to reserve everything outside it
+ * @out_aperture_last: the highest
+ *
+ * For a PCI device, the IOTLB and fault counters stay 0: its IOTLB is the
+ * IOMMU's, and translation faults of real devices are not reported to the
+ * context by the IOMMU drivers of 6.1 and 6.12 (VT-d and virtio-iommu log
+ * them to the kernel log only); IOASID_DEVICE_CAP_FAULTS says so.
  *
  * Return: 0, or ENOENT: no such device.
  */
@@ -862,6 +886,60 @@ struct ioasid_device_info {
 	__u32 out_last_fault_reason;
 	__u32 out_last_fault_access;
 	__u32 out_last_fault_level;
+	__u32 out_kind;
+	__u32 out_state;
+	__aligned_u64 out_caps;
+	__u32 out_pci_id;
+	__u32 __reserved;
+	__aligned_u64 out_pgsize_bitmap;
+	__aligned_u64 out_aperture_start;
+	__aligned_u64 out_aperture_last;
+};
+
+/**
+ * enum ioasid_device_kind - what a device object stands for
+ * @IOASID_DEVICE_KIND_SW: a software endpoint (IOASID_DEVICE_CREATE)
+ * @IOASID_DEVICE_KIND_PCI: a real PCI device of a VFIO container
+ *	(IOASID_VFIO_ADOPT)
+ */
+enum ioasid_device_kind {
+	IOASID_DEVICE_KIND_SW = 1,
+	IOASID_DEVICE_KIND_PCI = 2,
+};
+
+/**
+ * enum ioasid_device_state - whether a device object can still be used
+ * @IOASID_DEVICE_LIVE: it can
+ * @IOASID_DEVICE_GONE: (PCI) its VFIO group left the container, or the
+ *	container was released: it was detached, blocked from DMA, and
+ *	ATTACH fails with ENODEV. DESTROY removes the object; the PCI device
+ *	itself can be adopted again through a container.
+ */
+enum ioasid_device_state {
+	IOASID_DEVICE_LIVE = 0,
+	IOASID_DEVICE_GONE = 1,
+};
+
+/**
+ * enum ioasid_device_caps - what a device can do (DEVICE_INFO out_caps)
+ * @IOASID_DEVICE_CAP_PASID: ATTACH with IOASID_ATTACH_PASID (software
+ *	endpoints created with IOASID_DEVICE_PASID; PCI devices: not yet,
+ *	and never on 6.1, which has no PASID attach in its IOMMU API)
+ * @IOASID_DEVICE_CAP_REPLACE: ATTACH with IOASID_ATTACH_REPLACE (software
+ *	endpoints; a PCI device cannot: 6.12 exports domain replacement to
+ *	iommufd only, and 6.1 has none)
+ * @IOASID_DEVICE_CAP_DIRTY: its writes are tracked exactly by
+ *	DIRTY_TRACKING. Without it (PCI devices: no IOMMU here tracks dirty
+ *	bits through the IOMMU API) a tracking node with the device attached
+ *	reports every writably mapped page dirty, as VFIO type1 does.
+ * @IOASID_DEVICE_CAP_FAULTS: its translation faults are recorded in the
+ *	context (DEVICE_INFO's fault members)
+ */
+enum ioasid_device_caps {
+	IOASID_DEVICE_CAP_PASID = 1 << 0,
+	IOASID_DEVICE_CAP_REPLACE = 1 << 1,
+	IOASID_DEVICE_CAP_DIRTY = 1 << 2,
+	IOASID_DEVICE_CAP_FAULTS = 1 << 3,
 };
 
 /**
@@ -926,15 +1004,31 @@ enum ioasid_attach_flags {
  * drop the device's cached translations of the old attachment before
  * returning.
  *
+ * A PCI device (DEVICE_INFO out_kind) attaches to a kernel-managed root:
+ * its IOMMU group gets a kernel paging domain of the node (one per node and
+ * IOMMU, shared by the node's devices) holding every mapping of the node,
+ * which MAP, COPY, UNMAP and BATCH keep equal to the node's. The device's
+ * reserved regions (the MSI window, RMRRs) and the IOVAs outside its
+ * aperture become reserved ranges of the node while it is attached
+ * (IOVA_RANGES shows them). Devices of one IOMMU group share its
+ * translation: they attach to the same node. When DETACH returns, the
+ * group's DMA is blocked (no device may reach the node's pages).
+ *
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
  * EINVAL: a PASID for a device without PASID support or wider than its
  * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
  * @node_id;
- * EBUSY: (ATTACH without REPLACE) already attached there;
+ * EBUSY: (ATTACH without REPLACE) already attached there; (PCI) another
+ * device of its IOMMU group is attached to another node;
  * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
  * reached;
- * ENOMEM.
+ * EOPNOTSUPP: (PCI) a PASID or REPLACE where DEVICE_INFO out_caps lacks
+ * it, or a node that is not a kernel-managed root;
+ * EADDRINUSE: (PCI) a mapping of the node lies in a reserved region of the
+ * device or outside its aperture;
+ * ENODEV: (PCI) the device is IOASID_DEVICE_GONE;
+ * ENOMEM; (PCI) an error of the IOMMU driver attaching the group.
  */
 struct ioasid_attach {
 	__u32 size;
@@ -1287,5 +1381,88 @@ struct ioasid_invalidate {
 };
 
 #define IOASID_INVALIDATE _IO(IOASID_TYPE, IOASID_CMD_INVALIDATE)
+
+/*
+ * Real PCI devices, through VFIO.
+ *
+ * A VMM already drives an assigned PCI device through vfio-pci: config
+ * space, BARs, interrupts, reset. The module ioasidfd_vfio registers an
+ * IOMMU backend for VFIO containers whose type is IOASID_VFIO_IOMMU: the
+ * VMM opens its VFIO group and a container as usual, adds the group
+ * (VFIO_GROUP_SET_CONTAINER) and selects the type (VFIO_SET_IOMMU with
+ * IOASID_VFIO_IOMMU; VFIO_CHECK_EXTENSION with it tells whether the
+ * backend is loaded). IOASID_VFIO_ADOPT, an ioctl on the container fd,
+ * then hands the container's devices to a /dev/ioasid context: each
+ * appears there as a device object (DEVICE_INFO out_kind
+ * IOASID_DEVICE_KIND_PCI) that ATTACHes and DETACHes like a software
+ * endpoint. Everything else about the device stays vfio-pci's.
+ *
+ * Until a device is attached, its group's DMA is blocked (VFIO claimed the
+ * group's DMA ownership when the group joined the container). When the
+ * group leaves the container (VFIO_GROUP_UNSET_CONTAINER, or its last fd
+ * closed) or the container goes, its devices are detached and become
+ * IOASID_DEVICE_GONE in the context; the PCI device can then be adopted
+ * again, by the same or another context, through a container. Closing
+ * the /dev/ioasid fd detaches the devices it holds; the container can
+ * then be adopted by another context.
+ *
+ * The VMM's container ioctls of other backends (VFIO_IOMMU_MAP_DMA, ...)
+ * fail with ENOTTY on such a container: DMA mappings are the context's.
+ */
+
+/*
+ * The VFIO_SET_IOMMU and VFIO_CHECK_EXTENSION argument of the backend. VFIO
+ * numbers its own IOMMU types and extensions from 1 upwards (VFIO_TYPE1_IOMMU
+ * = 1 ... VFIO_UPDATE_VADDR = 10 in 6.12); this is "IOAS" in ASCII, far
+ * outside that sequence, so it cannot collide with one VFIO adds.
+ */
+#define IOASID_VFIO_IOMMU	0x494f4153
+
+/**
+ * struct ioasid_vfio_device - one device of an adopted container
+ * @dev_id: its device object's id in the context
+ * @pci_id: its PCI address: segment << 16 | bus << 8 | devfn
+ */
+struct ioasid_vfio_device {
+	__u32 dev_id;
+	__u32 pci_id;
+};
+
+/**
+ * struct ioasid_vfio_adopt - ioctl(IOASID_VFIO_ADOPT) on a VFIO container
+ * @size: sizeof(struct ioasid_vfio_adopt)
+ * @flags: must be 0
+ * @ioasid_fd: an open /dev/ioasid: the context that gets the devices
+ * @num_devices: in: entries at @devices; out: the container's devices
+ * @devices: user pointer to an array of struct ioasid_vfio_device, filled
+ *	in for every device of the container, in the order of its groups
+ *
+ * Adopting again into the same context (after another group joined the
+ * container, say) gives the devices already there the ids they have and
+ * the new ones new ids. Devices of the container stay in one context at a
+ * time; a device whose object was destroyed is adopted anew.
+ *
+ * Return: 0, or (nothing adopted)
+ * EBADF: @ioasid_fd is not an open file;
+ * EINVAL: @ioasid_fd is not /dev/ioasid;
+ * EBUSY: the container's devices are in another context, which is open;
+ * EMSGSIZE: @num_devices is smaller than the container's devices; it is
+ * set to their number (nothing else is written);
+ * ENODEV: a device of the container is not a PCI device;
+ * ENOSPC: the context's ids are used up; ENOMEM.
+ */
+struct ioasid_vfio_adopt {
+	__u32 size;
+	__u32 flags;
+	__s32 ioasid_fd;
+	__u32 num_devices;
+	__aligned_u64 devices;
+};
+
+/*
+ * ioctls on a VFIO container are numbered from 0x80, apart from those of
+ * /dev/ioasid, in IOASID_TYPE (VFIO's own are in ';').
+ */
+#define IOASID_VFIO_ADOPT _IO(IOASID_TYPE, 0x80)
 
 #endif
