@@ -411,6 +411,8 @@ struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
 	}
 	hg->hwdom = hd;
 	list_add_tail(&hg->item, &hd->groups);
+	/* Its writes are not tracked: DIRTY_BITMAP reports all it could write. */
+	node->hw_writes = true;
 	list_for_each_entry(res, &hg->resv, owner_item)
 		interval_tree_insert(&res->it, &node->reserved);
 	up_write(&node->lock);

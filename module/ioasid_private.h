@@ -143,6 +143,8 @@ struct ioasid_object {
  *	them; none when @lost_first > @lost_last. Under @dirty's xa_lock
  * @lost_last: see @lost_first
  * @dirty_read: one DIRTY_BITMAP of this node at a time (dirty.c)
+ * @hw_writes: a PCI device was attached since tracking was switched on:
+ *	every writably mapped page reads dirty (dirty.c); under @lock
  * @format: (user-managed) its enum ioasid_format, fixed at ALLOC
  * @bound: (user-managed) a table is bound; under @lock
  * @bind_flags: (user-managed) the flags of the BIND; under @lock
@@ -180,6 +182,7 @@ struct ioasid_node {
 	unsigned long lost_first;
 	unsigned long lost_last;
 	struct mutex dirty_read;	/* see above */
+	bool hw_writes;
 	u32 format;
 	bool bound;
 	u32 bind_flags;

@@ -1184,6 +1184,12 @@ enum ioasid_dirty_flags {
  * results taken earlier go stale: the generation of every device that had
  * one moves. The records outlive UNMAP of the pages they describe.
  *
+ * Writes of PCI devices (IOASID_VFIO_ADOPT) go through an IOMMU whose dirty
+ * bits are not tracked (DEVICE_INFO out_caps without IOASID_DEVICE_CAP_DIRTY):
+ * a node that has had one attached at any time since tracking was switched
+ * on reports every page it maps writably as dirty, on top of the records,
+ * as VFIO type1 does.
+ *
  * Return: 0, or ENOENT: no such node; EINVAL: a user-managed node.
  */
 struct ioasid_dirty_tracking {
