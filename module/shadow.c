@@ -61,16 +61,16 @@ bool ioasid_shadow_supported(struct ioasid_node *node)
 	return true;
 }
 
+/* A shadow of @node in @domain, empty: callable under @node's lock. */
 struct ioasid_shadow *ioasid_shadow_create(struct ioasid_node *node,
 					   struct iommu_domain *domain, int prot)
 {
-	struct ioasid_ctx *ictx = node->ictx;
 	struct ioasid_shadow *sh;
 
 	sh = kzalloc(sizeof(*sh), GFP_KERNEL_ACCOUNT);
 	if (!sh)
 		return NULL;
-	sh->ep.ictx = ictx;
+	sh->ep.ictx = node->ictx;
 	sh->att.ep = &sh->ep;
 	sh->att.node = node;
 	sh->att.key = IOASID_NO_PASID;
@@ -79,20 +79,23 @@ struct ioasid_shadow *ioasid_shadow_create(struct ioasid_node *node,
 	sh->node = node;
 	sh->domain = domain;
 	sh->prot = prot;
-	mutex_lock(&ictx->shadow_lock);
-	list_add_tail(&sh->item, &ictx->shadows);
-	mutex_unlock(&ictx->shadow_lock);
+	INIT_LIST_HEAD(&sh->item);	/* listed by its first fill */
 	return sh;
 }
 
-/* Before its domain is freed (no device attached any more). */
+/*
+ * Before its domain is freed (no device attached any more). Unfilled (an
+ * ATTACH failing), it is callable under the node's lock.
+ */
 void ioasid_shadow_destroy(struct ioasid_shadow *sh)
 {
 	struct ioasid_ctx *ictx = sh->node->ictx;
 
-	mutex_lock(&ictx->shadow_lock);
-	list_del(&sh->item);
-	mutex_unlock(&ictx->shadow_lock);
+	if (!list_empty(&sh->item)) {
+		mutex_lock(&ictx->shadow_lock);
+		list_del(&sh->item);
+		mutex_unlock(&ictx->shadow_lock);
+	}
 	down_write(&ictx->iotlb_lock);
 	sh->dying = true;
 	ioasid_iotlb_flush(&sh->att);
@@ -220,6 +223,10 @@ static int ioasid_shadow_fill_locked(struct ioasid_shadow *sh,
 	return rc;
 }
 
+/*
+ * The first fill, after the device is attached to the empty domain: from
+ * now on MAPs fill it too (ioasid_shadows_mapped()).
+ */
 int ioasid_shadow_fill(struct ioasid_shadow *sh)
 {
 	struct ioasid_ctx *ictx = sh->node->ictx;
@@ -227,6 +234,7 @@ int ioasid_shadow_fill(struct ioasid_shadow *sh)
 
 	if (mutex_lock_killable(&ictx->shadow_lock))
 		return -EINTR;
+	list_add_tail(&sh->item, &ictx->shadows);
 	rc = ioasid_shadow_fill_locked(sh, 0, ULONG_MAX);
 	mutex_unlock(&ictx->shadow_lock);
 	return rc;
