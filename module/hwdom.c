@@ -32,6 +32,7 @@
  */
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "ioasid_private.h"
@@ -70,6 +71,62 @@ struct ioasid_hwgroup {
 	struct list_head resv;
 };
 
+/* A scatterlist entry's length is an unsigned int: longer runs are split. */
+#define IOASID_SG_MAX_PAGES	(UINT_MAX >> PAGE_SHIFT)
+
+/* The scatterlist entries of @npages pages from @index: their runs, split. */
+static unsigned long ioasid_pages_nsegs(struct ioasid_pages *pages,
+					unsigned long index, unsigned long npages)
+{
+	unsigned long done = 0, n = 0, contig;
+
+	while (done < npages) {
+		ioasid_pages_pfn(pages, index + done, &contig);
+		contig = min(contig, npages - done);
+		n += DIV_ROUND_UP(contig, IOASID_SG_MAX_PAGES);
+		done += contig;
+	}
+	return n;
+}
+
+/*
+ * Many runs: one scatterlist entry each (split at what an entry's length
+ * holds), mapped by one call, so that the IOMMU's IOTLB is synced once
+ * (a caching-mode IOMMU, such as QEMU's VT-d, invalidates on every sync).
+ */
+static int ioasid_domain_map_sg(struct iommu_domain *domain, int prot,
+				unsigned long iova, struct ioasid_pages *pages,
+				unsigned long index, unsigned long npages,
+				unsigned long nsegs)
+{
+	unsigned long done = 0, contig, pfn;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	ssize_t mapped;
+	unsigned int i;
+	int rc;
+
+	rc = sg_alloc_table(&sgt, nsegs, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+	for_each_sgtable_sg(&sgt, sg, i) {
+		pfn = ioasid_pages_pfn(pages, index + done, &contig);
+		contig = min3(contig, npages - done, IOASID_SG_MAX_PAGES);
+		sg_set_page(sg, pfn_to_page(pfn), contig << PAGE_SHIFT, 0);
+		done += contig;
+	}
+	mapped = ioasid_iommu_map_sg(domain, iova, sgt.sgl, nsegs, prot);
+	sg_free_table(&sgt);
+	if (mapped < 0)
+		return mapped;
+	if (mapped != (ssize_t)npages << PAGE_SHIFT) {
+		if (mapped)
+			iommu_unmap(domain, iova, mapped);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /**
  * ioasid_domain_map_pages() - map pinned pages into a domain
  * @domain: the domain
@@ -80,8 +137,8 @@ struct ioasid_hwgroup {
  * @length: bytes
  * @map_prot: IOASID_MAP_* bits
  *
- * A physically contiguous run at a time: iommu_map() uses the largest
- * page sizes the IOMMU has that the run's alignment allows.
+ * iommu_map() uses the largest page sizes the IOMMU has that each
+ * physically contiguous run's alignment allows.
  *
  * Return: 0, or the IOMMU's error with nothing of it mapped.
  */
@@ -89,7 +146,7 @@ int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
 			    unsigned long iova, struct ioasid_pages *pages,
 			    unsigned long index, u64 length, u32 map_prot)
 {
-	unsigned long done = 0, npages = length >> PAGE_SHIFT;
+	unsigned long done = 0, npages = length >> PAGE_SHIFT, nsegs;
 	int prot = extra_prot;
 	int rc;
 
@@ -97,6 +154,10 @@ int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
 		prot |= IOMMU_READ;
 	if (map_prot & IOASID_MAP_WRITE)
 		prot |= IOMMU_WRITE;
+	nsegs = ioasid_pages_nsegs(pages, index, npages);
+	if (nsegs > 1)
+		return ioasid_domain_map_sg(domain, prot, iova, pages, index,
+					    npages, nsegs);
 	while (done < npages) {
 		unsigned long contig, pfn;
 

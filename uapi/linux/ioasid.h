@@ -1415,7 +1415,8 @@ struct ioasid_invalidate {
  * then hands the container's devices to a /dev/ioasid context: each
  * appears there as a device object (DEVICE_INFO out_kind
  * IOASID_DEVICE_KIND_PCI) that ATTACHes and DETACHes like a software
- * endpoint (to kernel-managed nodes: see struct ioasid_attach). Everything else about the device stays vfio-pci's.
+ * endpoint (to kernel-managed nodes: see struct ioasid_attach). Everything
+ * else about the device stays vfio-pci's.
  *
  * Until a device is attached, its group's DMA is blocked (VFIO claimed the
  * group's DMA ownership when the group joined the container). When the
