@@ -129,6 +129,31 @@ static inline bool ioasid_vma_needs_dirty_tracking(struct vm_area_struct *vma)
 }
 
 #ifdef IOASID_VFIO_BACKEND
+#include <linux/irqdomain.h>
+
+#ifndef HAVE_IOMMU_GROUP_HAS_ISOLATED_MSI
+static inline int ioasid_dev_intr_remap(struct device *dev, void *data)
+{
+	return device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP);
+}
+#endif
+
+/*
+ * Whether a device of @group cannot raise interrupts it was not given by
+ * DMA to the MSI window (interrupt remapping, or an isolated MSI domain):
+ * what VFIO type1 requires unless allow_unsafe_interrupts is set. Before
+ * v6.3, type1's own test.
+ */
+static inline bool ioasid_group_has_isolated_msi(struct iommu_group *group)
+{
+#ifdef HAVE_IOMMU_GROUP_HAS_ISOLATED_MSI
+	return iommu_group_has_isolated_msi(group);
+#else
+	return irq_domain_check_msi_remap() ||
+	       iommu_group_for_each_dev(group, NULL, ioasid_dev_intr_remap);
+#endif
+}
+
 /*
  * VFIO's interface for IOMMU backends (vfio/backend.c) is private to
  * drivers/vfio (drivers/vfio/vfio.h): no headers package ships it, so it is

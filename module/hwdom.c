@@ -385,11 +385,37 @@ static void ioasid_hwdom_count(struct ioasid_node *node, int delta)
 	}
 }
 
-/* Make a domain for @dev holding every mapping of @node (a root). */
+/* Put every mapping of @node (a root) into a new domain. */
+static int ioasid_hwdom_replay(struct ioasid_node *node, struct ioasid_hwdom *hd)
+{
+	struct interval_tree_node *it;
+	int rc;
+
+	for (it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX); it;
+	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
+		struct ioasid_pages *pages;
+		unsigned long index;
+		u32 map_prot;
+
+		pages = ioasid_mapping_pages(it, &index, &map_prot);
+		rc = ioasid_hwdom_map_pages(hd, it->start, pages, index,
+					    (u64)it->last - it->start + 1,
+					    map_prot);
+		if (rc)
+			return rc;	/* freeing the domain frees its mappings */
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Make an empty domain for @dev's IOMMU: a root's is replayed, a shadow's
+ * filled, once the device is attached (some drivers, virtio-iommu's,
+ * finalise a domain only at its first attach and cannot map before).
+ */
 static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
 						struct device *dev)
 {
-	struct interval_tree_node *it;
 	struct ioasid_hwdom *hd;
 	int rc;
 
@@ -406,33 +432,12 @@ static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
 	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
 		hd->prot = IOMMU_CACHE;
 	if (node->parent) {
-		/* Filled once a device is attached (ioasid_hwdom_attach()). */
 		hd->shadow = ioasid_shadow_create(node, hd->domain, hd->prot);
 		if (!hd->shadow) {
 			iommu_domain_free(hd->domain);
 			kfree(hd);
 			return ERR_PTR(-ENOMEM);
 		}
-		return hd;
-	}
-
-	for (it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX); it;
-	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
-		struct ioasid_pages *pages;
-		unsigned long index;
-		u32 map_prot;
-
-		pages = ioasid_mapping_pages(it, &index, &map_prot);
-		rc = ioasid_hwdom_map_pages(hd, it->start, pages, index,
-					    (u64)it->last - it->start + 1,
-					    map_prot);
-		if (rc) {
-			/* Freeing the domain frees its tables and mappings. */
-			iommu_domain_free(hd->domain);
-			kfree(hd);
-			return ERR_PTR(rc);
-		}
-		cond_resched();
 	}
 	return hd;
 }
@@ -495,10 +500,11 @@ struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
 		}
 		hd = new;
 		/*
-		 * A domain's geometry may only be final once a device is
-		 * attached (6.1's VT-d narrows it to the IOMMU's width then):
-		 * attach first, check after. Until the check passes the device
-		 * sees nothing but the node's own mappings.
+		 * A domain is only final once a device is attached (6.1's VT-d
+		 * narrows its geometry then; virtio-iommu sets its page sizes
+		 * and cannot map before): attach the empty domain, replay,
+		 * check. Until ATTACH returns the device sees nothing but the
+		 * node's own mappings.
 		 */
 		rc = iommu_attach_group(hd->domain, group);
 		if (rc)
@@ -506,6 +512,8 @@ struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
 		rc = ioasid_hwgroup_collect(hg, hd->domain);
 		if (!rc)
 			rc = ioasid_hwgroup_check(node, hg);
+		if (!rc && !hd->shadow)
+			rc = ioasid_hwdom_replay(node, hd);
 		if (rc) {
 			iommu_detach_group(hd->domain, group);
 			goto out_free_new;

@@ -43,9 +43,6 @@ static LIST_HEAD(ioasid_pcidevs);
  * @hwgroup: the group's attachment to @node's domain
  * @attached: @node is set; under ictx->objects' xa_lock, for DESTROY
  * @gone: killed: never attaches again
- * @pgsize_bitmap: the IOMMU's page sizes, from a domain made at creation
- * @aperture_start: that domain's aperture (all of it when it has none)
- * @aperture_last: its end
  */
 struct ioasid_pcidev {
 	struct ioasid_object obj;
@@ -58,31 +55,11 @@ struct ioasid_pcidev {
 	struct ioasid_hwgroup *hwgroup;
 	bool attached;
 	bool gone;
-	u64 pgsize_bitmap;
-	u64 aperture_start;
-	u64 aperture_last;
 };
 
 static struct ioasid_pcidev *ioasid_to_pcidev(struct ioasid_object *obj)
 {
 	return container_of(obj, struct ioasid_pcidev, obj);
-}
-
-/* What DEVICE_INFO reports before the device is attached anywhere. */
-static void ioasid_pcidev_probe_geometry(struct ioasid_pcidev *pd)
-{
-	struct iommu_domain *domain;
-
-	pd->aperture_last = ULONG_MAX;
-	domain = ioasid_paging_domain_alloc(&pd->pdev->dev);
-	if (IS_ERR(domain))
-		return;
-	pd->pgsize_bitmap = domain->pgsize_bitmap;
-	if (domain->geometry.force_aperture) {
-		pd->aperture_start = domain->geometry.aperture_start;
-		pd->aperture_last = domain->geometry.aperture_end;
-	}
-	iommu_domain_free(domain);
 }
 
 static void ioasid_pcidev_release(struct kref *kref)
@@ -132,7 +109,6 @@ struct ioasid_pcidev *ioasid_pcidev_create(struct ioasid_ctx *ictx,
 	pd->obj.type = IOASID_OBJ_PCI_DEVICE;
 	pd->ictx = ictx;
 	pd->pdev = pci_dev_get(pdev);
-	ioasid_pcidev_probe_geometry(pd);
 	kref_init(&pd->kref);
 	kref_get(&pd->kref);
 	rc = ioasid_object_reserve(ictx, &pd->obj);
@@ -385,16 +361,13 @@ int ioasid_pcidev_info(struct ioasid_ucmd *ucmd)
 	cmd->out_pci_id = pci_domain_nr(pd->pdev->bus) << 16 |
 			  pd->pdev->bus->number << 8 | pd->pdev->devfn;
 	cmd->out_caps = 0;
-	cmd->out_pgsize_bitmap = pd->pgsize_bitmap;
-	cmd->out_aperture_start = pd->aperture_start;
-	cmd->out_aperture_last = pd->aperture_last;
 	if (mutex_lock_killable(&ioasid_pci_mutex)) {
 		ioasid_object_put(&pd->obj);
 		return -EINTR;
 	}
 	cmd->out_state = pd->gone ? IOASID_DEVICE_GONE : IOASID_DEVICE_LIVE;
 	cmd->out_num_attachments = pd->node ? 1 : 0;
-	/* Attached, the domain's own figures (its geometry may be narrower). */
+	/* Page sizes and aperture are the domain's: known once attached. */
 	if (pd->hwgroup && ioasid_hwgroup_shadow(pd->hwgroup)) {
 		struct ioasid_fault last;
 
@@ -410,6 +383,7 @@ int ioasid_pcidev_info(struct ioasid_ucmd *ucmd)
 		domain = ioasid_hwgroup_domain(pd->hwgroup);
 		geo = &domain->geometry;
 		cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
+		cmd->out_aperture_last = U64_MAX;
 		if (geo->force_aperture) {
 			cmd->out_aperture_start = geo->aperture_start;
 			cmd->out_aperture_last = geo->aperture_end;

@@ -56,6 +56,11 @@ struct ioasid_vfio_dev {
 	struct ioasid_pcidev *pd;
 };
 
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Take groups whose devices could forge interrupts by DMA to the MSI window (no interrupt remapping), as vfio_iommu_type1's parameter of that name does (default: false)");
+
 static void *ioasid_vfio_open(unsigned long arg)
 {
 	struct ioasid_vfio *iv;
@@ -113,6 +118,11 @@ static int ioasid_vfio_attach_group(void *data, struct iommu_group *group,
 	/* Devices without an IOMMU cannot be given a translation. */
 	if (type != VFIO_IOMMU)
 		return -EINVAL;
+	if (!allow_unsafe_interrupts && !ioasid_group_has_isolated_msi(group)) {
+		pr_warn_ratelimited("ioasidfd_vfio: no interrupt remapping for IOMMU group %d; the module parameter allow_unsafe_interrupts takes it anyway\n",
+				    iommu_group_id(group));
+		return -EPERM;
+	}
 	vg = kzalloc(sizeof(*vg), GFP_KERNEL_ACCOUNT);
 	if (!vg)
 		return -ENOMEM;

@@ -881,9 +881,9 @@ struct ioasid_device_create {
  * @out_aperture_last: the highest
  *
  * A PCI device's page sizes and aperture are those of the domain it is
- * attached to; before it is attached, those of a new domain of its IOMMU,
- * which some drivers settle only at the first attach (VT-d: 4 KiB and 57
- * bits before, the IOMMU's super pages and address width after).
+ * attached to, 0 while it is attached nowhere: IOMMU drivers settle a
+ * domain's only when a device is attached to it (VT-d narrows its address
+ * width to the IOMMU's; virtio-iommu takes the host's page sizes).
  *
  * For a PCI device, the IOTLB counters stay 0: its IOTLB is the IOMMU's.
  * Its translation faults are not reported to the context by the IOMMU
