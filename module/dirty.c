@@ -59,7 +59,7 @@ static void ioasid_dirty_forget(struct ioasid_node *node)
 	node->lost_first = ULONG_MAX;
 	node->lost_last = 0;
 	xa_unlock(&node->dirty);
-	node->hw_writes = !list_empty(&node->hwdoms);
+	node->hw_writes = node->hw_groups;
 }
 
 /*
