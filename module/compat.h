@@ -102,6 +102,23 @@ static inline long ioasid_pin_user_pages(unsigned long start,
 }
 
 /*
+ * The lockless pin alone, where the kernel has it (the only callers run on
+ * kernels before v6.5, which do); elsewhere it pins nothing and callers
+ * take the slow path.
+ */
+static inline int ioasid_pin_user_pages_fast_only(unsigned long start,
+						  int nr_pages,
+						  unsigned int gup_flags,
+						  struct page **pages)
+{
+#ifdef HAVE_PIN_USER_PAGES_FAST_ONLY
+	return pin_user_pages_fast_only(start, nr_pages, gup_flags, pages);
+#else
+	return 0;
+#endif
+}
+
+/*
  * Since v6.5 GUP refuses FOLL_LONGTERM | FOLL_WRITE pins of file pages whose
  * mapping needs dirty tracking (EFAULT): a device writing them would bypass
  * the filesystem's writeback. The check is private to mm/ (gup.c, vma.h),

@@ -182,7 +182,14 @@ static long ioasid_pin_batch(unsigned long start, unsigned long nr,
 			return -EFAULT;
 		}
 	}
-	got = ioasid_pin_user_pages(start, nr, gup_flags, pages);
+	/*
+	 * The lockless walk first: it takes a huge page's 4 KiB pages in one
+	 * step, where the slow path looks each up. Under the lock the VMAs
+	 * checked stay; whatever it could not take goes the slow way.
+	 */
+	got = ioasid_pin_user_pages_fast_only(start, nr, gup_flags, pages);
+	if (got <= 0)
+		got = ioasid_pin_user_pages(start, nr, gup_flags, pages);
 	mmap_read_unlock(mm);
 	return got;
 }
