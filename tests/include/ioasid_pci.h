@@ -149,7 +149,10 @@ static inline int pci_sysfs_link(const char *path, char *out, size_t len)
 		return -errno;
 	target[n] = 0;
 	base = strrchr(target, '/');
-	snprintf(out, len, "%s", base ? base + 1 : target);
+	base = base ? base + 1 : target;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	memcpy(out, base, strlen(base) + 1);
 	return 0;
 }
 
@@ -306,11 +309,12 @@ static inline int pci_vfio_check_iommu(struct pci_vfio *p, unsigned long type)
 	if (ioctl(p->container_fd, VFIO_CHECK_EXTENSION, type) > 0)
 		return 0;
 	if (ret)
-		return pci_fail(p, -EOPNOTSUPP, true,
-				"no VFIO IOMMU type %#lx: modprobe %s failed (%s)",
-				type, mod, strerror(-ret));
-	return pci_fail(p, -EOPNOTSUPP, true,
-			"no VFIO IOMMU type %#lx although %s is loaded", type, mod);
+		pci_fail(p, 0, true, "no VFIO IOMMU type %#lx: modprobe %s failed",
+			 type, mod);
+	else
+		pci_fail(p, 0, true, "no VFIO IOMMU type %#lx although %s is loaded",
+			 type, mod);
+	return -EOPNOTSUPP;
 }
 
 static inline int pci_vfio_set_iommu(struct pci_vfio *p, unsigned long type)

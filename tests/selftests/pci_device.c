@@ -1,0 +1,1097 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Real PCI devices through VFIO: QEMU's edu device (0000:00:04.0 in the
+ * test VM, behind an emulated VT-d) doing DMA through VFIO type1 (the
+ * control: it proves the harness, the canaries and the edu driving) and
+ * through the ioasidfd_vfio backend (IOASID_VFIO_IOMMU containers whose
+ * devices are ADOPTed into a /dev/ioasid context and ATTACHed to
+ * kernel-managed roots).
+ *
+ * Every DMA here is real: the edu engine reads and writes guest memory
+ * through the IOMMU. What the IOMMU blocks leaves a DMAR fault line in
+ * the kernel log ("DMAR: [DMA Write NO_PASID] Request device [00:04.0]
+ * fault addr ..."), which is expected. Whether a DMA was blocked is told
+ * from memory: buffers are filled with canaries and compared afterwards,
+ * and a blocked read is seen later, when the device's buffer is written
+ * out through a working mapping and does not hold the secret.
+ *
+ * The IOASID_VFIO_IOMMU tests SKIP while `modprobe ioasidfd_vfio` fails;
+ * everything SKIPs without the edu device, an IOMMU group or vfio-pci.
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ioasid_test.h"
+#include "ioasid_pci.h"
+
+#define PAGE		4096ULL
+#define RW		(IOASID_MAP_READ | IOASID_MAP_WRITE)
+#define FIXED		IOASID_MAP_FIXED_IOVA
+/*
+ * Two mappings of four pages each, back to back, and a hole never mapped,
+ * all below the edu's 256 MiB.
+ */
+#define NPAGES		8
+#define HALF		(NPAGES / 2)
+#define IOVA_A		0x100000ULL			/* pages 0..3 of the buffer */
+#define IOVA_B		(IOVA_A + HALF * PAGE)		/* pages 4..7 */
+#define IOVA_HOLE	0x800000ULL
+/* The x86 MSI window: a reserved region of every device behind VT-d. */
+#define MSI_IOVA	0xfee00000ULL
+#define MSI_LAST	0xfeefffffULL
+#define EDU_PCI_ID	0x20		/* 0000:00:04.0: devfn 4 << 3 */
+#define XFER		EDU_DMA_MAX
+
+/* ------------------------------------------------------------------------ */
+/* patterns */
+
+static void fill(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 151 + i * 7 + (i >> 8) + 1);
+}
+
+static void canaries(uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = 0xc3 ^ (uint8_t)(i / PAGE);
+}
+
+/* First offset where @a and @b differ, or -1. */
+static long first_diff(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return i;
+	return -1;
+}
+
+static uint8_t *map_buf(void)
+{
+	uint8_t *p = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	canaries(p, NPAGES * PAGE);
+	return p;
+}
+
+/* The IOVA of buffer offset @off: pages 0..3 at IOVA_A, 4..7 at IOVA_B. */
+static uint64_t iova_of(size_t off)
+{
+	return IOVA_A + off;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DMA checks, the same for every IOMMU type */
+
+/*
+ * The device reads XFER bytes at buffer offset @src into its buffer, then
+ * writes them to buffer offset @dst: both must be mapped. @dst gets the
+ * pattern, every other byte of the buffer keeps what it had. Leaves the
+ * pattern (@seed) in the device's buffer.
+ */
+static void round_trip(struct __test_metadata *_metadata, struct pci_vfio *p,
+		       uint8_t *buf, size_t src, size_t dst, unsigned int seed)
+{
+	uint8_t *before = malloc(NPAGES * PAGE);
+	long d;
+
+	ASSERT_NE(NULL, before);
+	fill(buf + src, XFER, seed);
+	memcpy(before, buf, NPAGES * PAGE);
+	memcpy(before + dst, buf + src, XFER);
+	ASSERT_EQ(0, edu_dma_from_memory(p, iova_of(src), 0, XFER));
+	ASSERT_EQ(0, edu_dma_to_memory(p, iova_of(dst), 0, XFER));
+	d = first_diff(before, buf, NPAGES * PAGE);
+	EXPECT_EQ(-1, d) TH_LOG("round trip %#zx -> device -> %#zx: byte %#lx is %#x, expected %#x",
+				src, dst, d, d >= 0 ? buf[d] : 0,
+				d >= 0 ? before[d] : 0);
+	free(before);
+}
+
+/*
+ * The device writes XFER bytes of its buffer (which must not hold what
+ * memory holds: a pattern, not canaries) to @iova, where the IOMMU must
+ * block it: no byte of the buffer changes.
+ */
+static void write_blocked(struct __test_metadata *_metadata,
+			  struct pci_vfio *p, uint8_t *buf, uint64_t iova,
+			  const char *what)
+{
+	uint8_t *before = malloc(NPAGES * PAGE);
+	long d;
+
+	ASSERT_NE(NULL, before);
+	memcpy(before, buf, NPAGES * PAGE);
+	ASSERT_EQ(0, edu_dma_to_memory(p, iova, 0, XFER));
+	d = first_diff(before, buf, NPAGES * PAGE);
+	EXPECT_EQ(-1, d) TH_LOG("%s: a DMA to IOVA %#llx changed buffer byte %#lx",
+				what, (unsigned long long)iova, d);
+	free(before);
+}
+
+/*
+ * A read the IOMMU must block: the device reads @iova into its buffer.
+ * What it got is looked at by read_was_blocked() once DMA works again.
+ */
+static void read_blocked(struct __test_metadata *_metadata, struct pci_vfio *p,
+			 uint64_t iova)
+{
+	ASSERT_EQ(0, edu_dma_from_memory(p, iova, 0, XFER));
+}
+
+/*
+ * The device's buffer, written out to buffer offset @dst (mapped), does
+ * not hold @secret (XFER bytes): the earlier read_blocked() did not get it.
+ */
+static void read_was_blocked(struct __test_metadata *_metadata,
+			     struct pci_vfio *p, uint8_t *buf, size_t dst,
+			     const uint8_t *secret, const char *what)
+{
+	memset(buf + dst, 0x11, XFER);
+	ASSERT_EQ(0, edu_dma_to_memory(p, iova_of(dst), 0, XFER));
+	/* The write-out itself worked: the 0x11 bytes were replaced. */
+	EXPECT_NE(0x11, buf[dst]);
+	EXPECT_NE(0, memcmp(buf + dst, secret, XFER))
+		TH_LOG("%s: the device read the secret", what);
+}
+
+/* ------------------------------------------------------------------------ */
+/* ioasid helpers */
+
+/* IOASID_VFIO_ADOPT through the raw ioctl: 0 or -errno; *num as written back. */
+static int adopt_raw(int container_fd, int ioasid_fd, uint32_t flags,
+		     struct ioasid_vfio_device *devs, uint32_t *num)
+{
+	struct ioasid_vfio_adopt cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioasid_fd = ioasid_fd,
+		.num_devices = *num,
+		.devices = (uintptr_t)devs,
+	};
+	int ret = ioctl(container_fd, IOASID_VFIO_ADOPT, &cmd);
+
+	*num = cmd.num_devices;
+	return ret ? -errno : 0;
+}
+
+/* Adopt the container's one device (the edu) into @h; its id. */
+static uint32_t adopt_edu(struct __test_metadata *_metadata, struct pci_vfio *p,
+			  struct ioasid_handle *h)
+{
+	struct ioasid_vfio_device devs[2];
+	uint32_t num = 2;
+
+	memset(devs, 0xff, sizeof(devs));
+	ASSERT_EQ(0, adopt_raw(p->container_fd, ioasid_fd(h), 0, devs, &num));
+	ASSERT_EQ(1, num);
+	EXPECT_EQ(EDU_PCI_ID, devs[0].pci_id);
+	EXPECT_EQ(pci_bdf_to_id(p->bdf), devs[0].pci_id);
+	EXPECT_NE(0, devs[0].dev_id);
+	/* Room for two, one device: the second entry is not written. */
+	EXPECT_EQ(0xffffffff, devs[1].dev_id);
+	return devs[0].dev_id;
+}
+
+static struct ioasid_device_info dev_info(struct ioasid_handle *h, uint32_t dev)
+{
+	struct ioasid_device_info info;
+
+	if (ioasid_device_info(h, dev, &info))
+		memset(&info, 0xff, sizeof(info));
+	return info;
+}
+
+static struct ioasid_node_info node_info(struct ioasid_handle *h, uint32_t id)
+{
+	struct ioasid_node_info info;
+
+	if (ioasid_node_info(h, id, &info))
+		memset(&info, 0xff, sizeof(info));
+	return info;
+}
+
+/* Map buffer pages 0..3 at IOVA_A or 4..7 at IOVA_B into @root. */
+static int map_half(struct ioasid_handle *h, uint32_t root, uint8_t *buf, int b)
+{
+	uint64_t iova = b ? IOVA_B : IOVA_A;
+
+	return ioasid_map(h, root, (uintptr_t)buf + (b ? HALF * PAGE : 0),
+			  HALF * PAGE, &iova, RW | FIXED);
+}
+
+#define MAX_RANGES 16
+
+/* Whether [start, last] overlaps any of IOVA_RANGES' ranges of @id. */
+static int ranges_overlap(struct __test_metadata *_metadata,
+			  struct ioasid_handle *h, uint32_t id, uint64_t start,
+			  uint64_t last)
+{
+	struct ioasid_iova_range r[MAX_RANGES];
+	uint32_t n = MAX_RANGES, i;
+
+	EXPECT_EQ(0, ioasid_iova_ranges(h, id, r, &n));
+	if (n > MAX_RANGES)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (r[i].start <= last && start <= r[i].last)
+			return 1;
+	return 0;
+}
+
+/* A context with the edu's group adopted: the ioasid side of a test. */
+struct rig {
+	struct pci_vfio pci;
+	struct ioasid_handle *h;
+	uint32_t dev, root;
+};
+
+/*
+ * Everything from scratch in @r: a container of IOASID_VFIO_IOMMU with the
+ * edu, a new context, the device adopted, a root with @buf's pages mapped
+ * at IOVA_A and IOVA_B, the device attached. 0, or a failed setup (r->pci
+ * says why; SKIP when r->pci.unavailable).
+ */
+static int rig_up(struct __test_metadata *_metadata, struct rig *r, uint8_t *buf)
+{
+	int ret = pci_setup(&r->pci, EDU_BDF, IOASID_VFIO_IOMMU);
+
+	if (ret)
+		return ret;
+	ASSERT_EQ(0, ioasid_open(&r->h, NULL, 0));
+	r->dev = adopt_edu(_metadata, &r->pci, r->h);
+	ASSERT_EQ(0, ioasid_node_alloc(r->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &r->root));
+	ASSERT_EQ(0, map_half(r->h, r->root, buf, 0));
+	ASSERT_EQ(0, map_half(r->h, r->root, buf, 1));
+	ASSERT_EQ(0, ioasid_attach(r->h, r->dev, r->root, 0, 0));
+	return 0;
+}
+
+static void rig_down(struct rig *r)
+{
+	if (r->h)
+		ioasid_close(r->h);
+	r->h = NULL;
+	pci_close(&r->pci);
+}
+
+/* ------------------------------------------------------------------------ */
+/* DMA through type1 (control) and through IOASID_VFIO_IOMMU, same checks */
+
+FIXTURE(dma) {
+	struct pci_vfio pci;
+	struct ioasid_handle *h;
+	uint32_t dev, root;
+	uint8_t *buf;
+};
+
+FIXTURE_VARIANT(dma) {
+	unsigned long iommu;
+};
+
+FIXTURE_VARIANT_ADD(dma, type1) {
+	.iommu = VFIO_TYPE1v2_IOMMU,
+};
+
+FIXTURE_VARIANT_ADD(dma, ioasid) {
+	.iommu = IOASID_VFIO_IOMMU,
+};
+
+static int edu_map_half(FIXTURE_DATA(dma) *self,
+			const FIXTURE_VARIANT(dma) *variant, int b)
+{
+	if (variant->iommu == VFIO_TYPE1v2_IOMMU)
+		return pci_type1_map(&self->pci, self->buf + (b ? HALF * PAGE : 0),
+				     b ? IOVA_B : IOVA_A, HALF * PAGE);
+	return map_half(self->h, self->root, self->buf, b);
+}
+
+static int edu_unmap_half(FIXTURE_DATA(dma) *self,
+			  const FIXTURE_VARIANT(dma) *variant, int b)
+{
+	if (variant->iommu == VFIO_TYPE1v2_IOMMU)
+		return pci_type1_unmap(&self->pci, b ? IOVA_B : IOVA_A,
+				       HALF * PAGE);
+	return ioasid_unmap(self->h, self->root, b ? IOVA_B : IOVA_A,
+			    HALF * PAGE, NULL);
+}
+
+FIXTURE_SETUP(dma)
+{
+	int ret;
+
+	if (variant->iommu == IOASID_VFIO_IOMMU)
+		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	ret = pci_setup(&self->pci, EDU_BDF, variant->iommu);
+	if (ret && self->pci.unavailable)
+		SKIP(return, "%s", self->pci.why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->pci.why);
+	self->buf = map_buf();
+	ASSERT_NE(NULL, self->buf);
+	if (variant->iommu == IOASID_VFIO_IOMMU) {
+		ASSERT_EQ(0, ioasid_open(&self->h, NULL, 0));
+		self->dev = adopt_edu(_metadata, &self->pci, self->h);
+		ASSERT_EQ(0, ioasid_node_alloc(self->h, 0,
+					       IOASID_MODE_KERNEL_MANAGED,
+					       &self->root));
+	}
+	ASSERT_EQ(0, edu_map_half(self, variant, 0));
+	ASSERT_EQ(0, edu_map_half(self, variant, 1));
+	if (variant->iommu == IOASID_VFIO_IOMMU)
+		ASSERT_EQ(0, ioasid_attach(self->h, self->dev, self->root, 0, 0));
+}
+
+FIXTURE_TEARDOWN(dma)
+{
+	if (self->h)
+		ioasid_close(self->h);
+	pci_close(&self->pci);
+}
+
+/* Memory -> device -> memory, within a page, across pages, across mappings. */
+TEST_F(dma, dma_round_trip)
+{
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE + 100, 1);
+	round_trip(_metadata, &self->pci, self->buf, 2 * PAGE + 3000,
+		   HALF * PAGE + 5, 2);
+	/* Both ends straddle a page boundary; the destination two mappings. */
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + 3 * PAGE - 777,
+		   HALF * PAGE - 1000, 3);
+}
+
+/* Nothing reaches memory through an IOVA never mapped. */
+TEST_F(dma, dma_to_unmapped_iova_is_blocked)
+{
+	uint8_t secret[XFER];
+
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 4);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_HOLE, "never mapped");
+	write_blocked(_metadata, &self->pci, self->buf,
+		      IOVA_A + NPAGES * PAGE * 4, "never mapped");
+	/* A read there gets nothing of ours; the device still works after. */
+	memcpy(secret, self->buf + 2 * PAGE, XFER);
+	read_blocked(_metadata, &self->pci, IOVA_HOLE + 2 * PAGE);
+	read_was_blocked(_metadata, &self->pci, self->buf, PAGE, secret,
+			 "never mapped");
+	round_trip(_metadata, &self->pci, self->buf, 0, 3 * PAGE, 5);
+}
+
+/* After UNMAP the pages are out of the device's reach, at once. */
+TEST_F(dma, dma_after_unmap_is_blocked)
+{
+	uint8_t secret[XFER];
+
+	/* Used once, so the IOMMU has cached the translation. */
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE,
+		   HALF * PAGE + 2 * PAGE, 6);
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 7);
+	fill(self->buf + HALF * PAGE + PAGE, XFER, 99);
+	memcpy(secret, self->buf + HALF * PAGE + PAGE, XFER);
+	ASSERT_EQ(0, edu_unmap_half(self, variant, 1));
+
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 2 * PAGE,
+		      "after UNMAP");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "after UNMAP");
+	read_blocked(_metadata, &self->pci, IOVA_B + PAGE);
+	read_was_blocked(_metadata, &self->pci, self->buf, 2 * PAGE, secret,
+			 "after UNMAP");
+
+	/* Mapped again, it works again. */
+	ASSERT_EQ(0, edu_map_half(self, variant, 1));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE,
+		   HALF * PAGE + 3 * PAGE, 8);
+}
+
+/*
+ * The ioctl belongs to the ioasidfd_vfio backend: type1 does not know it
+ * (ENOTTY), a context's fd does not either.
+ */
+TEST_F(dma, adopt_needs_the_ioasid_backend)
+{
+	struct ioasid_vfio_device devs[1];
+	uint32_t num = 1;
+	int fd;
+
+	if (variant->iommu == IOASID_VFIO_IOMMU) {
+		EXPECT_ERRNO(ENOTTY, ioctl(ioasid_fd(self->h), IOASID_VFIO_ADOPT,
+					   &(struct ioasid_vfio_adopt){
+						.size = sizeof(struct ioasid_vfio_adopt) }));
+		return;
+	}
+	ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOTTY, adopt_raw(self->pci.container_fd, fd, 0, devs, &num));
+	close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* IOASID_VFIO_IOMMU only: ADOPT, DEVICE_INFO, ATTACH's rules, lifetimes */
+
+FIXTURE(pcidev) {
+	struct pci_vfio pci;
+	struct ioasid_handle *h;
+	uint8_t *buf;
+};
+
+FIXTURE_SETUP(pcidev)
+{
+	int ret;
+
+	ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	ret = pci_setup(&self->pci, EDU_BDF, IOASID_VFIO_IOMMU);
+	if (ret && self->pci.unavailable)
+		SKIP(return, "%s", self->pci.why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->pci.why);
+	ASSERT_EQ(0, ioasid_open(&self->h, NULL, 0));
+	self->buf = map_buf();
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(pcidev)
+{
+	if (self->h)
+		ioasid_close(self->h);
+	pci_close(&self->pci);
+}
+
+TEST_F(pcidev, adopt_errors)
+{
+	struct {
+		struct ioasid_vfio_adopt a;
+		uint64_t tail;
+	} big;
+	struct ioasid_vfio_adopt *cmd = &big.a;
+	struct ioasid_vfio_device devs[2], sentinel[2];
+	int cfd = self->pci.container_fd, fd, null_fd;
+	uint32_t num;
+
+	memset(sentinel, 0xa5, sizeof(sentinel));
+	memcpy(devs, sentinel, sizeof(devs));
+
+	/* Not an open file. */
+	num = 2;
+	EXPECT_EQ(-EBADF, adopt_raw(cfd, -1, 0, devs, &num));
+	fd = dup(ioasid_fd(self->h));
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(-EBADF, adopt_raw(cfd, fd, 0, devs, &num));
+
+	/* Open, but not /dev/ioasid. */
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, null_fd);
+	EXPECT_EQ(-EINVAL, adopt_raw(cfd, null_fd, 0, devs, &num));
+	close(null_fd);
+	EXPECT_EQ(-EINVAL, adopt_raw(cfd, cfd, 0, devs, &num));
+	EXPECT_EQ(-EINVAL, adopt_raw(cfd, self->pci.group_fd, 0, devs, &num));
+
+	/* Unknown flags. */
+	EXPECT_EQ(-EOPNOTSUPP, adopt_raw(cfd, ioasid_fd(self->h), 1, devs, &num));
+	EXPECT_EQ(-EOPNOTSUPP, adopt_raw(cfd, ioasid_fd(self->h), 1u << 31,
+					 devs, &num));
+	EXPECT_EQ(0, memcmp(devs, sentinel, sizeof(devs)));
+
+	/* Too small an array: the count, and nothing else, is written. */
+	num = 0;
+	EXPECT_EQ(-EMSGSIZE, adopt_raw(cfd, ioasid_fd(self->h), 0, devs, &num));
+	EXPECT_EQ(1, num);
+	num = 0;
+	EXPECT_EQ(-EMSGSIZE, adopt_raw(cfd, ioasid_fd(self->h), 0, NULL, &num));
+	EXPECT_EQ(1, num);
+	EXPECT_EQ(0, memcmp(devs, sentinel, sizeof(devs)));
+
+	/* Sizes: shorter than first shipped, longer with and without a tail. */
+	memset(&big, 0, sizeof(big));
+	cmd->ioasid_fd = ioasid_fd(self->h);
+	cmd->num_devices = 2;
+	cmd->devices = (uintptr_t)devs;
+	cmd->size = offsetofend(struct ioasid_vfio_adopt, devices) - 1;
+	EXPECT_ERRNO(EINVAL, ioctl(cfd, IOASID_VFIO_ADOPT, cmd));
+	cmd->size = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(cfd, IOASID_VFIO_ADOPT, cmd));
+	cmd->size = sizeof(big);
+	big.tail = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(cfd, IOASID_VFIO_ADOPT, cmd));
+	EXPECT_EQ(2, cmd->num_devices);
+	EXPECT_EQ(0, memcmp(devs, sentinel, sizeof(devs)));
+	EXPECT_ERRNO(EFAULT, ioctl(cfd, IOASID_VFIO_ADOPT, NULL));
+
+	/* A zero tail is fine: the device arrives. */
+	big.tail = 0;
+	ASSERT_EQ(0, ioctl(cfd, IOASID_VFIO_ADOPT, cmd));
+	EXPECT_EQ(1, cmd->num_devices);
+	EXPECT_EQ(EDU_PCI_ID, devs[0].pci_id);
+	EXPECT_NE(0, devs[0].dev_id);
+	EXPECT_EQ(0, memcmp(&devs[1], &sentinel[1], sizeof(devs[1])));
+	EXPECT_EQ(IOASID_DEVICE_KIND_PCI, dev_info(self->h, devs[0].dev_id).out_kind);
+}
+
+/* Adopting again into the same context: the same id, nothing new. */
+TEST_F(pcidev, adopt_again_keeps_ids)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
+
+	EXPECT_EQ(dev, adopt_edu(_metadata, &self->pci, self->h));
+	EXPECT_EQ(dev, adopt_edu(_metadata, &self->pci, self->h));
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(self->h, dev).out_state);
+}
+
+/* One context at a time; once it is closed, another may adopt. */
+TEST_F(pcidev, adopt_into_a_second_context)
+{
+	struct ioasid_handle *h2;
+	struct ioasid_vfio_device devs[1];
+	uint32_t num = 1, dev, dev2, root;
+
+	dev = adopt_edu(_metadata, &self->pci, self->h);
+	ASSERT_EQ(0, ioasid_open(&h2, NULL, 0));
+	EXPECT_EQ(-EBUSY, adopt_raw(self->pci.container_fd, ioasid_fd(h2), 0,
+				    devs, &num));
+	/* Still the first context's, and working there. */
+	EXPECT_EQ(dev, adopt_edu(_metadata, &self->pci, self->h));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 10);
+
+	/* The first context goes, attached and all; the second adopts. */
+	ioasid_close(self->h);
+	self->h = NULL;
+	dev2 = adopt_edu(_metadata, &self->pci, h2);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(h2, dev2).out_state);
+	EXPECT_EQ(0, dev_info(h2, dev2).out_num_attachments);
+	ASSERT_EQ(0, ioasid_node_alloc(h2, 0, IOASID_MODE_KERNEL_MANAGED, &root));
+	ASSERT_EQ(0, map_half(h2, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(h2, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(h2, dev2, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 2 * PAGE, 11);
+	ioasid_close(h2);
+}
+
+TEST_F(pcidev, device_info)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_device_info info = dev_info(self->h, dev);
+
+	EXPECT_EQ(IOASID_DEVICE_KIND_PCI, info.out_kind);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, info.out_state);
+	EXPECT_EQ(EDU_PCI_ID, info.out_pci_id);
+	EXPECT_EQ(0, info.__reserved);
+	/*
+	 * What a PCI device cannot do on 6.1 and 6.12 (the uAPI says why):
+	 * PASID attach not yet, REPLACE and exact dirty tracking not, and its
+	 * faults go to the kernel log only.
+	 */
+	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_PASID);
+	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_REPLACE);
+	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_DIRTY);
+	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_FAULTS);
+	EXPECT_NE(0, info.out_pgsize_bitmap & PAGE);
+	EXPECT_EQ(0, info.out_pgsize_bitmap & (PAGE - 1))
+		TH_LOG("pgsize_bitmap %#llx", (unsigned long long)info.out_pgsize_bitmap);
+	/* VT-d: the aperture starts at 0 and covers at least 32 bits. */
+	EXPECT_LE(info.out_aperture_start, IOVA_A);
+	EXPECT_LE(0xffffffffULL, info.out_aperture_last);
+	EXPECT_LT(info.out_aperture_start, info.out_aperture_last);
+	EXPECT_EQ(0, info.out_num_attachments);
+	EXPECT_EQ(0, info.out_iotlb_entries);
+	EXPECT_EQ(0, info.out_faults);
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	info = dev_info(self->h, dev);
+	EXPECT_EQ(1, info.out_num_attachments);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, info.out_state);
+	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev + 1000, &info));
+}
+
+/* A real device does its own DMA: the context's DMA and TRANSLATE are not its. */
+TEST_F(pcidev, dma_and_translate_are_enoent)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_translate tr;
+	uint8_t local[64];
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	EXPECT_LIBERR(ENOENT, ioasid_dma(self->h, dev, 0, 0, IOVA_A, local,
+					 sizeof(local), NULL));
+	EXPECT_LIBERR(ENOENT, ioasid_translate(self->h, dev, 0, 0, IOVA_A, &tr));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_LIBERR(ENOENT, ioasid_dma(self->h, dev, 0, 0, IOVA_A, local,
+					 sizeof(local), NULL));
+	EXPECT_LIBERR(ENOENT, ioasid_dma(self->h, dev, IOASID_DMA_WRITE, 0,
+					 IOVA_A, local, sizeof(local), NULL));
+	EXPECT_LIBERR(ENOENT, ioasid_translate(self->h, dev, 0, 0, IOVA_A, &tr));
+}
+
+/* Mappings made before ATTACH are replayed, those made after mirrored. */
+TEST_F(pcidev, maps_before_and_after_attach)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	uint64_t unmapped = 0;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, 2 * PAGE + 7, 20);
+	/* B is not mapped yet: blocked. */
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B, "before MAP");
+
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	round_trip(_metadata, &self->pci, self->buf, PAGE, HALF * PAGE + 100, 21);
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + 2 * PAGE,
+		   3 * PAGE, 22);
+
+	/* UNMAP of everything while attached: nothing goes through. */
+	ASSERT_EQ(0, ioasid_unmap_all(self->h, root, &unmapped));
+	EXPECT_EQ(NPAGES * PAGE, unmapped);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A, "after UNMAP_ALL");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "after UNMAP_ALL");
+
+	/* A batch of MAPs is mirrored too. */
+	{
+		struct ioasid_map maps[2];
+		unsigned int done = 0;
+		int b;
+
+		for (b = 0; b < 2; b++) {
+			memset(&maps[b], 0, sizeof(maps[b]));
+			maps[b].size = sizeof(maps[b]);
+			maps[b].flags = RW | FIXED;
+			maps[b].id = root;
+			maps[b].addr = (uintptr_t)self->buf + b * HALF * PAGE;
+			maps[b].length = HALF * PAGE;
+			maps[b].iova = b ? IOVA_B : IOVA_A;
+		}
+		ASSERT_EQ(0, ioasid_map_batch(self->h, maps, 2, &done));
+		EXPECT_EQ(2, done);
+	}
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE, PAGE, 23);
+}
+
+/* Read-only mappings: the device reads, its writes are blocked. */
+TEST_F(pcidev, read_only_mapping)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	uint64_t iova = IOVA_B;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				HALF * PAGE, &iova, IOASID_MAP_READ | FIXED));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	/* Read from B into the device, write out to A. */
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE, PAGE, 30);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 2 * PAGE,
+		      "read-only mapping");
+}
+
+/* After DETACH no DMA reaches memory; ATTACH again and it does. */
+TEST_F(pcidev, detach_blocks_dma)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	uint8_t secret[XFER];
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 40);
+
+	ASSERT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+	EXPECT_LIBERR(ENOENT, ioasid_detach(self->h, dev, 0, 0));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 2 * PAGE,
+		      "after DETACH");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B, "after DETACH");
+	fill(self->buf + HALF * PAGE, XFER, 41);
+	memcpy(secret, self->buf + HALF * PAGE, XFER);
+	read_blocked(_metadata, &self->pci, IOVA_B);
+
+	/* The root can go now; a new one, attached, works. */
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	read_was_blocked(_metadata, &self->pci, self->buf, 3 * PAGE, secret,
+			 "after DETACH");
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, PAGE, 42);
+}
+
+TEST_F(pcidev, attach_errors)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
+	uint32_t root, root2, child, sw;
+	struct ioasid_info info;
+
+	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root2));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
+				       &child));
+
+	/* Kernel-managed roots only. */
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, child, 0, 0));
+	if (info.out_capabilities & IOASID_CAP_USER_MANAGED) {
+		struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
+		uint32_t user;
+
+		ASSERT_EQ(0, ioasid_node_alloc_user(self->h, root, &fmt,
+						    sizeof(fmt), &user));
+		EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, user, 0, 0));
+	}
+	/* No PASID attach for it (DEVICE_INFO says so). */
+	ASSERT_EQ(0, dev_info(self->h, dev).out_caps & IOASID_DEVICE_CAP_PASID);
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, root,
+						IOASID_ATTACH_PASID, 1));
+	EXPECT_LIBERR(ENOENT, ioasid_attach(self->h, dev, root2 + 1000, 0, 0));
+	EXPECT_LIBERR(ENOENT, ioasid_attach(self->h, dev + 1000, root, 0, 0));
+	EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	/* Already attached: EBUSY; no REPLACE for a PCI device. */
+	EXPECT_LIBERR(EBUSY, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_LIBERR(EBUSY, ioasid_attach(self->h, dev, root2, 0, 0));
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, root2,
+						IOASID_ATTACH_REPLACE, 0));
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, root2,
+						IOASID_ATTACH_PASID, 1));
+	/* A PASID without the flag. */
+	EXPECT_LIBERR(EINVAL, ioasid_detach(self->h, dev, 0, 1));
+	EXPECT_EQ(1, dev_info(self->h, dev).out_num_attachments);
+
+	/* Busy while attached, both ends. */
+	EXPECT_LIBERR(EBUSY, ioasid_device_destroy(self->h, dev));
+	EXPECT_LIBERR(EBUSY, ioasid_node_destroy(self->h, root));
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(self->h, dev).out_state);
+
+	/* A software endpoint attaches to the same root beside it. */
+	if (info.out_capabilities & IOASID_CAP_SW_ENDPOINT) {
+		ASSERT_EQ(0, ioasid_device_create(self->h, 0, 0, &sw));
+		EXPECT_EQ(IOASID_DEVICE_KIND_SW, dev_info(self->h, sw).out_kind);
+		EXPECT_EQ(0, dev_info(self->h, sw).out_pci_id);
+		EXPECT_EQ(0, ioasid_attach(self->h, sw, root, 0, 0));
+		EXPECT_EQ(0, ioasid_detach(self->h, sw, 0, 0));
+		EXPECT_EQ(0, ioasid_device_destroy(self->h, sw));
+	}
+
+	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(0, ioasid_attach(self->h, dev, root2, 0, 0));
+	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, child));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
+	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev, &(struct ioasid_device_info){}));
+	/* A destroyed object is adopted anew. */
+	dev = adopt_edu(_metadata, &self->pci, self->h);
+	EXPECT_EQ(0, ioasid_attach(self->h, dev, root2, 0, 0));
+}
+
+/*
+ * A mapping in the device's MSI window: ATTACH fails with EADDRINUSE and
+ * changes nothing. Without it, ATTACH works.
+ */
+TEST_F(pcidev, attach_with_a_mapping_in_the_msi_window)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_iova_range before[MAX_RANGES], after[MAX_RANGES];
+	uint32_t nb = MAX_RANGES, na = MAX_RANGES;
+	struct ioasid_node_info ni;
+	uint64_t iova = MSI_IOVA;
+
+	/* The device buffer holds a pattern that memory does not. */
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 50);
+	ASSERT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	ASSERT_EQ(0, ioasid_node_destroy(self->h, root));
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				PAGE, &iova, RW | FIXED));
+	ASSERT_EQ(0, ioasid_iova_ranges(self->h, root, before, &nb));
+	EXPECT_LIBERR(EADDRINUSE, ioasid_attach(self->h, dev, root, 0, 0));
+
+	/* Nothing changed: not attached, same mappings, same ranges, blocked. */
+	EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(self->h, dev).out_state);
+	ni = node_info(self->h, root);
+	EXPECT_EQ(2, ni.out_num_mappings);
+	EXPECT_EQ((HALF + 1) * PAGE, ni.out_mapped_bytes);
+	ASSERT_EQ(0, ioasid_iova_ranges(self->h, root, after, &na));
+	ASSERT_EQ(nb, na);
+	EXPECT_EQ(0, memcmp(before, after, nb * sizeof(before[0])));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + PAGE,
+		      "after a failed ATTACH");
+	EXPECT_LIBERR(ENOENT, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+
+	/* Without the mapping in the window it attaches. */
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	iova = MSI_IOVA;
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				PAGE, &iova, RW | FIXED));
+	EXPECT_LIBERR(EADDRINUSE, ioasid_attach(self->h, dev, root, 0, 0));
+	ASSERT_EQ(0, ioasid_unmap(self->h, root, MSI_IOVA, PAGE, NULL));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, PAGE, 3 * PAGE, 51);
+}
+
+/* While attached, the reserved regions are reserved ranges of the root. */
+TEST_F(pcidev, reserved_regions_while_attached)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_iova_range r[MAX_RANGES];
+	struct ioasid_device_info info = dev_info(self->h, dev);
+	uint32_t n = MAX_RANGES, i;
+	uint64_t iova;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	EXPECT_EQ(1, ranges_overlap(_metadata, self->h, root, MSI_IOVA, MSI_IOVA));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+
+	/* Not in IOVA_RANGES; nothing outside the aperture either. */
+	EXPECT_EQ(0, ranges_overlap(_metadata, self->h, root, MSI_IOVA, MSI_LAST));
+	ASSERT_EQ(0, ioasid_iova_ranges(self->h, root, r, &n));
+	ASSERT_GE(MAX_RANGES, n);
+	ASSERT_LE(1, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_LE(info.out_aperture_start, r[i].start);
+		EXPECT_GE(info.out_aperture_last, r[i].last);
+	}
+	/* The mapped IOVAs are included. */
+	EXPECT_EQ(1, ranges_overlap(_metadata, self->h, root, IOVA_A, IOVA_A));
+
+	/* MAP there is EADDRINUSE, anywhere in the window. */
+	iova = MSI_IOVA;
+	EXPECT_LIBERR(EADDRINUSE, ioasid_map(self->h, root, (uintptr_t)self->buf,
+					     PAGE, &iova, RW | FIXED));
+	iova = MSI_LAST + 1 - PAGE;
+	EXPECT_LIBERR(EADDRINUSE, ioasid_map(self->h, root, (uintptr_t)self->buf,
+					     PAGE, &iova, RW | FIXED));
+	iova = MSI_IOVA - PAGE;
+	EXPECT_LIBERR(EADDRINUSE, ioasid_map(self->h, root, (uintptr_t)self->buf,
+					     2 * PAGE, &iova, RW | FIXED));
+	if (info.out_aperture_last < UINT64_MAX - PAGE) {
+		iova = info.out_aperture_last + 1;
+		EXPECT_LIBERR(EADDRINUSE,
+			      ioasid_map(self->h, root, (uintptr_t)self->buf,
+					 PAGE, &iova, RW | FIXED));
+	}
+	/* Just below the window is fine. */
+	iova = MSI_IOVA - PAGE;
+	EXPECT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf, PAGE, &iova,
+				RW | FIXED));
+	EXPECT_EQ(2, node_info(self->h, root).out_num_mappings);
+
+	/* Kernel-chosen IOVAs stay out of it too. */
+	for (i = 0; i < 4; i++) {
+		iova = 0;
+		ASSERT_EQ(0, ioasid_map(self->h, root,
+					(uintptr_t)self->buf + HALF * PAGE,
+					HALF * PAGE, &iova, RW));
+		EXPECT_TRUE(iova + HALF * PAGE <= MSI_IOVA || iova > MSI_LAST);
+		EXPECT_LE(info.out_aperture_start, iova);
+		EXPECT_GE(info.out_aperture_last, iova + HALF * PAGE - 1);
+	}
+
+	/* Detached, the reservation goes with the device. */
+	ASSERT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(1, ranges_overlap(_metadata, self->h, root, MSI_IOVA, MSI_IOVA));
+	iova = MSI_IOVA;
+	EXPECT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf, PAGE, &iova,
+				RW | FIXED));
+}
+
+/*
+ * The group leaves the container (VFIO_GROUP_UNSET_CONTAINER) while the
+ * device is attached: the object is GONE, DMA blocked; the group joins
+ * again and the device is adopted anew into the same context.
+ */
+TEST_F(pcidev, unset_container_while_attached)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_device_info info;
+	uint32_t dev2;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 60);
+
+	/* VFIO wants the device fd closed before the group may leave. */
+	pci_close_fd(&self->pci.device_fd);
+	ASSERT_EQ(0, ioctl(self->pci.group_fd, VFIO_GROUP_UNSET_CONTAINER));
+
+	info = dev_info(self->h, dev);
+	EXPECT_EQ(IOASID_DEVICE_GONE, info.out_state);
+	EXPECT_EQ(IOASID_DEVICE_KIND_PCI, info.out_kind);
+	EXPECT_EQ(0, info.out_num_attachments);
+	EXPECT_LIBERR(ENODEV, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_EQ(2, node_info(self->h, root).out_num_mappings);
+	/* Nothing holds the root any more; the object goes with DESTROY. */
+	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
+	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev, &info));
+
+	/* Back into the container, adopted again: a new object that works. */
+	ASSERT_EQ(0, ioctl(self->pci.group_fd, VFIO_GROUP_SET_CONTAINER,
+			   &self->pci.container_fd));
+	ASSERT_EQ(0, pci_vfio_set_iommu(&self->pci, IOASID_VFIO_IOMMU))
+		TH_LOG("%s", self->pci.why);
+	ASSERT_EQ(0, pci_vfio_device(&self->pci)) TH_LOG("%s", self->pci.why);
+	ASSERT_EQ(0, pci_enable_bus_master(&self->pci)) TH_LOG("%s", self->pci.why);
+	dev2 = adopt_edu(_metadata, &self->pci, self->h);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(self->h, dev2).out_state);
+	/* DMA is blocked until it attaches. */
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 2 * PAGE,
+		      "adopted, not attached");
+	ASSERT_EQ(0, ioasid_attach(self->h, dev2, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 2 * PAGE, 61);
+}
+
+/* The group's last fd closed while attached: GONE, ATTACH ENODEV, DESTROY. */
+TEST_F(pcidev, close_group_while_attached)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 70);
+
+	pci_close_fd(&self->pci.device_fd);
+	pci_close_fd(&self->pci.group_fd);
+	EXPECT_EQ(IOASID_DEVICE_GONE, dev_info(self->h, dev).out_state);
+	EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+	EXPECT_LIBERR(ENODEV, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
+}
+
+/*
+ * Container and group closed with the device attached, the context kept:
+ * everything set up again (new container, new context) works, and the old
+ * context still holds its GONE object until it destroys it.
+ */
+TEST_F(pcidev, close_container_then_reuse)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct rig r;
+	int ret;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 80);
+
+	/* The container first: the group still holds it; then the group. */
+	pci_close_fd(&self->pci.device_fd);
+	pci_close_fd(&self->pci.container_fd);
+	pci_close_fd(&self->pci.group_fd);
+	EXPECT_EQ(IOASID_DEVICE_GONE, dev_info(self->h, dev).out_state);
+	EXPECT_LIBERR(ENODEV, ioasid_attach(self->h, dev, root, 0, 0));
+
+	memset(&r, 0, sizeof(r));
+	ret = rig_up(_metadata, &r, self->buf);
+	ASSERT_EQ(0, ret) TH_LOG("%s", r.pci.why);
+	round_trip(_metadata, &r.pci, self->buf, HALF * PAGE, 2 * PAGE, 81);
+	/* The old context's object is still there, still GONE. */
+	EXPECT_EQ(IOASID_DEVICE_GONE, dev_info(self->h, dev).out_state);
+	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+	round_trip(_metadata, &r.pci, self->buf, PAGE, 3 * PAGE, 82);
+	rig_down(&r);
+}
+
+/*
+ * The /dev/ioasid fd closed with the device attached: DMA is blocked at
+ * once, the pages are unpinned, and a new context adopts the container.
+ */
+TEST_F(pcidev, close_context_while_attached)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	long long pins = ioasid_pins_outstanding();
+	struct ioasid_handle *h2;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_EQ(pins + NPAGES, ioasid_pins_outstanding());
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 90);
+
+	ioasid_close(self->h);
+	self->h = NULL;
+	EXPECT_EQ(pins, ioasid_pins_outstanding());
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 2 * PAGE,
+		      "after the context was closed");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B,
+		      "after the context was closed");
+
+	ASSERT_EQ(0, ioasid_open(&h2, NULL, 0));
+	dev = adopt_edu(_metadata, &self->pci, h2);
+	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(h2, dev).out_state);
+	ASSERT_EQ(0, ioasid_node_alloc(h2, 0, IOASID_MODE_KERNEL_MANAGED, &root));
+	ASSERT_EQ(0, map_half(h2, root, self->buf, 0));
+	ASSERT_EQ(0, map_half(h2, root, self->buf, 1));
+	ASSERT_EQ(0, ioasid_attach(h2, dev, root, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 3 * PAGE, 91);
+	ioasid_close(h2);
+}
+
+/* DESTROY of the root with the device attached is EBUSY, then UNMAP works. */
+TEST_F(pcidev, destroy_rules)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	EXPECT_LIBERR(EBUSY, ioasid_device_destroy(self->h, dev));
+	EXPECT_LIBERR(EBUSY, ioasid_node_destroy(self->h, root));
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 100);
+	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+}
+
+TEST_HARNESS_MAIN
