@@ -193,7 +193,7 @@ static uint32_t adopt_edu(struct __test_metadata *_metadata, struct pci_vfio *p,
 	uint32_t num = 2;
 
 	memset(devs, 0xff, sizeof(devs));
-	ASSERT_EQ(0, adopt_raw(p->container_fd, ioasid_fd(h), 0, devs, &num));
+	ASSERT_EQ(0, ioasid_vfio_adopt(h, p->container_fd, devs, &num));
 	ASSERT_EQ(1, num);
 	EXPECT_EQ(EDU_PCI_ID, devs[0].pci_id);
 	EXPECT_EQ(pci_bdf_to_id(p->bdf), devs[0].pci_id);
@@ -510,6 +510,9 @@ TEST_F(pcidev, adopt_errors)
 	num = 0;
 	EXPECT_EQ(-EMSGSIZE, adopt_raw(cfd, ioasid_fd(self->h), 0, NULL, &num));
 	EXPECT_EQ(1, num);
+	num = 0;
+	EXPECT_LIBERR(EMSGSIZE, ioasid_vfio_adopt(self->h, cfd, NULL, &num));
+	EXPECT_EQ(1, num);
 	EXPECT_EQ(0, memcmp(devs, sentinel, sizeof(devs)));
 
 	/* Sizes: shorter than first shipped, longer with and without a tail. */
@@ -557,8 +560,9 @@ TEST_F(pcidev, adopt_into_a_second_context)
 
 	dev = adopt_edu(_metadata, &self->pci, self->h);
 	ASSERT_EQ(0, ioasid_open(&h2, NULL, 0));
-	EXPECT_EQ(-EBUSY, adopt_raw(self->pci.container_fd, ioasid_fd(h2), 0,
-				    devs, &num));
+	EXPECT_LIBERR(EBUSY, ioasid_vfio_adopt(h2, self->pci.container_fd, devs,
+					       &num));
+	EXPECT_EQ(1, num);
 	/* Still the first context's, and working there. */
 	EXPECT_EQ(dev, adopt_edu(_metadata, &self->pci, self->h));
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
