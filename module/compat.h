@@ -115,4 +115,67 @@ static inline bool ioasid_vma_needs_dirty_tracking(struct vm_area_struct *vma)
 	return vma->vm_file && mapping_can_writeback(vma->vm_file->f_mapping);
 }
 
+#ifdef IOASID_VFIO_BACKEND
+/*
+ * VFIO's interface for IOMMU backends (vfio/backend.c) is private to
+ * drivers/vfio (drivers/vfio/vfio.h): no headers package ships it, so it is
+ * declared here as it is in the kernel series checked against that file,
+ * 6.1 and 6.12, and module/Kbuild builds the backend for those series
+ * only. Of those two, 6.1 has the container interface unconditionally and
+ * a @notify op at the end; 6.12 has it with CONFIG_VFIO_CONTAINER only and
+ * no @notify. A new series is checked by comparing struct
+ * vfio_iommu_driver_ops and enum vfio_group_type in its
+ * drivers/vfio/vfio.h with the ones below, adding it to module/Kbuild
+ * (and here, if it differs) and running the pci_device selftest on it
+ * (README, "A new kernel series").
+ */
+#ifndef CONFIG_VFIO_CONTAINER
+#define IOASID_VFIO_OPS_NOTIFY
+#endif
+
+struct vfio_device;
+
+/* drivers/vfio/vfio.h, 6.1 and 6.12 alike */
+enum vfio_group_type {
+	VFIO_IOMMU,
+	VFIO_EMULATED_IOMMU,
+	VFIO_NO_IOMMU,
+};
+
+#ifdef IOASID_VFIO_OPS_NOTIFY
+/* 6.1 only: the container's file is closed, its groups may live on. */
+enum vfio_iommu_notify_type {
+	VFIO_IOMMU_CONTAINER_CLOSE = 0,
+};
+#endif
+
+/* drivers/vfio/vfio.h: 6.12's is 6.1's without @notify. */
+struct vfio_iommu_driver_ops {
+	char *name;
+	struct module *owner;
+	void *(*open)(unsigned long arg);
+	void (*release)(void *iommu_data);
+	long (*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
+	int (*attach_group)(void *iommu_data, struct iommu_group *group,
+			    enum vfio_group_type type);
+	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+	int (*pin_pages)(void *iommu_data, struct iommu_group *group,
+			 dma_addr_t user_iova, int npage, int prot,
+			 struct page **pages);
+	void (*unpin_pages)(void *iommu_data, dma_addr_t user_iova, int npage);
+	void (*register_device)(void *iommu_data, struct vfio_device *vdev);
+	void (*unregister_device)(void *iommu_data, struct vfio_device *vdev);
+	int (*dma_rw)(void *iommu_data, dma_addr_t user_iova, void *data,
+		      size_t count, bool write);
+	struct iommu_domain *(*group_iommu_domain)(void *iommu_data,
+						   struct iommu_group *group);
+#ifdef IOASID_VFIO_OPS_NOTIFY
+	void (*notify)(void *iommu_data, enum vfio_iommu_notify_type event);
+#endif
+};
+
+int vfio_register_iommu_driver(const struct vfio_iommu_driver_ops *ops);
+void vfio_unregister_iommu_driver(const struct vfio_iommu_driver_ops *ops);
+#endif /* IOASID_VFIO_BACKEND */
+
 #endif

@@ -150,9 +150,19 @@ int ioasid_device_info(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
+	if (ioasid_is_pcidev(ucmd->ictx, cmd->dev_id))
+		return ioasid_pcidev_info(ucmd);
 	ep = ioasid_endpoint_get(ucmd->ictx, cmd->dev_id);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
+	cmd->out_kind = IOASID_DEVICE_KIND_SW;
+	cmd->out_state = IOASID_DEVICE_LIVE;
+	cmd->out_caps = IOASID_DEVICE_CAP_REPLACE | IOASID_DEVICE_CAP_DIRTY |
+			IOASID_DEVICE_CAP_FAULTS;
+	if (ep->flags & IOASID_DEVICE_PASID)
+		cmd->out_caps |= IOASID_DEVICE_CAP_PASID;
+	cmd->out_pgsize_bitmap = IOASID_PGSIZE_BITMAP;
+	cmd->out_aperture_last = U64_MAX;
 	cmd->out_flags = ep->flags;
 	cmd->out_pasid_bits = ep->pasid_bits;
 	xa_lock(&ucmd->ictx->objects);
@@ -231,6 +241,8 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 	if (cmd->flags & ~(IOASID_ATTACH_PASID | IOASID_ATTACH_REPLACE) ||
 	    cmd->__reserved)
 		return -EOPNOTSUPP;
+	if (ioasid_is_pcidev(ictx, cmd->dev_id))
+		return ioasid_pcidev_attach(ucmd);
 	ep = ioasid_endpoint_get(ictx, cmd->dev_id);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
@@ -321,6 +333,8 @@ int ioasid_detach(struct ioasid_ucmd *ucmd)
 		return -EOPNOTSUPP;
 	if (cmd->node_id)
 		return -EINVAL;
+	if (ioasid_is_pcidev(ictx, cmd->dev_id))
+		return ioasid_pcidev_detach(ucmd);
 	ep = ioasid_endpoint_get(ictx, cmd->dev_id);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);

@@ -7,6 +7,8 @@
 #define IOASID_PRIVATE_H
 
 #include <linux/atomic.h>
+#include <linux/interval_tree.h>
+#include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
@@ -25,6 +27,8 @@
 static_assert(sizeof(unsigned long) == sizeof(u64));
 
 #define IOASID_MAX_DEPTH	8
+/* The page sizes of the module's own translation (GET_INFO). */
+#define IOASID_PGSIZE_BITMAP	(PAGE_SIZE | PMD_SIZE | PUD_SIZE)
 #define IOASID_MAX_PASID_BITS	20
 #define IOASID_MAX_BATCH	4096
 /* Block sizes of a user-managed node's IOTLB link buckets (iotlb.c). */
@@ -96,7 +100,8 @@ struct ioasid_ctx {
 
 enum ioasid_object_type {
 	IOASID_OBJ_NODE = 1,
-	IOASID_OBJ_DEVICE,
+	IOASID_OBJ_DEVICE,		/* a software endpoint (device.c) */
+	IOASID_OBJ_PCI_DEVICE,		/* pcidev.c */
 };
 
 /**
@@ -144,6 +149,9 @@ struct ioasid_object {
  * @root: (user-managed) the root of the BIND; under @lock
  * @pt: (user-managed) the format's walk parameters, root and bind flags
  *	included; under @lock (user.c)
+ * @hwdoms: (kernel-managed root) the IOMMU paging domains of PCI devices
+ *	attached to it, holding its mappings (hwdom.c); under @lock and
+ *	ioasid_pci_mutex to change, @lock to read
  * @user_deps: (user-managed) the IOTLB links whose translation went
  *	through this node, data and table pages alike, in buckets by the
  *	smallest aligned block of the node's input addresses that holds the
@@ -179,7 +187,36 @@ struct ioasid_node {
 	union {
 		struct ioasid_x86_64_cfg x86_64;
 	} pt;
+	struct list_head hwdoms;
 	struct xarray user_deps[IOASID_DEP_CLASSES];
+};
+
+/**
+ * struct ioasid_reserved - a reserved IOVA range of a node
+ * @it: the range, in node->reserved
+ * @owner: NULL for RESERVE_IOVA's; the struct ioasid_hwgroup whose device
+ *	cannot use the range (hwdom.c), which removes it at detach
+ * @owner_item: in the owner's list
+ */
+struct ioasid_reserved {
+	struct interval_tree_node it;
+	void *owner;
+	struct list_head owner_item;
+};
+
+/*
+ * IOTLB flushes of PCI devices' domains gathered over one request, and the
+ * pages unpinned once they are done (hwdom.c). Small: it lives on the stack.
+ */
+#define IOASID_FLUSH_DOMAINS	2
+#define IOASID_FLUSH_PAGES	16
+
+struct ioasid_iommu_flush {
+	unsigned int ndomains;
+	unsigned int npages;
+	struct iommu_domain *domains[IOASID_FLUSH_DOMAINS];
+	struct iommu_iotlb_gather gathers[IOASID_FLUSH_DOMAINS];
+	struct ioasid_pages *pages[IOASID_FLUSH_PAGES];
 };
 
 static inline bool ioasid_node_is_user(const struct ioasid_node *node)
@@ -285,6 +322,7 @@ static inline int ioasid_ucmd_respond(struct ioasid_ucmd *ucmd, size_t cmd_len)
 }
 
 /* main.c: the object table */
+bool ioasid_is_ctx_file(struct file *file);
 int ioasid_object_reserve(struct ioasid_ctx *ictx, struct ioasid_object *obj);
 void ioasid_object_publish_locked(struct ioasid_ctx *ictx,
 				  struct ioasid_object *obj);
@@ -315,7 +353,9 @@ void ioasid_node_free(struct ioasid_node *node);
 int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 	       const struct ioasid_answer *ans);
 int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
-		 const struct ioasid_answer *ans);
+		 const struct ioasid_answer *ans, struct ioasid_iommu_flush *fl);
+struct ioasid_pages *ioasid_mapping_pages(struct interval_tree_node *it,
+					  unsigned long *index, u32 *prot);
 void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n);
 int ioasid_copy(struct ioasid_ucmd *ucmd);
 int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
@@ -429,6 +469,34 @@ void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
 				  bool any_key);
 int ioasid_fault_log_init(struct ioasid_ctx *ictx);
 void ioasid_fault_log_free(struct ioasid_ctx *ictx);
+
+/* hwdom.c */
+struct ioasid_hwgroup;
+int ioasid_hwdom_map(struct ioasid_node *node, unsigned long iova,
+		     struct ioasid_pages *pages, unsigned long index,
+		     u64 length, u32 map_prot);
+void ioasid_hwdom_unmap(struct ioasid_node *node, unsigned long iova,
+			u64 length, struct ioasid_iommu_flush *fl);
+void ioasid_hwdom_put_pages(struct ioasid_node *node, struct ioasid_pages *pages,
+			    struct ioasid_iommu_flush *fl);
+void ioasid_iommu_flush_init(struct ioasid_iommu_flush *fl);
+void ioasid_iommu_flush_finish(struct ioasid_iommu_flush *fl);
+struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
+					   struct device *dev,
+					   struct iommu_group *group);
+void ioasid_hwdom_detach(struct ioasid_node *node, struct ioasid_hwgroup *hg);
+unsigned int *ioasid_hwgroup_devices(struct ioasid_hwgroup *hg);
+struct iommu_domain *ioasid_hwgroup_domain(struct ioasid_hwgroup *hg);
+
+/* pcidev.c */
+bool ioasid_is_pcidev(struct ioasid_ctx *ictx, u32 id);
+int ioasid_pcidev_attach(struct ioasid_ucmd *ucmd);
+int ioasid_pcidev_detach(struct ioasid_ucmd *ucmd);
+int ioasid_pcidev_info(struct ioasid_ucmd *ucmd);
+int ioasid_pcidev_unpublish_locked(struct ioasid_ctx *ictx,
+				   struct ioasid_object *obj);
+void ioasid_pcidev_free(struct ioasid_object *obj);
+void ioasid_pcidev_release_obj(struct ioasid_object *obj);
 
 /* pages.c */
 int ioasid_pages_init(void);

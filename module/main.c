@@ -26,7 +26,7 @@
 
 #define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH | \
 			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING | \
-			 IOASID_CAP_USER_MANAGED)
+			 IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE)
 
 struct ioasid_stats ioasid_stats;
 
@@ -141,13 +141,17 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 		rc = ioasid_node_unpublish_locked(ictx, ioasid_to_node(obj));
 	else if (obj && obj->type == IOASID_OBJ_DEVICE)
 		rc = ioasid_endpoint_unpublish_locked(ictx, obj);
+	else if (obj && obj->type == IOASID_OBJ_PCI_DEVICE)
+		rc = ioasid_pcidev_unpublish_locked(ictx, obj);
 	xa_unlock(&ictx->objects);
 	if (rc)
 		return rc;
 	if (obj->type == IOASID_OBJ_NODE)
 		ioasid_node_free(ioasid_to_node(obj));
-	else
+	else if (obj->type == IOASID_OBJ_DEVICE)
 		ioasid_endpoint_free(obj);
+	else
+		ioasid_pcidev_free(obj);
 	return 0;
 }
 
@@ -163,13 +167,19 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 	bool progress;
 
 	xa_for_each(&ictx->objects, id, obj) {
-		if (obj->type != IOASID_OBJ_DEVICE)
-			continue;
-		ioasid_endpoint_release(obj);
-		xa_lock(&ictx->objects);
-		WARN_ON(ioasid_endpoint_unpublish_locked(ictx, obj));
-		xa_unlock(&ictx->objects);
-		ioasid_endpoint_free(obj);
+		if (obj->type == IOASID_OBJ_DEVICE) {
+			ioasid_endpoint_release(obj);
+			xa_lock(&ictx->objects);
+			WARN_ON(ioasid_endpoint_unpublish_locked(ictx, obj));
+			xa_unlock(&ictx->objects);
+			ioasid_endpoint_free(obj);
+		} else if (obj->type == IOASID_OBJ_PCI_DEVICE) {
+			ioasid_pcidev_release_obj(obj);
+			xa_lock(&ictx->objects);
+			WARN_ON(ioasid_pcidev_unpublish_locked(ictx, obj));
+			xa_unlock(&ictx->objects);
+			ioasid_pcidev_free(obj);
+		}
 	}
 	do {
 		progress = false;
@@ -198,7 +208,7 @@ static int ioasid_get_info(struct ioasid_ucmd *ucmd)
 		return -EOPNOTSUPP;
 
 	cmd->out_capabilities = IOASID_CAPS;
-	cmd->out_pgsize_bitmap = PAGE_SIZE | PMD_SIZE | PUD_SIZE;
+	cmd->out_pgsize_bitmap = IOASID_PGSIZE_BITMAP;
 	cmd->out_max_depth = IOASID_MAX_DEPTH;
 	cmd->out_max_pasid_bits = IOASID_MAX_PASID_BITS;
 	cmd->out_max_batch = IOASID_MAX_BATCH;
@@ -276,13 +286,14 @@ static int ioasid_map_answered(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 }
 
 static int ioasid_unmap_answered(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
-				 struct ioasid_unmap __user *ustruct)
+				 struct ioasid_unmap __user *ustruct,
+				 struct ioasid_iommu_flush *fl)
 {
 	struct ioasid_answer ans;
 	int rc = ioasid_answer_init(&ans, &ustruct->out_unmapped,
 				    &cmd->out_unmapped, sizeof(cmd->out_unmapped));
 
-	return rc ? rc : ioasid_unmap(ictx, cmd, &ans);
+	return rc ? rc : ioasid_unmap(ictx, cmd, &ans, fl);
 }
 
 static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
@@ -290,14 +301,21 @@ static int ioasid_map_ioctl(struct ioasid_ucmd *ucmd)
 	return ioasid_map_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer);
 }
 
+/* UNMAP returns once PCI devices' IOTLBs are flushed and pages unpinned. */
 static int ioasid_unmap_ioctl(struct ioasid_ucmd *ucmd)
 {
-	return ioasid_unmap_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer);
+	struct ioasid_iommu_flush fl;
+	int rc;
+
+	ioasid_iommu_flush_init(&fl);
+	rc = ioasid_unmap_answered(ucmd->ictx, ucmd->cmd, ucmd->ubuffer, &fl);
+	ioasid_iommu_flush_finish(&fl);
+	return rc;
 }
 
 /* One entry of a batch: copied like an ioctl's struct, run and answered. */
 static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry,
-			    u32 entry_size)
+			    u32 entry_size, struct ioasid_iommu_flush *fl)
 {
 	union {
 		struct ioasid_map map;
@@ -313,7 +331,7 @@ static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry
 		return -EINVAL;
 	if (op == IOASID_CMD_MAP)
 		return ioasid_map_answered(ictx, &e.map, uentry);
-	return ioasid_unmap_answered(ictx, &e.unmap, uentry);
+	return ioasid_unmap_answered(ictx, &e.unmap, uentry, fl);
 }
 
 static int ioasid_batch(struct ioasid_ucmd *ucmd)
@@ -321,6 +339,7 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 	struct ioasid_batch *cmd = ucmd->cmd;
 	struct ioasid_batch __user *ubatch = ucmd->ubuffer;
 	u8 __user *uentry = u64_to_user_ptr(cmd->entries);
+	struct ioasid_iommu_flush fl;
 	size_t min_size;
 	int rc = 0;
 	u32 i;
@@ -342,12 +361,16 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 	if (cmd->count > IOASID_MAX_BATCH || cmd->entry_size > PAGE_SIZE)
 		return -E2BIG;
 
+	/* One IOTLB flush of PCI devices' domains for the whole batch. */
+	ioasid_iommu_flush_init(&fl);
 	for (i = 0; i < cmd->count; i++, uentry += cmd->entry_size) {
-		rc = ioasid_batch_one(ucmd->ictx, cmd->op, uentry, cmd->entry_size);
+		rc = ioasid_batch_one(ucmd->ictx, cmd->op, uentry, cmd->entry_size,
+				      &fl);
 		if (rc)
 			break;
 		cond_resched();
 	}
+	ioasid_iommu_flush_finish(&fl);
 	if (put_user(i, &ubatch->out_done) && !rc)
 		rc = -EFAULT;
 	return rc;
@@ -543,6 +566,12 @@ static const struct file_operations ioasid_fops = {
 	.unlocked_ioctl = ioasid_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
+
+/* Whether @file is an open /dev/ioasid (its private_data a context). */
+bool ioasid_is_ctx_file(struct file *file)
+{
+	return file->f_op == &ioasid_fops;
+}
 
 /*
  * Module-wide totals: /sys/class/misc/ioasid/{contexts,nodes,...}, root

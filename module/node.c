@@ -13,6 +13,7 @@
  *    node's num_children. Lookups take a users reference under it; DESTROY
  *    succeeds only when the table's is the only one, so an object in use by
  *    another ioctl is never freed under it.
+ *  - ioasid_pci_mutex (pcidev.c): PCI devices attaching, detaching, going.
  *  - ictx->account_lock (rw_semaphore): a root MAP holds it for reading
  *    from reading the account mode until its pages are in the node.
  *  - node->lock (rw_semaphore): the node's trees and counters. A path that
@@ -59,10 +60,6 @@ struct ioasid_mapping {
 };
 
 static_assert((IOASID_MAP_READ | IOASID_MAP_WRITE) < 4);	/* fits @prot */
-
-struct ioasid_reserved {
-	struct interval_tree_node it;
-};
 
 static struct kmem_cache *ioasid_mapping_cache;
 
@@ -143,6 +140,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&node->hwdoms);
 	ioasid_dirty_init(node);
 	if (ioasid_node_is_user(node)) {
 		rc = ioasid_user_alloc(node, cmd);
@@ -182,9 +180,13 @@ out_put:
 
 /* Unmapping ---------------------------------------------------------------- */
 
-/* Remove one mapping from its node and free it. */
+/*
+ * Remove one mapping from its node and free it; its pages are unpinned
+ * once @fl's IOTLB flush is done (at once when no domain held them).
+ */
 static void ioasid_mapping_remove(struct ioasid_node *node,
-				  struct ioasid_mapping *map)
+				  struct ioasid_mapping *map,
+				  struct ioasid_iommu_flush *fl)
 {
 	u64 length = ioasid_mapping_length(map);
 
@@ -196,7 +198,7 @@ static void ioasid_mapping_remove(struct ioasid_node *node,
 	if (map->pages) {
 		node->pinned_bytes -= length;
 		atomic_long_dec(&node->ictx->pinned_mappings);
-		ioasid_pages_put(map->pages);
+		ioasid_hwdom_put_pages(node, map->pages, fl);
 	} else {
 		atomic_long_dec(&node->ictx->child_mappings);
 	}
@@ -207,10 +209,12 @@ static void ioasid_mapping_remove(struct ioasid_node *node,
 /*
  * Unmap every mapping inside [start, last]; ENOENT if one would be split.
  * The bytes it will unmap are answered first, in *@unmapped and at @ans.
+ * PCI devices' domains lose the mappings now, their IOTLBs with @fl.
  */
 static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start,
 				   unsigned long last, u64 *unmapped,
-				   const struct ioasid_answer *ans)
+				   const struct ioasid_answer *ans,
+				   struct ioasid_iommu_flush *fl)
 {
 	struct interval_tree_node *it;
 	u64 bytes = 0;
@@ -240,14 +244,17 @@ static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start
 
 		/* No cached translation may outlive the mapping it came from. */
 		ioasid_iotlb_invalidate(node, &map->deps, 0, ULONG_MAX);
-		ioasid_mapping_remove(node, map);
+		if (map->pages)
+			ioasid_hwdom_unmap(node, it->start,
+					   ioasid_mapping_length(map), fl);
+		ioasid_mapping_remove(node, map, fl);
 		cond_resched();
 	}
 	return 0;
 }
 
 int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
-		 const struct ioasid_answer *ans)
+		 const struct ioasid_answer *ans, struct ioasid_iommu_flush *fl)
 {
 	struct ioasid_node *node;
 	unsigned long start = 0, last = ULONG_MAX;
@@ -280,7 +287,7 @@ int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
 			rc = ioasid_answer_write(ans);	/* all of nothing: no error */
 		else
 			rc = ioasid_node_unmap_range(node, start, last,
-						     &cmd->out_unmapped, ans);
+						     &cmd->out_unmapped, ans, fl);
 		up_write(&node->lock);
 	} while (rc == -EAGAIN && !(rc = ioasid_answer_fault_in(ans, &tries)));
 	ioasid_node_put(node);
@@ -360,6 +367,40 @@ static int ioasid_child_mappings_add(struct ioasid_ctx *ictx, unsigned long n)
 	return 0;
 }
 
+/* Unmap [start, start + length) from a root's domains, flushed on return. */
+static void ioasid_node_unmap_hw(struct ioasid_node *node, unsigned long start,
+				 u64 length)
+{
+	struct ioasid_iommu_flush fl;
+
+	ioasid_iommu_flush_init(&fl);
+	ioasid_hwdom_unmap(node, start, length, &fl);
+	ioasid_iommu_flush_finish(&fl);
+}
+
+/* Mirror root pieces about to be inserted at @start into the domains. */
+static int ioasid_node_insert_hw(struct ioasid_node *node,
+				 struct ioasid_mapping **maps, unsigned long n,
+				 unsigned long start)
+{
+	unsigned long i, iova = start;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		u64 len = maps[i]->it.last + 1;	/* pieces carry their length */
+
+		rc = ioasid_hwdom_map(node, iova, maps[i]->pages,
+				      maps[i]->addr_pg, len, maps[i]->prot);
+		if (rc) {
+			if (iova != start)
+				ioasid_node_unmap_hw(node, start, iova - start);
+			return rc;
+		}
+		iova += len;
+	}
+	return 0;
+}
+
 /*
  * Place @maps (@n pieces of @length bytes in all, in IOVA order) at
  * *@iova, or at a free range aligned for @src when !@fixed. The answer
@@ -389,11 +430,18 @@ static int ioasid_node_insert(struct ioasid_node *node,
 		rc = ioasid_child_mappings_add(node->ictx, n);
 		if (rc)
 			return rc;
+	} else if (!list_empty(&node->hwdoms)) {
+		/* PCI devices' domains first: they are what can fail. */
+		rc = ioasid_node_insert_hw(node, maps, n, start);
+		if (rc)
+			return rc;
 	}
 	rc = ioasid_answer_write(ans);
 	if (rc) {
 		if (!maps[0]->pages)
 			atomic_long_sub(n, &node->ictx->child_mappings);
+		else
+			ioasid_node_unmap_hw(node, start, length);
 		return rc;
 	}
 	for (i = 0; i < n; i++) {
@@ -717,7 +765,9 @@ int ioasid_reserve_iova(struct ioasid_ucmd *ucmd)
 		rc = -ENOENT;
 		for (it = interval_tree_iter_first(&node->reserved, start, last);
 		     it; it = interval_tree_iter_next(it, start, last)) {
-			if (it->start == start && it->last == last) {
+			/* A device's reserved regions are not the caller's to remove. */
+			if (it->start == start && it->last == last &&
+			    !container_of(it, struct ioasid_reserved, it)->owner) {
 				interval_tree_remove(it, &node->reserved);
 				res = container_of(it, struct ioasid_reserved, it);
 				rc = 0;
@@ -849,8 +899,11 @@ void ioasid_node_free(struct ioasid_node *node)
 	struct interval_tree_node *it;
 
 	down_write(&node->lock);
+	/* Nothing is attached: no domain holds the pages. */
+	WARN_ON(!list_empty(&node->hwdoms));
 	while ((it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX))) {
-		ioasid_mapping_remove(node, container_of(it, struct ioasid_mapping, it));
+		ioasid_mapping_remove(node, container_of(it, struct ioasid_mapping, it),
+				      NULL);
 		cond_resched();
 	}
 	while ((it = interval_tree_iter_first(&node->reserved, 0, ULONG_MAX))) {
@@ -922,6 +975,24 @@ struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
 {
 	*target = ioasid_mapping_addr(map) + (addr - map->it.start);
 	*deps = &map->deps;
+	return map->pages;
+}
+
+/**
+ * ioasid_mapping_pages() - what a root's mapping holds (hwdom.c's replay)
+ * @it: the mapping's node in a root's mappings tree
+ * @index: set to the user page number in the pages of it->start
+ * @prot: set to its IOASID_MAP_* bits
+ *
+ * Return: its pinned pages.
+ */
+struct ioasid_pages *ioasid_mapping_pages(struct interval_tree_node *it,
+					  unsigned long *index, u32 *prot)
+{
+	struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
+
+	*index = map->addr_pg;
+	*prot = map->prot;
 	return map->pages;
 }
 

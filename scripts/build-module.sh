@@ -22,6 +22,7 @@ sync_file() {
 	cmp -s "$1" "$2" || cp "$1" "$2"
 }
 for f in "$top"/module/Kbuild "$top"/module/*.[ch] "$top"/module/walkers/*.[ch] \
+	 "$top"/module/vfio/*.[ch] \
 	 "$top"/module/probes/*.c; do
 	sync_file "$f" "$out/module/${f#"$top"/module/}"
 done

@@ -862,6 +862,11 @@ struct ioasid_device_create {
  *	aperture); nodes it is attached to reserve everything outside it
  * @out_aperture_last: the highest
  *
+ * A PCI device's page sizes and aperture are those of the domain it is
+ * attached to; before it is attached, those of a new domain of its IOMMU,
+ * which some drivers settle only at the first attach (VT-d: 4 KiB and 57
+ * bits before, the IOMMU's super pages and address width after).
+ *
  * For a PCI device, the IOTLB and fault counters stay 0: its IOTLB is the
  * IOMMU's, and translation faults of real devices are not reported to the
  * context by the IOMMU drivers of 6.1 and 6.12 (VT-d and virtio-iommu log

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel paging domains of kernel-managed roots: where real PCI devices'
+ * DMA translates.
+ *
+ * A root with PCI devices attached holds one struct ioasid_hwdom per IOMMU
+ * domain its devices' groups are attached to (one per IOMMU, in practice;
+ * a group joins the first domain whose driver accepts it). A domain holds
+ * exactly the root's mappings: they are replayed when the domain is made
+ * and mirrored by every MAP, COPY and UNMAP after, all under the root's
+ * write lock, so a domain and the node's tree never disagree where a
+ * device could see it.
+ *
+ * UNMAP order (the rule of the architecture): the mapping leaves every
+ * domain (iommu_unmap_fast into a gather), one IOTLB flush per domain for
+ * the whole request (a BATCH included: struct ioasid_iommu_flush), then the
+ * pages are unpinned. Until the flush is done the pages the mappings held
+ * stay pinned, parked in the flush.
+ *
+ * A group's reserved regions (the MSI window, RMRRs) and the IOVAs outside
+ * its domain's aperture become reserved ranges of the node while the group
+ * is attached: MAP cannot place anything there, and ATTACH refuses a node
+ * whose mappings already lie there (EADDRINUSE).
+ *
+ * Locking: hwdom lists and group lists change under ioasid_pci_mutex
+ * (pcidev.c) and the node's write lock; MAP and UNMAP walk them under the
+ * node's write lock.
+ */
+#include <linux/interval_tree.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+
+#include "ioasid_private.h"
+
+/**
+ * struct ioasid_hwdom - a paging domain mirroring a root's mappings
+ * @item: in node->hwdoms
+ * @domain: the IOMMU domain
+ * @prot: IOMMU_* bits added to every mapping's (IOMMU_CACHE where the
+ *	devices that made it are coherent)
+ * @groups: the struct ioasid_hwgroup attached to @domain
+ */
+struct ioasid_hwdom {
+	struct list_head item;
+	struct iommu_domain *domain;
+	int prot;
+	struct list_head groups;
+};
+
+/**
+ * struct ioasid_hwgroup - an IOMMU group attached to a domain of a node
+ * @item: in hwdom->groups
+ * @hwdom: the domain
+ * @group: the group
+ * @devices: PCI device objects of the group attached through it
+ * @resv: the node's reserved ranges this group added (struct
+ *	ioasid_reserved, linked by @owner_item)
+ */
+struct ioasid_hwgroup {
+	struct list_head item;
+	struct ioasid_hwdom *hwdom;
+	struct iommu_group *group;
+	unsigned int devices;
+	struct list_head resv;
+};
+
+/* IOMMU protections of a node mapping's IOASID_MAP_* bits. */
+static int ioasid_hwdom_prot(const struct ioasid_hwdom *hd, u32 map_prot)
+{
+	int prot = hd->prot;
+
+	if (map_prot & IOASID_MAP_READ)
+		prot |= IOMMU_READ;
+	if (map_prot & IOASID_MAP_WRITE)
+		prot |= IOMMU_WRITE;
+	return prot;
+}
+
+/*
+ * Map @length bytes of @pages from user page @index at @iova into one
+ * domain, a physically contiguous run at a time: iommu_map() uses the
+ * largest page sizes the IOMMU has that the run's alignment allows.
+ */
+static int ioasid_hwdom_map_pages(struct ioasid_hwdom *hd, unsigned long iova,
+				  struct ioasid_pages *pages, unsigned long index,
+				  u64 length, u32 map_prot)
+{
+	int prot = ioasid_hwdom_prot(hd, map_prot);
+	unsigned long done = 0, npages = length >> PAGE_SHIFT;
+	int rc;
+
+	while (done < npages) {
+		unsigned long contig, pfn;
+
+		pfn = ioasid_pages_pfn(pages, index + done, &contig);
+		contig = min(contig, npages - done);
+		rc = ioasid_iommu_map(hd->domain, iova + (done << PAGE_SHIFT),
+				      PFN_PHYS(pfn), contig << PAGE_SHIFT, prot);
+		if (rc) {
+			if (done)
+				iommu_unmap(hd->domain, iova, done << PAGE_SHIFT);
+			return rc;
+		}
+		done += contig;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * ioasid_hwdom_map() - mirror a new mapping of a root into its domains
+ * @node: the root, write-locked
+ * @iova: where the mapping starts
+ * @pages: its pinned pages
+ * @index: the user page number in @pages of @iova
+ * @length: its length
+ * @map_prot: its IOASID_MAP_* bits
+ *
+ * Return: 0, or the IOMMU's error with every domain as it was.
+ */
+int ioasid_hwdom_map(struct ioasid_node *node, unsigned long iova,
+		     struct ioasid_pages *pages, unsigned long index,
+		     u64 length, u32 map_prot)
+{
+	struct ioasid_hwdom *hd;
+	int rc;
+
+	lockdep_assert_held_write(&node->lock);
+	list_for_each_entry(hd, &node->hwdoms, item) {
+		rc = ioasid_hwdom_map_pages(hd, iova, pages, index, length,
+					    map_prot);
+		if (rc)
+			goto unwind;
+	}
+	return 0;
+
+unwind:
+	list_for_each_entry_continue_reverse(hd, &node->hwdoms, item)
+		iommu_unmap(hd->domain, iova, length);
+	return rc;
+}
+
+/* The flush: gathers and parked pages ------------------------------------- */
+
+void ioasid_iommu_flush_init(struct ioasid_iommu_flush *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+}
+
+/* Flush every domain's gather, then unpin what waited for it. */
+void ioasid_iommu_flush_finish(struct ioasid_iommu_flush *fl)
+{
+	unsigned int i;
+
+	for (i = 0; i < fl->ndomains; i++)
+		iommu_iotlb_sync(fl->domains[i], &fl->gathers[i]);
+	for (i = 0; i < fl->npages; i++)
+		ioasid_pages_put(fl->pages[i]);
+	ioasid_iommu_flush_init(fl);
+}
+
+/* The gather of @domain in @fl, flushing everything first when full. */
+static struct iommu_iotlb_gather *ioasid_flush_gather(struct ioasid_iommu_flush *fl,
+						      struct iommu_domain *domain)
+{
+	unsigned int i;
+
+	for (i = 0; i < fl->ndomains; i++)
+		if (fl->domains[i] == domain)
+			return &fl->gathers[i];
+	if (fl->ndomains == IOASID_FLUSH_DOMAINS)
+		ioasid_iommu_flush_finish(fl);
+	i = fl->ndomains++;
+	fl->domains[i] = domain;
+	iommu_iotlb_gather_init(&fl->gathers[i]);
+	return &fl->gathers[i];
+}
+
+/**
+ * ioasid_hwdom_unmap() - take a range out of every domain of a root
+ * @node: the root, write-locked
+ * @iova: the first IOVA of a mapping
+ * @length: its length
+ * @fl: the request's flush: the IOTLB is flushed when it finishes
+ */
+void ioasid_hwdom_unmap(struct ioasid_node *node, unsigned long iova,
+			u64 length, struct ioasid_iommu_flush *fl)
+{
+	struct ioasid_hwdom *hd;
+	size_t done;
+
+	lockdep_assert_held_write(&node->lock);
+	list_for_each_entry(hd, &node->hwdoms, item) {
+		done = iommu_unmap_fast(hd->domain, iova, length,
+					ioasid_flush_gather(fl, hd->domain));
+		WARN_ON_ONCE(done != length);
+	}
+}
+
+/**
+ * ioasid_hwdom_put_pages() - unpin a removed mapping's pages, after the flush
+ * @node: the root the mapping left, write-locked
+ * @pages: its pages
+ * @fl: the request's flush, or NULL when no domain can have held them
+ */
+void ioasid_hwdom_put_pages(struct ioasid_node *node, struct ioasid_pages *pages,
+			    struct ioasid_iommu_flush *fl)
+{
+	if (!fl || list_empty(&node->hwdoms)) {
+		ioasid_pages_put(pages);
+		return;
+	}
+	if (fl->npages == IOASID_FLUSH_PAGES)
+		ioasid_iommu_flush_finish(fl);
+	fl->pages[fl->npages++] = pages;
+}
+
+/* Attaching groups ------------------------------------------------------------ */
+
+static int ioasid_hwgroup_reserve(struct ioasid_hwgroup *hg, unsigned long start,
+				  unsigned long last)
+{
+	struct ioasid_reserved *res;
+
+	res = kzalloc(sizeof(*res), GFP_KERNEL_ACCOUNT);
+	if (!res)
+		return -ENOMEM;
+	res->it.start = start;
+	res->it.last = last;
+	res->owner = hg;
+	list_add_tail(&res->owner_item, &hg->resv);
+	return 0;
+}
+
+/*
+ * The ranges @group's DMA cannot use in @domain: its reserved regions and
+ * what lies outside the aperture, collected on @hg->resv (not yet in the
+ * node).
+ */
+static int ioasid_hwgroup_collect(struct ioasid_hwgroup *hg,
+				  struct iommu_domain *domain)
+{
+	struct iommu_resv_region *region;
+	struct iommu_domain_geometry *geo = &domain->geometry;
+	LIST_HEAD(regions);
+	int rc = 0;
+
+	if (geo->force_aperture) {
+		if (geo->aperture_start)
+			rc = ioasid_hwgroup_reserve(hg, 0, geo->aperture_start - 1);
+		if (!rc && geo->aperture_end < ULONG_MAX)
+			rc = ioasid_hwgroup_reserve(hg, geo->aperture_end + 1,
+						    ULONG_MAX);
+		if (rc)
+			return rc;
+	}
+	rc = iommu_get_group_resv_regions(hg->group, &regions);
+	if (rc)
+		return rc;
+	list_for_each_entry(region, &regions, list) {
+		if (!region->length)
+			continue;
+		rc = ioasid_hwgroup_reserve(hg, region->start,
+					    region->start + region->length - 1);
+		if (rc)
+			break;
+	}
+	iommu_put_resv_regions(NULL, &regions);
+	return rc;
+}
+
+static void ioasid_hwgroup_free(struct ioasid_hwgroup *hg)
+{
+	struct ioasid_reserved *res, *next;
+
+	list_for_each_entry_safe(res, next, &hg->resv, owner_item)
+		kfree(res);
+	kfree(hg);
+}
+
+/* EADDRINUSE when a mapping of @node lies in one of @hg's ranges. */
+static int ioasid_hwgroup_check(struct ioasid_node *node,
+				struct ioasid_hwgroup *hg)
+{
+	struct ioasid_reserved *res;
+
+	lockdep_assert_held(&node->lock);
+	list_for_each_entry(res, &hg->resv, owner_item)
+		if (interval_tree_iter_first(&node->mappings, res->it.start,
+					     res->it.last))
+			return -EADDRINUSE;
+	return 0;
+}
+
+/* Make a domain for @dev holding every mapping of @node. */
+static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
+						struct device *dev)
+{
+	struct interval_tree_node *it;
+	struct ioasid_hwdom *hd;
+	int rc;
+
+	hd = kzalloc(sizeof(*hd), GFP_KERNEL_ACCOUNT);
+	if (!hd)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&hd->groups);
+	hd->domain = ioasid_paging_domain_alloc(dev);
+	if (IS_ERR(hd->domain)) {
+		rc = PTR_ERR(hd->domain);
+		kfree(hd);
+		return ERR_PTR(rc);
+	}
+	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		hd->prot = IOMMU_CACHE;
+
+	for (it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX); it;
+	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
+		struct ioasid_pages *pages;
+		unsigned long index;
+		u32 map_prot;
+
+		pages = ioasid_mapping_pages(it, &index, &map_prot);
+		rc = ioasid_hwdom_map_pages(hd, it->start, pages, index,
+					    (u64)it->last - it->start + 1,
+					    map_prot);
+		if (rc) {
+			/* Freeing the domain frees its tables and mappings. */
+			iommu_domain_free(hd->domain);
+			kfree(hd);
+			return ERR_PTR(rc);
+		}
+		cond_resched();
+	}
+	return hd;
+}
+
+/**
+ * ioasid_hwdom_attach() - attach an IOMMU group to a root's translation
+ * @node: a kernel-managed root
+ * @dev: a device of the group (for the domain's IOMMU)
+ * @group: the group, which nothing of @node holds yet
+ *
+ * Caller holds ioasid_pci_mutex.
+ *
+ * Return: the group's attachment, or an ERR_PTR: EADDRINUSE when a
+ * mapping of @node lies where the group cannot do DMA; the IOMMU's error.
+ */
+struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
+					   struct device *dev,
+					   struct iommu_group *group)
+{
+	struct ioasid_hwdom *hd, *new = NULL;
+	struct ioasid_reserved *res;
+	struct ioasid_hwgroup *hg;
+	int rc;
+
+	hg = kzalloc(sizeof(*hg), GFP_KERNEL_ACCOUNT);
+	if (!hg)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&hg->resv);
+	hg->group = group;
+
+	if (down_write_killable(&node->lock)) {
+		kfree(hg);
+		return ERR_PTR(-EINTR);
+	}
+	/* The first domain whose driver takes the group, else a new one. */
+	rc = -ENODEV;
+	list_for_each_entry(hd, &node->hwdoms, item) {
+		rc = ioasid_hwgroup_collect(hg, hd->domain);
+		if (!rc)
+			rc = ioasid_hwgroup_check(node, hg);
+		if (rc)
+			goto out_unlock;
+		rc = iommu_attach_group(hd->domain, group);
+		if (!rc)
+			break;
+		ioasid_hwgroup_free(hg);	/* another domain, other ranges */
+		hg = kzalloc(sizeof(*hg), GFP_KERNEL_ACCOUNT);
+		if (!hg) {
+			up_write(&node->lock);
+			return ERR_PTR(-ENOMEM);
+		}
+		INIT_LIST_HEAD(&hg->resv);
+		hg->group = group;
+	}
+	if (rc) {
+		new = ioasid_hwdom_create(node, dev);
+		if (IS_ERR(new)) {
+			rc = PTR_ERR(new);
+			goto out_unlock;
+		}
+		hd = new;
+		/*
+		 * A domain's geometry may only be final once a device is
+		 * attached (6.1's VT-d narrows it to the IOMMU's width then):
+		 * attach first, check after. Until the check passes the device
+		 * sees nothing but the node's own mappings.
+		 */
+		rc = iommu_attach_group(hd->domain, group);
+		if (rc)
+			goto out_free_new;
+		rc = ioasid_hwgroup_collect(hg, hd->domain);
+		if (!rc)
+			rc = ioasid_hwgroup_check(node, hg);
+		if (rc) {
+			iommu_detach_group(hd->domain, group);
+			goto out_free_new;
+		}
+		list_add_tail(&new->item, &node->hwdoms);
+	}
+	hg->hwdom = hd;
+	list_add_tail(&hg->item, &hd->groups);
+	list_for_each_entry(res, &hg->resv, owner_item)
+		interval_tree_insert(&res->it, &node->reserved);
+	up_write(&node->lock);
+	return hg;
+
+out_free_new:
+	iommu_domain_free(new->domain);
+	kfree(new);
+out_unlock:
+	up_write(&node->lock);
+	ioasid_hwgroup_free(hg);
+	return ERR_PTR(rc);
+}
+
+/**
+ * ioasid_hwdom_detach() - detach a group; its DMA is blocked on return
+ * @node: the root it is attached to
+ * @hg: its attachment, freed here
+ *
+ * Caller holds ioasid_pci_mutex. A domain left without groups is freed.
+ */
+void ioasid_hwdom_detach(struct ioasid_node *node, struct ioasid_hwgroup *hg)
+{
+	struct ioasid_hwdom *hd = hg->hwdom;
+	struct ioasid_reserved *res;
+	bool empty;
+
+	down_write(&node->lock);
+	/* VFIO owns the group's DMA: detaching leaves it blocked. */
+	iommu_detach_group(hd->domain, hg->group);
+	list_del(&hg->item);
+	list_for_each_entry(res, &hg->resv, owner_item)
+		interval_tree_remove(&res->it, &node->reserved);
+	empty = list_empty(&hd->groups);
+	if (empty)
+		list_del(&hd->item);
+	up_write(&node->lock);
+	if (empty) {
+		iommu_domain_free(hd->domain);
+		kfree(hd);
+	}
+	ioasid_hwgroup_free(hg);
+}
+
+/* The group's attachment's device count, for pcidev.c. */
+unsigned int *ioasid_hwgroup_devices(struct ioasid_hwgroup *hg)
+{
+	return &hg->devices;
+}
+
+/* The domain a group is attached to (DEVICE_INFO). */
+struct iommu_domain *ioasid_hwgroup_domain(struct ioasid_hwgroup *hg)
+{
+	return hg->hwdom->domain;
+}
