@@ -400,13 +400,15 @@ TEST_F(dma, dma_after_unmap_is_blocked)
 	memcpy(secret, self->buf + HALF * PAGE + PAGE, XFER);
 	ASSERT_EQ(0, edu_unmap_half(self, variant, 1));
 
+	/* Reads first: a write let through would change the secret. */
+	read_blocked(_metadata, &self->pci, IOVA_B + PAGE);
+	read_was_blocked(_metadata, &self->pci, self->buf, 2 * PAGE, secret,
+			 "after UNMAP");
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE, 9);
 	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 2 * PAGE,
 		      "after UNMAP");
 	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
 		      "after UNMAP");
-	read_blocked(_metadata, &self->pci, IOVA_B + PAGE);
-	read_was_blocked(_metadata, &self->pci, self->buf, 2 * PAGE, secret,
-			 "after UNMAP");
 
 	/* Mapped again, it works again. */
 	ASSERT_EQ(0, edu_map_half(self, variant, 1));
@@ -748,7 +750,7 @@ TEST_F(pcidev, detach_blocks_dma)
 TEST_F(pcidev, attach_errors)
 {
 	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
-	uint32_t root, root2, child, sw;
+	uint32_t root, root2, child, sw, user = 0;
 	struct ioasid_info info;
 
 	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
@@ -763,7 +765,6 @@ TEST_F(pcidev, attach_errors)
 	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, child, 0, 0));
 	if (info.out_capabilities & IOASID_CAP_USER_MANAGED) {
 		struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
-		uint32_t user;
 
 		ASSERT_EQ(0, ioasid_node_alloc_user(self->h, root, &fmt,
 						    sizeof(fmt), &user));
@@ -808,6 +809,8 @@ TEST_F(pcidev, attach_errors)
 	EXPECT_EQ(0, ioasid_attach(self->h, dev, root2, 0, 0));
 	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, child));
+	if (user)
+		EXPECT_EQ(0, ioasid_node_destroy(self->h, user));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
 	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
 	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev, &(struct ioasid_device_info){}));
@@ -886,6 +889,11 @@ TEST_F(pcidev, reserved_regions_while_attached)
 	EXPECT_EQ(1, ranges_overlap(_metadata, self->h, root, MSI_IOVA, MSI_IOVA));
 	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
 	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	/* Page sizes and aperture may settle at the first attach (VT-d). */
+	info = dev_info(self->h, dev);
+	ASSERT_EQ(IOASID_DEVICE_KIND_PCI, info.out_kind);
+	EXPECT_NE(0, info.out_pgsize_bitmap & PAGE);
+	EXPECT_LE(0xffffffffULL, info.out_aperture_last);
 
 	/* Not in IOVA_RANGES; nothing outside the aperture either. */
 	EXPECT_EQ(0, ranges_overlap(_metadata, self->h, root, MSI_IOVA, MSI_LAST));
