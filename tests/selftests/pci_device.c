@@ -18,6 +18,7 @@
  * The IOASID_VFIO_IOMMU tests SKIP while `modprobe ioasidfd_vfio` fails;
  * everything SKIPs without the edu device, an IOMMU group or vfio-pci.
  */
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1104,6 +1105,130 @@ TEST_F(pcidev, destroy_rules)
 	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+}
+
+/* ------------------------------------------------------------------------ */
+/* ioasidctl bind / unbind, the binary of this build */
+
+/* In the guest /usr/bin; in a build tree build/bin, beside tests/selftests. */
+static int find_ioasidctl(char *path, size_t len)
+{
+	char exe[PATH_MAX - 32], *slash;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(path, len, "%s/../../bin/ioasidctl", exe);
+			if (!access(path, X_OK))
+				return 0;
+		}
+	}
+	snprintf(path, len, "/usr/bin/ioasidctl");
+	return access(path, X_OK) ? -ENOENT : 0;
+}
+
+/* Run "ioasidctl CMD ARG", its stdout and stderr into @out; its exit status. */
+static int ioasidctl(const char *bin, const char *cmd, const char *arg,
+		     char *out, size_t len)
+{
+	int pipefd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execl(bin, "ioasidctl", cmd, arg, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (got + 1 < len && (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+static void read_sysfs(const char *bdf, const char *name, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, name);
+	out[0] = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, len - 1);
+	out[n > 0 ? n : 0] = 0;
+	out[strcspn(out, "\n")] = 0;
+	close(fd);
+}
+
+/*
+ * Unbind the edu from vfio-pci and bind it again, the standard way, as
+ * ioasidctl(8) does. Runs when nothing has the device open; leaves it
+ * bound to vfio-pci.
+ */
+TEST(ioasidctl_bind_unbind)
+{
+	char bin[PATH_MAX], out[1024], drv[64], val[64], devnode[64];
+	struct pci_vfio p;
+
+	if (find_ioasidctl(bin, sizeof(bin)))
+		SKIP(return, "no ioasidctl binary (build/bin or /usr/bin)");
+	pci_init(&p, EDU_BDF);
+	if (pci_iommu_group(&p))
+		SKIP(return, "%s", p.why);
+	snprintf(devnode, sizeof(devnode), "/dev/vfio/%d", p.group);
+
+	ASSERT_EQ(0, ioasidctl(bin, "unbind", EDU_BDF, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, pci_driver(EDU_BDF, drv, sizeof(drv)));
+	/* The edu has no host driver: nothing takes it. */
+	EXPECT_STREQ("", drv) TH_LOG("%s", out);
+	read_sysfs(EDU_BDF, "driver_override", val, sizeof(val));
+	EXPECT_STREQ("(null)", val);
+	/* Again: nothing to unbind, still fine. */
+	EXPECT_EQ(0, ioasidctl(bin, "unbind", EDU_BDF, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "no driver")) TH_LOG("%s", out);
+
+	ASSERT_EQ(0, ioasidctl(bin, "bind", EDU_BDF, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, pci_driver(EDU_BDF, drv, sizeof(drv)));
+	EXPECT_STREQ("vfio-pci", drv);
+	read_sysfs(EDU_BDF, "driver_override", val, sizeof(val));
+	EXPECT_STREQ("vfio-pci", val);
+	EXPECT_NE(NULL, strstr(out, devnode)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "not there")) TH_LOG("%s", out);
+	EXPECT_EQ(0, access(devnode, F_OK));
+	/* Bound already: says so, changes nothing. */
+	EXPECT_EQ(0, ioasidctl(bin, "bind", "00:04.0", out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "already")) TH_LOG("%s", out);
+
+	/* Errors: no such device (1), not an address (2). */
+	EXPECT_EQ(1, ioasidctl(bin, "bind", "0000:7f:1f.7", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "no such PCI device")) TH_LOG("%s", out);
+	EXPECT_EQ(1, ioasidctl(bin, "unbind", "0000:7f:1f.7", out, sizeof(out)));
+	EXPECT_EQ(2, ioasidctl(bin, "bind", "00:04", out, sizeof(out)));
+	EXPECT_EQ(2, ioasidctl(bin, "unbind", "0000:00:04.0/..", out, sizeof(out)));
+
+	/* The device works through VFIO after all this. */
+	ASSERT_EQ(0, pci_setup(&p, EDU_BDF, VFIO_TYPE1v2_IOMMU)) TH_LOG("%s", p.why);
+	pci_close(&p);
 }
 
 TEST_HARNESS_MAIN
