@@ -627,6 +627,47 @@ TEST_F(pcidev, device_info)
 	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev + 1000, &info));
 }
 
+/*
+ * Every output member of DEVICE_INFO is written for a PCI device, whatever
+ * the caller left in it: those a PCI device has no use for (flags, PASID
+ * width, IOTLB and fault counters, __reserved) as 0.
+ */
+TEST_F(pcidev, device_info_writes_every_output)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
+	struct ioasid_device_info a, b;
+	int fill;
+
+	for (fill = 0; fill < 2; fill++) {
+		struct ioasid_device_info *x = fill ? &b : &a;
+
+		memset(x, fill ? 0x5a : 0xa5, sizeof(*x));
+		x->size = sizeof(*x);
+		x->flags = 0;
+		x->dev_id = dev;
+		ASSERT_EQ(0, ioctl(ioasid_fd(self->h), IOASID_DEVICE_INFO, x));
+	}
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)))
+		TH_LOG("byte %ld left as the caller had it",
+		       first_diff((uint8_t *)&a, (uint8_t *)&b, sizeof(a)));
+	EXPECT_EQ(0, a.out_flags);
+	EXPECT_EQ(0, a.out_pasid_bits);
+	EXPECT_EQ(0, a.out_num_attachments);
+	EXPECT_EQ(0, a.out_generation);
+	EXPECT_EQ(0, a.out_iotlb_entries);
+	EXPECT_EQ(0, a.out_iotlb_hits);
+	EXPECT_EQ(0, a.out_iotlb_misses);
+	EXPECT_EQ(0, a.out_faults);
+	EXPECT_EQ(0, a.out_last_fault_addr);
+	EXPECT_EQ(0, a.out_last_fault_node);
+	EXPECT_EQ(0, a.out_last_fault_reason);
+	EXPECT_EQ(0, a.out_last_fault_access);
+	EXPECT_EQ(0, a.out_last_fault_level);
+	EXPECT_EQ(IOASID_DEVICE_KIND_PCI, a.out_kind);
+	EXPECT_EQ(EDU_PCI_ID, a.out_pci_id);
+	EXPECT_EQ(0, a.__reserved);
+}
+
 /* A real device does its own DMA: the context's DMA and TRANSLATE are not its. */
 TEST_F(pcidev, dma_and_translate_are_enoent)
 {
