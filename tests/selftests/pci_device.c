@@ -332,8 +332,9 @@ FIXTURE_SETUP(dma)
 {
 	int ret;
 
-	if (variant->iommu == IOASID_VFIO_IOMMU)
+	if (variant->iommu == IOASID_VFIO_IOMMU) {
 		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	}
 	ret = pci_setup(&self->pci, EDU_BDF, variant->iommu);
 	if (ret && self->pci.unavailable)
 		SKIP(return, "%s", self->pci.why);
@@ -349,8 +350,9 @@ FIXTURE_SETUP(dma)
 	}
 	ASSERT_EQ(0, edu_map_half(self, variant, 0));
 	ASSERT_EQ(0, edu_map_half(self, variant, 1));
-	if (variant->iommu == IOASID_VFIO_IOMMU)
+	if (variant->iommu == IOASID_VFIO_IOMMU) {
 		ASSERT_EQ(0, ioasid_attach(self->h, self->dev, self->root, 0, 0));
+	}
 }
 
 FIXTURE_TEARDOWN(dma)
@@ -736,6 +738,100 @@ TEST_F(pcidev, maps_before_and_after_attach)
 	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE, PAGE, 23);
 }
 
+/* COPY into an attached root is mirrored, and so is a batch of UNMAPs. */
+TEST_F(pcidev, copy_and_batch_unmap_are_mirrored)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), src, root;
+	struct ioasid_unmap unmaps[2];
+	uint64_t iova = 0x40000000ULL, dst;
+	unsigned int done = 0;
+	int b;
+
+	/* The source root is never attached: any IOVA will do. */
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &src));
+	ASSERT_EQ(0, ioasid_map(self->h, src, (uintptr_t)self->buf,
+				NPAGES * PAGE, &iova, RW | FIXED));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	for (b = 0; b < 2; b++) {
+		dst = b ? IOVA_B : IOVA_A;
+		ASSERT_EQ(0, ioasid_copy(self->h, root, src,
+					 iova + b * HALF * PAGE, HALF * PAGE,
+					 &dst, RW | FIXED));
+	}
+	round_trip(_metadata, &self->pci, self->buf, PAGE, HALF * PAGE + PAGE, 24);
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + 2 * PAGE,
+		   HALF * PAGE - 500, 25);
+
+	for (b = 0; b < 2; b++) {
+		memset(&unmaps[b], 0, sizeof(unmaps[b]));
+		unmaps[b].size = sizeof(unmaps[b]);
+		unmaps[b].id = root;
+		unmaps[b].iova = b ? IOVA_B : IOVA_A;
+		unmaps[b].length = HALF * PAGE;
+	}
+	ASSERT_EQ(0, ioasid_unmap_batch(self->h, unmaps, 2, &done));
+	EXPECT_EQ(2, done);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + PAGE,
+		      "after a batch of UNMAPs");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 2 * PAGE,
+		      "after a batch of UNMAPs");
+	/* The source root still maps the pages: only the copy went. */
+	EXPECT_EQ(1, node_info(self->h, src).out_num_mappings);
+	EXPECT_EQ(0, node_info(self->h, root).out_num_mappings);
+}
+
+/*
+ * Dirty tracking of a root with a PCI device attached: the IOMMU tracks
+ * nothing, so every writably mapped page is reported dirty (the uAPI's
+ * IOASID_DEVICE_CAP_DIRTY), and surely every page the device wrote.
+ */
+TEST_F(pcidev, dirty_tracking_misses_no_device_write)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	uint64_t bitmap[1], iova = IOVA_B;
+	struct ioasid_info info;
+	unsigned int i;
+
+	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
+	if (!(info.out_capabilities & IOASID_CAP_DIRTY_TRACKING))
+		SKIP(return, "no IOASID_CAP_DIRTY_TRACKING");
+	ASSERT_EQ(0, dev_info(self->h, dev).out_caps & IOASID_DEVICE_CAP_DIRTY);
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, map_half(self->h, root, self->buf, 0));
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				HALF * PAGE, &iova, IOASID_MAP_READ | FIXED));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	ASSERT_EQ(0, ioasid_set_dirty_tracking(self->h, root, 1));
+
+	/* The device reads page 4 (read-only) and writes page 2. */
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 2 * PAGE, 26);
+	bitmap[0] = 0;
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, root, IOVA_A, NPAGES * PAGE,
+					 PAGE, bitmap, 0));
+	EXPECT_NE(0, bitmap[0] & (1u << 2))
+		TH_LOG("the page the device wrote is not dirty: %#llx",
+		       (unsigned long long)bitmap[0]);
+	for (i = 0; i < HALF; i++) {
+		EXPECT_NE(0, bitmap[0] & (1u << i))
+			TH_LOG("writable page %u not reported dirty: %#llx", i,
+			       (unsigned long long)bitmap[0]);
+	}
+
+	/* After a clearing read, still: the device may write any time. */
+	bitmap[0] = 0;
+	ASSERT_EQ(0, ioasid_dirty_bitmap(self->h, root, IOVA_A, NPAGES * PAGE,
+					 PAGE, bitmap, 0));
+	for (i = 0; i < HALF; i++) {
+		EXPECT_NE(0, bitmap[0] & (1u << i))
+			TH_LOG("writable page %u not reported dirty after a clearing read: %#llx",
+			       i, (unsigned long long)bitmap[0]);
+	}
+}
+
 /* Read-only mappings: the device reads, its writes are blocked. */
 TEST_F(pcidev, read_only_mapping)
 {
@@ -851,8 +947,9 @@ TEST_F(pcidev, attach_errors)
 	EXPECT_EQ(0, ioasid_attach(self->h, dev, root2, 0, 0));
 	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, child));
-	if (user)
+	if (user) {
 		EXPECT_EQ(0, ioasid_node_destroy(self->h, user));
+	}
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
 	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
 	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev, &(struct ioasid_device_info){}));
