@@ -430,9 +430,27 @@ TEST_F(dma, adopt_needs_the_ioasid_backend)
 	int fd;
 
 	if (variant->iommu == IOASID_VFIO_IOMMU) {
+		struct vfio_iommu_type1_dma_map map = {
+			.argsz = sizeof(map),
+			.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+			.vaddr = (uintptr_t)self->buf,
+			.iova = IOVA_HOLE,
+			.size = PAGE,
+		};
+		struct vfio_iommu_type1_info ti = { .argsz = sizeof(ti) };
+
 		EXPECT_ERRNO(ENOTTY, ioctl(ioasid_fd(self->h), IOASID_VFIO_ADOPT,
 					   &(struct ioasid_vfio_adopt){
 						.size = sizeof(struct ioasid_vfio_adopt) }));
+		/* DMA mappings are the context's: type1's ioctls are not here. */
+		EXPECT_ERRNO(ENOTTY, ioctl(self->pci.container_fd,
+					   VFIO_IOMMU_MAP_DMA, &map));
+		EXPECT_ERRNO(ENOTTY, ioctl(self->pci.container_fd,
+					   VFIO_IOMMU_GET_INFO, &ti));
+		EXPECT_LT(0, ioctl(self->pci.container_fd, VFIO_CHECK_EXTENSION,
+				   IOASID_VFIO_IOMMU));
+		EXPECT_EQ(0, ioctl(self->pci.container_fd, VFIO_CHECK_EXTENSION,
+				   VFIO_TYPE1v2_IOMMU));
 		return;
 	}
 	ASSERT_LE(0, ioasid_module_load(NULL, 0));
