@@ -268,8 +268,8 @@ static int ioasid_pcidev_attach_locked(struct ioasid_pcidev *pd,
 		return -ENODEV;
 	if (pd->node)
 		return -EBUSY;
-	/* Shadow domains for other nodes are not there yet. */
-	if (node->parent || ioasid_node_is_user(node))
+	/* A user-managed level's table cannot be enumerated yet. */
+	if (!ioasid_shadow_supported(node))
 		return -EOPNOTSUPP;
 
 	peer = ioasid_pcidev_group_peer(pd);

@@ -95,7 +95,7 @@ enum {
  *	FORMAT_INFO, BIND, UNBIND, INVALIDATE
  * IOASID_CAP_PCI_DEVICE: the context holds real PCI devices handed over from
  *	a VFIO container (IOASID_VFIO_ADOPT, served by the ioasidfd_vfio
- *	module), which ATTACH to kernel-managed roots through the kernel's
+ *	module), which ATTACH to kernel-managed nodes through the kernel's
  *	IOMMU API; DEVICE_INFO reports what each can do
  */
 #define IOASID_CAP_KERNEL_MANAGED	_BITULL(0)
@@ -1009,15 +1009,24 @@ enum ioasid_attach_flags {
  * drop the device's cached translations of the old attachment before
  * returning.
  *
- * A PCI device (DEVICE_INFO out_kind) attaches to a kernel-managed root:
+ * A PCI device (DEVICE_INFO out_kind) attaches to a kernel-managed node:
  * its IOMMU group gets a kernel paging domain of the node (one per node and
- * IOMMU, shared by the node's devices) holding every mapping of the node,
- * which MAP, COPY, UNMAP and BATCH keep equal to the node's. The device's
- * reserved regions (the MSI window, RMRRs) and the IOVAs outside its
- * aperture become reserved ranges of the node while it is attached
- * (IOVA_RANGES shows them). Devices of one IOMMU group share its
- * translation: they attach to the same node. When DETACH returns, the
- * group's DMA is blocked (no device may reach the node's pages).
+ * IOMMU, shared by the node's devices). A root's domain holds every mapping
+ * of the root, which MAP, COPY, UNMAP and BATCH keep equal to the node's,
+ * with one IOTLB flush per call (a whole BATCH included) before pages are
+ * unpinned. A node below a root gets a shadow domain holding its composed
+ * translation: every range of the node that translates at every level,
+ * with the permissions of all levels intersected, kept exact by MAP, COPY
+ * and UNMAP of the node and of any node above it (an UNMAP takes the
+ * translations it affects out of the domain before it returns; a MAP above
+ * the node refills the node's shadow whole, which costs in proportion to
+ * the node's mappings). A node with a user-managed level at or above it
+ * cannot be shadowed yet: EOPNOTSUPP. The device's reserved regions (the
+ * MSI window, RMRRs) and the IOVAs outside its aperture become reserved
+ * ranges of the node while it is attached (IOVA_RANGES shows them).
+ * Devices of one IOMMU group share its translation: they attach to the
+ * same node. When DETACH returns, the group's DMA is blocked (no device
+ * may reach the node's pages).
  *
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
@@ -1029,7 +1038,7 @@ enum ioasid_attach_flags {
  * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
  * reached;
  * EOPNOTSUPP: (PCI) a PASID or REPLACE where DEVICE_INFO out_caps lacks
- * it, or a node that is not a kernel-managed root;
+ * it, or a node with a user-managed node at or above it;
  * EADDRINUSE: (PCI) a mapping of the node lies in a reserved region of the
  * device or outside its aperture;
  * ENODEV: (PCI) the device is IOASID_DEVICE_GONE;
@@ -1183,6 +1192,12 @@ enum ioasid_dirty_flags {
  * Switching it on drops the IOTLB entries through the node, so TRANSLATE
  * results taken earlier go stale: the generation of every device that had
  * one moves. The records outlive UNMAP of the pages they describe.
+ *
+ * Writes of PCI devices (IOASID_VFIO_ADOPT) go through an IOMMU whose dirty
+ * bits are not tracked (DEVICE_INFO out_caps without IOASID_DEVICE_CAP_DIRTY):
+ * a node that has had one attached at any time since tracking was switched
+ * on reports every page it maps writably as dirty, on top of the records,
+ * as VFIO type1 does.
  *
  * Return: 0, or ENOENT: no such node; EINVAL: a user-managed node.
  */
@@ -1400,7 +1415,8 @@ struct ioasid_invalidate {
  * then hands the container's devices to a /dev/ioasid context: each
  * appears there as a device object (DEVICE_INFO out_kind
  * IOASID_DEVICE_KIND_PCI) that ATTACHes and DETACHes like a software
- * endpoint. Everything else about the device stays vfio-pci's.
+ * endpoint (to kernel-managed nodes: see struct ioasid_attach). Everything
+ * else about the device stays vfio-pci's.
  *
  * Until a device is attached, its group's DMA is blocked (VFIO claimed the
  * group's DMA ownership when the group joined the container). When the
