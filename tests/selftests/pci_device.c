@@ -120,6 +120,30 @@ static void round_trip(struct __test_metadata *_metadata, struct pci_vfio *p,
 }
 
 /*
+ * round_trip() through a translation that puts buffer offset 0 at @base
+ * instead of IOVA_A.
+ */
+static void round_trip_at(struct __test_metadata *_metadata, struct pci_vfio *p,
+			  uint8_t *buf, uint64_t base, size_t src, size_t dst,
+			  unsigned int seed)
+{
+	uint8_t *before = malloc(NPAGES * PAGE);
+	long d;
+
+	ASSERT_NE(NULL, before);
+	fill(buf + src, XFER, seed);
+	memcpy(before, buf, NPAGES * PAGE);
+	memcpy(before + dst, buf + src, XFER);
+	ASSERT_EQ(0, edu_dma_from_memory(p, IOVA_A + base + src, 0, XFER));
+	ASSERT_EQ(0, edu_dma_to_memory(p, IOVA_A + base + dst, 0, XFER));
+	d = first_diff(before, buf, NPAGES * PAGE);
+	EXPECT_EQ(-1, d) TH_LOG("round trip %#zx -> device -> %#zx: byte %#lx is %#x, expected %#x",
+				src, dst, d, d >= 0 ? buf[d] : 0,
+				d >= 0 ? before[d] : 0);
+	free(before);
+}
+
+/*
  * The device writes XFER bytes of its buffer (which must not hold what
  * memory holds: a pattern, not canaries) to @iova, where the IOMMU must
  * block it: no byte of the buffer changes.
@@ -850,6 +874,190 @@ TEST_F(pcidev, dirty_tracking_misses_no_device_write)
 	}
 }
 
+/*
+ * Attached below a root: the device's DMA goes through the composed
+ * translation (child IOVA -> root IOVA -> memory), kept exact by MAP and
+ * UNMAP at either level.
+ */
+#define ROOT_IOVA	0x40000000ULL	/* where the root maps the buffer */
+
+/* A root mapping the buffer at ROOT_IOVA and a child of it, unmapped. */
+static void root_and_child(struct __test_metadata *_metadata,
+			   struct ioasid_handle *h, uint8_t *buf,
+			   uint32_t *root, uint32_t *child)
+{
+	uint64_t iova = ROOT_IOVA;
+
+	ASSERT_EQ(0, ioasid_node_alloc(h, 0, IOASID_MODE_KERNEL_MANAGED, root));
+	ASSERT_EQ(0, ioasid_map(h, *root, (uintptr_t)buf, NPAGES * PAGE, &iova,
+				RW | FIXED));
+	ASSERT_EQ(0, ioasid_node_alloc(h, *root, IOASID_MODE_KERNEL_MANAGED,
+				       child));
+}
+
+/* The child maps buffer pages [@first, @first + @n) at their IOVA_A IOVAs. */
+static int child_map(struct ioasid_handle *h, uint32_t child, unsigned int first,
+		     unsigned int n, uint32_t flags)
+{
+	uint64_t iova = IOVA_A + first * PAGE;
+
+	return ioasid_map(h, child, ROOT_IOVA + first * PAGE, n * PAGE, &iova,
+			  flags | FIXED);
+}
+
+TEST_F(pcidev, attach_below_a_root)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root, child;
+	uint8_t secret[XFER];
+	uint64_t iova;
+
+	root_and_child(_metadata, self->h, self->buf, &root, &child);
+	/* Mapped before ATTACH: in the shadow at once. */
+	ASSERT_EQ(0, child_map(self->h, child, 0, HALF, RW));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, child, 0, 0));
+	EXPECT_EQ(1, dev_info(self->h, dev).out_num_attachments);
+	round_trip(_metadata, &self->pci, self->buf, 0, PAGE + 10, 110);
+	/* B is not mapped in the child: blocked, though the root maps it. */
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B, "not in the child");
+	/* Mapped after ATTACH: mirrored. */
+	ASSERT_EQ(0, child_map(self->h, child, HALF, HALF, RW));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE,
+		   HALF * PAGE - 300, 111);
+
+	/* UNMAP in the root takes the pages out of the child's translation. */
+	fill(self->buf + HALF * PAGE + 2 * PAGE, XFER, 112);
+	memcpy(secret, self->buf + HALF * PAGE + 2 * PAGE, XFER);
+	ASSERT_EQ(0, ioasid_unmap(self->h, root, ROOT_IOVA, NPAGES * PAGE, NULL));
+	read_blocked(_metadata, &self->pci, IOVA_B + 2 * PAGE);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + PAGE,
+		      "after the root's UNMAP");
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 3 * PAGE,
+		      "after the root's UNMAP");
+	/* The child still has its mappings; the root maps again: through again. */
+	EXPECT_EQ(2, node_info(self->h, child).out_num_mappings);
+	iova = ROOT_IOVA;
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf,
+				NPAGES * PAGE, &iova, RW | FIXED));
+	read_was_blocked(_metadata, &self->pci, self->buf, PAGE, secret,
+			 "after the root's UNMAP");
+	round_trip(_metadata, &self->pci, self->buf, 2 * PAGE, HALF * PAGE, 113);
+
+	/* UNMAP in the child. */
+	ASSERT_EQ(0, ioasid_unmap(self->h, child, IOVA_B, HALF * PAGE, NULL));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "after the child's UNMAP");
+	round_trip(_metadata, &self->pci, self->buf, PAGE, 3 * PAGE, 114);
+
+	/* Busy while attached; DETACH, and the child can go. */
+	EXPECT_LIBERR(EBUSY, ioasid_node_destroy(self->h, child));
+	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A, "after DETACH");
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, child));
+	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
+}
+
+/* The child maps first, the root later: the device gets through once both do. */
+TEST_F(pcidev, attach_below_a_root_mapped_later)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root, child, gc;
+	uint64_t iova;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
+				       &child));
+	ASSERT_EQ(0, child_map(self->h, child, 0, NPAGES, RW));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, child, 0, 0));
+	/*
+	 * Nothing reaches memory yet (the device's buffer holds what an
+	 * earlier test left there, not canaries).
+	 */
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A, "root maps nothing");
+
+	/* Half the root: half the child's range goes through. */
+	iova = ROOT_IOVA;
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf, HALF * PAGE,
+				&iova, RW | FIXED));
+	round_trip(_metadata, &self->pci, self->buf, 0, 2 * PAGE, 120);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "the root does not map it yet");
+	iova = ROOT_IOVA + HALF * PAGE;
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				HALF * PAGE, &iova, RW | FIXED));
+	round_trip(_metadata, &self->pci, self->buf, PAGE, HALF * PAGE + PAGE, 121);
+
+	/* Three levels: a grandchild of the child. */
+	ASSERT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, child, IOASID_MODE_KERNEL_MANAGED,
+				       &gc));
+	iova = IOVA_A + 16 * PAGE;
+	ASSERT_EQ(0, ioasid_map(self->h, gc, IOVA_A, NPAGES * PAGE, &iova,
+				RW | FIXED));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, gc, 0, 0));
+	round_trip_at(_metadata, &self->pci, self->buf, 16 * PAGE, 3 * PAGE,
+		      HALF * PAGE + 7, 122);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A,
+		      "not mapped in the grandchild");
+}
+
+/* Permissions of every level intersected: read-only anywhere, read-only. */
+TEST_F(pcidev, attach_below_a_read_only_root)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root, child, rw;
+	uint64_t iova = ROOT_IOVA;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	/* Root: A read-write, B read-only. Child: everything read-write. */
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf, HALF * PAGE,
+				&iova, RW | FIXED));
+	iova = ROOT_IOVA + HALF * PAGE;
+	ASSERT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf + HALF * PAGE,
+				HALF * PAGE, &iova, IOASID_MAP_READ | FIXED));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
+				       &child));
+	ASSERT_EQ(0, child_map(self->h, child, 0, NPAGES, RW));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, child, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE, PAGE, 130);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + 2 * PAGE,
+		      "read-only in the root");
+
+	/* And the other way round: read-only in the child only. */
+	ASSERT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
+				       &rw));
+	ASSERT_EQ(0, child_map(self->h, rw, 0, HALF, IOASID_MAP_READ));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, rw, 0, 0));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + PAGE,
+		      "read-only in the child");
+}
+
+/* While attached below a root, the MSI window is reserved in the child. */
+TEST_F(pcidev, reserved_regions_below_a_root)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root, child;
+	uint64_t iova = MSI_IOVA;
+
+	root_and_child(_metadata, self->h, self->buf, &root, &child);
+	ASSERT_EQ(0, child_map(self->h, child, 0, 1, RW));
+	/* A child mapping in the window: ATTACH refuses. */
+	ASSERT_EQ(0, ioasid_map(self->h, child, ROOT_IOVA + PAGE, PAGE, &iova,
+				RW | FIXED));
+	EXPECT_LIBERR(EADDRINUSE, ioasid_attach(self->h, dev, child, 0, 0));
+	EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+	ASSERT_EQ(0, ioasid_unmap(self->h, child, MSI_IOVA, PAGE, NULL));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, child, 0, 0));
+	EXPECT_EQ(0, ranges_overlap(_metadata, self->h, child, MSI_IOVA, MSI_LAST));
+	iova = MSI_IOVA;
+	EXPECT_LIBERR(EADDRINUSE, ioasid_map(self->h, child, ROOT_IOVA + PAGE,
+					     PAGE, &iova, RW | FIXED));
+	/* The root is not the device's address space: its window is free. */
+	iova = MSI_IOVA;
+	EXPECT_EQ(0, ioasid_map(self->h, root, (uintptr_t)self->buf, PAGE, &iova,
+				RW | FIXED));
+	round_trip(_metadata, &self->pci, self->buf, 0, 100, 140);
+}
+
 /* Read-only mappings: the device reads, its writes are blocked. */
 TEST_F(pcidev, read_only_mapping)
 {
@@ -906,7 +1114,7 @@ TEST_F(pcidev, detach_blocks_dma)
 TEST_F(pcidev, attach_errors)
 {
 	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
-	uint32_t root, root2, child, sw, user = 0;
+	uint32_t root, root2, child, sw, user = 0, below_user = 0;
 	struct ioasid_info info;
 
 	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
@@ -917,14 +1125,19 @@ TEST_F(pcidev, attach_errors)
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
 				       &child));
 
-	/* Kernel-managed roots only. */
-	EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, child, 0, 0));
+	/* Kernel-managed nodes only, with no user-managed level above. */
 	if (info.out_capabilities & IOASID_CAP_USER_MANAGED) {
 		struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 
 		ASSERT_EQ(0, ioasid_node_alloc_user(self->h, root, &fmt,
 						    sizeof(fmt), &user));
 		EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, user, 0, 0));
+		ASSERT_EQ(0, ioasid_node_alloc(self->h, user,
+					       IOASID_MODE_KERNEL_MANAGED,
+					       &below_user));
+		EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, below_user,
+							0, 0));
+		EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
 	}
 	/* No PASID attach for it (DEVICE_INFO says so). */
 	ASSERT_EQ(0, dev_info(self->h, dev).out_caps & IOASID_DEVICE_CAP_PASID);
@@ -964,8 +1177,13 @@ TEST_F(pcidev, attach_errors)
 	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	EXPECT_EQ(0, ioasid_attach(self->h, dev, root2, 0, 0));
 	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
+	/* A kernel-managed child is fine. */
+	EXPECT_EQ(0, ioasid_attach(self->h, dev, child, 0, 0));
+	EXPECT_LIBERR(EBUSY, ioasid_node_destroy(self->h, child));
+	EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, child));
 	if (user) {
+		EXPECT_EQ(0, ioasid_node_destroy(self->h, below_user));
 		EXPECT_EQ(0, ioasid_node_destroy(self->h, user));
 	}
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
