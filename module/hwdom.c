@@ -578,6 +578,12 @@ unsigned int *ioasid_hwgroup_devices(struct ioasid_hwgroup *hg)
 	return &hg->devices;
 }
 
+/* The shadow filling a group's domain, or NULL (DEVICE_INFO). */
+struct ioasid_shadow *ioasid_hwgroup_shadow(struct ioasid_hwgroup *hg)
+{
+	return hg->hwdom->shadow;
+}
+
 /* The domain a group is attached to (DEVICE_INFO). */
 struct iommu_domain *ioasid_hwgroup_domain(struct ioasid_hwgroup *hg)
 {

@@ -128,6 +128,7 @@ struct ioasid_object {
  *	A parent outlives its children (DESTROY refuses it).
  * @depth: 1 for a root
  * @mode: an enum ioasid_mode, fixed
+ * @caching_mode: (user-managed) IOASID_ALLOC_CACHING_MODE, fixed
  * @num_children: under ictx->objects' xa_lock
  * @lock: guards the fields below
  * @mappings: interval tree of struct ioasid_mapping, by IOVA
@@ -173,6 +174,7 @@ struct ioasid_node {
 	struct ioasid_node *parent;
 	unsigned int depth;
 	enum ioasid_mode mode;
+	bool caching_mode;
 	unsigned int num_children;
 	struct rw_semaphore lock;
 	struct rb_root_cached mappings;
@@ -432,6 +434,10 @@ int ioasid_node_lock_chain(struct ioasid_node *node);
 void ioasid_node_unlock_chain(struct ioasid_node *node);
 int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		     struct ioasid_walk *walk);
+int ioasid_node_each_leaf(struct ioasid_node *node, unsigned long start,
+			  unsigned long last, unsigned long budget,
+			  int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			  void *arg);
 void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
 			    unsigned long last);
 struct ioasid_mapping *ioasid_node_lookup(struct ioasid_node *node,
@@ -447,6 +453,10 @@ struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
 int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd);
 int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
 		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res);
+int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
+			const struct ioasid_pt_io *io,
+			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			void *arg);
 int ioasid_format_info(struct ioasid_ucmd *ucmd);
 int ioasid_bind(struct ioasid_ucmd *ucmd);
 int ioasid_unbind(struct ioasid_ucmd *ucmd);
@@ -484,6 +494,7 @@ void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
 				  unsigned long last, unsigned long key,
 				  bool any_key);
 int ioasid_fault_log_init(struct ioasid_ctx *ictx);
+void ioasid_fault_log_add(struct ioasid_ctx *ictx, const struct ioasid_fault *f);
 void ioasid_fault_log_free(struct ioasid_ctx *ictx);
 
 /* hwdom.c */
@@ -509,13 +520,17 @@ int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
 
 /* shadow.c */
 struct ioasid_shadow;
-bool ioasid_shadow_supported(struct ioasid_node *node);
+struct ioasid_fault;
+int ioasid_shadow_check(struct ioasid_node *node);
 struct ioasid_shadow *ioasid_shadow_create(struct ioasid_node *node,
 					   struct iommu_domain *domain, int prot);
 void ioasid_shadow_destroy(struct ioasid_shadow *sh);
 int ioasid_shadow_fill(struct ioasid_shadow *sh);
-void ioasid_shadows_mapped(struct ioasid_node *node, unsigned long start,
+void ioasid_shadows_refill(struct ioasid_node *node, unsigned long start,
 			   unsigned long last);
+void ioasid_shadow_faults(struct ioasid_shadow *sh, u64 *count,
+			  struct ioasid_fault *last);
+struct ioasid_shadow *ioasid_hwgroup_shadow(struct ioasid_hwgroup *hg);
 
 /* pcidev.c */
 bool ioasid_is_pcidev(struct ioasid_ctx *ictx, u32 id);

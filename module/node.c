@@ -103,11 +103,12 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *parent = NULL, *node;
 	int rc;
 
-	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+	if (cmd->flags & ~IOASID_ALLOC_CACHING_MODE || cmd->__reserved ||
+	    cmd->__reserved2)
 		return -EOPNOTSUPP;
 	switch (cmd->mode) {
 	case IOASID_MODE_KERNEL_MANAGED:
-		if (cmd->format || cmd->format_len)
+		if (cmd->format || cmd->format_len || cmd->flags)
 			return -EINVAL;
 		break;
 	case IOASID_MODE_USER_MANAGED:
@@ -137,6 +138,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	node->parent = parent;
 	node->depth = parent ? parent->depth + 1 : 1;
 	node->mode = cmd->mode;
+	node->caching_mode = cmd->flags & IOASID_ALLOC_CACHING_MODE;
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
@@ -560,7 +562,7 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 	if (rc && pages)
 		ioasid_pages_put(pages);
 	if (!rc)
-		ioasid_shadows_mapped(node, cmd->iova, cmd->iova + cmd->length - 1);
+		ioasid_shadows_refill(node, cmd->iova, cmd->iova + cmd->length - 1);
 out_unlock:
 	if (!node->parent)
 		up_read(&ictx->account_lock);
@@ -706,7 +708,7 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 		ioasid_mappings_free(maps, n);
 	} else {
 		kvfree(maps);
-		ioasid_shadows_mapped(dst, cmd->dst_iova,
+		ioasid_shadows_refill(dst, cmd->dst_iova,
 				      cmd->dst_iova + cmd->length - 1);
 	}
 out_put:
@@ -890,7 +892,8 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	cmd->out_mapped_bytes = node->mapped_bytes;
 	cmd->out_pinned_bytes = node->pinned_bytes;
 	cmd->out_format = node->format;
-	cmd->out_flags = node->bound ? IOASID_NODE_BOUND : 0;
+	cmd->out_flags = (node->bound ? IOASID_NODE_BOUND : 0) |
+			 (node->caching_mode ? IOASID_NODE_CACHING_MODE : 0);
 	cmd->out_root = node->root;
 	cmd->out_bind_flags = node->bind_flags;
 	up_read(&node->lock);

@@ -14,20 +14,25 @@
  * IOMMU's IOTLB) before the UNMAP goes on to unpin anything. The entries
  * are never evicted and count against no IOTLB limit.
  *
- * What appears is found by filling: at ATTACH the whole node, after a MAP
- * (or COPY) of the node the mapped range, after a MAP of an ancestor the
- * whole node again (ancestors map rarely; a VMM's guest RAM, say). A fill
- * visits the node's mappings, recursing into the parent's over the range
- * each one leads to, and walks only where every level is mapped.
- *
- * Only chains of kernel-managed nodes are shadowed here; a user-managed
- * level needs its table enumerated (ATTACH refuses it with EOPNOTSUPP).
+ * What appears is found by filling: at ATTACH the whole node; after a MAP
+ * (or COPY) of the node, or an INVALIDATE of it, the range; after a MAP,
+ * INVALIDATE or BIND above it, the whole node again (ancestors change
+ * rarely: a VMM's guest RAM, a guest's other tables). A fill visits the
+ * node's mappings, or the present entries of its table (the walker's
+ * iterator), recursing into the parent over the range each leads to, and
+ * walks only where every level translates. A user-managed level is
+ * shadowed only under the caching-mode contract (IOASID_ALLOC_CACHING_MODE:
+ * the guest invalidates new entries too), since nothing else tells a fill
+ * that the guest added one. What a table has that cannot be shadowed is
+ * counted as a fault of the shadow and left unmapped. A fill reads at most
+ * IOASID_SHADOW_FILL_READS table entries and stops for a fatal signal.
  *
  * Locking: ictx->shadow_lock orders fills and the list of shadows; a fill
  * takes the node chain's read locks, then iotlb_lock for writing per
  * entry. Lock order: ioasid_pci_mutex, shadow_lock, node locks, iotlb_lock.
  */
 #include <linux/iommu.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "iotlb.h"
@@ -41,6 +46,8 @@
  * @prot: IOMMU_* bits added to every mapping (IOMMU_CACHE)
  * @item: in ictx->shadows, under ictx->shadow_lock
  * @dying: the domain goes: killing entries needs no unmap
+ * @faults: ranges that could not be shadowed; under ictx->shadow_lock
+ * @last_fault: the latest of them
  */
 struct ioasid_shadow {
 	struct ioasid_endpoint ep;
@@ -50,15 +57,44 @@ struct ioasid_shadow {
 	int prot;
 	struct list_head item;
 	bool dying;
+	u64 faults;
+	struct ioasid_fault last_fault;
 };
 
-/* Whether a chain can be shadowed: kernel-managed all the way up. */
-bool ioasid_shadow_supported(struct ioasid_node *node)
+/* Table entries one fill may read: a guest's table chooses the work. */
+#define IOASID_SHADOW_FILL_READS	(1UL << 24)
+
+/* Whether a chain can be shadowed: EINVAL without the caching-mode contract. */
+int ioasid_shadow_check(struct ioasid_node *node)
 {
 	for (; node; node = node->parent)
-		if (ioasid_node_is_user(node))
-			return false;
-	return true;
+		if (ioasid_node_is_user(node) && !node->caching_mode)
+			return -EINVAL;
+	return 0;
+}
+
+/* What cannot be shadowed: counted, logged for the fault queue, left out. */
+static void ioasid_shadow_fault(struct ioasid_shadow *sh, struct ioasid_node *node,
+				unsigned long addr, u8 reason, u8 level)
+{
+	struct ioasid_fault f = { .node_id = node->obj.id, .addr = addr,
+				  .reason = reason, .level = level,
+				  .access = IOASID_ACCESS_READ };
+
+	lockdep_assert_held(&sh->node->ictx->shadow_lock);
+	sh->faults++;
+	sh->last_fault = f;
+	ioasid_fault_log_add(sh->node->ictx, &f);
+}
+
+/* DEVICE_INFO of a PCI device attached through @sh. */
+void ioasid_shadow_faults(struct ioasid_shadow *sh, u64 *count,
+			  struct ioasid_fault *last)
+{
+	mutex_lock(&sh->node->ictx->shadow_lock);
+	*count = sh->faults;
+	*last = sh->last_fault;
+	mutex_unlock(&sh->node->ictx->shadow_lock);
 }
 
 /* A shadow of @node in @domain, empty: callable under @node's lock. */
@@ -126,8 +162,34 @@ void ioasid_shadow_unmap_entry(struct ioasid_iotlb_entry *e)
 }
 
 /*
+ * What a fill walks with: a write where the levels allow it (with A/D
+ * updates, D is set as a device write would set it), else a read, else a
+ * write alone (a write-only mapping).
+ */
+static const u32 ioasid_shadow_accesses[] = {
+	IOASID_ACCESS_READ | IOASID_ACCESS_WRITE,
+	IOASID_ACCESS_READ,
+	IOASID_ACCESS_WRITE,
+};
+
+static int ioasid_shadow_walk(struct ioasid_shadow *sh, unsigned long addr,
+			      struct ioasid_walk *walk)
+{
+	unsigned int i;
+	int rc = -EIO;
+
+	for (i = 0; i < ARRAY_SIZE(ioasid_shadow_accesses) && rc; i++) {
+		walk->access = ioasid_shadow_accesses[i];
+		rc = ioasid_node_walk(sh->node, addr, walk);
+		if (rc && walk->fault_reason != IOASID_FAULT_PERMISSION)
+			break;
+	}
+	return rc;
+}
+
+/*
  * Make entries for [lo, hi] of the shadowed node, every address of which
- * translates; what is already shadowed is skipped.
+ * the fill's scan found translating; what is already shadowed is skipped.
  */
 static int ioasid_shadow_fill_range(struct ioasid_shadow *sh,
 				    struct ioasid_walk *walk,
@@ -140,12 +202,18 @@ static int ioasid_shadow_fill_range(struct ioasid_shadow *sh,
 	int rc;
 
 	for (;;) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		down_write(&ictx->iotlb_lock);
 		prev = ioasid_iotlb_floor(&sh->att, addr);
 		if (prev && prev->last >= addr) {
 			end = prev->last;
-		} else if (ioasid_node_walk(sh->node, addr, walk)) {
-			/* The ranges given translate: only a limit stops a walk. */
+		} else if (ioasid_shadow_walk(sh, addr, walk)) {
+			/* Permissions that do not meet; a table that changed. */
+			if (walk->fault_reason != IOASID_FAULT_PERMISSION)
+				ioasid_shadow_fault(sh, walk->fault_node, addr,
+						    walk->fault_reason,
+						    walk->fault_level);
 			end = addr | ~PAGE_MASK;
 		} else {
 			e = ioasid_iotlb_add(&sh->att, addr, walk, prev);
@@ -176,8 +244,9 @@ static int ioasid_shadow_fill_range(struct ioasid_shadow *sh,
 }
 
 /*
- * One level of a fill: the mappings of @node over a range, which lead to
- * the parent's addresses; at the root, what they cover translates.
+ * One level of a fill: the mappings of @node (or its table's leaves) over a
+ * range, which lead to the parent's addresses; at the root, what they
+ * cover translates.
  */
 struct ioasid_shadow_scan {
 	struct ioasid_shadow *sh;
@@ -186,10 +255,14 @@ struct ioasid_shadow_scan {
 	unsigned long delta;	/* shadowed node's address - @node's */
 };
 
-static int ioasid_shadow_scan(void *arg, unsigned long first, unsigned long last,
-			      unsigned long target)
+static int ioasid_shadow_level(struct ioasid_shadow_scan *sc, unsigned long start,
+			       unsigned long last);
+
+/* [first, last] of @sc->node leads to @target on: go up, or fill. */
+static int ioasid_shadow_up(struct ioasid_shadow_scan *sc, unsigned long first,
+			    unsigned long last, unsigned long target)
 {
-	struct ioasid_shadow_scan *sc = arg, up;
+	struct ioasid_shadow_scan up;
 
 	if (!sc->node->parent)
 		return ioasid_shadow_fill_range(sc->sh, sc->walk, first + sc->delta,
@@ -197,8 +270,43 @@ static int ioasid_shadow_scan(void *arg, unsigned long first, unsigned long last
 	up = *sc;
 	up.node = sc->node->parent;
 	up.delta = sc->delta + (first - target);
-	return ioasid_node_each_mapping(up.node, target, target + (last - first),
-					ioasid_shadow_scan, &up);
+	return ioasid_shadow_level(&up, target, target + (last - first));
+}
+
+static int ioasid_shadow_mapping(void *arg, unsigned long first,
+				 unsigned long last, unsigned long target)
+{
+	return ioasid_shadow_up(arg, first, last, target);
+}
+
+static int ioasid_shadow_leaf(void *arg, const struct ioasid_pt_leaf *leaf)
+{
+	struct ioasid_shadow_scan *sc = arg;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (leaf->fault_reason) {
+		/* Non-canonical parts of a range are no entry of the table. */
+		if (leaf->fault_reason != IOASID_FAULT_NON_CANONICAL)
+			ioasid_shadow_fault(sc->sh, sc->node, leaf->first,
+					    leaf->fault_reason, leaf->fault_level);
+		return 0;
+	}
+	/* A leaf granting nothing to such requests maps nothing. */
+	if (!((leaf->perm | leaf->maybe) & (IOASID_PT_UR | IOASID_PT_UW)))
+		return 0;
+	return ioasid_shadow_up(sc, leaf->first, leaf->last, leaf->out);
+}
+
+static int ioasid_shadow_level(struct ioasid_shadow_scan *sc, unsigned long start,
+			       unsigned long last)
+{
+	if (ioasid_node_is_user(sc->node))
+		return ioasid_node_each_leaf(sc->node, start, last,
+					     IOASID_SHADOW_FILL_READS,
+					     ioasid_shadow_leaf, sc);
+	return ioasid_node_each_mapping(sc->node, start, last,
+					ioasid_shadow_mapping, sc);
 }
 
 /* Shadow whatever of [start, last] of the node translates and is not yet. */
@@ -212,11 +320,9 @@ static int ioasid_shadow_fill_locked(struct ioasid_shadow *sh,
 	sc.walk = kmalloc(sizeof(*sc.walk), GFP_KERNEL);
 	if (!sc.walk)
 		return -ENOMEM;
-	sc.walk->access = 0;	/* any: what is granted is what is mapped */
 	rc = ioasid_node_lock_chain(sh->node);
 	if (!rc) {
-		rc = ioasid_node_each_mapping(sh->node, start, last,
-					      ioasid_shadow_scan, &sc);
+		rc = ioasid_shadow_level(&sc, start, last);
 		ioasid_node_unlock_chain(sh->node);
 	}
 	kfree(sc.walk);
@@ -225,7 +331,7 @@ static int ioasid_shadow_fill_locked(struct ioasid_shadow *sh,
 
 /*
  * The first fill, after the device is attached to the empty domain: from
- * now on MAPs fill it too (ioasid_shadows_mapped()).
+ * now on changes refill it too (ioasid_shadows_refill()).
  */
 int ioasid_shadow_fill(struct ioasid_shadow *sh)
 {
@@ -250,31 +356,38 @@ static bool ioasid_node_covers(struct ioasid_node *anc, struct ioasid_node *node
 }
 
 /**
- * ioasid_shadows_mapped() - [start, last] of @node was mapped: shadow it
- * @node: the node that was mapped (MAP, COPY), unlocked
- * @start: first IOVA mapped
- * @last: last IOVA mapped
+ * ioasid_shadows_refill() - [start, last] of @node may translate anew
+ * @node: the node that changed (MAP, COPY; BIND, INVALIDATE), unlocked
+ * @start: first address of it that changed
+ * @last: last address
  *
  * Shadows of @node get the range, shadows below @node are filled whole.
- * A failure (no memory for the IOMMU's tables) leaves a range unshadowed:
- * the device faults there, as on a range not mapped, and nothing stale is
- * ever reachable; the mapping itself stays.
+ * A failure (no memory for the IOMMU's tables, a fatal signal) leaves a
+ * range unshadowed, counted as a fault: the device faults there, as on a
+ * range not mapped, and nothing stale is ever reachable; the change
+ * itself stays.
  */
-void ioasid_shadows_mapped(struct ioasid_node *node, unsigned long start,
+void ioasid_shadows_refill(struct ioasid_node *node, unsigned long start,
 			   unsigned long last)
 {
 	struct ioasid_ctx *ictx = node->ictx;
 	struct ioasid_shadow *sh;
+	int rc;
 
-	/* An ATTACH racing us fills after our mapping is in (node lock order). */
+	/* An ATTACH racing us fills after our change is in (node lock order). */
 	if (list_empty(&ictx->shadows))
 		return;
 	mutex_lock(&ictx->shadow_lock);
 	list_for_each_entry(sh, &ictx->shadows, item) {
 		if (sh->node == node)
-			ioasid_shadow_fill_locked(sh, start, last);
+			rc = ioasid_shadow_fill_locked(sh, start, last);
 		else if (ioasid_node_covers(node, sh->node))
-			ioasid_shadow_fill_locked(sh, 0, ULONG_MAX);
+			rc = ioasid_shadow_fill_locked(sh, 0, ULONG_MAX);
+		else
+			continue;
+		if (rc && rc != -EINTR)
+			ioasid_shadow_fault(sh, node, start,
+					    IOASID_FAULT_RESOURCE, 0);
 	}
 	mutex_unlock(&ictx->shadow_lock);
 }
