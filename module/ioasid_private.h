@@ -476,6 +476,7 @@ void ioasid_user_deps_destroy(struct ioasid_node *node);
 
 /* device.c */
 struct ioasid_endpoint;
+struct ioasid_fault;
 struct ioasid_fault_log;
 int ioasid_device_create(struct ioasid_ucmd *ucmd);
 int ioasid_device_info(struct ioasid_ucmd *ucmd);
@@ -520,7 +521,6 @@ int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
 
 /* shadow.c */
 struct ioasid_shadow;
-struct ioasid_fault;
 int ioasid_shadow_check(struct ioasid_node *node);
 struct ioasid_shadow *ioasid_shadow_create(struct ioasid_node *node,
 					   struct iommu_domain *domain, int prot);

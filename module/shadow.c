@@ -62,7 +62,7 @@ struct ioasid_shadow {
 };
 
 /* Table entries one fill may read: a guest's table chooses the work. */
-#define IOASID_SHADOW_FILL_READS	(1UL << 24)
+#define IOASID_SHADOW_FILL_READS	BIT(24)
 
 /* Whether a chain can be shadowed: EINVAL without the caching-mode contract. */
 int ioasid_shadow_check(struct ioasid_node *node)
