@@ -274,6 +274,26 @@ static int ranges_overlap(struct __test_metadata *_metadata,
 	return 0;
 }
 
+/* A user-managed x86-64 child of @parent (4 levels, 48 bits), caching mode. */
+static int user_node(struct ioasid_handle *h, uint32_t parent, uint32_t *id)
+{
+	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
+	struct ioasid_alloc cmd;
+	int ret;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.flags = IOASID_ALLOC_CACHING_MODE;
+	cmd.mode = IOASID_MODE_USER_MANAGED;
+	cmd.parent_id = parent;
+	cmd.format = (uintptr_t)&fmt;
+	cmd.format_len = sizeof(fmt);
+	ret = ioasid_node_alloc_cmd(h, &cmd);
+	if (!ret)
+		*id = cmd.out_id;
+	return ret;
+}
+
 /* A context with the edu's group adopted: the ioasid side of a test. */
 struct rig {
 	struct pci_vfio pci;
@@ -1058,6 +1078,152 @@ TEST_F(pcidev, reserved_regions_below_a_root)
 	round_trip(_metadata, &self->pci, self->buf, 0, 100, 140);
 }
 
+/*
+ * Attached below a user-managed node: the shadow domain holds what the
+ * guest's x86-64 table maps, learns of new entries from INVALIDATE (the
+ * caching-mode contract) and BIND, and counts what it cannot shadow as
+ * the device's faults. Guest "physical" memory is the root's IOVA space:
+ * the table pages at GPA_TBL, the buffer at GPA_DATA; the device's IOVAs
+ * are the guest's input addresses, IOVA_A upwards (L1 slots 0x100 on).
+ */
+#define GPA_TBL		0x40000000ULL
+#define GPA_DATA	0x50000000ULL
+#define PTE_P		0x1ULL
+#define PTE_RW		0x2ULL
+#define PTE_US		0x4ULL
+#define PTE_DEF		(PTE_P | PTE_RW | PTE_US)
+#define L1_SLOT(page)	(((IOVA_A >> 12) & 511) + (page))
+
+struct gtable {
+	uint64_t *mem;		/* 4 table pages: L4, L3, L2, L1 */
+	uint32_t root, user;
+};
+
+static void gtable_set(struct gtable *t, unsigned int page, uint64_t bits)
+{
+	t->mem[3 * 512 + L1_SLOT(page)] = bits ? (GPA_DATA + page * PAGE) | bits : 0;
+}
+
+static void gtable_up(struct __test_metadata *_metadata, struct ioasid_handle *h,
+		      uint8_t *buf, struct gtable *t)
+{
+	uint64_t iova;
+	int l;
+
+	t->mem = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, t->mem);
+	memset(t->mem, 0, 4 * PAGE);
+	/* IOVA_A < 1 GiB: slot 0 of L4, L3 and L2. */
+	ASSERT_EQ(0, (IOVA_A >> 21) & ~0ULL);
+	for (l = 0; l < 3; l++)
+		t->mem[l * 512] = (GPA_TBL + (l + 1) * PAGE) | PTE_DEF;
+	ASSERT_EQ(0, ioasid_node_alloc(h, 0, IOASID_MODE_KERNEL_MANAGED, &t->root));
+	iova = GPA_TBL;
+	ASSERT_EQ(0, ioasid_map(h, t->root, (uintptr_t)t->mem, 4 * PAGE, &iova,
+				RW | FIXED));
+	iova = GPA_DATA;
+	ASSERT_EQ(0, ioasid_map(h, t->root, (uintptr_t)buf, NPAGES * PAGE, &iova,
+				RW | FIXED));
+	ASSERT_EQ(0, user_node(h, t->root, &t->user));
+}
+
+TEST_F(pcidev, attach_to_a_guest_table)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
+	struct ioasid_device_info info;
+	struct ioasid_info gi;
+	struct gtable t;
+	uint8_t secret[XFER];
+	unsigned int i;
+	uint64_t faults;
+
+	ASSERT_EQ(0, ioasid_get_info(self->h, &gi));
+	if (!(gi.out_capabilities & IOASID_CAP_USER_MANAGED))
+		SKIP(return, "no IOASID_CAP_USER_MANAGED");
+	gtable_up(_metadata, self->h, self->buf, &t);
+	EXPECT_NE(0, node_info(self->h, t.user).out_flags & IOASID_NODE_CACHING_MODE);
+	/* The guest maps A before BIND and ATTACH. */
+	for (i = 0; i < HALF; i++)
+		gtable_set(&t, i, PTE_DEF);
+	ASSERT_EQ(0, ioasid_bind(self->h, t.user, GPA_TBL, 0));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, t.user, 0, 0));
+	round_trip(_metadata, &self->pci, self->buf, 0, 2 * PAGE + 99, 150);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "not in the guest's table");
+
+	/* New entries: not seen before INVALIDATE (caching mode), then seen. */
+	for (i = HALF; i < NPAGES; i++)
+		gtable_set(&t, i, PTE_DEF);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_B + PAGE,
+		      "new entries before INVALIDATE");
+	ASSERT_EQ(0, ioasid_invalidate_range(self->h, t.user, IOVA_B,
+					     HALF * PAGE, PAGE));
+	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE + PAGE,
+		   HALF * PAGE - 1000, 151);
+
+	/* An entry taken away: gone once invalidated; the read sees nothing. */
+	fill(self->buf + 5 * PAGE, XFER, 152);
+	memcpy(secret, self->buf + 5 * PAGE, XFER);
+	gtable_set(&t, 5, 0);
+	ASSERT_EQ(0, ioasid_invalidate_range(self->h, t.user, IOVA_A + 5 * PAGE,
+					     PAGE, PAGE));
+	read_blocked(_metadata, &self->pci, IOVA_A + 5 * PAGE);
+	read_was_blocked(_metadata, &self->pci, self->buf, PAGE, secret,
+			 "a cleared guest entry");
+	round_trip(_metadata, &self->pci, self->buf, 0, 2 * PAGE, 153);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 5 * PAGE,
+		      "a cleared guest entry");
+
+	/* Read-only in the guest: reads go, writes do not. */
+	gtable_set(&t, 6, PTE_P | PTE_US);
+	ASSERT_EQ(0, ioasid_invalidate_range(self->h, t.user, IOVA_A + 6 * PAGE,
+					     PAGE, PAGE));
+	round_trip(_metadata, &self->pci, self->buf, 6 * PAGE, PAGE, 154);
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 6 * PAGE + 100,
+		      "read-only in the guest");
+	/* Supervisor-only: a device's requests are unprivileged. */
+	gtable_set(&t, 6, PTE_P | PTE_RW);
+	ASSERT_EQ(0, ioasid_invalidate_range(self->h, t.user, IOVA_A + 6 * PAGE,
+					     PAGE, PAGE));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 6 * PAGE,
+		      "supervisor-only in the guest");
+
+	/* An entry that cannot be shadowed (a reserved bit): a fault, counted. */
+	faults = dev_info(self->h, dev).out_faults;
+	gtable_set(&t, 7, PTE_DEF | (1ULL << 50));
+	ASSERT_EQ(0, ioasid_invalidate_range(self->h, t.user, IOVA_A + 7 * PAGE,
+					     PAGE, PAGE));
+	info = dev_info(self->h, dev);
+	EXPECT_LT(faults, info.out_faults);
+	EXPECT_EQ(IOASID_FAULT_RESERVED, info.out_last_fault_reason);
+	EXPECT_EQ(t.user, info.out_last_fault_node);
+	EXPECT_EQ(1, info.out_last_fault_level);
+	EXPECT_EQ(IOVA_A + 7 * PAGE, info.out_last_fault_addr & ~(PAGE - 1));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 7 * PAGE,
+		      "a reserved bit in the guest entry");
+
+	/* UNMAP of guest memory in the root: out of the shadow at once. */
+	ASSERT_EQ(0, ioasid_unmap(self->h, t.root, GPA_DATA, NPAGES * PAGE, NULL));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 3 * PAGE,
+		      "guest memory unmapped in the root");
+	{
+		uint64_t iova = GPA_DATA;
+
+		ASSERT_EQ(0, ioasid_map(self->h, t.root, (uintptr_t)self->buf,
+					NPAGES * PAGE, &iova, RW | FIXED));
+	}
+	round_trip(_metadata, &self->pci, self->buf, PAGE, 3 * PAGE, 155);
+
+	/* UNBIND: nothing; BIND again: the table as it is now. */
+	ASSERT_EQ(0, ioasid_unbind(self->h, t.user));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 2 * PAGE,
+		      "after UNBIND");
+	gtable_set(&t, 5, PTE_DEF);
+	ASSERT_EQ(0, ioasid_bind(self->h, t.user, GPA_TBL, 0));
+	round_trip(_metadata, &self->pci, self->buf, 5 * PAGE, 2 * PAGE, 156);
+}
+
 /* Read-only mappings: the device reads, its writes are blocked. */
 TEST_F(pcidev, read_only_mapping)
 {
@@ -1114,7 +1280,7 @@ TEST_F(pcidev, detach_blocks_dma)
 TEST_F(pcidev, attach_errors)
 {
 	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h);
-	uint32_t root, root2, child, sw, user = 0, below_user = 0;
+	uint32_t root, root2, child, sw, user = 0, below_user = 0, user_cm = 0;
 	struct ioasid_info info;
 
 	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
@@ -1125,19 +1291,26 @@ TEST_F(pcidev, attach_errors)
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, root, IOASID_MODE_KERNEL_MANAGED,
 				       &child));
 
-	/* Kernel-managed nodes only, with no user-managed level above. */
+	/*
+	 * At or below a user-managed level only under the caching-mode
+	 * contract (IOASID_ALLOC_CACHING_MODE): EINVAL without it.
+	 */
 	if (info.out_capabilities & IOASID_CAP_USER_MANAGED) {
 		struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 
 		ASSERT_EQ(0, ioasid_node_alloc_user(self->h, root, &fmt,
 						    sizeof(fmt), &user));
-		EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, user, 0, 0));
+		EXPECT_LIBERR(EINVAL, ioasid_attach(self->h, dev, user, 0, 0));
 		ASSERT_EQ(0, ioasid_node_alloc(self->h, user,
 					       IOASID_MODE_KERNEL_MANAGED,
 					       &below_user));
-		EXPECT_LIBERR(EOPNOTSUPP, ioasid_attach(self->h, dev, below_user,
-							0, 0));
+		EXPECT_LIBERR(EINVAL, ioasid_attach(self->h, dev, below_user,
+						    0, 0));
 		EXPECT_EQ(0, dev_info(self->h, dev).out_num_attachments);
+		/* With it, even unbound (its shadow is empty). */
+		ASSERT_EQ(0, user_node(self->h, root, &user_cm));
+		EXPECT_EQ(0, ioasid_attach(self->h, dev, user_cm, 0, 0));
+		EXPECT_EQ(0, ioasid_detach(self->h, dev, 0, 0));
 	}
 	/* No PASID attach for it (DEVICE_INFO says so). */
 	ASSERT_EQ(0, dev_info(self->h, dev).out_caps & IOASID_DEVICE_CAP_PASID);
@@ -1185,6 +1358,7 @@ TEST_F(pcidev, attach_errors)
 	if (user) {
 		EXPECT_EQ(0, ioasid_node_destroy(self->h, below_user));
 		EXPECT_EQ(0, ioasid_node_destroy(self->h, user));
+		EXPECT_EQ(0, ioasid_node_destroy(self->h, user_cm));
 	}
 	EXPECT_EQ(0, ioasid_node_destroy(self->h, root));
 	EXPECT_EQ(0, ioasid_device_destroy(self->h, dev));
