@@ -4,8 +4,9 @@
  * test VM, behind an emulated VT-d) doing DMA through VFIO type1 (the
  * control: it proves the harness, the canaries and the edu driving) and
  * through the ioasidfd_vfio backend (IOASID_VFIO_IOMMU containers whose
- * devices are ADOPTed into a /dev/ioasid context and ATTACHed to
- * kernel-managed roots).
+ * devices are ADOPTed into a /dev/ioasid context and ATTACHed to nodes:
+ * kernel-managed roots, nodes below them and user-managed nodes in caching
+ * mode, through shadow domains).
  *
  * Every DMA here is real: the edu engine reads and writes guest memory
  * through the IOMMU. What the IOMMU blocks leaves a DMAR fault line in
