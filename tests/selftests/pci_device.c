@@ -27,6 +27,13 @@
 #include "ioasid_test.h"
 #include "ioasid_pci.h"
 
+/*
+ * Every edu transfer takes 100 ms of virtual time, and VFIO setup is slow
+ * under TCG, more so on the debug kernel: more than the harness's 30 s.
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	300
+
 #define PAGE		4096ULL
 #define RW		(IOASID_MAP_READ | IOASID_MAP_WRITE)
 #define FIXED		IOASID_MAP_FIXED_IOVA
