@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
-/* libioasid: software endpoints, DMA, TRANSLATE, dirty tracking. */
+/*
+ * libioasid: devices (software endpoints, adopted PCI devices), DMA,
+ * TRANSLATE, dirty tracking.
+ */
 #include <errno.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 
 #include "libioasid_private.h"
 
@@ -60,14 +64,18 @@ IOASID_EXPORT int ioasid_device_destroy(struct ioasid_handle *handle,
 }
 
 /*
- * struct ioasid_device_info grew in 0.3 (the out_last_fault_* members). A
- * caller built against an older header has room for the 64 bytes it had
- * then and keeps the 0.1 symbol, which asks for no more; callers built
- * since get 0.3's.
+ * struct ioasid_device_info grew in 0.3 (the out_last_fault_* members) and
+ * again in 0.4 (out_kind up to out_aperture_last, for PCI devices). A
+ * caller built against an older header has room for the struct it had
+ * then and keeps the symbol of its version, which asks for no more; callers
+ * built since get 0.4's, the whole struct.
  */
 #define IOASID_DEVICE_INFO_SIZE_0_1 \
 	(offsetof(struct ioasid_device_info, out_faults) + \
 	 sizeof(((struct ioasid_device_info *)0)->out_faults))
+#define IOASID_DEVICE_INFO_SIZE_0_3 \
+	(offsetof(struct ioasid_device_info, out_last_fault_level) + \
+	 sizeof(((struct ioasid_device_info *)0)->out_last_fault_level))
 
 static int ioasid_device_info_sized(struct ioasid_handle *handle,
 				    uint32_t dev_id,
@@ -88,8 +96,12 @@ IOASID_EXPORT int ioasid_device_info_0_1(struct ioasid_handle *handle,
 IOASID_EXPORT int ioasid_device_info_0_3(struct ioasid_handle *handle,
 					 uint32_t dev_id,
 					 struct ioasid_device_info *info);
+IOASID_EXPORT int ioasid_device_info_0_4(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info);
 __asm__(".symver ioasid_device_info_0_1, ioasid_device_info@LIBIOASID_0.1");
-__asm__(".symver ioasid_device_info_0_3, ioasid_device_info@@LIBIOASID_0.3");
+__asm__(".symver ioasid_device_info_0_3, ioasid_device_info@LIBIOASID_0.3");
+__asm__(".symver ioasid_device_info_0_4, ioasid_device_info@@LIBIOASID_0.4");
 
 IOASID_EXPORT int ioasid_device_info_0_1(struct ioasid_handle *handle,
 					 uint32_t dev_id,
@@ -103,7 +115,40 @@ IOASID_EXPORT int ioasid_device_info_0_3(struct ioasid_handle *handle,
 					 uint32_t dev_id,
 					 struct ioasid_device_info *info)
 {
+	return ioasid_device_info_sized(handle, dev_id, info,
+					IOASID_DEVICE_INFO_SIZE_0_3);
+}
+
+IOASID_EXPORT int ioasid_device_info_0_4(struct ioasid_handle *handle,
+					 uint32_t dev_id,
+					 struct ioasid_device_info *info)
+{
 	return ioasid_device_info_sized(handle, dev_id, info, sizeof(*info));
+}
+
+/*
+ * IOASID_VFIO_ADOPT goes to the VFIO container, not to the context: the
+ * context is named by its fd in the struct.
+ */
+IOASID_EXPORT int ioasid_vfio_adopt(struct ioasid_handle *handle,
+				    int container_fd,
+				    struct ioasid_vfio_device *devs,
+				    uint32_t *num_devices)
+{
+	IOASID_INIT(struct ioasid_vfio_adopt, cmd);
+	int ret;
+
+	if (!handle || !num_devices || (!devs && *num_devices))
+		return -EINVAL;
+	cmd.ioasid_fd = handle->fd;
+	cmd.num_devices = *num_devices;
+	cmd.devices = (uintptr_t)devs;
+	ret = ioctl(container_fd, IOASID_VFIO_ADOPT, &cmd);
+	if (ret < 0)
+		ret = -errno;
+	if (!ret || ret == -EMSGSIZE)
+		*num_devices = cmd.num_devices;
+	return ret;
 }
 
 static int ioasid_attach_cmd(struct ioasid_handle *handle, unsigned long request,

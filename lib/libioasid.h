@@ -92,7 +92,7 @@ int ioasid_dirty_bitmap(struct ioasid_handle *handle, uint32_t id,
 			uint64_t iova, uint64_t length, uint64_t page_size,
 			uint64_t *bitmap, uint32_t flags);
 
-/* Software endpoints. */
+/* Devices: software endpoints and adopted PCI devices. */
 int ioasid_device_create(struct ioasid_handle *handle, uint32_t flags,
 			 uint32_t pasid_bits, uint32_t *dev_id);
 int ioasid_device_destroy(struct ioasid_handle *handle, uint32_t dev_id);
@@ -108,6 +108,15 @@ int ioasid_dma(struct ioasid_handle *handle, uint32_t dev_id, uint32_t flags,
 int ioasid_translate(struct ioasid_handle *handle, uint32_t dev_id,
 		     uint32_t flags, uint32_t pasid, uint64_t iova,
 		     struct ioasid_translate *result);
+
+/*
+ * Real PCI devices: hand the devices of a VFIO container of type
+ * IOASID_VFIO_IOMMU to the context (IOASID_VFIO_ADOPT on @container_fd).
+ * *num_devices: in, entries at @devs; out, the container's devices (also
+ * on -EMSGSIZE, when @devs was too small).
+ */
+int ioasid_vfio_adopt(struct ioasid_handle *handle, int container_fd,
+		      struct ioasid_vfio_device *devs, uint32_t *num_devices);
 
 int ioasid_module_load(const char *path, unsigned int flags);
 int ioasid_module_unload(unsigned int flags);

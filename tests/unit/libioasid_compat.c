@@ -11,6 +11,7 @@
  * before and after the ioctl.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -22,13 +23,32 @@
 /* The structs as first shipped in 0.1.0 (and the growth since). */
 #define NODE_INFO_SIZE_0_1	56
 #define DEVICE_INFO_SIZE_0_1	64
+#define DEVICE_INFO_SIZE_0_3	88
 #define INFO_SIZE_0_1		40
 _Static_assert(offsetofend(struct ioasid_node_info, out_pinned_bytes) ==
 	       NODE_INFO_SIZE_0_1, "node_info 0.1 size");
 _Static_assert(offsetofend(struct ioasid_device_info, out_faults) ==
 	       DEVICE_INFO_SIZE_0_1, "device_info 0.1 size");
+_Static_assert(offsetofend(struct ioasid_device_info, out_last_fault_level) ==
+	       DEVICE_INFO_SIZE_0_3, "device_info 0.3 size");
 _Static_assert(sizeof(struct ioasid_node_info) == 80, "node_info size");
-_Static_assert(sizeof(struct ioasid_device_info) == 88, "device_info size");
+_Static_assert(sizeof(struct ioasid_device_info) == 136, "device_info size");
+_Static_assert(offsetof(struct ioasid_device_info, out_kind) == 88, "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_state) == 92, "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_caps) == 96, "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_pci_id) == 104, "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_pgsize_bitmap) == 112,
+	       "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_aperture_start) == 120,
+	       "layout");
+_Static_assert(offsetof(struct ioasid_device_info, out_aperture_last) == 128,
+	       "layout");
+_Static_assert(sizeof(struct ioasid_vfio_adopt) == 24, "vfio_adopt size");
+_Static_assert(offsetof(struct ioasid_vfio_adopt, ioasid_fd) == 8, "layout");
+_Static_assert(offsetof(struct ioasid_vfio_adopt, num_devices) == 12, "layout");
+_Static_assert(offsetof(struct ioasid_vfio_adopt, devices) == 16, "layout");
+_Static_assert(sizeof(struct ioasid_vfio_device) == 8, "vfio_device size");
+_Static_assert(IOASID_VFIO_ADOPT == 0xA680, "ioctl number");
 _Static_assert(offsetof(struct ioasid_node_info, out_format) == 56, "layout");
 _Static_assert(offsetof(struct ioasid_node_info, out_root) == 64, "layout");
 _Static_assert(offsetof(struct ioasid_node_info, out_bind_flags) == 72, "layout");
@@ -41,6 +61,7 @@ typedef int (*open_fn)(struct ioasid_handle **, const char *, unsigned int);
 typedef int (*close_fn)(struct ioasid_handle *);
 typedef int (*info_fn)(struct ioasid_handle *, void *);
 typedef int (*id_info_fn)(struct ioasid_handle *, uint32_t, void *);
+typedef int (*adopt_fn)(struct ioasid_handle *, int, void *, uint32_t *);
 
 /* libioasid.so of this build: build/lib, next to build/tests/unit. */
 static void *open_shared(char *why, size_t len)
@@ -171,6 +192,18 @@ TEST_F(compat, device_info_0_1_stays_within_64_bytes)
 		      offsetof(struct ioasid_device_info, dev_id), 9);
 }
 
+TEST_F(compat, device_info_0_3_stays_within_88_bytes)
+{
+	id_info_fn fn = (id_info_fn)dlvsym(self->dl, "ioasid_device_info",
+					   "LIBIOASID_0.3");
+	uint8_t *p = at_guard(_metadata, self, DEVICE_INFO_SIZE_0_3);
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_LIBERR(ENOTTY, fn(self->h, 9, p));
+	check_written(_metadata, self, p, DEVICE_INFO_SIZE_0_3,
+		      offsetof(struct ioasid_device_info, dev_id), 9);
+}
+
 TEST_F(compat, get_info_0_1_stays_within_40_bytes)
 {
 	info_fn fn = (info_fn)dlvsym(self->dl, "ioasid_get_info",
@@ -191,7 +224,7 @@ TEST_F(compat, current_versions_use_the_current_size)
 	id_info_fn node = (id_info_fn)dlvsym(self->dl, "ioasid_node_info",
 					     "LIBIOASID_0.3");
 	id_info_fn dev = (id_info_fn)dlvsym(self->dl, "ioasid_device_info",
-					    "LIBIOASID_0.3");
+					    "LIBIOASID_0.4");
 	info_fn info = (info_fn)dlvsym(self->dl, "ioasid_get_info",
 				       "LIBIOASID_0.2");
 	uint8_t *p;
@@ -237,6 +270,56 @@ TEST_F(compat, new_functions_are_in_0_3)
 	/* The implementations behind the versions are not exported. */
 	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_node_info_0_1"));
 	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_device_info_0_3"));
+	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_device_info_0_4"));
+}
+
+/* Every function added in 0.4 is exported with that version, and no other. */
+TEST_F(compat, new_functions_are_in_0_4)
+{
+	EXPECT_NE(NULL, dlvsym(self->dl, "ioasid_vfio_adopt", "LIBIOASID_0.4"));
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_vfio_adopt", "LIBIOASID_0.3"));
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_vfio_adopt", "LIBIOASID_0.1"));
+	EXPECT_EQ(dlvsym(self->dl, "ioasid_vfio_adopt", "LIBIOASID_0.4"),
+		  dlsym(self->dl, "ioasid_vfio_adopt"));
+}
+
+/*
+ * ioasid_vfio_adopt() checks its pointers, sends the request to the
+ * container's fd (here /dev/null: ENOTTY) and writes *num_devices back
+ * only when the kernel answered 0 or EMSGSIZE; the array is the kernel's
+ * to write, never the library's.
+ */
+TEST_F(compat, vfio_adopt_checks_arguments)
+{
+	adopt_fn fn = (adopt_fn)dlvsym(self->dl, "ioasid_vfio_adopt",
+				       "LIBIOASID_0.4");
+	struct ioasid_vfio_device devs[2];
+	uint32_t num;
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	uint8_t *p;
+
+	ASSERT_NE(NULL, fn);
+	ASSERT_LE(0, fd);
+	num = 2;
+	EXPECT_LIBERR(EINVAL, fn(NULL, fd, devs, &num));
+	EXPECT_LIBERR(EINVAL, fn(self->h, fd, devs, NULL));
+	EXPECT_LIBERR(EINVAL, fn(self->h, fd, NULL, &num));
+	EXPECT_EQ(2, num);
+
+	/* The array ends at the guard page; nothing of it is written. */
+	p = at_guard(_metadata, self, sizeof(devs));
+	num = 2;
+	EXPECT_LIBERR(ENOTTY, fn(self->h, fd, p, &num));
+	EXPECT_EQ(2, num);
+	for (num = 0; num < self->pagesz; num++)
+		if (self->page[num] != 0xa5)
+			break;
+	EXPECT_EQ(self->pagesz, num);
+	num = 0;
+	EXPECT_LIBERR(ENOTTY, fn(self->h, fd, NULL, &num));
+	EXPECT_EQ(0, num);
+	EXPECT_LIBERR(EBADF, fn(self->h, -1, devs, &num));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN
