@@ -171,7 +171,10 @@ int ioasid_device_info(struct ioasid_ucmd *ucmd)
 			IOASID_DEVICE_CAP_FAULTS;
 	if (ep->flags & IOASID_DEVICE_PASID)
 		cmd->out_caps |= IOASID_DEVICE_CAP_PASID;
+	cmd->out_pci_id = 0;
+	cmd->__reserved = 0;
 	cmd->out_pgsize_bitmap = IOASID_PGSIZE_BITMAP;
+	cmd->out_aperture_start = 0;
 	cmd->out_aperture_last = U64_MAX;
 	cmd->out_flags = ep->flags;
 	cmd->out_pasid_bits = ep->pasid_bits;

@@ -357,6 +357,9 @@ int ioasid_pcidev_info(struct ioasid_ucmd *ucmd)
 	pd = ioasid_pcidev_get(ucmd->ictx, cmd->dev_id);
 	if (!pd)
 		return -ENOENT;
+	/* Every output is written: what does not apply is 0. */
+	memset((u8 *)cmd + offsetofend(struct ioasid_device_info, dev_id), 0,
+	       sizeof(*cmd) - offsetofend(struct ioasid_device_info, dev_id));
 	cmd->out_kind = IOASID_DEVICE_KIND_PCI;
 	cmd->out_pci_id = pci_domain_nr(pd->pdev->bus) << 16 |
 			  pd->pdev->bus->number << 8 | pd->pdev->devfn;

@@ -80,7 +80,7 @@ TEST_F(context, get_info)
 	/* Exactly the documented bits this version implements. */
 	EXPECT_EQ(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH |
 		  IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING |
-		  IOASID_CAP_USER_MANAGED,
+		  IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE,
 		  info.out_capabilities);
 	EXPECT_TRUE(info.out_pgsize_bitmap & (uint64_t)getpagesize());
 	EXPECT_EQ(0, info.out_pgsize_bitmap & ((uint64_t)getpagesize() - 1));

@@ -135,8 +135,11 @@ TEST_F(kmanaged, alloc_errors)
 	EXPECT_LIBERR(EOPNOTSUPP, ioasid_node_alloc(self->handle, 0, 99, &id));
 	EXPECT_LIBERR(ENOENT, ioasid_node_alloc(self->handle, self->root + 1000,
 						IOASID_MODE_KERNEL_MANAGED, &id));
-	cmd.flags = 1;
+	cmd.flags = 1u << 31;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
+	/* A known flag that is the user-managed nodes' only. */
+	cmd.flags = IOASID_ALLOC_CACHING_MODE;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
 	cmd.flags = 0;
 	cmd.__reserved = 1;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
