@@ -679,13 +679,10 @@ TEST_F(pcidev, device_info)
 	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_REPLACE);
 	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_DIRTY);
 	EXPECT_EQ(0, info.out_caps & IOASID_DEVICE_CAP_FAULTS);
-	EXPECT_NE(0, info.out_pgsize_bitmap & PAGE);
-	EXPECT_EQ(0, info.out_pgsize_bitmap & (PAGE - 1))
-		TH_LOG("pgsize_bitmap %#llx", (unsigned long long)info.out_pgsize_bitmap);
-	/* VT-d: the aperture starts at 0 and covers at least 32 bits. */
-	EXPECT_LE(info.out_aperture_start, IOVA_A);
-	EXPECT_LE(0xffffffffULL, info.out_aperture_last);
-	EXPECT_LT(info.out_aperture_start, info.out_aperture_last);
+	/* Page sizes and aperture are a domain's: none before ATTACH. */
+	EXPECT_EQ(0, info.out_pgsize_bitmap);
+	EXPECT_EQ(0, info.out_aperture_start);
+	EXPECT_EQ(0, info.out_aperture_last);
 	EXPECT_EQ(0, info.out_num_attachments);
 	EXPECT_EQ(0, info.out_iotlb_entries);
 	EXPECT_EQ(0, info.out_faults);
@@ -694,6 +691,13 @@ TEST_F(pcidev, device_info)
 				       &root));
 	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
 	info = dev_info(self->h, dev);
+	EXPECT_NE(0, info.out_pgsize_bitmap & PAGE);
+	EXPECT_EQ(0, info.out_pgsize_bitmap & (PAGE - 1))
+		TH_LOG("pgsize_bitmap %#llx", (unsigned long long)info.out_pgsize_bitmap);
+	/* VT-d and virtio-iommu: from 0, at least 32 bits. */
+	EXPECT_LE(info.out_aperture_start, IOVA_A);
+	EXPECT_LE(0xffffffffULL, info.out_aperture_last);
+	EXPECT_LT(info.out_aperture_start, info.out_aperture_last);
 	EXPECT_EQ(1, info.out_num_attachments);
 	EXPECT_EQ(IOASID_DEVICE_LIVE, info.out_state);
 	EXPECT_LIBERR(ENOENT, ioasid_device_info(self->h, dev + 1000, &info));
