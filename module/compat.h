@@ -30,6 +30,19 @@ static inline int ioasid_iommu_map(struct iommu_domain *domain,
 #endif
 }
 
+/* Maps a scatterlist at @iova with one IOTLB sync at the end. */
+static inline ssize_t ioasid_iommu_map_sg(struct iommu_domain *domain,
+					  unsigned long iova,
+					  struct scatterlist *sg,
+					  unsigned int nents, int prot)
+{
+#ifdef HAVE_IOMMU_MAP_GFP
+	return iommu_map_sg(domain, iova, sg, nents, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map_sg(domain, iova, sg, nents, prot);
+#endif
+}
+
 /* Returns a paging domain for @dev or an ERR_PTR, never NULL. */
 static inline struct iommu_domain *ioasid_paging_domain_alloc(struct device *dev)
 {

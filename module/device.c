@@ -48,6 +48,19 @@ void ioasid_fault_log_free(struct ioasid_ctx *ictx)
 	kfree(ictx->faults);
 }
 
+/* Keep @f for the fault queue: the oldest are kept, newer ones counted. */
+void ioasid_fault_log_add(struct ioasid_ctx *ictx, const struct ioasid_fault *f)
+{
+	struct ioasid_fault_log *log = ictx->faults;
+
+	spin_lock(&log->lock);
+	if (log->count == IOASID_FAULT_LOG_LEN)
+		log->overflow++;
+	else
+		log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN] = *f;
+	spin_unlock(&log->lock);
+}
+
 static void ioasid_record_fault(struct ioasid_endpoint *ep, u32 flags,
 				u32 pasid, u64 addr, u32 access,
 				const struct ioasid_fault *where)
@@ -63,11 +76,8 @@ static void ioasid_record_fault(struct ioasid_endpoint *ep, u32 flags,
 	atomic64_inc(&ep->faults);
 	spin_lock(&log->lock);
 	ep->last_fault = f;
-	if (log->count == IOASID_FAULT_LOG_LEN)
-		log->overflow++;	/* the oldest are kept; newer are counted */
-	else
-		log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN] = f;
 	spin_unlock(&log->lock);
+	ioasid_fault_log_add(ep->ictx, &f);
 }
 
 /* Objects ---------------------------------------------------------------------- */

@@ -20,6 +20,11 @@
  * after the write: nothing is missed) or makes a new record, which stays.
  * A read whose copy fails unmarks and erases nothing. Reads of one node are
  * serialised by @dirty_read, so marks belong to one read at a time.
+ *
+ * A real PCI device writes through an IOMMU that tracks nothing here, so
+ * a node that had one attached at any time since tracking was switched on
+ * (@hw_writes) reports every writably mapped page dirty, as VFIO type1
+ * does, on top of the records.
  */
 #include <linux/bitmap.h>
 #include <linux/log2.h>
@@ -54,6 +59,7 @@ static void ioasid_dirty_forget(struct ioasid_node *node)
 	node->lost_first = ULONG_MAX;
 	node->lost_last = 0;
 	xa_unlock(&node->dirty);
+	node->hw_writes = node->hw_groups;
 }
 
 /*
@@ -133,6 +139,29 @@ static void ioasid_dirty_set(const struct ioasid_dirty_read *rd, unsigned long *
 	bitmap_set(buf, lo - base, hi - lo + 1);
 }
 
+/* Set the bits of every writably mapped page of page indexes [first, last]. */
+static void ioasid_dirty_fill_writable(struct ioasid_node *node,
+				       const struct ioasid_dirty_read *rd,
+				       unsigned long *buf, u64 base,
+				       unsigned long first, unsigned long last)
+{
+	unsigned long start = first << PAGE_SHIFT;
+	unsigned long end = (last << PAGE_SHIFT) + PAGE_SIZE - 1;
+	struct interval_tree_node *it;
+	unsigned long index;
+	u32 prot;
+
+	for (it = interval_tree_iter_first(&node->mappings, start, end); it;
+	     it = interval_tree_iter_next(it, start, end)) {
+		ioasid_mapping_pages(it, &index, &prot);
+		if (prot & IOASID_MAP_WRITE)
+			ioasid_dirty_set(rd, buf, base,
+					 max(start, it->start) >> PAGE_SHIFT,
+					 min(end, it->last) >> PAGE_SHIFT);
+		cond_resched();
+	}
+}
+
 /*
  * Fill @buf with the bits [@base, @base + @nwords * 64) of the read, marking
  * what a clearing read reported. Under @node's read lock: no user access.
@@ -158,6 +187,8 @@ static void ioasid_dirty_fill(struct ioasid_node *node,
 	if (rd->lost_first <= last && rd->lost_last >= first)
 		ioasid_dirty_set(rd, buf, base, max(first, rd->lost_first),
 				 min(last, rd->lost_last));
+	if (node->hw_writes)
+		ioasid_dirty_fill_writable(node, rd, buf, base, first, last);
 }
 
 /*

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel paging domains of kernel-managed roots: where real PCI devices'
- * DMA translates.
+ * Kernel paging domains of nodes with PCI devices attached: where real
+ * devices' DMA translates.
+ *
+ * A root's domains mirror its mappings (below); a node below a root gets
+ * shadow domains holding its composed translation instead (shadow.c),
+ * attached and detached the same way.
  *
  * A root with PCI devices attached holds one struct ioasid_hwdom per IOMMU
  * domain its devices' groups are attached to (one per IOMMU, in practice;
@@ -28,6 +32,7 @@
  */
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "ioasid_private.h"
@@ -39,12 +44,14 @@
  * @prot: IOMMU_* bits added to every mapping's (IOMMU_CACHE where the
  *	devices that made it are coherent)
  * @groups: the struct ioasid_hwgroup attached to @domain
+ * @shadow: for a node below a root, what fills the domain; NULL for a root
  */
 struct ioasid_hwdom {
 	struct list_head item;
 	struct iommu_domain *domain;
 	int prot;
 	struct list_head groups;
+	struct ioasid_shadow *shadow;
 };
 
 /**
@@ -64,47 +71,117 @@ struct ioasid_hwgroup {
 	struct list_head resv;
 };
 
-/* IOMMU protections of a node mapping's IOASID_MAP_* bits. */
-static int ioasid_hwdom_prot(const struct ioasid_hwdom *hd, u32 map_prot)
+/* A scatterlist entry's length is an unsigned int: longer runs are split. */
+#define IOASID_SG_MAX_PAGES	(UINT_MAX >> PAGE_SHIFT)
+
+/* The scatterlist entries of @npages pages from @index: their runs, split. */
+static unsigned long ioasid_pages_nsegs(struct ioasid_pages *pages,
+					unsigned long index, unsigned long npages)
 {
-	int prot = hd->prot;
+	unsigned long done = 0, n = 0, contig;
+
+	while (done < npages) {
+		ioasid_pages_pfn(pages, index + done, &contig);
+		contig = min(contig, npages - done);
+		n += DIV_ROUND_UP(contig, IOASID_SG_MAX_PAGES);
+		done += contig;
+	}
+	return n;
+}
+
+/*
+ * Many runs: one scatterlist entry each (split at what an entry's length
+ * holds), mapped by one call, so that the IOMMU's IOTLB is synced once
+ * (a caching-mode IOMMU, such as QEMU's VT-d, invalidates on every sync).
+ */
+static int ioasid_domain_map_sg(struct iommu_domain *domain, int prot,
+				unsigned long iova, struct ioasid_pages *pages,
+				unsigned long index, unsigned long npages,
+				unsigned long nsegs)
+{
+	unsigned long done = 0, contig, pfn;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	ssize_t mapped;
+	unsigned int i;
+	int rc;
+
+	rc = sg_alloc_table(&sgt, nsegs, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+	for_each_sgtable_sg(&sgt, sg, i) {
+		pfn = ioasid_pages_pfn(pages, index + done, &contig);
+		contig = min3(contig, npages - done, IOASID_SG_MAX_PAGES);
+		sg_set_page(sg, pfn_to_page(pfn), contig << PAGE_SHIFT, 0);
+		done += contig;
+	}
+	mapped = ioasid_iommu_map_sg(domain, iova, sgt.sgl, nsegs, prot);
+	sg_free_table(&sgt);
+	if (mapped < 0)
+		return mapped;
+	if (mapped != (ssize_t)npages << PAGE_SHIFT) {
+		if (mapped)
+			iommu_unmap(domain, iova, mapped);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * ioasid_domain_map_pages() - map pinned pages into a domain
+ * @domain: the domain
+ * @extra_prot: IOMMU_* bits on top of @map_prot's
+ * @iova: where
+ * @pages: the pages
+ * @index: the user page number in @pages of the first
+ * @length: bytes
+ * @map_prot: IOASID_MAP_* bits
+ *
+ * iommu_map() uses the largest page sizes the IOMMU has that each
+ * physically contiguous run's alignment allows.
+ *
+ * Return: 0, or the IOMMU's error with nothing of it mapped.
+ */
+int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
+			    unsigned long iova, struct ioasid_pages *pages,
+			    unsigned long index, u64 length, u32 map_prot)
+{
+	unsigned long done = 0, npages = length >> PAGE_SHIFT, nsegs;
+	int prot = extra_prot;
+	int rc;
 
 	if (map_prot & IOASID_MAP_READ)
 		prot |= IOMMU_READ;
 	if (map_prot & IOASID_MAP_WRITE)
 		prot |= IOMMU_WRITE;
-	return prot;
-}
-
-/*
- * Map @length bytes of @pages from user page @index at @iova into one
- * domain, a physically contiguous run at a time: iommu_map() uses the
- * largest page sizes the IOMMU has that the run's alignment allows.
- */
-static int ioasid_hwdom_map_pages(struct ioasid_hwdom *hd, unsigned long iova,
-				  struct ioasid_pages *pages, unsigned long index,
-				  u64 length, u32 map_prot)
-{
-	int prot = ioasid_hwdom_prot(hd, map_prot);
-	unsigned long done = 0, npages = length >> PAGE_SHIFT;
-	int rc;
-
+	nsegs = ioasid_pages_nsegs(pages, index, npages);
+	if (nsegs > 1)
+		return ioasid_domain_map_sg(domain, prot, iova, pages, index,
+					    npages, nsegs);
 	while (done < npages) {
 		unsigned long contig, pfn;
 
 		pfn = ioasid_pages_pfn(pages, index + done, &contig);
 		contig = min(contig, npages - done);
-		rc = ioasid_iommu_map(hd->domain, iova + (done << PAGE_SHIFT),
+		rc = ioasid_iommu_map(domain, iova + (done << PAGE_SHIFT),
 				      PFN_PHYS(pfn), contig << PAGE_SHIFT, prot);
 		if (rc) {
 			if (done)
-				iommu_unmap(hd->domain, iova, done << PAGE_SHIFT);
+				iommu_unmap(domain, iova, done << PAGE_SHIFT);
 			return rc;
 		}
 		done += contig;
 		cond_resched();
 	}
 	return 0;
+}
+
+static int ioasid_hwdom_map_pages(struct ioasid_hwdom *hd, unsigned long iova,
+				  struct ioasid_pages *pages, unsigned long index,
+				  u64 length, u32 map_prot)
+{
+	return ioasid_domain_map_pages(hd->domain, hd->prot, iova, pages, index,
+				       length, map_prot);
 }
 
 /**
@@ -292,7 +369,23 @@ static int ioasid_hwgroup_check(struct ioasid_node *node,
 	return 0;
 }
 
-/* Make a domain for @dev holding every mapping of @node. */
+/*
+ * Count a group attached at @node in (@delta 1) or out (-1) at it and
+ * every node above. Its writes are not tracked: DIRTY_BITMAP of them
+ * reports all they map writably from now on (dirty.c).
+ */
+static void ioasid_hwdom_count(struct ioasid_node *node, int delta)
+{
+	for (; node; node = node->parent) {
+		down_write(&node->lock);
+		node->hw_groups += delta;
+		if (delta > 0)
+			node->hw_writes = true;
+		up_write(&node->lock);
+	}
+}
+
+/* Make a domain for @dev holding every mapping of @node (a root). */
 static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
 						struct device *dev)
 {
@@ -312,6 +405,16 @@ static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
 	}
 	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
 		hd->prot = IOMMU_CACHE;
+	if (node->parent) {
+		/* Filled once a device is attached (ioasid_hwdom_attach()). */
+		hd->shadow = ioasid_shadow_create(node, hd->domain, hd->prot);
+		if (!hd->shadow) {
+			iommu_domain_free(hd->domain);
+			kfree(hd);
+			return ERR_PTR(-ENOMEM);
+		}
+		return hd;
+	}
 
 	for (it = interval_tree_iter_first(&node->mappings, 0, ULONG_MAX); it;
 	     it = interval_tree_iter_next(it, 0, ULONG_MAX)) {
@@ -414,9 +517,20 @@ struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
 	list_for_each_entry(res, &hg->resv, owner_item)
 		interval_tree_insert(&res->it, &node->reserved);
 	up_write(&node->lock);
+	ioasid_hwdom_count(node, 1);
+	/* A new shadow is empty until filled: the device waits, then sees all. */
+	if (new && new->shadow) {
+		rc = ioasid_shadow_fill(new->shadow);
+		if (rc) {
+			ioasid_hwdom_detach(node, hg);
+			return ERR_PTR(rc);
+		}
+	}
 	return hg;
 
 out_free_new:
+	if (new->shadow)
+		ioasid_shadow_destroy(new->shadow);
 	iommu_domain_free(new->domain);
 	kfree(new);
 out_unlock:
@@ -448,7 +562,10 @@ void ioasid_hwdom_detach(struct ioasid_node *node, struct ioasid_hwgroup *hg)
 	if (empty)
 		list_del(&hd->item);
 	up_write(&node->lock);
+	ioasid_hwdom_count(node, -1);
 	if (empty) {
+		if (hd->shadow)
+			ioasid_shadow_destroy(hd->shadow);
 		iommu_domain_free(hd->domain);
 		kfree(hd);
 	}
@@ -459,6 +576,12 @@ void ioasid_hwdom_detach(struct ioasid_node *node, struct ioasid_hwgroup *hg)
 unsigned int *ioasid_hwgroup_devices(struct ioasid_hwgroup *hg)
 {
 	return &hg->devices;
+}
+
+/* The shadow filling a group's domain, or NULL (DEVICE_INFO). */
+struct ioasid_shadow *ioasid_hwgroup_shadow(struct ioasid_hwgroup *hg)
+{
+	return hg->hwdom->shadow;
 }
 
 /* The domain a group is attached to (DEVICE_INFO). */

@@ -81,6 +81,8 @@ extern struct ioasid_stats ioasid_stats;
  *	so a writer (UNMAP invalidating, DETACH) waits for transfers through
  *	the entries it removes.
  * @faults: recorded translation faults, oldest first (device.c)
+ * @shadow_lock: fills of shadow domains, and @shadows (shadow.c)
+ * @shadows: every shadow domain of the context's nodes
  */
 struct ioasid_ctx {
 	struct file *file;
@@ -96,6 +98,8 @@ struct ioasid_ctx {
 	struct rw_semaphore iotlb_lock;
 	struct list_head attachment_list;
 	struct ioasid_fault_log *faults;
+	struct mutex shadow_lock;	/* see above */
+	struct list_head shadows;
 };
 
 enum ioasid_object_type {
@@ -124,6 +128,7 @@ struct ioasid_object {
  *	A parent outlives its children (DESTROY refuses it).
  * @depth: 1 for a root
  * @mode: an enum ioasid_mode, fixed
+ * @caching_mode: (user-managed) IOASID_ALLOC_CACHING_MODE, fixed
  * @num_children: under ictx->objects' xa_lock
  * @lock: guards the fields below
  * @mappings: interval tree of struct ioasid_mapping, by IOVA
@@ -143,6 +148,10 @@ struct ioasid_object {
  *	them; none when @lost_first > @lost_last. Under @dirty's xa_lock
  * @lost_last: see @lost_first
  * @dirty_read: one DIRTY_BITMAP of this node at a time (dirty.c)
+ * @hw_writes: a PCI device was attached here or below since tracking was
+ *	switched on: every writably mapped page reads dirty (dirty.c); under
+ *	@lock
+ * @hw_groups: IOMMU groups attached here or below (hwdom.c); under @lock
  * @format: (user-managed) its enum ioasid_format, fixed at ALLOC
  * @bound: (user-managed) a table is bound; under @lock
  * @bind_flags: (user-managed) the flags of the BIND; under @lock
@@ -165,6 +174,7 @@ struct ioasid_node {
 	struct ioasid_node *parent;
 	unsigned int depth;
 	enum ioasid_mode mode;
+	bool caching_mode;
 	unsigned int num_children;
 	struct rw_semaphore lock;
 	struct rb_root_cached mappings;
@@ -180,6 +190,8 @@ struct ioasid_node {
 	unsigned long lost_first;
 	unsigned long lost_last;
 	struct mutex dirty_read;	/* see above */
+	bool hw_writes;
+	unsigned int hw_groups;
 	u32 format;
 	bool bound;
 	u32 bind_flags;
@@ -356,6 +368,11 @@ int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
 		 const struct ioasid_answer *ans, struct ioasid_iommu_flush *fl);
 struct ioasid_pages *ioasid_mapping_pages(struct interval_tree_node *it,
 					  unsigned long *index, u32 *prot);
+int ioasid_node_each_mapping(struct ioasid_node *node, unsigned long start,
+			     unsigned long last,
+			     int (*fn)(void *arg, unsigned long first,
+				       unsigned long last, unsigned long target),
+			     void *arg);
 void ioasid_mappings_free(struct ioasid_mapping **maps, unsigned long n);
 int ioasid_copy(struct ioasid_ucmd *ucmd);
 int ioasid_iova_ranges(struct ioasid_ucmd *ucmd);
@@ -417,6 +434,10 @@ int ioasid_node_lock_chain(struct ioasid_node *node);
 void ioasid_node_unlock_chain(struct ioasid_node *node);
 int ioasid_node_walk(struct ioasid_node *node, unsigned long iova,
 		     struct ioasid_walk *walk);
+int ioasid_node_each_leaf(struct ioasid_node *node, unsigned long start,
+			  unsigned long last, unsigned long budget,
+			  int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			  void *arg);
 void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
 			    unsigned long last);
 struct ioasid_mapping *ioasid_node_lookup(struct ioasid_node *node,
@@ -432,6 +453,10 @@ struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
 int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd);
 int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
 		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res);
+int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
+			const struct ioasid_pt_io *io,
+			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			void *arg);
 int ioasid_format_info(struct ioasid_ucmd *ucmd);
 int ioasid_bind(struct ioasid_ucmd *ucmd);
 int ioasid_unbind(struct ioasid_ucmd *ucmd);
@@ -451,6 +476,7 @@ void ioasid_user_deps_destroy(struct ioasid_node *node);
 
 /* device.c */
 struct ioasid_endpoint;
+struct ioasid_fault;
 struct ioasid_fault_log;
 int ioasid_device_create(struct ioasid_ucmd *ucmd);
 int ioasid_device_info(struct ioasid_ucmd *ucmd);
@@ -463,11 +489,13 @@ int ioasid_endpoint_unpublish_locked(struct ioasid_ctx *ictx,
 void ioasid_endpoint_free(struct ioasid_object *obj);
 void ioasid_endpoint_release(struct ioasid_object *obj);
 void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
-			     unsigned long start, unsigned long last);
+			     unsigned long start, unsigned long last,
+			     bool unmapping);
 void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
 				  unsigned long last, unsigned long key,
 				  bool any_key);
 int ioasid_fault_log_init(struct ioasid_ctx *ictx);
+void ioasid_fault_log_add(struct ioasid_ctx *ictx, const struct ioasid_fault *f);
 void ioasid_fault_log_free(struct ioasid_ctx *ictx);
 
 /* hwdom.c */
@@ -487,6 +515,22 @@ struct ioasid_hwgroup *ioasid_hwdom_attach(struct ioasid_node *node,
 void ioasid_hwdom_detach(struct ioasid_node *node, struct ioasid_hwgroup *hg);
 unsigned int *ioasid_hwgroup_devices(struct ioasid_hwgroup *hg);
 struct iommu_domain *ioasid_hwgroup_domain(struct ioasid_hwgroup *hg);
+int ioasid_domain_map_pages(struct iommu_domain *domain, int extra_prot,
+			    unsigned long iova, struct ioasid_pages *pages,
+			    unsigned long index, u64 length, u32 map_prot);
+
+/* shadow.c */
+struct ioasid_shadow;
+int ioasid_shadow_check(struct ioasid_node *node);
+struct ioasid_shadow *ioasid_shadow_create(struct ioasid_node *node,
+					   struct iommu_domain *domain, int prot);
+void ioasid_shadow_destroy(struct ioasid_shadow *sh);
+int ioasid_shadow_fill(struct ioasid_shadow *sh);
+void ioasid_shadows_refill(struct ioasid_node *node, unsigned long start,
+			   unsigned long last);
+void ioasid_shadow_faults(struct ioasid_shadow *sh, u64 *count,
+			  struct ioasid_fault *last);
+struct ioasid_shadow *ioasid_hwgroup_shadow(struct ioasid_hwgroup *hg);
 
 /* pcidev.c */
 bool ioasid_is_pcidev(struct ioasid_ctx *ictx, u32 id);

@@ -124,8 +124,17 @@ static void ioasid_iotlb_kill(struct ioasid_iotlb_entry *e)
 		ioasid_iotlb_unlink(&e->links[i]);
 	atomic64_dec(&ep->entries);
 	atomic64_inc(&ep->generation);
-	ep->ictx->iotlb_entries--;
+	if (e->att->shadow)
+		ioasid_shadow_unmap_entry(e);	/* gone from the IOMMU too */
+	else
+		ep->ictx->iotlb_entries--;
 	kfree(e);
+}
+
+/* Kill one entry: iotlb_lock held for writing. */
+void ioasid_iotlb_kill_entry(struct ioasid_iotlb_entry *e)
+{
+	ioasid_iotlb_kill(e);
 }
 
 /*
@@ -153,13 +162,16 @@ static void ioasid_iotlb_kill_doomed(struct list_head *doomed)
  * @deps: the mapping's list of entries
  * @start: first IOVA of @node affected
  * @last: last IOVA of @node affected
+ * @unmapping: the mapping goes (UNMAP); without it the translation stays
+ *	and only software endpoints' entries go (shadow domains' stay)
  *
  * Drops every entry on @deps that covers any of [@start, @last], whichever
  * device and however far below @node it was made. An UNMAP passes the whole
  * space: the cost is then the entries removed.
  */
 void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
-			     unsigned long start, unsigned long last)
+			     unsigned long start, unsigned long last,
+			     bool unmapping)
 {
 	struct ioasid_iotlb_link *link;
 	struct hlist_node *next;
@@ -175,7 +187,8 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 	down_write(&node->ictx->iotlb_lock);
 	/* An entry has one link per node: @next is never part of the one killed. */
 	hlist_for_each_entry_safe(link, next, deps, list) {
-		if (link->start <= last && link->last >= start)
+		if (link->start <= last && link->last >= start &&
+		    (unmapping || !link->entry->att->shadow))
 			ioasid_iotlb_doom(link->entry, &doomed);
 	}
 	ioasid_iotlb_kill_doomed(&doomed);
@@ -257,7 +270,7 @@ static void ioasid_iotlb_flush_all(struct ioasid_ctx *ictx)
  * The entry of @att that starts last at or before @iova, or NULL. Entries
  * never overlap, so it is the only one that can cover @iova.
  */
-static struct ioasid_iotlb_entry *
+struct ioasid_iotlb_entry *
 ioasid_iotlb_floor(struct ioasid_attachment *att, unsigned long iova)
 {
 	struct ioasid_iotlb_entry *e, *floor = NULL;
@@ -312,35 +325,30 @@ static int ioasid_iotlb_link(struct ioasid_iotlb_entry *e, unsigned int i,
 	return 0;
 }
 
-/*
- * Cache what @walk found at @iova for @att, unless a racing miss already
- * cached an entry that serves the request. Called with the walked chain
- * read-locked and iotlb_lock held for writing.
+/**
+ * ioasid_iotlb_add() - cache a walk's result as an entry of an attachment
+ * @att: the attachment
+ * @iova: the address walked, page aligned, covered by no entry of @att
+ * @walk: the walk's result, its chain still read-locked
+ * @prev: the entry of @att that starts last before @iova, or NULL
+ *
+ * The entry covers what the walk found linear around @iova, clipped
+ * between its neighbours. Called with iotlb_lock held for writing.
+ *
+ * Return: the entry, or NULL (no memory).
  */
-static struct ioasid_iotlb_entry *
-ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
-		    const struct ioasid_walk *walk)
+struct ioasid_iotlb_entry *ioasid_iotlb_add(struct ioasid_attachment *att,
+					    unsigned long iova,
+					    const struct ioasid_walk *walk,
+					    struct ioasid_iotlb_entry *prev)
 {
-	struct ioasid_iotlb_entry *e, *prev, *next;
+	struct ioasid_iotlb_entry *e, *next;
 	struct rb_node *rb, **link, *parent;
 	unsigned int i;
-
-	prev = ioasid_iotlb_floor(att, iova);
-	if (prev && prev->last >= iova) {
-		if (ioasid_pt_permits(prev->perm, walk->access))
-			return prev;
-		/* One that does not (stale, or before A/D): the walk wins. */
-		ioasid_iotlb_kill(prev);
-		prev = ioasid_iotlb_floor(att, iova);
-	}
 
 	e = kzalloc(struct_size(e, links, walk->ndeps), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return NULL;
-	if (att->ep->ictx->iotlb_entries >= att->ep->ictx->limits.iotlb_entries) {
-		ioasid_iotlb_flush_all(att->ep->ictx);
-		prev = NULL;
-	}
 	INIT_LIST_HEAD(&e->doomed);
 	e->att = att;
 	e->pages = walk->pages;
@@ -376,8 +384,35 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
 	rb_link_node(&e->rb, parent, link);
 	rb_insert_color(&e->rb, &att->iotlb);
 	atomic64_inc(&att->ep->entries);
-	att->ep->ictx->iotlb_entries++;
+	if (!att->shadow)
+		att->ep->ictx->iotlb_entries++;
 	return e;
+}
+
+/*
+ * Cache what @walk found at @iova for @att, unless a racing miss already
+ * cached an entry that serves the request. Called with the walked chain
+ * read-locked and iotlb_lock held for writing.
+ */
+static struct ioasid_iotlb_entry *
+ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
+		    const struct ioasid_walk *walk)
+{
+	struct ioasid_iotlb_entry *prev;
+
+	prev = ioasid_iotlb_floor(att, iova);
+	if (prev && prev->last >= iova) {
+		if (ioasid_pt_permits(prev->perm, walk->access))
+			return prev;
+		/* One that does not (stale, or before A/D): the walk wins. */
+		ioasid_iotlb_kill(prev);
+		prev = ioasid_iotlb_floor(att, iova);
+	}
+	if (att->ep->ictx->iotlb_entries >= att->ep->ictx->limits.iotlb_entries) {
+		ioasid_iotlb_flush_all(att->ep->ictx);
+		prev = NULL;
+	}
+	return ioasid_iotlb_add(att, iova, walk, prev);
 }
 
 /* Lookups ------------------------------------------------------------------- */

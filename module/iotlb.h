@@ -45,6 +45,7 @@ struct ioasid_attachment {
 	unsigned long key;		/* the PASID, or IOASID_NO_PASID */
 	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
 	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
+	struct ioasid_shadow *shadow;	/* a shadow domain's (shadow.c), or NULL */
 };
 
 /* Links of a user-managed node whose ranges share one aligned block (iotlb.c). */
@@ -82,6 +83,14 @@ struct ioasid_iotlb_entry {
 };
 
 void ioasid_iotlb_flush(struct ioasid_attachment *att);
+struct ioasid_iotlb_entry *
+ioasid_iotlb_floor(struct ioasid_attachment *att, unsigned long iova);
+struct ioasid_iotlb_entry *ioasid_iotlb_add(struct ioasid_attachment *att,
+					    unsigned long iova,
+					    const struct ioasid_walk *walk,
+					    struct ioasid_iotlb_entry *prev);
+void ioasid_iotlb_kill_entry(struct ioasid_iotlb_entry *e);
+void ioasid_shadow_unmap_entry(struct ioasid_iotlb_entry *e);
 struct ioasid_iotlb_entry *
 ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		    unsigned long iova, u32 access, struct ioasid_fault *fault);

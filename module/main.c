@@ -534,6 +534,8 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	init_rwsem(&ictx->iotlb_lock);
 	init_rwsem(&ictx->account_lock);
 	INIT_LIST_HEAD(&ictx->attachment_list);
+	mutex_init(&ictx->shadow_lock);
+	INIT_LIST_HEAD(&ictx->shadows);
 	ictx->limits = (struct ioasid_limits){
 		.child_mappings = READ_ONCE(max_child_mappings),
 		.iotlb_entries = max(READ_ONCE(max_iotlb_entries), 1UL),
@@ -552,6 +554,8 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 	struct ioasid_ctx *ictx = filp->private_data;
 
 	ioasid_ctx_destroy_all(ictx);
+	WARN_ON(!list_empty(&ictx->shadows));
+	mutex_destroy(&ictx->shadow_lock);
 	xa_destroy(&ictx->objects);
 	ioasid_fault_log_free(ictx);
 	kfree(ictx);

@@ -103,11 +103,12 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *parent = NULL, *node;
 	int rc;
 
-	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+	if (cmd->flags & ~IOASID_ALLOC_CACHING_MODE || cmd->__reserved ||
+	    cmd->__reserved2)
 		return -EOPNOTSUPP;
 	switch (cmd->mode) {
 	case IOASID_MODE_KERNEL_MANAGED:
-		if (cmd->format || cmd->format_len)
+		if (cmd->format || cmd->format_len || cmd->flags)
 			return -EINVAL;
 		break;
 	case IOASID_MODE_USER_MANAGED:
@@ -137,6 +138,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	node->parent = parent;
 	node->depth = parent ? parent->depth + 1 : 1;
 	node->mode = cmd->mode;
+	node->caching_mode = cmd->flags & IOASID_ALLOC_CACHING_MODE;
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
@@ -243,7 +245,7 @@ static int ioasid_node_unmap_range(struct ioasid_node *node, unsigned long start
 		struct ioasid_mapping *map = container_of(it, struct ioasid_mapping, it);
 
 		/* No cached translation may outlive the mapping it came from. */
-		ioasid_iotlb_invalidate(node, &map->deps, 0, ULONG_MAX);
+		ioasid_iotlb_invalidate(node, &map->deps, 0, ULONG_MAX, true);
 		if (map->pages)
 			ioasid_hwdom_unmap(node, it->start,
 					   ioasid_mapping_length(map), fl);
@@ -559,6 +561,8 @@ int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 					 fixed, &cmd->iova, ans);
 	if (rc && pages)
 		ioasid_pages_put(pages);
+	if (!rc)
+		ioasid_shadows_refill(node, cmd->iova, cmd->iova + cmd->length - 1);
 out_unlock:
 	if (!node->parent)
 		up_read(&ictx->account_lock);
@@ -700,10 +704,13 @@ int ioasid_copy(struct ioasid_ucmd *ucmd)
 
 	rc = ioasid_node_insert_answered(dst, maps, n, cmd->length, cmd->src_iova,
 					 fixed, &cmd->dst_iova, &ans);
-	if (rc)
+	if (rc) {
 		ioasid_mappings_free(maps, n);
-	else
+	} else {
 		kvfree(maps);
+		ioasid_shadows_refill(dst, cmd->dst_iova,
+				      cmd->dst_iova + cmd->length - 1);
+	}
 out_put:
 	ioasid_node_put(dst);
 out_put_src:
@@ -885,7 +892,8 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	cmd->out_mapped_bytes = node->mapped_bytes;
 	cmd->out_pinned_bytes = node->pinned_bytes;
 	cmd->out_format = node->format;
-	cmd->out_flags = node->bound ? IOASID_NODE_BOUND : 0;
+	cmd->out_flags = (node->bound ? IOASID_NODE_BOUND : 0) |
+			 (node->caching_mode ? IOASID_NODE_CACHING_MODE : 0);
 	cmd->out_root = node->root;
 	cmd->out_bind_flags = node->bind_flags;
 	up_read(&node->lock);
@@ -996,6 +1004,43 @@ struct ioasid_pages *ioasid_mapping_pages(struct interval_tree_node *it,
 	return map->pages;
 }
 
+/**
+ * ioasid_node_each_mapping() - visit a kernel-managed node's mappings over a range
+ * @node: the node, locked
+ * @start: first IOVA of the range
+ * @last: last IOVA
+ * @fn: called with each mapping's part in the range, [@first, @last], and
+ *	where @first leads (a parent IOVA; for a root, the user address);
+ *	a non-zero return stops the visit and is returned
+ * @arg: for @fn
+ *
+ * Return: 0, or what @fn returned.
+ */
+int ioasid_node_each_mapping(struct ioasid_node *node, unsigned long start,
+			     unsigned long last,
+			     int (*fn)(void *arg, unsigned long first,
+				       unsigned long last, unsigned long target),
+			     void *arg)
+{
+	struct interval_tree_node *it;
+	struct ioasid_mapping *map;
+	unsigned long first;
+	int rc;
+
+	lockdep_assert_held(&node->lock);
+	for (it = interval_tree_iter_first(&node->mappings, start, last); it;
+	     it = interval_tree_iter_next(it, start, last)) {
+		map = container_of(it, struct ioasid_mapping, it);
+		first = max(start, it->start);
+		rc = fn(arg, first, min(last, it->last),
+			ioasid_mapping_addr(map) + (first - it->start));
+		if (rc)
+			return rc;
+		cond_resched();
+	}
+	return 0;
+}
+
 /* Invalidation without unmapping ------------------------------------------- */
 
 /*
@@ -1015,7 +1060,7 @@ void ioasid_node_invalidate(struct ioasid_node *node, unsigned long start,
 	for (it = interval_tree_iter_first(&node->mappings, start, last); it;
 	     it = interval_tree_iter_next(it, start, last)) {
 		ioasid_iotlb_invalidate(node, &container_of(it, struct ioasid_mapping, it)->deps,
-					start, last);
+					start, last, false);
 		cond_resched();
 	}
 }

@@ -24,7 +24,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
-#include "ioasid_private.h"
+#include "iotlb.h"
 #include "ioasid_pci.h"
 
 static DEFINE_MUTEX(ioasid_pci_mutex);
@@ -262,15 +262,17 @@ static int ioasid_pcidev_attach_locked(struct ioasid_pcidev *pd,
 {
 	struct ioasid_hwgroup *hg;
 	struct ioasid_pcidev *peer;
+	int rc;
 
 	lockdep_assert_held(&ioasid_pci_mutex);
 	if (pd->gone)
 		return -ENODEV;
 	if (pd->node)
 		return -EBUSY;
-	/* Shadow domains for other nodes are not there yet. */
-	if (node->parent || ioasid_node_is_user(node))
-		return -EOPNOTSUPP;
+	/* Through a guest's table only with the caching-mode contract. */
+	rc = ioasid_shadow_check(node);
+	if (rc)
+		return rc;
 
 	peer = ioasid_pcidev_group_peer(pd);
 	if (peer) {
@@ -393,6 +395,17 @@ int ioasid_pcidev_info(struct ioasid_ucmd *ucmd)
 	cmd->out_state = pd->gone ? IOASID_DEVICE_GONE : IOASID_DEVICE_LIVE;
 	cmd->out_num_attachments = pd->node ? 1 : 0;
 	/* Attached, the domain's own figures (its geometry may be narrower). */
+	if (pd->hwgroup && ioasid_hwgroup_shadow(pd->hwgroup)) {
+		struct ioasid_fault last;
+
+		ioasid_shadow_faults(ioasid_hwgroup_shadow(pd->hwgroup),
+				     &cmd->out_faults, &last);
+		cmd->out_last_fault_addr = last.addr;
+		cmd->out_last_fault_node = last.node_id;
+		cmd->out_last_fault_reason = last.reason;
+		cmd->out_last_fault_access = last.access;
+		cmd->out_last_fault_level = last.level;
+	}
 	if (pd->hwgroup) {
 		domain = ioasid_hwgroup_domain(pd->hwgroup);
 		geo = &domain->geometry;

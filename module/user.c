@@ -147,6 +147,24 @@ int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
 	}
 }
 
+/* Visit the table's leaves over a range (walk.c, for shadow domains). */
+int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
+			const struct ioasid_pt_io *io,
+			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			void *arg)
+{
+	lockdep_assert_held(&node->lock);
+	if (!node->bound)
+		return 0;
+	switch (node->format) {
+	case IOASID_FORMAT_X86_64:
+		return ioasid_x86_64_iterate(&node->pt.x86_64, start, last, io,
+					     fn, arg);
+	default:
+		return 0;
+	}
+}
+
 /* BIND and UNBIND ---------------------------------------------------------- */
 
 /* Check a BIND for @node's format and put it in the walker's terms. */
@@ -225,7 +243,11 @@ int ioasid_bind(struct ioasid_ucmd *ucmd)
 		ioasid_iotlb_invalidate_user(node, 0, ULONG_MAX, 0, true);
 		ioasid_user_bind_set(node, cmd->flags, cmd->root);
 	}
-	ioasid_user_node_unlock(node);
+	up_write(&node->lock);
+	/* PCI devices' shadow domains: what the new table maps. */
+	if (!rc)
+		ioasid_shadows_refill(node, 0, ULONG_MAX);
+	ioasid_node_put(node);
 	return rc;
 }
 
@@ -308,7 +330,11 @@ static int ioasid_inv_one(struct ioasid_ctx *ictx, const struct ioasid_inv_entry
 	if (IS_ERR(node))
 		return PTR_ERR(node);
 	ioasid_iotlb_invalidate_user(node, start, last, key, any_key);
-	ioasid_user_node_unlock(node);
+	up_write(&node->lock);
+	/* Shadow domains (DMA without PASID): what the table maps there now. */
+	if (any_key || key == IOASID_NO_PASID)
+		ioasid_shadows_refill(node, start, last);
+	ioasid_node_put(node);
 	return 0;
 }
 

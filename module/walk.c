@@ -23,6 +23,8 @@
  * IOASID_MAX_DEPTH deep, with a small frame each.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "ioasid_private.h"
 
@@ -143,6 +145,57 @@ static int ioasid_pt_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
 		return 0;
 	*cur = prev;
 	return -1;
+}
+
+/*
+ * Iterating a user-managed node's table (shadow.c): entries are read
+ * through the parent as a walk reads them, within a budget, and nothing
+ * is recorded (a shadow's entries come from walks of their own).
+ */
+struct ioasid_pt_iter {
+	struct ioasid_pt_ctx pt;
+	unsigned long budget;
+};
+
+static int ioasid_pt_iter_read(void *priv, u64 addr, u64 *val)
+{
+	struct ioasid_pt_iter *iter = priv;
+
+	if (!iter->budget)
+		return IOASID_FAULT_WALK_LIMIT;
+	iter->budget--;
+	iter->pt.walk->ndeps = 0;
+	cond_resched();
+	return ioasid_pt_read(&iter->pt, addr, val);
+}
+
+/**
+ * ioasid_node_each_leaf() - visit a user-managed node's table over a range
+ * @node: the node; its chain is read-locked
+ * @start: first input address
+ * @last: last input address
+ * @budget: table entries the visit may read; past them, what is left of
+ *	the range comes as IOASID_FAULT_WALK_LIMIT items
+ * @fn: called for each item (ioasid_x86_64_iterate()'s rules)
+ * @arg: for @fn
+ *
+ * Return: 0, what @fn stopped the visit with, or -ENOMEM.
+ */
+int ioasid_node_each_leaf(struct ioasid_node *node, unsigned long start,
+			  unsigned long last, unsigned long budget,
+			  int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			  void *arg)
+{
+	struct ioasid_pt_iter iter = { .pt.node = node, .budget = budget };
+	const struct ioasid_pt_io io = { .priv = &iter, .read = ioasid_pt_iter_read };
+	int rc;
+
+	iter.pt.walk = kmalloc(sizeof(*iter.pt.walk), GFP_KERNEL);
+	if (!iter.pt.walk)
+		return -ENOMEM;
+	rc = ioasid_user_iterate(node, start, last, &io, fn, arg);
+	kfree(iter.pt.walk);
+	return rc;
 }
 
 /* One user-managed level: its table gives an address of the parent. */

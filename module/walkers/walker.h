@@ -69,6 +69,45 @@ struct ioasid_pt_result {
 	u8 fault_level;
 };
 
+/* What struct ioasid_pt_leaf's @update says a walk would set. */
+#define IOASID_PT_SET_A	BIT(0)	/* A, in an entry of the leaf's path */
+#define IOASID_PT_SET_D	BIT(1)	/* D, in the leaf (a walk that writes) */
+
+/**
+ * struct ioasid_pt_leaf - one item of an iteration over a table
+ * @first: the first input address it covers
+ * @last: the last: the item is its leaf's range, or its fault's, clipped
+ *	to the iteration's
+ * @out: the parent address @first translates to; 0 for a fault
+ * @page_size: the size of the leaf: the translation is linear over
+ *	[@first, @last], which lies in one @page_size-aligned block; 0 for a
+ *	fault
+ * @perm: IOASID_PT_* a walk that does not write gets for any address of
+ *	the item (struct ioasid_pt_result's @perm for such a walk), without
+ *	setting any accessed or dirty bit
+ * @maybe: IOASID_PT_* a walk that writes gets on top of @perm, by setting
+ *	the leaf's dirty bit (struct ioasid_pt_result's @maybe)
+ * @update: IOASID_PT_SET_* : the accessed and dirty bits a walk would set
+ *	(only with IOASID_X86_64_CFG_AD_UPDATE): SET_A when an entry of the
+ *	path lacks A, SET_D when the leaf lacks D
+ * @fault_reason: 0 for a translation; or the enum ioasid_fault_reason of
+ *	every walk of an address in [@first, @last], whatever its request
+ * @fault_level: 0 for a translation; or the level those walks report as
+ *	@fault_level (x86-64: the level of the entry with the fault, or of
+ *	the table that could not be read; 0 for an invalid configuration)
+ */
+struct ioasid_pt_leaf {
+	u64 first;
+	u64 last;
+	u64 out;
+	u64 page_size;
+	u32 perm;
+	u32 maybe;
+	u8 update;
+	u8 fault_reason;
+	u8 fault_level;
+};
+
 /* The IOASID_PT_* grants a request (enum ioasid_access bits) needs: all of them. */
 static inline u32 ioasid_pt_need(u32 access)
 {
@@ -135,5 +174,64 @@ struct ioasid_x86_64_cfg {
 int ioasid_x86_64_walk(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 		       u32 access, const struct ioasid_pt_io *io,
 		       struct ioasid_pt_result *res);
+
+/**
+ * ioasid_x86_64_iterate() - visit the leaves of an x86-64 table over a range
+ * @cfg: the table
+ * @start: the first input address
+ * @last: the last (~0ULL: up to the top); nothing when @start > @last
+ * @io: table memory: only @io->read is used
+ * @fn: called for each item, in increasing input address order, the items
+ *	not overlapping; returns 0 to go on, or a value that stops the
+ *	iteration
+ * @arg: @fn's
+ *
+ * Calls @fn for each present leaf reached from @cfg->root that translates
+ * part of [@start, @last] (struct ioasid_pt_leaf: one item a leaf), and
+ * for each part of the range that no address of can be translated because
+ * of the table or the configuration: one item with @fault_reason and
+ * @fault_level, as ioasid_x86_64_walk() reports them for every address of
+ * the item:
+ *
+ * - IOASID_FAULT_RESERVED: over the range of a present entry with a
+ *   reserved bit, a leaf size not in @cfg->pgsize_bitmap or a misaligned
+ *   large page; over the whole range, at level 0, when @cfg is invalid.
+ * - IOASID_FAULT_NON_CANONICAL: over the non-canonical part of the range,
+ *   at level @cfg->levels; the caller may ignore these items.
+ * - an error of @io->read (IOASID_FAULT_TABLE when it is not a reason,
+ *   like the walk): a table page cannot be read, so neither its entry nor
+ *   the rest of the page: one item from that entry's range to the end of
+ *   the table's part of the range, at the table's level. The iteration
+ *   then goes on with the next entry of the table above.
+ *
+ * Non-present entries make no item: the iteration skips their range, and
+ * a walk there faults with IOASID_FAULT_NOT_PRESENT. Whatever a leaf
+ * grants, even nothing (@perm 0, a walk there faults with
+ * IOASID_FAULT_PERMISSION), it is an item.
+ *
+ * Reads each entry of a table at most once a visit, and visits tables no
+ * deeper than @cfg->levels, so it ends on any table content: a table that
+ * points at itself or at a table above is visited again at the level
+ * below, for the input range of that entry, as the hardware would walk
+ * it. But the work is the table's to choose: a single page can map 2^36
+ * leaves of 4 KiB. A caller bounds it: @fn stops the iteration, or
+ * @io->read returns IOASID_FAULT_WALK_LIMIT once a budget is spent, which
+ * ends every table being visited after at most one read each: the rest of
+ * the range becomes fault items.
+ *
+ * Never writes (@io->cmpxchg is not called): an iteration fills a cache,
+ * it is not an access. With IOASID_X86_64_CFG_AD_UPDATE, a walk would set
+ * the bits @update names; a caller that maps an item with @update set
+ * for a device must set them first as a walk does, e.g. by
+ * ioasid_x86_64_walk() of @first for the access it maps for (a write
+ * gets @perm | @maybe and sets D; a read gets @perm and sets A), and map
+ * what that walk returned, or leave the item to a later walk.
+ *
+ * Return: 0 when every item was visited, or the value @fn stopped with.
+ */
+int ioasid_x86_64_iterate(const struct ioasid_x86_64_cfg *cfg, u64 start,
+			  u64 last, const struct ioasid_pt_io *io,
+			  int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			  void *arg);
 
 #endif

@@ -104,6 +104,79 @@ static inline u32 x86_pt_grant(bool user, bool write, bool exec, u32 flags)
 	return perm;
 }
 
+/* What the entries of a path allow together, top level first. */
+struct x86_pt_path {
+	bool user, write, exec;
+	bool accessed;		/* every entry has A */
+};
+
+static const struct x86_pt_path x86_pt_path_top = {
+	.user = true, .write = true, .exec = true, .accessed = true,
+};
+
+static inline void x86_pt_path_add(struct x86_pt_path *p, u64 pte)
+{
+	p->user = p->user && (pte & X86_PT_US);
+	p->write = p->write && (pte & X86_PT_RW);
+	p->exec = p->exec && !(pte & X86_PT_XD);
+	p->accessed = p->accessed && (pte & X86_PT_A);
+}
+
+/*
+ * What entry @pte at @level is: 0, with *@leaf telling whether it ends
+ * the path; or the fault it makes (IOASID_FAULT_NOT_PRESENT or _RESERVED).
+ */
+static inline int x86_pt_entry(const struct ioasid_x86_64_cfg *cfg, u64 pte,
+			       unsigned int level, bool *leaf)
+{
+	u64 rsvd = X86_PT_ADDR & ~((1ULL << cfg->phys_bits) - 1);
+	u64 size;
+
+	*leaf = false;
+	if (!(pte & X86_PT_P))
+		return IOASID_FAULT_NOT_PRESENT;
+	if (pte & rsvd)
+		return IOASID_FAULT_RESERVED;
+	*leaf = level == 1 || (pte & X86_PT_PS);
+	if (level == 1 || !(pte & X86_PT_PS))
+		return 0;
+	size = 1ULL << x86_pt_shift(level);
+	if (level > 3 || !(cfg->pgsize_bitmap & size))
+		return IOASID_FAULT_RESERVED;
+	/* Below the address: PAT (12), then reserved bits. */
+	if (pte & (size - 1) & ~(X86_PT_PAT_LARGE | 0xfffULL))
+		return IOASID_FAULT_RESERVED;
+	return 0;
+}
+
+/* The parent address of the start of leaf @pte at @level. */
+static inline u64 x86_pt_leaf_out(u64 pte, unsigned int level)
+{
+	return pte & X86_PT_ADDR & ~((1ULL << x86_pt_shift(level)) - 1);
+}
+
+/*
+ * What leaf @pte at the end of @path grants a walk, which writes when
+ * @write: *@perm now, and *@maybe on top of it after a write sets the
+ * dirty bit. Without the dirty bit, with AD_UPDATE, a translation for
+ * reading does not grant writes: a write walks again and sets it.
+ */
+static inline void x86_pt_leaf_perm(const struct ioasid_x86_64_cfg *cfg,
+				    const struct x86_pt_path *path, u64 pte,
+				    bool write, u32 *perm, u32 *maybe)
+{
+	u32 grant = x86_pt_grant(path->user, path->write, path->exec,
+				 cfg->flags);
+
+	*perm = grant;
+	*maybe = 0;
+	if ((cfg->flags & IOASID_X86_64_CFG_AD_UPDATE) && !write &&
+	    !(pte & X86_PT_D)) {
+		*maybe = grant & (IOASID_PT_UW | IOASID_PT_SW);
+		*perm = grant & ~*maybe;
+	}
+}
+
 /*
  * One attempt without side effects: read the path, check it, and decide
  * the translation and its permissions. 0, or the fault (in @res too).
@@ -112,13 +185,11 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 			    u32 access, const struct ioasid_pt_io *io,
 			    struct x86_pt_walk *w, struct ioasid_pt_result *res)
 {
-	u64 phys_mask = (1ULL << cfg->phys_bits) - 1;
-	u64 rsvd = X86_PT_ADDR & ~phys_mask;
-	bool ad = cfg->flags & IOASID_X86_64_CFG_AD_UPDATE;
-	bool user = true, write = true, exec = true;
-	u64 table = cfg->root, pte = 0, size;
+	struct x86_pt_path path = x86_pt_path_top;
+	u64 table = cfg->root, pte = 0;
 	unsigned int level;
-	u32 grant, need;
+	bool leaf = false;
+	u32 need;
 	int ret;
 
 	for (level = cfg->levels; level >= 1; level--) {
@@ -133,52 +204,26 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 		w->addr[level] = addr;
 		w->pte[level] = pte;
 
-		if (!(pte & X86_PT_P))
-			return x86_pt_fail(res, IOASID_FAULT_NOT_PRESENT, level);
-		if (pte & rsvd)
-			return x86_pt_fail(res, IOASID_FAULT_RESERVED, level);
-
-		user = user && (pte & X86_PT_US);
-		write = write && (pte & X86_PT_RW);
-		exec = exec && !(pte & X86_PT_XD);
-
-		if (level == 1)
+		ret = x86_pt_entry(cfg, pte, level, &leaf);
+		if (ret)
+			return x86_pt_fail(res, ret, level);
+		x86_pt_path_add(&path, pte);
+		if (leaf)
 			break;
-		if (pte & X86_PT_PS) {
-			size = 1ULL << x86_pt_shift(level);
-			if (level > 3 || !(cfg->pgsize_bitmap & size))
-				return x86_pt_fail(res, IOASID_FAULT_RESERVED,
-						   level);
-			/* Below the address: PAT (12), then reserved bits. */
-			if (pte & (size - 1) & ~(X86_PT_PAT_LARGE | 0xfffULL))
-				return x86_pt_fail(res, IOASID_FAULT_RESERVED,
-						   level);
-			break;
-		}
 		table = pte & X86_PT_ADDR;
 	}
 
-	if (!level)	/* cannot happen: level 1 always ends the loop */
+	if (!leaf)	/* cannot happen: level 1 always ends the path */
 		return x86_pt_fail(res, IOASID_FAULT_RESERVED, 1);
 
-	size = 1ULL << x86_pt_shift(level);
 	w->leaf = level;
-	w->page_size = size;
-	w->out = (pte & X86_PT_ADDR & ~(size - 1)) | (iova & (size - 1));
+	w->page_size = 1ULL << x86_pt_shift(level);
+	w->out = x86_pt_leaf_out(pte, level) | (iova & (w->page_size - 1));
+	x86_pt_leaf_perm(cfg, &path, pte, access & IOASID_ACCESS_WRITE,
+			 &w->perm, &w->maybe);
 
-	grant = x86_pt_grant(user, write, exec, cfg->flags);
 	need = ioasid_pt_need(access);
-	w->perm = grant;
-	w->maybe = 0;
-	/*
-	 * Without the dirty bit, a translation for reading does not grant
-	 * writes: a write walks again and sets it.
-	 */
-	if (ad && !(access & IOASID_ACCESS_WRITE) && !(pte & X86_PT_D)) {
-		w->maybe = grant & (IOASID_PT_UW | IOASID_PT_SW);
-		w->perm = grant & ~w->maybe;
-	}
-	if ((need & grant) != need) {
+	if ((need & w->perm) != need) {
 		res->perm = w->perm;
 		res->maybe = w->maybe;
 		return x86_pt_fail(res, IOASID_FAULT_PERMISSION, level);
@@ -253,4 +298,135 @@ int ioasid_x86_64_walk(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 	}
 	/* The entry at res->fault_level kept changing. */
 	return x86_pt_fail(res, IOASID_FAULT_AD_UPDATE, res->fault_level);
+}
+
+/* One iteration, and what it calls for each item. */
+struct x86_pt_iter {
+	const struct ioasid_x86_64_cfg *cfg;
+	const struct ioasid_pt_io *io;
+	int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf);
+	void *arg;
+};
+
+static int x86_pt_iter_fault(struct x86_pt_iter *it, u64 first, u64 last,
+			     int reason, unsigned int level)
+{
+	struct ioasid_pt_leaf item = {
+		.first = first,
+		.last = last,
+		.fault_reason = reason,
+		.fault_level = level,
+	};
+
+	return it->fn(it->arg, &item);
+}
+
+static int x86_pt_iter_leaf(struct x86_pt_iter *it, u64 first, u64 last,
+			    u64 pte, unsigned int level,
+			    const struct x86_pt_path *path)
+{
+	u64 size = 1ULL << x86_pt_shift(level);
+	struct ioasid_pt_leaf item = {
+		.first = first,
+		.last = last,
+		.out = x86_pt_leaf_out(pte, level) | (first & (size - 1)),
+		.page_size = size,
+	};
+
+	x86_pt_leaf_perm(it->cfg, path, pte, false, &item.perm, &item.maybe);
+	if (it->cfg->flags & IOASID_X86_64_CFG_AD_UPDATE) {
+		if (!path->accessed)
+			item.update |= IOASID_PT_SET_A;
+		if (!(pte & X86_PT_D))
+			item.update |= IOASID_PT_SET_D;
+	}
+	return it->fn(it->arg, &item);
+}
+
+/*
+ * Visit [@first, @last] of the table at @table of @level, a range inside
+ * the table's, under a path that allows @up. The depth of the recursion
+ * is @level.
+ */
+static int x86_pt_iter_table(struct x86_pt_iter *it, u64 table,
+			     unsigned int level, u64 first, u64 last,
+			     const struct x86_pt_path *up)
+{
+	unsigned int shift = x86_pt_shift(level);
+	u64 mask = (1ULL << shift) - 1;
+	u64 addr = first, end, pte;
+	struct x86_pt_path path;
+	bool leaf;
+	int ret;
+
+	for (;;) {
+		u64 index = (addr >> shift) & ((1U << X86_PT_LEVEL_BITS) - 1);
+
+		/* This entry's part of the range. */
+		end = (addr | mask) < last ? (addr | mask) : last;
+
+		ret = it->io->read(it->io->priv, table + 8 * index, &pte);
+		if (ret)	/* the table page: the rest of it too */
+			return x86_pt_iter_fault(it, addr, last,
+						 x86_pt_reason(ret, IOASID_FAULT_TABLE),
+						 level);
+
+		ret = x86_pt_entry(it->cfg, pte, level, &leaf);
+		if (ret == IOASID_FAULT_NOT_PRESENT) {
+			ret = 0;
+		} else if (ret) {
+			ret = x86_pt_iter_fault(it, addr, end, ret, level);
+		} else {
+			path = *up;
+			x86_pt_path_add(&path, pte);
+			if (leaf)
+				ret = x86_pt_iter_leaf(it, addr, end, pte, level,
+						       &path);
+			else if (level > 1)	/* always: level 1 is a leaf */
+				ret = x86_pt_iter_table(it, pte & X86_PT_ADDR,
+							level - 1, addr, end,
+							&path);
+		}
+		if (ret || end == last)
+			return ret;
+		addr = end + 1;
+	}
+}
+
+int ioasid_x86_64_iterate(const struct ioasid_x86_64_cfg *cfg, u64 start,
+			  u64 last, const struct ioasid_pt_io *io,
+			  int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
+			  void *arg)
+{
+	struct x86_pt_iter it = { .cfg = cfg, .io = io, .fn = fn, .arg = arg };
+	u64 low_last, high_first;
+	int ret;
+
+	if (start > last)
+		return 0;
+	if (!x86_pt_cfg_ok(cfg))
+		return x86_pt_iter_fault(&it, start, last, IOASID_FAULT_RESERVED, 0);
+
+	/* The canonical halves: [0, low_last] and [high_first, ~0]. */
+	low_last = (1ULL << (x86_pt_shift(cfg->levels + 1) - 1)) - 1;
+	high_first = ~low_last;
+
+	if (start <= low_last) {
+		ret = x86_pt_iter_table(&it, cfg->root, cfg->levels, start,
+					last < low_last ? last : low_last,
+					&x86_pt_path_top);
+		if (ret || last <= low_last)
+			return ret;
+		start = low_last + 1;
+	}
+	if (start < high_first) {
+		ret = x86_pt_iter_fault(&it, start,
+					last < high_first ? last : high_first - 1,
+					IOASID_FAULT_NON_CANONICAL, cfg->levels);
+		if (ret || last < high_first)
+			return ret;
+		start = high_first;
+	}
+	return x86_pt_iter_table(&it, cfg->root, cfg->levels, start, last,
+				 &x86_pt_path_top);
 }

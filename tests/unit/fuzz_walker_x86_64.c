@@ -8,6 +8,10 @@
  * read faults, failing and racing compare-and-exchange, and a "concurrent
  * writer" that changes entries right after the walker read them. Every
  * call the walker makes is checked as it happens, every result after.
+ * After the walks of each table, an iteration (ioasid_x86_64_iterate())
+ * over a random range, under a budget of reads and of items, sometimes
+ * with an injected read fault: its items must be well formed, in order,
+ * and agree with walks of addresses in the range.
  *
  *   fuzz_walker_x86_64 [-t SECONDS] [-s SEED] [-n ITERATIONS] [-f FIRST] [-v]
  *
@@ -39,6 +43,8 @@ enum family {
 	F_SUCCESS,	/* a translation agrees with the entries read */
 	F_FAILURE,	/* a fault agrees with the entries read */
 	F_MEMORY,	/* table memory changes only by A/D, and only with AD */
+	F_ITER_ITEMS,	/* iteration: items well formed, in order, no writes */
+	F_ITER_WALK,	/* iteration: items agree with walks in the range */
 	F_COVERAGE,	/* the fuzzer reached every outcome */
 	F_NR,
 };
@@ -49,6 +55,8 @@ static const char *const family_name[F_NR] = {
 	"walker_fuzz.success_consistent",
 	"walker_fuzz.failure_consistent",
 	"walker_fuzz.memory_changes_only_by_ad",
+	"walker_fuzz.iterate_items_well_formed",
+	"walker_fuzz.iterate_agrees_with_walk",
 	"walker_fuzz.coverage",
 };
 
@@ -677,6 +685,352 @@ static void one_walk(struct fz *f, u64 *before)
 			       r.perm, r.maybe, f->attempts, f->reads);
 }
 
+/*
+ * Iterations. A random table can map far more leaves than a test can
+ * look at (a page pointing at itself maps 2^36), so each one runs under
+ * a budget of reads, after which the reads fail with WALK_LIMIT, and of
+ * items, after which the callback stops it. Walks check it only before
+ * the first item an injected or budget read fault made.
+ */
+#define ITER_BUDGET	1024	/* reads */
+#define ITER_ITEMS	512	/* items */
+#define ITER_PROBES	24	/* addresses walked */
+
+struct fzi {
+	struct fz *f;
+	u64 start, last;
+	unsigned long reads, calls;
+	unsigned int read_fail_at;	/* the n-th read returns read_fail */
+	int read_fail;
+	int cut_reason;		/* a read failed by injection or budget... */
+	u64 cut;		/* ...and the next item starts here (or ~0) */
+	bool cut_seen;
+	unsigned int n;
+	struct ioasid_pt_leaf items[ITER_ITEMS];
+};
+
+static unsigned long seen_iter_size[4], seen_iter_fault[IOASID_FAULT_WALK_LIMIT + 1];
+static unsigned long seen_iter_cut, seen_iter_stop, seen_iter_update;
+static unsigned long seen_probe[IOASID_FAULT_WALK_LIMIT + 1];
+
+static int fzi_read(void *priv, u64 addr, u64 *val)
+{
+	struct fzi *it = priv;
+	int ret;
+
+	it->reads++;
+	if (addr & 7)
+		violation(it->f, F_ITER_ITEMS, "read of %#" PRIx64, addr);
+	if (it->read_fail_at && it->reads == it->read_fail_at)
+		ret = it->read_fail;
+	else if (it->reads > ITER_BUDGET)
+		ret = IOASID_FAULT_WALK_LIMIT;
+	else
+		return wmem_read(&it->f->m, addr, val);
+	if (!it->cut_reason)
+		it->cut_reason = ret == IOASID_FAULT_WALK_LIMIT ? ret : IOASID_FAULT_TABLE;
+	return ret;
+}
+
+static int fzi_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
+{
+	struct fzi *it = priv;
+
+	violation(it->f, F_ITER_ITEMS, "cmpxchg of %#" PRIx64, addr);
+	return IOASID_FAULT_AD_UPDATE;
+}
+
+static int fzi_item(void *arg, const struct ioasid_pt_leaf *l)
+{
+	struct fzi *it = arg;
+
+	it->calls++;
+	if (it->n == ITER_ITEMS) {
+		violation(it->f, F_ITER_ITEMS, "called after it was stopped");
+		return 1;
+	}
+	/* The item right after a failed read is that read's fault. */
+	if (it->cut_reason && !it->cut_seen) {
+		it->cut_seen = true;
+		it->cut = l->first;
+		if (l->fault_reason != it->cut_reason)
+			violation(it->f, F_ITER_ITEMS, "after a read failing with %d: item with %u",
+				  it->cut_reason, l->fault_reason);
+	}
+	it->items[it->n++] = *l;
+	return it->n == ITER_ITEMS;
+}
+
+static void check_items(struct fzi *it, int ret)
+{
+	const struct ioasid_x86_64_cfg *c = &it->f->cfg;
+	struct fz *f = it->f;
+	bool valid = cfg_valid(c);
+	unsigned int i;
+
+	if (ret != (it->n == ITER_ITEMS))
+		violation(f, F_ITER_ITEMS, "returned %d after %u items", ret, it->n);
+	if (it->start > it->last && (it->calls || it->reads))
+		violation(f, F_ITER_ITEMS, "%lu items, %lu reads for an empty range",
+			  it->calls, it->reads);
+	if (it->reads > ITER_BUDGET + 5)
+		violation(f, F_ITER_ITEMS, "%lu reads", it->reads);
+	if (it->cut_reason && !it->cut_seen && !ret)
+		violation(f, F_ITER_ITEMS, "a read failed, no item after it");
+	for (i = 0; i < it->n; i++) {
+		const struct ioasid_pt_leaf *l = &it->items[i];
+		u64 ps = l->page_size;
+
+		if (l->first > l->last || l->first < it->start || l->last > it->last ||
+		    (i && l->first <= it->items[i - 1].last)) {
+			violation(f, F_ITER_ITEMS, "item %u [%#" PRIx64 ", %#" PRIx64
+				  "] in [%#" PRIx64 ", %#" PRIx64 "], after %#" PRIx64,
+				  i, l->first, l->last, it->start, it->last,
+				  i ? it->items[i - 1].last : 0);
+			continue;
+		}
+		if (l->fault_reason) {
+			if (l->out || ps || l->perm || l->maybe || l->update ||
+			    (l->fault_reason != IOASID_FAULT_RESERVED &&
+			     l->fault_reason != IOASID_FAULT_NON_CANONICAL &&
+			     l->fault_reason != IOASID_FAULT_TABLE &&
+			     l->fault_reason != IOASID_FAULT_WALK_LIMIT) ||
+			    (valid ? l->fault_level < 1 || l->fault_level > c->levels :
+				     l->fault_level || l->fault_reason != IOASID_FAULT_RESERVED))
+				violation(f, F_ITER_ITEMS, "fault item %u: reason %u level %u out %#"
+					  PRIx64 " size %#" PRIx64 " perm %#x maybe %#x update %#x",
+					  i, l->fault_reason, l->fault_level, l->out, ps,
+					  l->perm, l->maybe, l->update);
+			else
+				seen_iter_fault[l->fault_reason]++;
+			continue;
+		}
+		if (!valid || (ps != SZ_4K && ps != SZ_2M && ps != SZ_1G) ||
+		    (ps != SZ_4K && !(c->pgsize_bitmap & ps))) {
+			violation(f, F_ITER_ITEMS, "item %u: page_size %#" PRIx64, i, ps);
+			continue;
+		}
+		seen_iter_size[ps == SZ_4K ? 1 : ps == SZ_2M ? 2 : 3]++;
+		if (l->update)
+			seen_iter_update++;
+		/* The whole leaf, clipped to the range. */
+		if (l->first != ((l->first & ~(ps - 1)) > it->start ?
+				 (l->first & ~(ps - 1)) : it->start) ||
+		    l->last != ((l->first | (ps - 1)) < it->last ?
+				(l->first | (ps - 1)) : it->last))
+			violation(f, F_ITER_ITEMS, "item %u [%#" PRIx64 ", %#" PRIx64
+				  "] is not a whole %#" PRIx64 " leaf", i, l->first, l->last, ps);
+		if ((l->out & (ps - 1)) != (l->first & (ps - 1)) || l->out >> c->phys_bits)
+			violation(f, F_ITER_ITEMS, "item %u: out %#" PRIx64 " for %#" PRIx64,
+				  i, l->out, l->first);
+		if ((l->perm & l->maybe) || (l->maybe & ~(IOASID_PT_UW | IOASID_PT_SW)) ||
+		    (l->perm | l->maybe) & ~IOASID_PT_ALL ||
+		    (l->update & ~(IOASID_PT_SET_A | IOASID_PT_SET_D)) ||
+		    (!(c->flags & IOASID_X86_64_CFG_AD_UPDATE) && (l->maybe || l->update)) ||
+		    (!!l->maybe != !!(l->update & IOASID_PT_SET_D) &&
+		     (l->perm | l->maybe) & (IOASID_PT_UW | IOASID_PT_SW)))
+			violation(f, F_ITER_ITEMS, "item %u: perm %#x maybe %#x update %#x",
+				  i, l->perm, l->maybe, l->update);
+	}
+}
+
+/* The item holding @a, or NULL. */
+static const struct ioasid_pt_leaf *find_item(const struct fzi *it, u64 a)
+{
+	unsigned int lo = 0, hi = it->n;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (it->items[mid].last < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < it->n && it->items[lo].first <= a && a <= it->items[lo].last)
+		return &it->items[lo];
+	return NULL;
+}
+
+/* A walk of @a (the memory put back after it) against the items. */
+static void probe(struct fzi *it, u64 a, const u64 *snap)
+{
+	struct ioasid_pt_io io = wmem_io(&it->f->m);
+	struct fz *f = it->f;
+	const struct ioasid_pt_leaf *l = find_item(it, a);
+	bool ad = f->cfg.flags & IOASID_X86_64_CFG_AD_UPDATE;
+	bool write;
+	struct ioasid_pt_result r;
+	u32 access;
+	int ret;
+
+	access = random_access();
+	if (!(access & (IOASID_ACCESS_READ | IOASID_ACCESS_WRITE)))
+		access |= IOASID_ACCESS_READ;
+	write = access & IOASID_ACCESS_WRITE;
+	f->m.cmpxchgs = 0;
+	ret = ioasid_x86_64_walk(&f->cfg, a, access, &io, &r);
+	memcpy(f->m.buf, snap, wmem_size(&f->m));
+	if (ret >= 0 && ret <= IOASID_FAULT_WALK_LIMIT)
+		seen_probe[ret]++;
+
+	switch (ret) {
+	case 0:
+	case IOASID_FAULT_PERMISSION:
+		if (!l || l->fault_reason) {
+			violation(f, F_ITER_WALK, "%#" PRIx64 ": walk %d, item %s %u", a, ret,
+				  l ? "with fault" : "none", l ? l->fault_reason : 0);
+			break;
+		}
+		if (write ? r.perm != (l->perm | l->maybe) || r.maybe :
+			    r.perm != l->perm || r.maybe != l->maybe)
+			violation(f, F_ITER_WALK, "%#" PRIx64 " access %#x: walk perm %#x maybe %#x, item %#x %#x",
+				  a, access, r.perm, r.maybe, l->perm, l->maybe);
+		if (ret)
+			break;
+		if (r.out != l->out + (a - l->first) || r.page_size != l->page_size)
+			violation(f, F_ITER_WALK, "%#" PRIx64 ": walk out %#" PRIx64 " size %#" PRIx64
+				  ", item [%#" PRIx64 ", %#" PRIx64 "] out %#" PRIx64 " size %#" PRIx64,
+				  a, r.out, r.page_size, l->first, l->last, l->out, l->page_size);
+		/* It updated exactly what the item says a walk would. */
+		if (!!f->m.cmpxchgs != (ad && ((l->update & IOASID_PT_SET_A) ||
+					       (write && (l->update & IOASID_PT_SET_D)))))
+			violation(f, F_ITER_WALK, "%#" PRIx64 " access %#x: %lu updates, item update %#x",
+				  a, access, f->m.cmpxchgs, l->update);
+		break;
+	case IOASID_FAULT_NOT_PRESENT:
+		if (l)
+			violation(f, F_ITER_WALK, "%#" PRIx64 ": not present, item [%#" PRIx64
+				  ", %#" PRIx64 "] fault %u", a, l->first, l->last, l->fault_reason);
+		break;
+	case IOASID_FAULT_RESERVED:
+	case IOASID_FAULT_NON_CANONICAL:
+	case IOASID_FAULT_TABLE:
+	case IOASID_FAULT_WALK_LIMIT:
+		if (!l || l->fault_reason != ret || l->fault_level != r.fault_level)
+			violation(f, F_ITER_WALK, "%#" PRIx64 ": walk %d at %u, item %s %u at %u",
+				  a, ret, r.fault_level, l ? "with fault" : "none",
+				  l ? l->fault_reason : 0, l ? l->fault_level : 0);
+		break;
+	default:
+		violation(f, F_ITER_WALK, "%#" PRIx64 ": walk %d", a, ret);
+	}
+}
+
+static u64 sat_add(u64 a, u64 b)
+{
+	return a + b < a ? ~0ULL : a + b;
+}
+
+static void random_range(struct fz *f, u64 *start, u64 *last)
+{
+	unsigned int top = f->cfg.levels == 5 ? 56 : 47;
+	u64 len = rnd_below(1ULL << rnd_below(50));
+
+	switch (rnd_below(6)) {
+	case 0:
+		*start = chance(50) ? 0 : rnd_below(SZ_1G);
+		*last = chance(50) ? ~0ULL : rnd();
+		break;
+	case 1:		/* around the address the table has a path for */
+		*start = f->iova - rnd_below(SZ_2M << rnd_below(20));
+		*last = sat_add(f->iova, rnd_below(SZ_2M << rnd_below(20)));
+		break;
+	case 2:		/* across an end of the non-canonical hole */
+		*start = (chance(50) ? 1ULL << top : -(1ULL << top)) - rnd_below(SZ_1G);
+		*last = sat_add(*start, len);
+		break;
+	case 3:		/* empty */
+		*start = rnd() | 1;
+		*last = *start - 1 - rnd_below(*start);
+		break;
+	default:
+		*start = random_iova(f->cfg.levels == 5 ? 5 : 4);
+		*last = sat_add(*start, len);
+	}
+}
+
+static void one_iterate(struct fz *f, struct fzi *it, u64 *snap)
+{
+	struct ioasid_pt_io io = { .priv = it, .read = fzi_read, .cmpxchg = fzi_cmpxchg };
+	u64 span_last, a;
+	unsigned int p;
+	int ret;
+
+	it->f = f;
+	random_range(f, &it->start, &it->last);
+	it->reads = 0;
+	it->calls = 0;
+	it->n = 0;
+	it->cut_reason = 0;
+	it->cut_seen = false;
+	it->read_fail_at = 0;
+	if (chance(10)) {
+		it->read_fail_at = 1 + rnd_below(64);
+		it->read_fail = chance(50) ? IOASID_FAULT_WALK_LIMIT :
+				chance(50) ? IOASID_FAULT_TABLE : -1 - (int)rnd_below(4);
+	}
+	f->m.races = 0;
+	f->m.cmpxchg_fail = 0;
+	snprintf(where, sizeof(where), "iterate [%#" PRIx64 ", %#" PRIx64 "]",
+		 it->start, it->last);
+	memcpy(snap, f->m.buf, wmem_size(&f->m));
+
+	ret = ioasid_x86_64_iterate(&f->cfg, it->start, it->last, &io, fzi_item, it);
+	if (memcmp(snap, f->m.buf, wmem_size(&f->m)))
+		violation(f, F_ITER_ITEMS, "the iteration changed the memory");
+	check_items(it, ret);
+	if (ret)
+		seen_iter_stop++;
+	if (it->cut_seen)
+		seen_iter_cut++;
+	if (verbose)
+		ksft_print_msg("%s: %d, %u items, %lu reads, cut at %#" PRIx64 " (%d)\n",
+			       where, ret, it->n, it->reads, it->cut_seen ? it->cut : 0,
+			       it->cut_reason);
+	if (it->start > it->last || ret != (it->n == ITER_ITEMS))
+		return;
+
+	/* What walks can check: up to the cut and the last item. */
+	span_last = it->last;
+	if (ret)
+		span_last = it->items[it->n - 1].last;
+	if (it->cut_seen) {
+		if (it->cut == it->start)
+			return;
+		if (it->cut - 1 < span_last)
+			span_last = it->cut - 1;
+	}
+	for (p = 0; p < ITER_PROBES; p++) {
+		const struct ioasid_pt_leaf *l = it->n ? &it->items[rnd_below(it->n)] : NULL;
+
+		switch (l ? rnd_below(6) : 0) {
+		case 0:
+			a = it->start + rnd_below(span_last - it->start + 1);
+			if (span_last - it->start == ~0ULL)
+				a = rnd();
+			break;
+		case 1:
+			a = l->first;
+			break;
+		case 2:
+			a = l->last;
+			break;
+		case 3:
+			a = l->first - 1;
+			break;
+		case 4:
+			a = l->last + 1;
+			break;
+		default:
+			a = l->first + rnd_below(l->last - l->first + 1);
+		}
+		if (a < it->start || a > span_last)
+			continue;
+		probe(it, a, snap);
+	}
+}
+
 static u64 env_u64(const char *name, u64 dflt)
 {
 	const char *s = getenv(name);
@@ -697,6 +1051,7 @@ int main(int argc, char **argv)
 	u64 first, iters, i, walks = 0;
 	double seconds, start, elapsed;
 	u64 *before;
+	struct fzi *it;
 	struct fz f;
 	unsigned int w, fam;
 	int opt;
@@ -737,7 +1092,8 @@ int main(int argc, char **argv)
 	if (wmem_init(&f.m, 0, MAX_PAGES))
 		ksft_exit_fail_msg("no memory\n");
 	before = malloc(MAX_PAGES * WMEM_PAGE);
-	if (!before)
+	it = malloc(sizeof(*it));
+	if (!before || !it)
 		ksft_exit_fail_msg("no memory\n");
 
 	start = now();
@@ -759,6 +1115,7 @@ int main(int argc, char **argv)
 			one_walk(&f, before);
 			walks++;
 		}
+		one_iterate(&f, it, before);
 	}
 	elapsed = now() - start;
 	iters = i - first;
@@ -771,6 +1128,16 @@ int main(int argc, char **argv)
 		       seen_reason[IOASID_FAULT_RESERVED], seen_reason[IOASID_FAULT_NON_CANONICAL],
 		       seen_reason[IOASID_FAULT_TABLE], seen_reason[IOASID_FAULT_AD_UPDATE],
 		       seen_reason[IOASID_FAULT_WALK_LIMIT], seen_loop);
+	ksft_print_msg("iterate: leaves 4K %lu, 2M %lu, 1G %lu (to update %lu); faults reserved %lu, non-canonical %lu, table %lu, walk limit %lu; cut %lu, stopped %lu\n",
+		       seen_iter_size[1], seen_iter_size[2], seen_iter_size[3], seen_iter_update,
+		       seen_iter_fault[IOASID_FAULT_RESERVED],
+		       seen_iter_fault[IOASID_FAULT_NON_CANONICAL],
+		       seen_iter_fault[IOASID_FAULT_TABLE], seen_iter_fault[IOASID_FAULT_WALK_LIMIT],
+		       seen_iter_cut, seen_iter_stop);
+	ksft_print_msg("iterate probes: translated %lu, permission %lu, not present %lu, reserved %lu, non-canonical %lu, table %lu\n",
+		       seen_probe[0], seen_probe[IOASID_FAULT_PERMISSION],
+		       seen_probe[IOASID_FAULT_NOT_PRESENT], seen_probe[IOASID_FAULT_RESERVED],
+		       seen_probe[IOASID_FAULT_NON_CANONICAL], seen_probe[IOASID_FAULT_TABLE]);
 
 	/* Every outcome must have been reached, given enough iterations. */
 	if (iters >= COVERAGE_ITERS) {
@@ -780,6 +1147,18 @@ int main(int argc, char **argv)
 		for (w = IOASID_FAULT_PERMISSION; w <= IOASID_FAULT_WALK_LIMIT; w++)
 			if (w != IOASID_FAULT_NOT_BOUND && !seen_reason[w])
 				all = false;
+		for (w = 1; w <= 3; w++)
+			if (!seen_iter_size[w])
+				all = false;
+		for (w = IOASID_FAULT_RESERVED; w <= IOASID_FAULT_WALK_LIMIT; w++)
+			if (w != IOASID_FAULT_AD_UPDATE && !seen_iter_fault[w])
+				all = false;
+		for (w = 0; w <= IOASID_FAULT_TABLE; w++)
+			if ((w == 0 || w >= IOASID_FAULT_PERMISSION) &&
+			    w != IOASID_FAULT_NOT_BOUND && !seen_probe[w])
+				all = false;
+		if (!seen_iter_update || !seen_iter_cut || !seen_iter_stop)
+			all = false;
 		if (!all)
 			failures[F_COVERAGE]++;
 	}
@@ -794,6 +1173,7 @@ int main(int argc, char **argv)
 		else
 			ksft_test_result_code(KSFT_PASS, family_name[fam], NULL);
 	}
+	free(it);
 	free(before);
 	wmem_fini(&f.m);
 	ksft_finished();

@@ -46,6 +46,7 @@ struct wmem {
 
 	/* Switches. */
 	int read_fail_at;	/* > 0: the read_fail_at-th read returns read_fail */
+	int read_fail_from;	/* > 0: so do this read and all after it */
 	int read_fail;
 	int cmpxchg_fail;	/* non-zero: every cmpxchg returns this */
 	int races;		/* this many cmpxchgs first change the entry (-1) */
@@ -109,6 +110,8 @@ static inline int wmem_read(void *priv, u64 addr, u64 *val)
 
 	m->reads++;
 	if (m->read_fail_at && m->reads == (unsigned long)m->read_fail_at)
+		return m->read_fail;
+	if (m->read_fail_from && m->reads >= (unsigned long)m->read_fail_from)
 		return m->read_fail;
 	p = wmem_slot(m, addr);
 	if (!p)

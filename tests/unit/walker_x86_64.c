@@ -1062,4 +1062,758 @@ TEST_F(walker, five_levels_many_pages)
 	}
 }
 
+/* ioasid_x86_64_iterate(): the items it gives, kept in order. */
+#define MAX_ITEMS	64
+
+struct items {
+	unsigned int n;			/* kept, the first MAX_ITEMS */
+	unsigned long calls;		/* all */
+	unsigned long disorder;		/* items not after the previous one */
+	unsigned long faults;		/* items with a fault_reason */
+	unsigned long stop_after;	/* > 0: stop at this call */
+	int stop_ret;			/* with this */
+	struct ioasid_pt_leaf it[MAX_ITEMS];
+	struct ioasid_pt_leaf last_item;
+};
+
+static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
+{
+	struct items *s = arg;
+
+	if (leaf->first > leaf->last ||
+	    (s->calls && leaf->first <= s->last_item.last))
+		s->disorder++;
+	s->calls++;
+	if (leaf->fault_reason)
+		s->faults++;
+	s->last_item = *leaf;
+	if (s->n < MAX_ITEMS)
+		s->it[s->n++] = *leaf;
+	if (s->stop_after && s->calls == s->stop_after)
+		return s->stop_ret;
+	return 0;
+}
+
+/* Iterate, counting reads and cmpxchgs from zero; keeps s->stop_*. */
+static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
+{
+	struct ioasid_pt_io io = wmem_io(&pt->m);
+
+	pt->m.reads = 0;
+	pt->m.cmpxchgs = 0;
+	s->n = 0;
+	s->calls = 0;
+	s->disorder = 0;
+	s->faults = 0;
+	memset(s->it, 0xa5, sizeof(s->it));
+	return ioasid_x86_64_iterate(&pt->cfg, start, last, &io, collect, s);
+}
+
+/* The last address of the lower canonical half, and the first of the upper. */
+static u64 low_last(unsigned int levels)
+{
+	return (1ULL << (levels == 5 ? 56 : 47)) - 1;
+}
+
+static u64 high_first(unsigned int levels)
+{
+	return ~low_last(levels);
+}
+
+#define EXPECT_LEAF_ITEM(s, i, first_, last_, out_, size, perm_)	\
+	do {								\
+		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
+		ASSERT_LT(i, (s)->n);					\
+		EXPECT_EQ(first_, __l->first);				\
+		EXPECT_EQ(last_, __l->last);				\
+		EXPECT_EQ(out_, __l->out);				\
+		EXPECT_EQ(size, __l->page_size);			\
+		EXPECT_EQ(perm_, __l->perm);				\
+		EXPECT_EQ(0, __l->fault_reason);			\
+		EXPECT_EQ(0, __l->fault_level);				\
+	} while (0)
+
+#define EXPECT_FAULT_ITEM(s, i, first_, last_, reason, lvl)		\
+	do {								\
+		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
+		ASSERT_LT(i, (s)->n);					\
+		EXPECT_EQ(first_, __l->first);				\
+		EXPECT_EQ(last_, __l->last);				\
+		EXPECT_EQ(reason, __l->fault_reason);			\
+		EXPECT_EQ(lvl, __l->fault_level);			\
+		EXPECT_EQ(0, __l->out);					\
+		EXPECT_EQ(0, __l->page_size);				\
+		EXPECT_EQ(0, __l->perm);				\
+		EXPECT_EQ(0, __l->maybe);				\
+		EXPECT_EQ(0, __l->update);				\
+	} while (0)
+
+/*
+ * Every item agrees with walks of its first and last address (and the
+ * walks change nothing: the memory is put back).
+ */
+static void check_items(struct __test_metadata *_metadata, struct pt *pt,
+			const struct items *s)
+{
+	u64 *copy = malloc(wmem_size(&pt->m));
+	struct ioasid_pt_result r;
+	unsigned int i, e;
+	int ret;
+
+	ASSERT_NE(NULL, copy);
+	EXPECT_EQ(0, s->disorder);
+	memcpy(copy, pt->m.buf, wmem_size(&pt->m));
+	for (i = 0; i < s->n; i++) {
+		const struct ioasid_pt_leaf *l = &s->it[i];
+
+		for (e = 0; e < 2; e++) {
+			u64 iova = e ? l->last : l->first;
+
+			ret = walk(pt, iova, R_, &r);
+			memcpy(pt->m.buf, copy, wmem_size(&pt->m));
+			if (l->fault_reason) {
+				EXPECT_EQ(l->fault_reason, ret);
+				EXPECT_EQ(l->fault_level, r.fault_level);
+				continue;
+			}
+			EXPECT_TRUE(!ret || ret == IOASID_FAULT_PERMISSION);
+			EXPECT_EQ(l->perm, r.perm);
+			EXPECT_EQ(l->maybe, r.maybe);
+			if (ret)
+				continue;
+			EXPECT_EQ(l->out + (iova - l->first), r.out);
+			EXPECT_EQ(l->page_size, r.page_size);
+		}
+	}
+	free(copy);
+}
+
+TEST_F(walker, iter_empty_table)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+
+	for (levels = 4; levels <= 5; levels++) {
+		pt_reset(&self->pt, levels, 46, AD | SRE, ALL_SIZES);
+		/* One read per entry of the root in the range. */
+		EXPECT_EQ(0, iterate(&self->pt, 0, low_last(levels), &s));
+		EXPECT_EQ(0, s.calls);
+		EXPECT_EQ(256, self->pt.m.reads);
+		EXPECT_EQ(0, iterate(&self->pt, high_first(levels), ~0ULL, &s));
+		EXPECT_EQ(0, s.calls);
+		EXPECT_EQ(256, self->pt.m.reads);
+		EXPECT_EQ(0, iterate(&self->pt, 0x1000, 0x1fff, &s));
+		EXPECT_EQ(0, s.calls);
+		EXPECT_EQ(1, self->pt.m.reads);
+		EXPECT_EQ(0, iterate(&self->pt, 0x1000, 0x1000, &s));
+		EXPECT_EQ(0, s.calls);
+		EXPECT_EQ(1, self->pt.m.reads);
+		/* Everything: only the non-canonical hole. */
+		EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+		EXPECT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, low_last(levels) + 1, high_first(levels) - 1,
+				  IOASID_FAULT_NON_CANONICAL, levels);
+		EXPECT_EQ(512, self->pt.m.reads);
+		EXPECT_EQ(0, self->pt.m.cmpxchgs);
+		check_items(_metadata, &self->pt, &s);
+	}
+}
+
+TEST_F(walker, iter_single_leaf)
+{
+	unsigned int levels, leaf, half;
+	struct items s = { 0 };
+
+	for (levels = 4; levels <= 5; levels++) {
+		for (leaf = 1; leaf <= 3; leaf++) {
+			for (half = 0; half < 2; half++) {
+				u64 size = lsize(leaf), out = 0x3ffc0000000ULL - size;
+				u64 iova = half ? high_first(levels) + 0x1234c0000000ULL :
+					   0x00005678c0000000ULL;
+				unsigned int li = half, hi = !half;
+
+				iova += 3 * size;
+				pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+				pt_map(&self->pt, iova, leaf, out, RW | US, RW | US);
+				EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+				ASSERT_EQ(2, s.calls);
+				EXPECT_LEAF_ITEM(&s, li, iova, iova + size - 1, out, size, U_ALL);
+				EXPECT_EQ(0, s.it[li].maybe);
+				EXPECT_EQ(0, s.it[li].update);
+				EXPECT_FAULT_ITEM(&s, hi, low_last(levels) + 1,
+						  high_first(levels) - 1,
+						  IOASID_FAULT_NON_CANONICAL, levels);
+				/* Every entry of every table on the path once. */
+				EXPECT_EQ(512 * (levels - leaf + 1), self->pt.m.reads);
+				EXPECT_EQ(0, self->pt.m.cmpxchgs);
+				check_items(_metadata, &self->pt, &s);
+
+				/* Just the leaf: one read a level. */
+				EXPECT_EQ(0, iterate(&self->pt, iova, iova + size - 1, &s));
+				ASSERT_EQ(1, s.calls);
+				EXPECT_LEAF_ITEM(&s, 0, iova, iova + size - 1, out, size, U_ALL);
+				EXPECT_EQ(levels - leaf + 1, self->pt.m.reads);
+			}
+		}
+	}
+}
+
+TEST_F(walker, iter_clipped_at_both_ends)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+
+	for (levels = 4; levels <= 5; levels++) {
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, 0x40200000, 2, 0x3ffffe00000ULL, RW | US, RW | US);
+		pt_map(&self->pt, 0x80000000, 3, 0x40000000, RW | US, RW | US);
+		pt_map(&self->pt, 0x1000, 1, 0x7000, RW | US, RW | US);
+		pt_map(&self->pt, 0x2000, 1, 0x5000, RW | US, RW | US);
+		pt_map(&self->pt, 0x3000, 1, 0x9000, RW | US, RW | US);
+
+		EXPECT_EQ(0, iterate(&self->pt, 0x40201234, 0x40205677, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x40201234, 0x40205677, 0x3ffffe01234ULL,
+				 SZ_2M, U_ALL);
+		EXPECT_EQ(levels - 1, self->pt.m.reads);
+
+		EXPECT_EQ(0, iterate(&self->pt, 0x1800, 0x37ff, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x1800, 0x1fff, 0x7800, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 1, 0x2000, 0x2fff, 0x5000, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 2, 0x3000, 0x37ff, 0x9000, SZ_4K, U_ALL);
+		EXPECT_EQ(levels + 2, self->pt.m.reads);
+
+		/* One byte. */
+		EXPECT_EQ(0, iterate(&self->pt, 0x2abc, 0x2abc, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x2abc, 0x2abc, 0x5abc, SZ_4K, U_ALL);
+
+		/* Across a 1 GiB leaf's ends. */
+		EXPECT_EQ(0, iterate(&self->pt, 0x7fffffff, 0xc0000000, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x80000000, 0xbfffffff, 0x40000000, SZ_1G, U_ALL);
+		EXPECT_EQ(0, iterate(&self->pt, 0x80000010, 0xbffffff0, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x80000010, 0xbffffff0, 0x40000010, SZ_1G, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+	}
+}
+
+TEST_F(walker, iter_present_next_to_non_present)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+	u64 top;
+
+	for (levels = 4; levels <= 5; levels++) {
+		top = low_last(levels) + 1 - SZ_4K;
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+		pt_map(&self->pt, 0x3000, 1, 0x13000, RW | US, RW | US);
+		pt_map(&self->pt, 0x400000, 2, 0x800000, RW | US, RW | US);
+		pt_map(&self->pt, 0x80000000, 3, 0xc0000000, RW | US, RW | US);
+		pt_map(&self->pt, top, 1, 0x15000, RW | US, RW | US);
+
+		EXPECT_EQ(0, iterate(&self->pt, 0, low_last(levels), &s));
+		ASSERT_EQ(5, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x11000, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 1, 0x3000, 0x3fff, 0x13000, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 2, 0x400000, 0x5fffff, 0x800000, SZ_2M, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 3, 0x80000000, 0xbfffffff, 0xc0000000, SZ_1G, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 4, top, top + SZ_4K - 1, 0x15000, SZ_4K, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+
+		/* Not present at any level: skipped. */
+		pt_andn(&self->pt, pt_entry(&self->pt, 0x3000, 1), P);
+		pt_andn(&self->pt, pt_entry(&self->pt, 0x400000, 2), P);
+		pt_andn(&self->pt, pt_entry(&self->pt, top, levels), P);
+		EXPECT_EQ(0, iterate(&self->pt, 0, low_last(levels), &s));
+		ASSERT_EQ(2, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x11000, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 1, 0x80000000, 0xbfffffff, 0xc0000000, SZ_1G, U_ALL);
+		/* Whatever else a non-present entry holds. */
+		wmem_set(&self->pt.m, pt_entry(&self->pt, 0x1000, 1), ~P);
+		EXPECT_EQ(0, iterate(&self->pt, 0, low_last(levels), &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x80000000, 0xbfffffff, 0xc0000000, SZ_1G, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+	}
+}
+
+TEST_F(walker, iter_reserved_faults)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+	u64 e;
+
+	for (levels = 4; levels <= 5; levels++) {
+		/* A reserved bit in a level-3 entry: its whole 1 GiB. */
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+		pt_map(&self->pt, 0x40001000, 1, 0x12000, RW | US, RW | US);
+		pt_map(&self->pt, 0x80000000, 2, 0x200000, RW | US, RW | US);
+		pt_or(&self->pt, pt_entry(&self->pt, 0x40001000, 3), 1ULL << 50);
+		EXPECT_EQ(0, iterate(&self->pt, 0, 0xffffffff, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x11000, SZ_4K, U_ALL);
+		EXPECT_FAULT_ITEM(&s, 1, 0x40000000, 0x7fffffff, IOASID_FAULT_RESERVED, 3);
+		EXPECT_LEAF_ITEM(&s, 2, 0x80000000, 0x801fffff, 0x200000, SZ_2M, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+		/* Clipped. */
+		EXPECT_EQ(0, iterate(&self->pt, 0x40000010, 0x40000fff, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0x40000010, 0x40000fff, IOASID_FAULT_RESERVED, 3);
+		EXPECT_EQ(levels - 2, self->pt.m.reads);
+
+		/* In a 4 KiB leaf: that page. */
+		e = pt_entry(&self->pt, 0x1000, 1);
+		pt_or(&self->pt, e, 1ULL << 46);
+		EXPECT_EQ(0, iterate(&self->pt, 0, 0x3fffffff, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0x1000, 0x1fff, IOASID_FAULT_RESERVED, 1);
+		pt_andn(&self->pt, e, 1ULL << 46);
+
+		/* PS at level 4: its 512 GiB, clipped to the range. */
+		pt_or(&self->pt, pt_entry(&self->pt, 0x1000, 4), PS);
+		EXPECT_EQ(0, iterate(&self->pt, 0x800, 0x10000000000ULL, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0x800, 0x7fffffffffULL, IOASID_FAULT_RESERVED, 4);
+		check_items(_metadata, &self->pt, &s);
+		pt_andn(&self->pt, pt_entry(&self->pt, 0x1000, 4), PS);
+
+		/* A leaf size the table was not declared with. */
+		self->pt.cfg.pgsize_bitmap = SZ_4K | SZ_1G;
+		EXPECT_EQ(0, iterate(&self->pt, 0x80000000, 0xbfffffff, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0x80000000, 0x801fffff, IOASID_FAULT_RESERVED, 2);
+		check_items(_metadata, &self->pt, &s);
+		self->pt.cfg.pgsize_bitmap = ALL_SIZES;
+
+		/* A misaligned 1 GiB leaf, next to a fine one. */
+		pt_map(&self->pt, 0xc0000000, 3, 0x40000000 | (1ULL << 21), RW | US, RW | US);
+		pt_map(&self->pt, 0x100000000ULL, 3, 0x40000000, RW | US, RW | US);
+		EXPECT_EQ(0, iterate(&self->pt, 0xc0000000, 0x13fffffffULL, &s));
+		ASSERT_EQ(2, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0xc0000000, 0xffffffff, IOASID_FAULT_RESERVED, 3);
+		EXPECT_LEAF_ITEM(&s, 1, 0x100000000ULL, 0x13fffffffULL, 0x40000000, SZ_1G,
+				 U_ALL);
+		check_items(_metadata, &self->pt, &s);
+	}
+}
+
+TEST_F(walker, iter_refused_table_read)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+	u64 e;
+
+	self->outside_ok = true;
+	for (levels = 4; levels <= 5; levels++) {
+		/* A level-2 entry pointing outside: its 2 MiB. */
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+		pt_map(&self->pt, 0x200000, 1, 0x12000, RW | US, RW | US);
+		pt_map(&self->pt, 0x400000, 1, 0x13000, RW | US, RW | US);
+		e = pt_entry(&self->pt, 0x200000, 2);
+		wmem_set(&self->pt.m, e, (wmem_get(&self->pt.m, e) & ~ADDR) | 0x3fff0000000ULL);
+		self->pt.m.outside = 0;
+		EXPECT_EQ(0, iterate(&self->pt, 0, 0x5fffff, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x11000, SZ_4K, U_ALL);
+		EXPECT_FAULT_ITEM(&s, 1, 0x200000, 0x3fffff, IOASID_FAULT_TABLE, 1);
+		EXPECT_LEAF_ITEM(&s, 2, 0x400000, 0x400fff, 0x13000, SZ_4K, U_ALL);
+		/* Once: not for every entry of the page. */
+		EXPECT_EQ(1, self->pt.m.outside);
+		check_items(_metadata, &self->pt, &s);
+
+		/* The root: each canonical half, and the hole between. */
+		self->pt.cfg.root = 0x200000000ULL;
+		self->pt.m.outside = 0;
+		EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0, low_last(levels), IOASID_FAULT_TABLE, levels);
+		EXPECT_FAULT_ITEM(&s, 1, low_last(levels) + 1, high_first(levels) - 1,
+				  IOASID_FAULT_NON_CANONICAL, levels);
+		EXPECT_FAULT_ITEM(&s, 2, high_first(levels), ~0ULL, IOASID_FAULT_TABLE,
+				  levels);
+		EXPECT_EQ(2, self->pt.m.reads);
+		check_items(_metadata, &self->pt, &s);
+	}
+
+	/*
+	 * A read refused in the middle of a table: the rest of the table, then
+	 * the next entry of the table above.
+	 */
+	pt_reset(&self->pt, 4, 46, 0, ALL_SIZES);
+	pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+	pt_map(&self->pt, 0x2000, 1, 0x12000, RW | US, RW | US);
+	pt_map(&self->pt, 0x5000, 1, 0x15000, RW | US, RW | US);
+	pt_map(&self->pt, 0x200000, 2, 0x400000, RW | US, RW | US);
+	/* Reads: levels 4, 3, 2, then 0x0000, 0x1000, 0x2000, 0x3000. */
+	self->pt.m.read_fail_at = 7;
+	self->pt.m.read_fail = IOASID_FAULT_WALK_LIMIT;
+	EXPECT_EQ(0, iterate(&self->pt, 0, 0x3fffff, &s));
+	ASSERT_EQ(4, s.calls);
+	EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x11000, SZ_4K, U_ALL);
+	EXPECT_LEAF_ITEM(&s, 1, 0x2000, 0x2fff, 0x12000, SZ_4K, U_ALL);
+	EXPECT_FAULT_ITEM(&s, 2, 0x3000, 0x1fffff, IOASID_FAULT_WALK_LIMIT, 1);
+	EXPECT_LEAF_ITEM(&s, 3, 0x200000, 0x3fffff, 0x400000, SZ_2M, U_ALL);
+	EXPECT_EQ(8, self->pt.m.reads);
+	/* Not a reason at all: TABLE, as for the walk. */
+	self->pt.m.read_fail = -5;
+	EXPECT_EQ(0, iterate(&self->pt, 0, 0x3fffff, &s));
+	ASSERT_EQ(4, s.calls);
+	EXPECT_FAULT_ITEM(&s, 2, 0x3000, 0x1fffff, IOASID_FAULT_TABLE, 1);
+	self->pt.m.read_fail_at = 0;
+}
+
+/* A budget of reads, spent: every table being visited ends at once. */
+TEST_F(walker, iter_read_budget)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+
+	for (levels = 4; levels <= 5; levels++) {
+		/* Every entry of the root points at the root: 2^36 leaves. */
+		u64 root, e;
+		unsigned int i;
+
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		root = self->pt.cfg.root;
+		for (i = 0; i < 512; i++)
+			wmem_set(&self->pt.m, root + 8 * i, root | P | RW | US);
+		self->pt.m.read_fail_from = 1001;
+		self->pt.m.read_fail = IOASID_FAULT_WALK_LIMIT;
+		EXPECT_EQ(0, iterate(&self->pt, 0, low_last(levels), &s));
+		EXPECT_EQ(0, s.disorder);
+		/* One more read a level, each ending its table with a fault. */
+		EXPECT_EQ(1000 + levels, self->pt.m.reads);
+		EXPECT_EQ(levels, s.faults);
+		EXPECT_EQ(IOASID_FAULT_WALK_LIMIT, s.last_item.fault_reason);
+		EXPECT_EQ(levels, s.last_item.fault_level);
+		EXPECT_EQ(low_last(levels), s.last_item.last);
+		EXPECT_LEAF_ITEM(&s, 0, 0, 0xfff, root, SZ_4K, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 1, 0x1000, 0x1fff, root, SZ_4K, U_ALL);
+		self->pt.m.read_fail_from = 0;
+		/* Without the budget, the leaves until then are the same. */
+		e = s.calls - s.faults;
+		s.stop_after = e;
+		s.stop_ret = 1;
+		EXPECT_EQ(1, iterate(&self->pt, 0, low_last(levels), &s));
+		EXPECT_EQ(1000, self->pt.m.reads);
+		EXPECT_EQ(e, s.calls);
+		EXPECT_EQ(0, s.faults);
+		s.stop_after = 0;
+	}
+}
+
+/* Tables pointing at themselves or above: the hardware's meaning, level by level. */
+TEST_F(walker, iter_cycles)
+{
+	struct items s = { 0 };
+	u64 root;
+
+	pt_reset(&self->pt, 4, 46, 0, ALL_SIZES);
+	root = self->pt.cfg.root;
+	/* Entry 0: the root itself, entry 1: a large page. */
+	wmem_set(&self->pt.m, root, root | P | RW | US);
+	wmem_set(&self->pt.m, root + 8, 0x40000000 | P | PS | RW | US);
+	EXPECT_EQ(0, iterate(&self->pt, 0, low_last(4), &s));
+	ASSERT_EQ(5, s.calls);
+	EXPECT_LEAF_ITEM(&s, 0, 0, 0xfff, root, SZ_4K, U_ALL);
+	/* At level 1, PS is PAT. */
+	EXPECT_LEAF_ITEM(&s, 1, 0x1000, 0x1fff, 0x40000000, SZ_4K, U_ALL);
+	EXPECT_LEAF_ITEM(&s, 2, 0x200000, 0x3fffff, 0x40000000, SZ_2M, U_ALL);
+	EXPECT_LEAF_ITEM(&s, 3, 0x40000000, 0x7fffffff, 0x40000000, SZ_1G, U_ALL);
+	EXPECT_FAULT_ITEM(&s, 4, 0x8000000000ULL, 0xffffffffffULL, IOASID_FAULT_RESERVED, 4);
+	/* Each entry once a visit: the root's lower half, then three full visits. */
+	EXPECT_EQ(256 + 3 * 512, self->pt.m.reads);
+	check_items(_metadata, &self->pt, &s);
+
+	/* A level-2 table pointing back at the level-4 one. */
+	pt_reset(&self->pt, 4, 46, 0, ALL_SIZES);
+	root = self->pt.cfg.root;
+	pt_map(&self->pt, 0x3000, 1, 0x9000, RW | US, RW | US);
+	wmem_set(&self->pt.m, pt_entry(&self->pt, 0x3000, 2) + 8, root | P | RW | US);
+	EXPECT_EQ(0, iterate(&self->pt, 0, 0x3fffff, &s));
+	ASSERT_EQ(2, s.calls);
+	EXPECT_LEAF_ITEM(&s, 0, 0x3000, 0x3fff, 0x9000, SZ_4K, U_ALL);
+	/* The root as a level-1 table: its entry 0 maps 0x200000. */
+	EXPECT_LEAF_ITEM(&s, 1, 0x200000, 0x200fff,
+			 wmem_get(&self->pt.m, root) & ADDR, SZ_4K, U_ALL);
+	check_items(_metadata, &self->pt, &s);
+}
+
+TEST_F(walker, iter_fn_stops)
+{
+	struct items s = { 0 };
+	unsigned int n;
+
+	pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+	pt_map(&self->pt, 0x200000, 2, 0x400000, RW | US, RW | US);
+	pt_map(&self->pt, 0x40000000, 3, 0x40000000, RW | US, RW | US);
+	pt_or(&self->pt, pt_entry(&self->pt, 0x40000000, 3) + 8, 1ULL << 50 | P);
+	for (n = 1; n <= 5; n++) {
+		s.stop_after = n;
+		s.stop_ret = n == 3 ? -22 : (int)n * 7;
+		EXPECT_EQ(s.stop_ret, iterate(&self->pt, 0, ~0ULL, &s));
+		EXPECT_EQ(n, s.calls);
+	}
+	/* The items it stopped at. */
+	EXPECT_LEAF_ITEM(&s, 2, 0x40000000, 0x7fffffff, 0x40000000, SZ_1G, U_ALL);
+	EXPECT_FAULT_ITEM(&s, 3, 0x80000000, 0xbfffffff, IOASID_FAULT_RESERVED, 3);
+	EXPECT_FAULT_ITEM(&s, 4, low_last(4) + 1, high_first(4) - 1,
+			  IOASID_FAULT_NON_CANONICAL, 4);
+	s.stop_after = 0;
+	EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+	EXPECT_EQ(5, s.calls);
+}
+
+TEST_F(walker, iter_up_to_u64_max)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+
+	for (levels = 4; levels <= 5; levels++) {
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, 0xffffffffffc00000, 2, 0x600000, RW | US, RW | US);
+		pt_map(&self->pt, 0xfffffffffffff000, 1, 0x7000, RW | US, RW | US);
+		EXPECT_EQ(0, iterate(&self->pt, 0xffffffffff000000, ~0ULL, &s));
+		ASSERT_EQ(2, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, 0xffffffffffc00000, 0xffffffffffdfffff, 0x600000,
+				 SZ_2M, U_ALL);
+		EXPECT_LEAF_ITEM(&s, 1, 0xfffffffffffff000, ~0ULL, 0x7000, SZ_4K, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+		EXPECT_EQ(0, iterate(&self->pt, ~0ULL, ~0ULL, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, ~0ULL, ~0ULL, 0x7fff, SZ_4K, U_ALL);
+		EXPECT_EQ(levels, self->pt.m.reads);
+		/* The whole space. */
+		EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_EQ(~0ULL, s.it[2].last);
+		check_items(_metadata, &self->pt, &s);
+	}
+}
+
+TEST_F(walker, iter_start_after_last)
+{
+	static const u64 ranges[][2] = {
+		{ 0x1001, 0x1000 }, { ~0ULL, 0 }, { 1, 0 }, { 0x800000000000ULL, 0x1000 },
+	};
+	struct items s = { 0 };
+	unsigned int i;
+
+	pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, iterate(&self->pt, ranges[i][0], ranges[i][1], &s));
+		EXPECT_EQ(0, s.calls);
+		EXPECT_EQ(0, self->pt.m.reads);
+		/* Even with an invalid configuration. */
+		self->pt.cfg.levels = 3;
+		EXPECT_EQ(0, iterate(&self->pt, ranges[i][0], ranges[i][1], &s));
+		EXPECT_EQ(0, s.calls);
+		self->pt.cfg.levels = 4;
+	}
+}
+
+TEST_F(walker, iter_non_canonical)
+{
+	struct items s = { 0 };
+	unsigned int levels;
+	u64 lo, hi;
+
+	for (levels = 4; levels <= 5; levels++) {
+		lo = low_last(levels);
+		hi = high_first(levels);
+		pt_reset(&self->pt, levels, 46, 0, ALL_SIZES);
+		pt_map(&self->pt, lo + 1 - SZ_4K, 1, 0x7000, RW | US, RW | US);
+		pt_map(&self->pt, hi, 1, 0x8000, RW | US, RW | US);
+
+		/* Across each end of the hole. */
+		EXPECT_EQ(0, iterate(&self->pt, lo - 0xfff, lo + 0x1000, &s));
+		ASSERT_EQ(2, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, lo - 0xfff, lo, 0x7000, SZ_4K, U_ALL);
+		EXPECT_FAULT_ITEM(&s, 1, lo + 1, lo + 0x1000, IOASID_FAULT_NON_CANONICAL,
+				  levels);
+		EXPECT_EQ(levels, self->pt.m.reads);
+		EXPECT_EQ(0, iterate(&self->pt, hi - 0x10, hi + 0x10, &s));
+		ASSERT_EQ(2, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, hi - 0x10, hi - 1, IOASID_FAULT_NON_CANONICAL, levels);
+		EXPECT_LEAF_ITEM(&s, 1, hi, hi + 0x10, 0x8000, SZ_4K, U_ALL);
+		check_items(_metadata, &self->pt, &s);
+
+		/* Inside it: no read. */
+		EXPECT_EQ(0, iterate(&self->pt, lo + 1, hi - 1, &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, lo + 1, hi - 1, IOASID_FAULT_NON_CANONICAL, levels);
+		EXPECT_EQ(0, self->pt.m.reads);
+		EXPECT_EQ(0, iterate(&self->pt, 0x8000000000000000ULL, 0x8000000000000000ULL,
+				     &s));
+		ASSERT_EQ(1, s.calls);
+		EXPECT_FAULT_ITEM(&s, 0, 0x8000000000000000ULL, 0x8000000000000000ULL,
+				  IOASID_FAULT_NON_CANONICAL, levels);
+		check_items(_metadata, &self->pt, &s);
+
+		/* Over it: both halves, one entry of the root each. */
+		EXPECT_EQ(0, iterate(&self->pt, lo, hi, &s));
+		ASSERT_EQ(3, s.calls);
+		EXPECT_LEAF_ITEM(&s, 0, lo, lo, 0x7fff, SZ_4K, U_ALL);
+		EXPECT_FAULT_ITEM(&s, 1, lo + 1, hi - 1, IOASID_FAULT_NON_CANONICAL, levels);
+		EXPECT_LEAF_ITEM(&s, 2, hi, hi, 0x8000, SZ_4K, U_ALL);
+		EXPECT_EQ(2 * levels, self->pt.m.reads);
+	}
+}
+
+TEST_F(walker, iter_invalid_configuration)
+{
+	struct items s = { 0 };
+
+	pt_map(&self->pt, 0x1000, 1, 0x11000, RW | US, RW | US);
+	self->pt.cfg.phys_bits = 53;
+	EXPECT_EQ(0, iterate(&self->pt, 0x1000, ~0ULL, &s));
+	ASSERT_EQ(1, s.calls);
+	EXPECT_FAULT_ITEM(&s, 0, 0x1000, ~0ULL, IOASID_FAULT_RESERVED, 0);
+	EXPECT_EQ(0, self->pt.m.reads);
+	check_items(_metadata, &self->pt, &s);
+	self->pt.cfg.phys_bits = 46;
+	self->pt.cfg.levels = 6;
+	EXPECT_EQ(0, iterate(&self->pt, 0, 0x1fff, &s));
+	ASSERT_EQ(1, s.calls);
+	EXPECT_FAULT_ITEM(&s, 0, 0, 0x1fff, IOASID_FAULT_RESERVED, 0);
+}
+
+/* Permissions as a walk grants them, composed over the levels. */
+TEST_F(walker, iter_permissions)
+{
+	static const u32 modes[] = { 0, SRE, SRE | WPE, WPE };
+	struct items s = { 0 };
+	unsigned int md, i;
+
+	for (md = 0; md < 4; md++) {
+		pt_reset(&self->pt, 4, 46, modes[md], ALL_SIZES);
+		/* 8 leaves under one level-2 table, each with its own bits. */
+		for (i = 0; i < 8; i++)
+			pt_map(&self->pt, 0x1000 * (i + 1), 1, 0x10000 + 0x1000 * i,
+			       (i & 1 ? RW : 0) | (i & 2 ? US : 0) | (i & 4 ? XD : 0),
+			       RW | US);
+		/* And under a read-only, supervisor-only level-3 entry. */
+		pt_map(&self->pt, 0x40000000, 2, 0x200000, RW | US, RW | US);
+		pt_andn(&self->pt, pt_entry(&self->pt, 0x40000000, 3), RW | US);
+		EXPECT_EQ(0, iterate(&self->pt, 0, 0x7fffffff, &s));
+		ASSERT_EQ(9, s.calls);
+		for (i = 0; i < 8; i++) {
+			bool w = i & 1, u = i & 2, x = !(i & 4);
+
+			EXPECT_EQ(grants(u, w, x, modes[md]), s.it[i].perm);
+			EXPECT_EQ(0, s.it[i].maybe);
+			EXPECT_EQ(0, s.it[i].update);
+		}
+		EXPECT_EQ(grants(false, false, true, modes[md]), s.it[8].perm);
+		check_items(_metadata, &self->pt, &s);
+	}
+	/* A leaf that grants nothing is still an item. */
+	EXPECT_EQ(0, s.it[0].perm);
+	EXPECT_EQ(0x1000, s.it[0].first);
+}
+
+/*
+ * With AD_UPDATE the iteration sets nothing: it reports what a read gets
+ * without the update, what a write adds, and what a walk would set.
+ */
+TEST_F(walker, iter_ad_not_set)
+{
+	struct ioasid_pt_result r;
+	struct items s = { 0 };
+	unsigned int leaf, levels;
+	u64 *copy = malloc(wmem_size(&self->pt.m));
+
+	ASSERT_NE(NULL, copy);
+	for (levels = 4; levels <= 5; levels++) {
+		for (leaf = 1; leaf <= 3; leaf++) {
+			u64 size = lsize(leaf), iova = 0x40000000;
+
+			pt_reset(&self->pt, levels, 46, AD | SRE, ALL_SIZES);
+			pt_map(&self->pt, iova, leaf, 0x80000000, RW | US, RW | US);
+			memcpy(copy, self->pt.m.buf, wmem_size(&self->pt.m));
+			EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+			EXPECT_EQ(0, self->pt.m.cmpxchgs);
+			EXPECT_EQ(0, memcmp(copy, self->pt.m.buf, wmem_size(&self->pt.m)));
+			ASSERT_EQ(2, s.calls);
+			EXPECT_LEAF_ITEM(&s, 0, iova, iova + size - 1, 0x80000000, size,
+					 IOASID_PT_UR | IOASID_PT_UX | IOASID_PT_SR);
+			EXPECT_EQ(PT_W, s.it[0].maybe);
+			EXPECT_EQ(IOASID_PT_SET_A | IOASID_PT_SET_D, s.it[0].update);
+			check_items(_metadata, &self->pt, &s);
+
+			/* A read sets A: D is left to set. */
+			ASSERT_EQ(0, walk(&self->pt, iova, R_, &r));
+			EXPECT_EQ(0, iterate(&self->pt, iova, iova, &s));
+			EXPECT_EQ(IOASID_PT_UR | IOASID_PT_UX | IOASID_PT_SR, s.it[0].perm);
+			EXPECT_EQ(PT_W, s.it[0].maybe);
+			EXPECT_EQ(IOASID_PT_SET_D, s.it[0].update);
+
+			/* A write sets D: all granted, nothing to set. */
+			ASSERT_EQ(0, walk(&self->pt, iova, W_, &r));
+			EXPECT_EQ(0, iterate(&self->pt, iova, iova, &s));
+			EXPECT_EQ(U_ALL | IOASID_PT_SR | IOASID_PT_SW, s.it[0].perm);
+			EXPECT_EQ(0, s.it[0].maybe);
+			EXPECT_EQ(0, s.it[0].update);
+
+			/* A clear in one entry above. */
+			pt_andn(&self->pt, pt_entry(&self->pt, iova, levels), A);
+			EXPECT_EQ(0, iterate(&self->pt, iova, iova, &s));
+			EXPECT_EQ(U_ALL | IOASID_PT_SR | IOASID_PT_SW, s.it[0].perm);
+			EXPECT_EQ(IOASID_PT_SET_A, s.it[0].update);
+
+			/* Without AD_UPDATE, nothing to set whatever the bits. */
+			pt_andn(&self->pt, pt_entry(&self->pt, iova, leaf), A | D);
+			self->pt.cfg.flags = SRE;
+			EXPECT_EQ(0, iterate(&self->pt, iova, iova, &s));
+			EXPECT_EQ(U_ALL | IOASID_PT_SR | IOASID_PT_SW, s.it[0].perm);
+			EXPECT_EQ(0, s.it[0].maybe);
+			EXPECT_EQ(0, s.it[0].update);
+			EXPECT_EQ(0, self->pt.m.cmpxchgs);
+		}
+	}
+	free(copy);
+}
+
+/* A 5-level table spread over the whole input space, in order. */
+TEST_F(walker, iter_five_levels)
+{
+	struct items s = { 0 };
+	unsigned int i, k;
+	u64 iova, out;
+
+	pt_reset(&self->pt, 5, 52, SRE, ALL_SIZES);
+	for (i = 0; i < 8; i++) {
+		iova = ((u64)i << 53) | ((u64)(i * 37 % 512) << 39) | ((u64)i << 12);
+		if (i >= 4)
+			iova |= 0xff00000000000000ULL;
+		out = 0xfff0000000000ULL + ((u64)i << 30);
+		pt_map(&self->pt, iova, i % 3 + 1, out, RW | US, RW | US);
+	}
+	EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+	ASSERT_EQ(9, s.calls);
+	for (i = 0, k = 0; i < 8; i++, k++) {
+		unsigned int leaf = i % 3 + 1;
+
+		iova = ((u64)i << 53) | ((u64)(i * 37 % 512) << 39) | ((u64)i << 12);
+		if (i >= 4)
+			iova |= 0xff00000000000000ULL;
+		iova &= ~(lsize(leaf) - 1);
+		out = 0xfff0000000000ULL + ((u64)i << 30);
+		if (i == 4) {
+			EXPECT_FAULT_ITEM(&s, k, low_last(5) + 1, high_first(5) - 1,
+					  IOASID_FAULT_NON_CANONICAL, 5);
+			k++;
+		}
+		EXPECT_LEAF_ITEM(&s, k, iova, iova + lsize(leaf) - 1, out, lsize(leaf),
+				 U_ALL | IOASID_PT_SR | IOASID_PT_SW);
+	}
+	check_items(_metadata, &self->pt, &s);
+}
+
 TEST_HARNESS_MAIN

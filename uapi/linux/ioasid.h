@@ -95,7 +95,7 @@ enum {
  *	FORMAT_INFO, BIND, UNBIND, INVALIDATE
  * IOASID_CAP_PCI_DEVICE: the context holds real PCI devices handed over from
  *	a VFIO container (IOASID_VFIO_ADOPT, served by the ioasidfd_vfio
- *	module), which ATTACH to kernel-managed roots through the kernel's
+ *	module), which ATTACH to kernel-managed nodes through the kernel's
  *	IOMMU API; DEVICE_INFO reports what each can do
  */
 #define IOASID_CAP_KERNEL_MANAGED	_BITULL(0)
@@ -212,7 +212,7 @@ enum ioasid_mode {
 /**
  * struct ioasid_alloc - ioctl(IOASID_ALLOC)
  * @size: sizeof(struct ioasid_alloc)
- * @flags: must be 0
+ * @flags: enum ioasid_alloc_flags
  * @mode: an enum ioasid_mode
  * @parent_id: the parent node, or 0 for a root
  * @out_id: the new node's id, never 0
@@ -232,9 +232,9 @@ enum ioasid_mode {
  * Return: 0, or
  * EOPNOTSUPP: unknown @mode or format, or a format flag this kernel does
  * not know;
- * EINVAL: a user-managed root, a kernel-managed node with a @format, a
- * descriptor whose size is not @format_len or whose values the format does
- * not take (FORMAT_INFO says which it does);
+ * EINVAL: a user-managed root, a kernel-managed node with a @format or
+ * IOASID_ALLOC_CACHING_MODE, a descriptor whose size is not @format_len or
+ * whose values the format does not take (FORMAT_INFO says which it does);
  * E2BIG: the descriptor has a non-zero tail beyond the kernel's struct, or
  * @format_len is above 4096;
  * ENOENT: @parent_id names no node of this context;
@@ -255,6 +255,22 @@ struct ioasid_alloc {
 };
 
 #define IOASID_ALLOC _IO(IOASID_TYPE, IOASID_CMD_ALLOC)
+
+/**
+ * enum ioasid_alloc_flags - properties of a node, fixed at ALLOC
+ * @IOASID_ALLOC_CACHING_MODE: (user-managed) the guest invalidates also
+ *	when it makes an entry present or grants more through it, not only
+ *	when it takes something away: the contract of VT-d's caching mode
+ *	and AMD-Vi's NpCache, which a VMM offers its guest by setting them
+ *	in the vIOMMU's capabilities. A PCI device can attach at or below a
+ *	user-managed node only when it has this property: its shadow domain
+ *	(struct ioasid_attach) learns of new entries from INVALIDATE (and
+ *	BIND) only, as a real IOMMU in caching mode would. Software endpoints
+ *	walk the table on a miss and need no such promise.
+ */
+enum ioasid_alloc_flags {
+	IOASID_ALLOC_CACHING_MODE = 1 << 0,
+};
 
 /**
  * enum ioasid_format - page-table formats of user-managed nodes
@@ -432,9 +448,11 @@ struct ioasid_node_info {
 /**
  * enum ioasid_node_info_flags - bits of &struct ioasid_node_info.out_flags
  * @IOASID_NODE_BOUND: a user-managed node with a table bound
+ * @IOASID_NODE_CACHING_MODE: allocated with IOASID_ALLOC_CACHING_MODE
  */
 enum ioasid_node_info_flags {
 	IOASID_NODE_BOUND = 1 << 0,
+	IOASID_NODE_CACHING_MODE = 1 << 1,
 };
 
 #define IOASID_NODE_INFO _IO(IOASID_TYPE, IOASID_CMD_NODE_INFO)
@@ -867,10 +885,13 @@ struct ioasid_device_create {
  * which some drivers settle only at the first attach (VT-d: 4 KiB and 57
  * bits before, the IOMMU's super pages and address width after).
  *
- * For a PCI device, the IOTLB and fault counters stay 0: its IOTLB is the
- * IOMMU's, and translation faults of real devices are not reported to the
- * context by the IOMMU drivers of 6.1 and 6.12 (VT-d and virtio-iommu log
- * them to the kernel log only); IOASID_DEVICE_CAP_FAULTS says so.
+ * For a PCI device, the IOTLB counters stay 0: its IOTLB is the IOMMU's.
+ * Its translation faults are not reported to the context by the IOMMU
+ * drivers of 6.1 and 6.12 (VT-d and virtio-iommu log them to the kernel log
+ * only; IOASID_DEVICE_CAP_FAULTS is clear); what the fault members count
+ * for it are the ranges its shadow domain could not fill (struct
+ * ioasid_attach), with the node, reason and level where the table failed
+ * and the address in that node's input addresses.
  *
  * Return: 0, or ENOENT: no such device.
  */
@@ -966,7 +987,11 @@ enum ioasid_device_caps {
  *	the parent does not permit writing the table page, or the entry kept
  *	changing under the update
  * @IOASID_FAULT_WALK_LIMIT: the walk would read more distinct table pages
- *	than the module follows (nested user-managed levels multiply them)
+ *	than the module follows (nested user-managed levels multiply them);
+ *	(shadow domains) a fill would read more table entries than it follows
+ * @IOASID_FAULT_RESOURCE: (shadow domains) the module could not allocate
+ *	what the translation needs (the IOMMU's page tables, say): the range
+ *	is left unmapped
  */
 enum ioasid_fault_reason {
 	IOASID_FAULT_NOT_ATTACHED = 1,
@@ -979,6 +1004,7 @@ enum ioasid_fault_reason {
 	IOASID_FAULT_TABLE,
 	IOASID_FAULT_AD_UPDATE,
 	IOASID_FAULT_WALK_LIMIT,
+	IOASID_FAULT_RESOURCE,
 };
 
 #define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
@@ -1009,27 +1035,47 @@ enum ioasid_attach_flags {
  * drop the device's cached translations of the old attachment before
  * returning.
  *
- * A PCI device (DEVICE_INFO out_kind) attaches to a kernel-managed root:
+ * A PCI device (DEVICE_INFO out_kind) attaches to a kernel-managed node:
  * its IOMMU group gets a kernel paging domain of the node (one per node and
- * IOMMU, shared by the node's devices) holding every mapping of the node,
- * which MAP, COPY, UNMAP and BATCH keep equal to the node's. The device's
- * reserved regions (the MSI window, RMRRs) and the IOVAs outside its
- * aperture become reserved ranges of the node while it is attached
- * (IOVA_RANGES shows them). Devices of one IOMMU group share its
- * translation: they attach to the same node. When DETACH returns, the
- * group's DMA is blocked (no device may reach the node's pages).
+ * IOMMU, shared by the node's devices). A root's domain holds every mapping
+ * of the root, which MAP, COPY, UNMAP and BATCH keep equal to the node's,
+ * with one IOTLB flush per call (a whole BATCH included) before pages are
+ * unpinned. A node below a root gets a shadow domain holding its composed
+ * translation: every range of the node that translates at every level,
+ * with the permissions of all levels intersected, kept exact by MAP, COPY
+ * and UNMAP of the node and of any node above it (an UNMAP takes the
+ * translations it affects out of the domain before it returns; a MAP above
+ * the node refills the node's shadow whole, which costs in proportion to
+ * the node's mappings). Through a user-managed level the shadow holds what
+ * the guest's table maps: filled from the table (only its present entries
+ * are visited) at ATTACH and BIND, refilled over the range by INVALIDATE
+ * before it returns, which so needs the caching-mode contract
+ * (IOASID_ALLOC_CACHING_MODE) of every user-managed node at or above the
+ * device's. An entry that cannot be shadowed (a reserved bit, a table the
+ * parent does not map, ...) leaves its range unmapped and is counted as a
+ * fault of the device (DEVICE_INFO out_faults and out_last_fault_*); the
+ * fill, and INVALIDATE, go on. Translations are mapped with what an
+ * unprivileged request without PASID may do; with a format's A/D updates,
+ * filling sets A, and D where the device may write, as walks for such
+ * requests would. The device's reserved regions (the
+ * MSI window, RMRRs) and the IOVAs outside its aperture become reserved
+ * ranges of the node while it is attached (IOVA_RANGES shows them).
+ * Devices of one IOMMU group share its translation: they attach to the
+ * same node. When DETACH returns, the group's DMA is blocked (no device
+ * may reach the node's pages).
  *
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
  * EINVAL: a PASID for a device without PASID support or wider than its
  * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
- * @node_id;
+ * @node_id; (PCI) a user-managed node at or above @node_id without
+ * IOASID_ALLOC_CACHING_MODE;
  * EBUSY: (ATTACH without REPLACE) already attached there; (PCI) another
  * device of its IOMMU group is attached to another node;
  * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
  * reached;
  * EOPNOTSUPP: (PCI) a PASID or REPLACE where DEVICE_INFO out_caps lacks
- * it, or a node that is not a kernel-managed root;
+ * it;
  * EADDRINUSE: (PCI) a mapping of the node lies in a reserved region of the
  * device or outside its aperture;
  * ENODEV: (PCI) the device is IOASID_DEVICE_GONE;
@@ -1183,6 +1229,12 @@ enum ioasid_dirty_flags {
  * Switching it on drops the IOTLB entries through the node, so TRANSLATE
  * results taken earlier go stale: the generation of every device that had
  * one moves. The records outlive UNMAP of the pages they describe.
+ *
+ * Writes of PCI devices (IOASID_VFIO_ADOPT) go through an IOMMU whose dirty
+ * bits are not tracked (DEVICE_INFO out_caps without IOASID_DEVICE_CAP_DIRTY):
+ * a node that has had one attached at any time since tracking was switched
+ * on reports every page it maps writably as dirty, on top of the records,
+ * as VFIO type1 does.
  *
  * Return: 0, or ENOENT: no such node; EINVAL: a user-managed node.
  */
@@ -1360,7 +1412,11 @@ struct ioasid_inv_entry {
  * every entry before @out_done has taken effect for DMA, for TRANSLATE
  * (the generation of every device that had a dropped translation has
  * moved) and for every other cache. An entry never fails because of what
- * the node's tables hold (nothing is read) or because nothing is cached.
+ * the node's tables hold or because nothing is cached. Where PCI devices
+ * are attached at or below the node (shadow domains, struct
+ * ioasid_attach), an entry that covers DMA without PASID (no PASID scope)
+ * refills their domains over its range from the table before the next
+ * entry runs; what cannot be shadowed is counted as the devices' faults.
  *
  * Return: 0, or
  * EFAULT: @out_done cannot be written (checked first: nothing runs);
@@ -1400,7 +1456,8 @@ struct ioasid_invalidate {
  * then hands the container's devices to a /dev/ioasid context: each
  * appears there as a device object (DEVICE_INFO out_kind
  * IOASID_DEVICE_KIND_PCI) that ATTACHes and DETACHes like a software
- * endpoint. Everything else about the device stays vfio-pci's.
+ * endpoint (to kernel-managed nodes: see struct ioasid_attach). Everything
+ * else about the device stays vfio-pci's.
  *
  * Until a device is attached, its group's DMA is blocked (VFIO claimed the
  * group's DMA ownership when the group joined the container). When the
