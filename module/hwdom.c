@@ -10,8 +10,8 @@
  * A root with PCI devices attached holds one struct ioasid_hwdom per IOMMU
  * domain its devices' groups are attached to (one per IOMMU, in practice;
  * a group joins the first domain whose driver accepts it). A domain holds
- * exactly the root's mappings: they are replayed when the domain is made
- * and mirrored by every MAP, COPY and UNMAP after, all under the root's
+ * exactly the root's mappings: they are replayed once its first group is
+ * attached and mirrored by every MAP, COPY and UNMAP after, under the root's
  * write lock, so a domain and the node's tree never disagree where a
  * device could see it.
  *
@@ -38,7 +38,7 @@
 #include "ioasid_private.h"
 
 /**
- * struct ioasid_hwdom - a paging domain mirroring a root's mappings
+ * struct ioasid_hwdom - a paging domain of a node's PCI devices
  * @item: in node->hwdoms
  * @domain: the IOMMU domain
  * @prot: IOMMU_* bits added to every mapping's (IOMMU_CACHE where the

@@ -3,8 +3,9 @@
  * PCI device objects: real devices of a VFIO container adopted by a
  * context (vfio/backend.c makes them through ioasid_pci.h).
  *
- * A PCI device attaches to a kernel-managed root through its IOMMU group
- * (hwdom.c): the group is the unit the IOMMU translates, so the devices of
+ * A PCI device attaches to a node through its IOMMU group (hwdom.c: a
+ * root's paging domain, or a shadow domain below a root): the group is
+ * the unit the IOMMU translates, so the devices of
  * one group attach to the same node, and the group is detached when the
  * last of them detaches. VFIO claimed the group's DMA ownership when the
  * group joined the container, so a group attached nowhere is blocked.
@@ -39,7 +40,7 @@ static LIST_HEAD(ioasid_pcidevs);
  * @pdev: the device (a reference)
  * @group: its IOMMU group (a reference)
  * @item: in ioasid_pcidevs while !@gone
- * @node: the root it is attached to, or NULL
+ * @node: the node it is attached to, or NULL
  * @hwgroup: the group's attachment to @node's domain
  * @attached: @node is set; under ictx->objects' xa_lock, for DESTROY
  * @gone: killed: never attaches again
