@@ -263,6 +263,23 @@ static int map_half(struct ioasid_handle *h, uint32_t root, uint8_t *buf, int b)
 			  HALF * PAGE, &iova, RW | FIXED);
 }
 
+/*
+ * In context @h: a root with both halves of @buf mapped, @dev attached to
+ * it, and a round trip through it (@seed for the pattern).
+ */
+static void root_round_trip(struct __test_metadata *_metadata,
+			    struct pci_vfio *p, struct ioasid_handle *h,
+			    uint32_t dev, uint8_t *buf, uint64_t off, int seed)
+{
+	uint32_t root;
+
+	ASSERT_EQ(0, ioasid_node_alloc(h, 0, IOASID_MODE_KERNEL_MANAGED, &root));
+	ASSERT_EQ(0, map_half(h, root, buf, 0));
+	ASSERT_EQ(0, map_half(h, root, buf, 1));
+	ASSERT_EQ(0, ioasid_attach(h, dev, root, 0, 0));
+	round_trip(_metadata, p, buf, HALF * PAGE, off, seed);
+}
+
 #define MAX_RANGES 16
 
 /* Whether [start, last] overlaps any of IOVA_RANGES' ranges of @id. */
@@ -653,11 +670,7 @@ TEST_F(pcidev, adopt_into_a_second_context)
 	dev2 = adopt_edu(_metadata, &self->pci, h2);
 	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(h2, dev2).out_state);
 	EXPECT_EQ(0, dev_info(h2, dev2).out_num_attachments);
-	ASSERT_EQ(0, ioasid_node_alloc(h2, 0, IOASID_MODE_KERNEL_MANAGED, &root));
-	ASSERT_EQ(0, map_half(h2, root, self->buf, 0));
-	ASSERT_EQ(0, map_half(h2, root, self->buf, 1));
-	ASSERT_EQ(0, ioasid_attach(h2, dev2, root, 0, 0));
-	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 2 * PAGE, 11);
+	root_round_trip(_metadata, &self->pci, h2, dev2, self->buf, 2 * PAGE, 11);
 	ioasid_close(h2);
 }
 
@@ -1642,11 +1655,7 @@ TEST_F(pcidev, close_context_while_attached)
 	ASSERT_EQ(0, ioasid_open(&h2, NULL, 0));
 	dev = adopt_edu(_metadata, &self->pci, h2);
 	EXPECT_EQ(IOASID_DEVICE_LIVE, dev_info(h2, dev).out_state);
-	ASSERT_EQ(0, ioasid_node_alloc(h2, 0, IOASID_MODE_KERNEL_MANAGED, &root));
-	ASSERT_EQ(0, map_half(h2, root, self->buf, 0));
-	ASSERT_EQ(0, map_half(h2, root, self->buf, 1));
-	ASSERT_EQ(0, ioasid_attach(h2, dev, root, 0, 0));
-	round_trip(_metadata, &self->pci, self->buf, HALF * PAGE, 3 * PAGE, 91);
+	root_round_trip(_metadata, &self->pci, h2, dev, self->buf, 3 * PAGE, 91);
 	ioasid_close(h2);
 }
 
