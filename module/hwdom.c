@@ -217,6 +217,73 @@ unwind:
 	return rc;
 }
 
+/**
+ * ioasid_hwdom_map_run() - mirror adjacent new mappings into every domain
+ * @node: the root, write-locked
+ * @iova: where the first starts; each starts where the one before ends
+ * @pages: their pinned pages, each object wholly mapped
+ * @n: how many
+ * @map_prot: their IOASID_MAP_* bits, the same for all
+ *
+ * One scatterlist for them all, so one IOTLB sync per domain.
+ *
+ * Return: 0, or the IOMMU's error with every domain as it was.
+ */
+int ioasid_hwdom_map_run(struct ioasid_node *node, unsigned long iova,
+			 struct ioasid_pages **pages, unsigned int n,
+			 u32 map_prot)
+{
+	unsigned long nsegs = 0, total = 0, done, contig, pfn, np;
+	struct ioasid_hwdom *hd;
+	struct scatterlist *sg;
+	struct sg_table sgt;
+	unsigned int i;
+	ssize_t mapped;
+	int rc, prot;
+
+	lockdep_assert_held_write(&node->lock);
+	for (i = 0; i < n; i++) {
+		nsegs += ioasid_pages_nsegs(pages[i], pages[i]->runs[0].index,
+					    pages[i]->npages);
+		total += pages[i]->npages;
+	}
+	rc = sg_alloc_table(&sgt, nsegs, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		return rc;
+	sg = sgt.sgl;
+	for (i = 0; i < n; i++) {
+		for (done = 0, np = pages[i]->npages; done < np; done += contig) {
+			pfn = ioasid_pages_pfn(pages[i], pages[i]->runs[0].index + done,
+					       &contig);
+			contig = min3(contig, np - done, IOASID_SG_MAX_PAGES);
+			sg_set_page(sg, pfn_to_page(pfn), contig << PAGE_SHIFT, 0);
+			sg = sg_next(sg);
+		}
+	}
+	list_for_each_entry(hd, &node->hwdoms, item) {
+		prot = hd->prot;
+		if (map_prot & IOASID_MAP_READ)
+			prot |= IOMMU_READ;
+		if (map_prot & IOASID_MAP_WRITE)
+			prot |= IOMMU_WRITE;
+		mapped = ioasid_iommu_map_sg(hd->domain, iova, sgt.sgl, nsegs, prot);
+		if (mapped != (ssize_t)(total << PAGE_SHIFT)) {
+			if (mapped > 0)
+				iommu_unmap(hd->domain, iova, mapped);
+			rc = mapped < 0 ? mapped : -ENOMEM;
+			goto unwind;
+		}
+	}
+	sg_free_table(&sgt);
+	return 0;
+
+unwind:
+	list_for_each_entry_continue_reverse(hd, &node->hwdoms, item)
+		iommu_unmap(hd->domain, iova, total << PAGE_SHIFT);
+	sg_free_table(&sgt);
+	return rc;
+}
+
 /* The flush: gathers and parked pages ------------------------------------- */
 
 void ioasid_iommu_flush_init(struct ioasid_iommu_flush *fl)

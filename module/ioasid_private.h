@@ -364,6 +364,10 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd);
 void ioasid_node_free(struct ioasid_node *node);
 int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 	       const struct ioasid_answer *ans);
+/* Entries of a BATCH that ioasid_map_run() takes as one, at most. */
+#define IOASID_MAP_RUN_MAX	32
+int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
+		   unsigned int n, const struct ioasid_answer *ans);
 int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,
 		 const struct ioasid_answer *ans, struct ioasid_iommu_flush *fl);
 struct ioasid_pages *ioasid_mapping_pages(struct interval_tree_node *it,
@@ -505,6 +509,9 @@ int ioasid_hwdom_map(struct ioasid_node *node, unsigned long iova,
 		     u64 length, u32 map_prot);
 void ioasid_hwdom_unmap(struct ioasid_node *node, unsigned long iova,
 			u64 length, struct ioasid_iommu_flush *fl);
+int ioasid_hwdom_map_run(struct ioasid_node *node, unsigned long iova,
+			 struct ioasid_pages **pages, unsigned int n,
+			 u32 map_prot);
 void ioasid_hwdom_put_pages(struct ioasid_node *node, struct ioasid_pages *pages,
 			    struct ioasid_iommu_flush *fl);
 void ioasid_iommu_flush_init(struct ioasid_iommu_flush *fl);
@@ -549,6 +556,9 @@ struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
 				      bool writable,
 				      enum ioasid_account_mode mode);
 void ioasid_pages_put(struct ioasid_pages *pages);
+int ioasid_pages_pin_run(unsigned long uaddr, const unsigned long *npages,
+			 unsigned int n, bool writable,
+			 enum ioasid_account_mode mode, struct ioasid_pages **out);
 unsigned long ioasid_pages_pfn(const struct ioasid_pages *pages,
 			       unsigned long index, unsigned long *contig);
 

@@ -334,6 +334,80 @@ static int ioasid_batch_one(struct ioasid_ctx *ictx, u32 op, void __user *uentry
 	return ioasid_unmap_answered(ictx, &e.unmap, uentry, fl);
 }
 
+/* MAP entries read ahead, to take adjacent ones as one (ioasid_map_run()). */
+struct ioasid_batch_run {
+	struct ioasid_map cmds[IOASID_MAP_RUN_MAX];
+	struct ioasid_answer ans[IOASID_MAP_RUN_MAX];
+};
+
+/* Whether MAP entry @b can follow @a in a run. */
+static bool ioasid_map_adjacent(const struct ioasid_map *a,
+				const struct ioasid_map *b)
+{
+	return b->id == a->id && b->flags == a->flags &&
+	       b->flags & IOASID_MAP_FIXED_IOVA &&
+	       b->iova == a->iova + a->length && b->addr == a->addr + a->length;
+}
+
+/*
+ * Read up to @max MAP entries from @uentry that form a run: adjacent,
+ * well-formed as far as reading them goes. Return: how many (0 or 1: no
+ * run, the entries go one by one).
+ */
+static unsigned int ioasid_batch_read_run(struct ioasid_batch_run *run,
+					  u8 __user *uentry, u32 max,
+					  u32 entry_size)
+{
+	struct ioasid_map __user *u;
+	unsigned int n;
+
+	for (n = 0; n < min_t(u32, max, IOASID_MAP_RUN_MAX); n++) {
+		u = (struct ioasid_map __user *)(uentry + n * entry_size);
+		if (copy_struct_from_user(&run->cmds[n], sizeof(run->cmds[n]),
+					  u, entry_size) ||
+		    run->cmds[n].size != entry_size ||
+		    (n && !ioasid_map_adjacent(&run->cmds[n - 1], &run->cmds[n])) ||
+		    ioasid_answer_init(&run->ans[n], &u->iova, &run->cmds[n].iova,
+				       sizeof(run->cmds[n].iova)))
+			break;
+	}
+	return n;
+}
+
+/*
+ * BATCH of MAPs: runs of adjacent entries go as one where they can, and
+ * one by one (their exact outcomes) where they cannot.
+ */
+static int ioasid_batch_maps(struct ioasid_ctx *ictx, u8 __user *uentry,
+			     u32 count, u32 entry_size,
+			     struct ioasid_iommu_flush *fl, u32 *done)
+{
+	struct ioasid_batch_run *run;
+	unsigned int n = 0;
+	int rc = 0;
+
+	run = kmalloc(sizeof(*run), GFP_KERNEL);
+	for (*done = 0; *done < count; uentry += entry_size, ++*done, n--) {
+		if (!n && run) {
+			n = ioasid_batch_read_run(run, uentry, count - *done,
+						  entry_size);
+			if (n > 1 && !ioasid_map_run(ictx, run->cmds, n, run->ans)) {
+				*done += n - 1;
+				uentry += (n - 1) * entry_size;
+				n = 1;
+				continue;
+			}
+			n = max(n, 1U);	/* these go one by one, then look again */
+		}
+		rc = ioasid_batch_one(ictx, IOASID_CMD_MAP, uentry, entry_size, fl);
+		if (rc)
+			break;
+		cond_resched();
+	}
+	kfree(run);
+	return rc;
+}
+
 static int ioasid_batch(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_batch *cmd = ucmd->cmd;
@@ -363,12 +437,17 @@ static int ioasid_batch(struct ioasid_ucmd *ucmd)
 
 	/* One IOTLB flush of PCI devices' domains for the whole batch. */
 	ioasid_iommu_flush_init(&fl);
-	for (i = 0; i < cmd->count; i++, uentry += cmd->entry_size) {
-		rc = ioasid_batch_one(ucmd->ictx, cmd->op, uentry, cmd->entry_size,
-				      &fl);
-		if (rc)
-			break;
-		cond_resched();
+	if (cmd->op == IOASID_CMD_MAP) {
+		rc = ioasid_batch_maps(ucmd->ictx, uentry, cmd->count,
+				       cmd->entry_size, &fl, &i);
+	} else {
+		for (i = 0; i < cmd->count; i++, uentry += cmd->entry_size) {
+			rc = ioasid_batch_one(ucmd->ictx, cmd->op, uentry,
+					      cmd->entry_size, &fl);
+			if (rc)
+				break;
+			cond_resched();
+		}
 	}
 	ioasid_iommu_flush_finish(&fl);
 	if (put_user(i, &ubatch->out_done) && !rc)

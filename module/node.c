@@ -574,6 +574,145 @@ out_put:
 	return rc;
 }
 
+/*
+ * A run of a BATCH: @n MAPs of adjacent memory at adjacent fixed IOVAs of
+ * one root with the same flags, done as one: one pin of the whole span,
+ * one insertion under the lock, one mirror into PCI devices' domains (one
+ * IOTLB sync). All or nothing: on any error nothing changed and the caller
+ * runs the entries one by one, which gives each its exact outcome.
+ */
+struct ioasid_map_run_buf {
+	unsigned long npages[IOASID_MAP_RUN_MAX];
+	struct ioasid_mapping *maps[IOASID_MAP_RUN_MAX];
+	struct ioasid_pages *pages[IOASID_MAP_RUN_MAX];
+};
+
+int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
+		   unsigned int n, const struct ioasid_answer *ans)
+{
+	u32 prot = cmds[0].flags & (IOASID_MAP_READ | IOASID_MAP_WRITE);
+	unsigned long *npages, start = cmds[0].iova, i;
+	struct ioasid_map_run_buf *buf;
+	struct ioasid_mapping **maps;
+	struct ioasid_pages **pages;
+	struct ioasid_node *node;
+	bool hw_mapped = false;
+	u64 length = 0;
+	int rc;
+
+	if (n < 2 || n > IOASID_MAP_RUN_MAX)
+		return -EINVAL;
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	npages = buf->npages;
+	maps = buf->maps;
+	pages = buf->pages;
+	for (i = 0; i < n; i++) {
+		if (cmds[i].id != cmds[0].id || cmds[i].flags != cmds[0].flags ||
+		    !(cmds[i].flags & IOASID_MAP_FIXED_IOVA) ||
+		    ioasid_check_map_flags(cmds[i].flags) || cmds[i].__reserved ||
+		    ioasid_check_range(cmds[i].addr, cmds[i].length) ||
+		    ioasid_check_range(cmds[i].iova, cmds[i].length) ||
+		    cmds[i].iova != start + length ||
+		    cmds[i].addr != cmds[0].addr + length) {
+			kfree(buf);
+			return -EINVAL;
+		}
+		npages[i] = cmds[i].length >> PAGE_SHIFT;
+		length += cmds[i].length;
+	}
+	rc = ioasid_check_range(start, length);
+	if (!rc)
+		rc = ioasid_check_range(cmds[0].addr, length);
+	if (!rc && !access_ok(u64_to_user_ptr(cmds[0].addr), length))
+		rc = -EFAULT;
+	if (rc) {
+		kfree(buf);
+		return rc;
+	}
+
+	node = ioasid_kernel_node_get(ictx, cmds[0].id);
+	if (IS_ERR(node)) {
+		kfree(buf);
+		return PTR_ERR(node);
+	}
+	if (node->parent) {
+		rc = -EINVAL;	/* children pin nothing: one by one is as good */
+		goto out_put;
+	}
+	for (i = 0; i < n; i++) {
+		maps[i] = kmem_cache_zalloc(ioasid_mapping_cache, GFP_KERNEL_ACCOUNT);
+		if (!maps[i]) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+	}
+	if (down_read_killable(&ictx->account_lock)) {
+		rc = -EINTR;
+		goto out_free;
+	}
+	rc = ioasid_pages_pin_run(cmds[0].addr, npages, n,
+				  prot & IOASID_MAP_WRITE, ictx->account_mode,
+				  pages);
+	if (rc)
+		goto out_unlock_account;
+	for (i = 0; i < n; i++) {
+		maps[i]->addr_pg = cmds[i].addr >> PAGE_SHIFT;
+		maps[i]->pages = pages[i];
+		maps[i]->prot = prot;
+		maps[i]->it.start = cmds[i].iova;
+		maps[i]->it.last = cmds[i].iova + cmds[i].length - 1;
+	}
+
+	if (down_write_killable(&node->lock)) {
+		rc = -EINTR;
+		goto out_unpin;
+	}
+	rc = ioasid_node_check_iova(node, start, start + length - 1);
+	if (!rc && !list_empty(&node->hwdoms)) {
+		rc = ioasid_hwdom_map_run(node, start, pages, n, prot);
+		hw_mapped = !rc;
+	}
+	/* Every answer (the IOVA asked for) before anything is in. */
+	for (i = 0; !rc && i < n; i++)
+		rc = ioasid_answer_write(&ans[i]);
+	if (rc) {
+		if (hw_mapped)
+			ioasid_node_unmap_hw(node, start, length);
+		up_write(&node->lock);
+		goto out_unpin;
+	}
+	for (i = 0; i < n; i++) {
+		interval_tree_insert(&maps[i]->it, &node->mappings);
+		node->num_mappings++;
+		node->mapped_bytes += cmds[i].length;
+		node->pinned_bytes += cmds[i].length;
+		atomic_long_inc(&ictx->pinned_mappings);
+	}
+	ioasid_stat_add(mappings, n);
+	up_write(&node->lock);
+	up_read(&ictx->account_lock);
+	ioasid_shadows_refill(node, start, start + length - 1);
+	ioasid_node_put(node);
+	kfree(buf);
+	return 0;
+
+out_unpin:
+	for (i = 0; i < n; i++)
+		ioasid_pages_put(pages[i]);
+out_unlock_account:
+	up_read(&ictx->account_lock);
+out_free:
+	for (i = 0; i < n; i++)
+		if (maps[i])
+			kmem_cache_free(ioasid_mapping_cache, maps[i]);
+out_put:
+	ioasid_node_put(node);
+	kfree(buf);
+	return rc;
+}
+
 /* COPY --------------------------------------------------------------------- */
 
 /*

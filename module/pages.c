@@ -245,6 +245,23 @@ out:
 	return rc;
 }
 
+/* A pages object for @nruns runs (one run: the small cache). */
+static struct ioasid_pages *ioasid_pages_alloc(unsigned long nruns)
+{
+	if (nruns == 1)
+		return kmem_cache_alloc(ioasid_pages1_cache, GFP_KERNEL_ACCOUNT);
+	return kvmalloc(struct_size_t(struct ioasid_pages, runs, nruns),
+			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+}
+
+static void ioasid_pages_free(struct ioasid_pages *pages)
+{
+	if (pages->nruns == 1)
+		kmem_cache_free(ioasid_pages1_cache, pages);
+	else
+		kvfree(pages);
+}
+
 /**
  * ioasid_pages_pin() - pin and charge the caller's memory
  * @uaddr: page-aligned user address
@@ -273,11 +290,7 @@ struct ioasid_pages *ioasid_pages_pin(unsigned long uaddr, unsigned long npages,
 	if (rc)
 		goto out_uncharge;
 
-	if (rb.nruns == 1)
-		pages = kmem_cache_alloc(ioasid_pages1_cache, GFP_KERNEL_ACCOUNT);
-	else
-		pages = kvmalloc(struct_size(pages, runs, rb.nruns),
-				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	pages = ioasid_pages_alloc(rb.nruns);
 	if (!pages) {
 		rc = -ENOMEM;
 		goto out_unpin;
@@ -303,6 +316,96 @@ out_uncharge:
 	return ERR_PTR(rc);
 }
 
+/**
+ * ioasid_pages_pin_run() - pin adjacent ranges in one pass, an object each
+ * @uaddr: page-aligned user address of the first range
+ * @npages: pages of each range; range i + 1 starts where range i ends
+ * @n: ranges
+ * @writable: devices may write the pages
+ * @mode: whom to charge
+ * @out: the objects, one reference each, as ioasid_pages_pin() of each
+ *	range would have made them
+ *
+ * One pin of the whole span, then split: a BATCH of MAPs of adjacent
+ * memory pays for one GUP walk, and each MAP still unpins on its own.
+ *
+ * Return: 0, or an error with nothing pinned or charged.
+ */
+int ioasid_pages_pin_run(unsigned long uaddr, const unsigned long *npages,
+			 unsigned int n, bool writable,
+			 enum ioasid_account_mode mode, struct ioasid_pages **out)
+{
+	struct ioasid_run_buf rb = { .cap = IOASID_PIN_ONSTACK };
+	unsigned long total = 0, first = uaddr >> PAGE_SHIFT, r = 0, k, end;
+	unsigned int i, charged = 0, made = 0;
+	struct ioasid_pages *pages;
+	int rc;
+
+	rb.runs = rb.stack;
+	for (i = 0; i < n; i++)
+		total += npages[i];
+	for (; charged < n; charged++) {
+		out[charged] = kzalloc(sizeof(**out), GFP_KERNEL);
+		if (!out[charged]) {
+			rc = -ENOMEM;
+			goto out_uncharge;
+		}
+		out[charged]->npages = npages[charged];
+		rc = ioasid_pages_charge(out[charged], mode, npages[charged]);
+		if (rc) {
+			kfree(out[charged]);
+			goto out_uncharge;
+		}
+	}
+	rc = ioasid_pin(&rb, uaddr, total, writable);
+	if (rc)
+		goto out_uncharge;
+
+	/* Range i: the runs that cover [first, end), the first one cut. */
+	for (; made < n; made++) {
+		end = first + npages[made];
+		while (r + 1 < rb.nruns && rb.runs[r + 1].index <= first)
+			r++;
+		for (k = r; k < rb.nruns && rb.runs[k].index < end; k++)
+			;
+		pages = ioasid_pages_alloc(k - r);
+		if (!pages) {
+			rc = -ENOMEM;
+			goto out_unpin;
+		}
+		kref_init(&pages->kref);
+		pages->writable = writable;
+		pages->account_mode = out[made]->account_mode;
+		pages->user = out[made]->user;	/* or ->mm: a union */
+		pages->npages = npages[made];
+		pages->nruns = k - r;
+		memcpy(pages->runs, &rb.runs[r], pages->nruns * sizeof(*rb.runs));
+		pages->runs[0].pfn += first - pages->runs[0].index;
+		pages->runs[0].index = first;
+		kfree(out[made]);
+		out[made] = pages;
+		first = end;
+	}
+	if (rb.runs != rb.stack)
+		kvfree(rb.runs);
+	ioasid_stat_add(pinned_pages, total);
+	return 0;
+
+out_unpin:
+	ioasid_unpin_runs(rb.runs, rb.nruns, total, false);
+out_uncharge:
+	if (rb.runs != rb.stack)
+		kvfree(rb.runs);
+	for (i = 0; i < charged; i++) {
+		ioasid_pages_uncharge(out[i]);
+		if (i < made)
+			ioasid_pages_free(out[i]);
+		else
+			kfree(out[i]);
+	}
+	return rc;
+}
+
 static void ioasid_pages_release(struct kref *kref)
 {
 	struct ioasid_pages *pages = container_of(kref, struct ioasid_pages, kref);
@@ -311,10 +414,7 @@ static void ioasid_pages_release(struct kref *kref)
 			  pages->writable);
 	ioasid_pages_uncharge(pages);
 	ioasid_stat_sub(pinned_pages, pages->npages);
-	if (pages->nruns == 1)
-		kmem_cache_free(ioasid_pages1_cache, pages);
-	else
-		kvfree(pages);
+	ioasid_pages_free(pages);
 }
 
 void ioasid_pages_put(struct ioasid_pages *pages)
