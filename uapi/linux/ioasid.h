@@ -624,7 +624,12 @@ struct ioasid_copy {
  * Runs the requests in order, exactly as that many MAP or UNMAP ioctls
  * would, and stops at the first failure: entries before it are applied
  * (their outputs written back into the array), the failing one and those
- * after it are not. The return value is the failing entry's.
+ * after it are not. The return value is the failing entry's. What it costs
+ * is less: PCI devices' IOTLBs are flushed once for all the UNMAPs, and
+ * MAPs of a root at fixed IOVAs that each start where the one before ends,
+ * of memory that does too, with the same flags, are pinned in one pass
+ * and mirrored into PCI devices' domains with one IOTLB sync (each still
+ * a mapping of its own, unmapped and unpinned on its own).
  *
  * Return: 0, or
  * EFAULT: @out_done cannot be written (checked first: nothing runs);
