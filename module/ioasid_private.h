@@ -365,7 +365,7 @@ void ioasid_node_free(struct ioasid_node *node);
 int ioasid_map(struct ioasid_ctx *ictx, struct ioasid_map *cmd,
 	       const struct ioasid_answer *ans);
 /* Entries of a BATCH that ioasid_map_run() takes as one, at most. */
-#define IOASID_MAP_RUN_MAX	32
+#define IOASID_MAP_RUN_MAX	256
 int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
 		   unsigned int n, const struct ioasid_answer *ans);
 int ioasid_unmap(struct ioasid_ctx *ictx, struct ioasid_unmap *cmd,

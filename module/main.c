@@ -386,7 +386,7 @@ static int ioasid_batch_maps(struct ioasid_ctx *ictx, u8 __user *uentry,
 	unsigned int n = 0;
 	int rc = 0;
 
-	run = kmalloc(sizeof(*run), GFP_KERNEL);
+	run = kvmalloc(sizeof(*run), GFP_KERNEL);
 	for (*done = 0; *done < count; uentry += entry_size, ++*done, n--) {
 		if (!n && run) {
 			n = ioasid_batch_read_run(run, uentry, count - *done,
@@ -404,7 +404,7 @@ static int ioasid_batch_maps(struct ioasid_ctx *ictx, u8 __user *uentry,
 			break;
 		cond_resched();
 	}
-	kfree(run);
+	kvfree(run);
 	return rc;
 }
 

@@ -602,7 +602,7 @@ int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
 
 	if (n < 2 || n > IOASID_MAP_RUN_MAX)
 		return -EINVAL;
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kvzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	npages = buf->npages;
@@ -616,7 +616,7 @@ int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
 		    ioasid_check_range(cmds[i].iova, cmds[i].length) ||
 		    cmds[i].iova != start + length ||
 		    cmds[i].addr != cmds[0].addr + length) {
-			kfree(buf);
+			kvfree(buf);
 			return -EINVAL;
 		}
 		npages[i] = cmds[i].length >> PAGE_SHIFT;
@@ -628,13 +628,13 @@ int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
 	if (!rc && !access_ok(u64_to_user_ptr(cmds[0].addr), length))
 		rc = -EFAULT;
 	if (rc) {
-		kfree(buf);
+		kvfree(buf);
 		return rc;
 	}
 
 	node = ioasid_kernel_node_get(ictx, cmds[0].id);
 	if (IS_ERR(node)) {
-		kfree(buf);
+		kvfree(buf);
 		return PTR_ERR(node);
 	}
 	if (node->parent) {
@@ -695,7 +695,7 @@ int ioasid_map_run(struct ioasid_ctx *ictx, struct ioasid_map *cmds,
 	up_read(&ictx->account_lock);
 	ioasid_shadows_refill(node, start, start + length - 1);
 	ioasid_node_put(node);
-	kfree(buf);
+	kvfree(buf);
 	return 0;
 
 out_unpin:
@@ -709,7 +709,7 @@ out_free:
 			kmem_cache_free(ioasid_mapping_cache, maps[i]);
 out_put:
 	ioasid_node_put(node);
-	kfree(buf);
+	kvfree(buf);
 	return rc;
 }
 
