@@ -775,6 +775,51 @@ TEST_F(kmanaged, batch_stops_at_the_failing_entry)
 	EXPECT_EQ(4, node_info(self->handle, self->root).out_num_mappings);
 }
 
+/*
+ * Adjacent MAPs at adjacent fixed IOVAs go as one run inside the kernel:
+ * each is still a mapping of its own (unmapped and unpinned alone), and a
+ * failure inside a run stops the batch at exactly the entry that fails.
+ */
+TEST_F(kmanaged, batch_runs_keep_entries_apart)
+{
+	long long pinned = ioasid_sysfs_stat("pinned_bytes");
+	struct ioasid_map maps[6];
+	unsigned int i, done = 99;
+	uint64_t iova = 0x300000 + 3 * PAGE;
+
+	memset(maps, 0, sizeof(maps));
+	for (i = 0; i < 6; i++)
+		maps[i] = (struct ioasid_map){ .id = self->root, .flags = RW | FIXED,
+					       .addr = ubuf(self, i), .length = PAGE,
+					       .iova = 0x300000 + i * PAGE };
+	/* Entry 3's IOVA is taken already: the run fails there. */
+	ASSERT_EQ(0, ioasid_map(self->handle, self->root, ubuf(self, 20), PAGE,
+				&iova, RW | FIXED));
+	EXPECT_LIBERR(EEXIST, ioasid_map_batch(self->handle, maps, 6, &done));
+	EXPECT_EQ(3, done);
+	EXPECT_EQ(4, node_info(self->handle, self->root).out_num_mappings);
+	EXPECT_EQ(pinned + 4 * PAGE, ioasid_sysfs_stat("pinned_bytes"));
+
+	/* Now the whole run goes; then one entry leaves alone, pins and all. */
+	EXPECT_EQ(0, ioasid_unmap(self->handle, self->root, 0x300000, 4 * PAGE,
+				  NULL));
+	EXPECT_EQ(0, ioasid_map_batch(self->handle, maps, 6, &done));
+	EXPECT_EQ(6, done);
+	EXPECT_EQ(6, node_info(self->handle, self->root).out_num_mappings);
+	EXPECT_EQ(pinned + 6 * PAGE, ioasid_sysfs_stat("pinned_bytes"));
+	EXPECT_EQ(0, ioasid_unmap(self->handle, self->root, 0x300000 + 2 * PAGE,
+				  PAGE, NULL));
+	EXPECT_EQ(5, node_info(self->handle, self->root).out_num_mappings);
+	EXPECT_EQ(pinned + 5 * PAGE, ioasid_sysfs_stat("pinned_bytes"));
+	EXPECT_EQ(0, ioasid_unmap(self->handle, self->root, 0x300000, PAGE, NULL));
+	EXPECT_EQ(pinned + 4 * PAGE, ioasid_sysfs_stat("pinned_bytes"));
+	EXPECT_EQ(0, ioasid_unmap(self->handle, self->root, 0x300000 + PAGE, PAGE,
+				  NULL));
+	EXPECT_EQ(0, ioasid_unmap(self->handle, self->root, 0x300000 + 3 * PAGE,
+				  3 * PAGE, NULL));
+	EXPECT_EQ(pinned, ioasid_sysfs_stat("pinned_bytes"));
+}
+
 TEST_F(kmanaged, batch_errors)
 {
 	struct ioasid_map maps[2] = {};

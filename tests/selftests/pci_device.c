@@ -871,6 +871,36 @@ TEST_F(pcidev, copy_and_batch_unmap_are_mirrored)
 }
 
 /*
+ * A BATCH of adjacent MAPs (one run in the kernel: one pin pass, one
+ * mirror into the domain) reaches the device entry by entry, and an entry
+ * unmapped alone leaves the domain alone.
+ */
+TEST_F(pcidev, batch_map_run_is_mirrored)
+{
+	uint32_t dev = adopt_edu(_metadata, &self->pci, self->h), root;
+	struct ioasid_map maps[NPAGES];
+	unsigned int i, done = 0;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	ASSERT_EQ(0, ioasid_attach(self->h, dev, root, 0, 0));
+	memset(maps, 0, sizeof(maps));
+	for (i = 0; i < NPAGES; i++)
+		maps[i] = (struct ioasid_map){ .id = root, .flags = RW | FIXED,
+					       .addr = (uintptr_t)self->buf + i * PAGE,
+					       .length = PAGE,
+					       .iova = IOVA_A + i * PAGE };
+	ASSERT_EQ(0, ioasid_map_batch(self->h, maps, NPAGES, &done));
+	EXPECT_EQ(NPAGES, done);
+	EXPECT_EQ(NPAGES, node_info(self->h, root).out_num_mappings);
+	round_trip(_metadata, &self->pci, self->buf, PAGE, 6 * PAGE, 31);
+	ASSERT_EQ(0, ioasid_unmap(self->h, root, IOVA_A + 6 * PAGE, PAGE, NULL));
+	write_blocked(_metadata, &self->pci, self->buf, IOVA_A + 6 * PAGE,
+		      "after UNMAP of one entry of a batch");
+	round_trip(_metadata, &self->pci, self->buf, 2 * PAGE, 5 * PAGE, 32);
+}
+
+/*
  * Dirty tracking of a root with a PCI device attached: the IOMMU tracks
  * nothing, so every writably mapped page is reported dirty (the uAPI's
  * IOASID_DEVICE_CAP_DIRTY), and surely every page the device wrote.
