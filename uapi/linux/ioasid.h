@@ -1064,7 +1064,10 @@ enum ioasid_attach_flags {
  * filling sets A, and D where the device may write, as walks for such
  * requests would. The device's reserved regions (the
  * MSI window, RMRRs) and the IOVAs outside its aperture become reserved
- * ranges of the node while it is attached (IOVA_RANGES shows them).
+ * ranges of the node while it is attached (IOVA_RANGES shows them). An
+ * IOMMU may grant a PCI device more than a mapping's IOASID_MAP_* bits
+ * say: VT-d's driver (6.1, 6.12) makes every entry it writes readable, so
+ * a write-only mapping is readable by the device too.
  * Devices of one IOMMU group share its translation: they attach to the
  * same node. When DETACH returns, the group's DMA is blocked (no device
  * may reach the node's pages).
