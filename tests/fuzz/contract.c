@@ -181,8 +181,8 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 
 /*
  * ALLOC: EOPNOTSUPP mode, format, flags; ENOENT parent; EMLINK depth;
- * EINVAL a user-managed root, a kernel-managed node with a format, a bad
- * descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
+ * EINVAL a user-managed root, a kernel-managed node with a format or
+ * IOASID_ALLOC_CACHING_MODE, a bad descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
  * bytes at @format when @desc_ok.
  */
 struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
@@ -192,7 +192,8 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 	struct expect x = EX_NONE;
 	struct m_node *p;
 
-	if (c->flags || c->__reserved || c->__reserved2)
+	if (c->flags & ~IOASID_ALLOC_CACHING_MODE || c->__reserved ||
+	    c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->mode != IOASID_MODE_KERNEL_MANAGED && !user)
 		ex_add(&x, EOPNOTSUPP);
@@ -203,7 +204,8 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 		else if (p->depth >= m->max_depth)
 			ex_add(&x, EMLINK);
 	}
-	if (c->mode == IOASID_MODE_KERNEL_MANAGED && (c->format || c->format_len))
+	if (c->mode == IOASID_MODE_KERNEL_MANAGED &&
+	    (c->format || c->format_len || c->flags & IOASID_ALLOC_CACHING_MODE))
 		ex_add(&x, EINVAL);
 	if (user) {
 		if (!c->parent_id)

@@ -333,6 +333,7 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	n->parent = parent;
 	n->mode = IOASID_MODE_KERNEL_MANAGED;
 	memset(&n->fmt, 0, sizeof(n->fmt));
+	n->caching = false;
 	n->bound = false;
 	n->root = 0;
 	n->bind_flags = 0;
@@ -349,7 +350,7 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 }
 
 void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
-			 const struct m_format *fmt)
+			 const struct m_format *fmt, bool caching)
 {
 	struct m_node *n;
 
@@ -357,6 +358,7 @@ void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
 	n = model_node(m, id);
 	n->mode = IOASID_MODE_USER_MANAGED;
 	n->fmt = *fmt;
+	n->caching = caching;
 }
 
 /*

@@ -57,6 +57,7 @@ struct m_node {
 	uint32_t parent;	/* 0 for a root */
 	uint32_t mode;		/* IOASID_MODE_* */
 	struct m_format fmt;	/* user-managed */
+	bool caching;		/* user-managed: IOASID_ALLOC_CACHING_MODE */
 	bool bound;		/* user-managed: a table is bound */
 	uint64_t root;		/* ... at this root */
 	uint32_t bind_flags;	/* ... with these flags */
@@ -124,6 +125,7 @@ struct model {
 	uint32_t max_pasid_bits;
 	uint32_t max_batch;
 	bool has_user;			/* IOASID_CAP_USER_MANAGED */
+	bool has_pci;			/* IOASID_CAP_PCI_DEVICE */
 	/* The fuzzer's memory: where MAP on a root may pin. */
 	uint64_t rw_start, rw_len;	/* read-write */
 	uint64_t ro_start, ro_len;	/* read-only */
@@ -168,7 +170,7 @@ uint64_t model_linear_extent(struct model *m, uint32_t node, uint64_t iova,
 /* Changes, applied after the kernel said yes. */
 void model_add_node(struct model *m, uint32_t id, uint32_t parent);
 void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
-			 const struct m_format *fmt);
+			 const struct m_format *fmt, bool caching);
 bool model_in_user_tree(struct model *m, uint32_t id);
 void model_add_dev(struct model *m, uint32_t id, uint32_t flags,
 		   uint32_t pasid_bits);
