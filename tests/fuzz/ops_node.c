@@ -337,7 +337,7 @@ void op_iova_ranges(struct fz *f)
 	struct spec s = SPEC(c, "IOVA_RANGES", IOASID_CMD_IOVA_RANGES,
 			     IOASID_IOVA_RANGES);
 	struct m_node *n;
-	uint64_t starts[M_MAX_RES + 1], lasts[M_MAX_RES + 1];
+	uint64_t starts[M_MAX_RES + M_MAX_DRES + 1], lasts[M_MAX_RES + M_MAX_DRES + 1];
 	struct ioasid_iova_range *out = (void *)f->mem.aux;
 	unsigned int count = 0, num_in, i, r = rn(f, 100), room = 64;
 	bool ok;
@@ -345,7 +345,7 @@ void op_iova_ranges(struct fz *f)
 	c.id = pick_node(f, 6);
 	n = model_node(&f->m, c.id);
 	if (n)
-		count = model_iova_ranges(n, starts, lasts, M_MAX_RES + 1);
+		count = model_iova_ranges(n, starts, lasts, M_MAX_RES + M_MAX_DRES + 1);
 	if (r < 50)
 		c.num_ranges = count + (pct(f, 70) ? 0 : rn(f, 3));
 	else if (r < 65)
