@@ -64,7 +64,7 @@ static struct {
 	uint8_t state[XMAX], val[XMAX], secret[XMAX], prev[XMAX];
 	/* Budget and counts. */
 	uint64_t max_dmas, base_calls, dmas, dma_bytes, blocked_bytes, reads_checked;
-	uint64_t adopts, skipped_user, wonly, round_trips;
+	uint64_t adopts, skipped_user, wonly, round_trips, primes;
 	uint64_t attached[5];	/* successful ATTACHes by kind of node */
 	double dma_secs;
 	char last_blocked[256];	/* the last read the model said was blocked */
@@ -225,7 +225,8 @@ void fz_pci_teardown(struct fz *f)
 	       (unsigned long long)P.attached[0], (unsigned long long)P.attached[1],
 	       (unsigned long long)P.attached[2], (unsigned long long)P.attached[3],
 	       (unsigned long long)P.attached[4]);
-	printf("#   PCI: %llu round trips\n", (unsigned long long)P.round_trips);
+	printf("#   PCI: %llu round trips, %llu primed reads\n",
+	       (unsigned long long)P.round_trips, (unsigned long long)P.primes);
 	printf("#   PCI: %llu adopts, %llu DMAs (%llu bytes checked, %llu bytes "
 	       "blocked, %llu blocked reads checked) in %.1f s, %llu not made "
 	       "through user-managed nodes, %llu bytes read through write-only "
@@ -663,8 +664,20 @@ void op_pci_dma(struct fz *f)
 	len = r < 70 ? 1 + rn(f, XMAX) : r < 85 ? 1 + rn(f, 64) : XMAX;
 	iova = 0;
 	for (tries = 0; tries < 8 && !iova; tries++) {
+		struct m_node *top = n;
+
+		while (top && top->parent)
+			top = model_node(&f->m, top->parent);
 		r = rn(f, 100);
-		if (n && n->nmaps && r < 80) {
+		if (top && top != n && top->nmaps && r < 25) {
+			/* What the root maps, the node not: a read must not get it. */
+			struct m_map *map = &top->maps[rn(f, top->nmaps)];
+			struct m_walk w;
+
+			iova = map->iova + rn(f, map->len);
+			if (!model_walk(&f->m, node, iova, &w))
+				iova = 0;
+		} else if (n && n->nmaps && r < 80) {
 			struct m_map *map = &n->maps[rn(f, n->nmaps)];
 
 			iova = map->iova + (pct(f, 50) ? rn(f, map->len) :
@@ -685,6 +698,30 @@ void op_pci_dma(struct fz *f)
 	 */
 	if (!iova || P.dma_secs > FZ_PCI_DMA_SECS)
 		return;
+	if (!to_memory && n && n->nmaps && pct(f, 50)) {
+		/*
+		 * Before a read, often, one through a page that translates
+		 * for reading: the device's buffer is then known, and a read
+		 * the IOMMU must block can be told from one it let through.
+		 */
+		uint64_t src = 0;
+
+		k = rn(f, n->nmaps);
+		for (tries = 0; tries < n->nmaps && !src; tries++, k = (k + 1) % n->nmaps) {
+			struct m_walk w;
+
+			src = n->maps[k].iova;
+			if (!src || src >= EDU_DMA_LIMIT - PG ||
+			    model_walk(&f->m, node, src, &w) || !(w.prot & IOASID_MAP_READ))
+				src = 0;
+		}
+		if (src) {
+			P.primes++;
+			pci_dma(f, node, src + rn(f, PG - len + 1), len, false);
+			if (fz_stopped(f))
+				return;
+		}
+	}
 	pci_dma(f, node, iova, len, to_memory);
 	if (to_memory || !n || !n->nmaps || fz_stopped(f) || pct(f, 40))
 		return;

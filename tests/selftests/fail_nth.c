@@ -2034,6 +2034,24 @@ static int fn_pci_check(struct fn_state *s, const char *what, bool reach,
 	return 1;
 }
 
+/*
+ * Attached at @node: the MSI window is one of its reserved ranges, so a
+ * MAP there fails with EADDRINUSE (@addr: what the MAP maps, for @node).
+ */
+static int fn_pci_msi_reserved(struct fn_state *s, uint32_t node, uint64_t addr)
+{
+	uint64_t iova = 0xfee00000ULL;
+
+	if (!fn_map(s, node, addr, PAGE, &iova, RW | FIXED) ||
+	    s->fail_errno != EADDRINUSE) {
+		ksft_print_msg("the device is attached to node %u, but MAP at the MSI "
+			       "window: %s\n", node,
+			       s->fail_errno ? strerror(s->fail_errno) : "success");
+		return 1;
+	}
+	return 0;
+}
+
 static int fn_pci_attach(struct fn_state *s, uint32_t node)
 {
 	struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->pdev,
@@ -2110,6 +2128,8 @@ static int verify_pci_attach_root(struct fn_state *s, const struct fn_snap *pre,
 	int bad = fn_pci_check(s, "ATTACH to the root", !rc, W_IOVA + 3 * PAGE, 3,
 			       false);
 
+	if (!rc)
+		return bad + fn_pci_msi_reserved(s, s->root, fn_ubuf(s, 0));
 	/* A failed ATTACH left no attachment: the root can go. */
 	if (rc && fn_destroy(s, s->root)) {
 		ksft_print_msg("after a failed ATTACH, DESTROY of the root: %s\n",
@@ -2140,6 +2160,8 @@ static int verify_pci_attach_child(struct fn_state *s, const struct fn_snap *pre
 	/* child W+1p -> root W+5p -> buf page 5 */
 	int bad = fn_pci_check(s, "ATTACH to the child", !rc, W_IOVA + PAGE, 5, true);
 
+	if (!rc)
+		return bad + fn_pci_msi_reserved(s, s->child, W_IOVA);
 	if (rc && fn_destroy(s, s->child)) {
 		ksft_print_msg("after a failed ATTACH, DESTROY of the child: %s\n",
 			       strerror(s->fail_errno));
