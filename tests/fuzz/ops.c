@@ -386,7 +386,7 @@ enum {
 	W_DIRTY_BITMAP = 40, W_CPU_WRITE = 10, W_FORMAT_INFO = 4, W_BIND = 25,
 	W_UNBIND = 10, W_INVALIDATE = 30,
 	/* Only with the edu adopted (ops_pci.c). */
-	W_PCI_ATTACH = 3, W_PCI_DMA = 6,
+	W_PCI_ATTACH = 6, W_PCI_DMA = 6,
 };
 
 static const struct {
