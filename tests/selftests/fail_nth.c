@@ -28,6 +28,10 @@
  * success changes (expect). See "Sequences" below. The injection machinery
  * is in tests/include/fail_nth.h.
  *
+ * The pci_* sequences drive a real PCI device (QEMU's edu, through a VFIO
+ * container of type IOASID_VFIO_IOMMU) and check its DMA; without the device,
+ * vfio-pci or ioasidfd_vfio they SKIP. See "A real PCI device" below.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
