@@ -181,8 +181,8 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 
 /*
  * ALLOC: EOPNOTSUPP mode, format, flags; ENOENT parent; EMLINK depth;
- * EINVAL a user-managed root, a kernel-managed node with a format, a bad
- * descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
+ * EINVAL a user-managed root, a kernel-managed node with a format or
+ * IOASID_ALLOC_CACHING_MODE, a bad descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
  * bytes at @format when @desc_ok.
  */
 struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
@@ -192,7 +192,8 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 	struct expect x = EX_NONE;
 	struct m_node *p;
 
-	if (c->flags || c->__reserved || c->__reserved2)
+	if (c->flags & ~IOASID_ALLOC_CACHING_MODE || c->__reserved ||
+	    c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->mode != IOASID_MODE_KERNEL_MANAGED && !user)
 		ex_add(&x, EOPNOTSUPP);
@@ -203,7 +204,8 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 		else if (p->depth >= m->max_depth)
 			ex_add(&x, EMLINK);
 	}
-	if (c->mode == IOASID_MODE_KERNEL_MANAGED && (c->format || c->format_len))
+	if (c->mode == IOASID_MODE_KERNEL_MANAGED &&
+	    (c->format || c->format_len || c->flags & IOASID_ALLOC_CACHING_MODE))
 		ex_add(&x, EINVAL);
 	if (user) {
 		if (!c->parent_id)
@@ -610,8 +612,41 @@ bool contract_pasid_key(const struct m_dev *d, bool has_pasid, uint32_t pasid,
 }
 
 /*
+ * ATTACH of a PCI device: EOPNOTSUPP a PASID or REPLACE (out_caps has
+ * neither); EINVAL @pasid; EBUSY attached; EINVAL a user-managed node at or
+ * above the node without IOASID_ALLOC_CACHING_MODE; EADDRINUSE a mapping of
+ * the node in the device's reserved ranges (the MSI window, outside the
+ * aperture).
+ */
+static struct expect contract_attach_pci(struct model *m,
+					 const struct ioasid_attach *c,
+					 const struct m_dev *d, struct expect x)
+{
+	struct m_node *n = model_node(m, c->node_id), *a;
+	unsigned int i, k;
+
+	if (c->flags & (IOASID_ATTACH_PASID | IOASID_ATTACH_REPLACE))
+		ex_add(&x, EOPNOTSUPP);
+	else if (c->pasid)
+		ex_add(&x, EINVAL);
+	if (!n)
+		return x;
+	if (d->natts)
+		ex_add(&x, EBUSY);
+	for (a = n; a; a = model_node(m, a->parent))
+		if (a->mode == IOASID_MODE_USER_MANAGED && !a->caching)
+			ex_add(&x, EINVAL);
+	for (i = 0; i < n->nmaps; i++)
+		for (k = 0; k < m->npci_res; k++)
+			if (range_overlap(n->maps[i].iova, n->maps[i].len,
+					  m->pci_res[k].iova, m->pci_res[k].len))
+				ex_add(&x, EADDRINUSE);
+	return ex_or_ok(x);
+}
+
+/*
  * ATTACH: ENOENT device, node, (REPLACE) nothing attached; EINVAL PASID;
- * EBUSY already attached.
+ * EBUSY already attached. PCI devices: contract_attach_pci().
  */
 struct expect contract_attach(struct model *m, const struct ioasid_attach *c)
 {
@@ -629,6 +664,8 @@ struct expect contract_attach(struct model *m, const struct ioasid_attach *c)
 		ex_add(&x, ENOENT);
 		return x;
 	}
+	if (d->pci)
+		return contract_attach_pci(m, c, d, x);
 	if (!contract_pasid_key(d, c->flags & IOASID_ATTACH_PASID, c->pasid, &key)) {
 		ex_add(&x, EINVAL);
 		return x;
@@ -654,6 +691,16 @@ struct expect contract_detach(struct model *m, const struct ioasid_attach *c)
 	if (!d) {
 		ex_add(&x, ENOENT);
 		return x;
+	}
+	if (d->pci) {
+		/* No PASID attach: EOPNOTSUPP for the flag. */
+		if (c->flags & IOASID_ATTACH_PASID)
+			ex_add(&x, EOPNOTSUPP);
+		else if (c->pasid)
+			ex_add(&x, EINVAL);
+		else if (!d->natts)
+			ex_add(&x, ENOENT);
+		return ex_or_ok(x);
 	}
 	if (!contract_pasid_key(d, c->flags & IOASID_ATTACH_PASID, c->pasid, &key))
 		ex_add(&x, EINVAL);
@@ -683,8 +730,8 @@ struct expect contract_dma(struct model *m, const struct ioasid_dma *c,
 		ex_add(&x, EOPNOTSUPP);
 	if (!c->length || contract_exec_write(c->flags))
 		ex_add(&x, EINVAL);
-	if (!d)
-		ex_add(&x, ENOENT);
+	if (!d || d->pci)
+		ex_add(&x, ENOENT);	/* a PCI device does DMA itself */
 	else if (!contract_pasid_key(d, c->flags & IOASID_DMA_PASID, c->pasid, &key))
 		ex_add(&x, EINVAL);
 	if (!ex_empty(&x)) {
@@ -726,7 +773,7 @@ struct expect contract_translate(struct model *m,
 		ex_add(&x, EOPNOTSUPP);
 	if (contract_exec_write(c->flags))
 		ex_add(&x, EINVAL);
-	if (!d) {
+	if (!d || d->pci) {
 		ex_add(&x, ENOENT);
 		return x;
 	}

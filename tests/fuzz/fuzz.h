@@ -11,6 +11,8 @@
  *               RESERVE_IOVA, OPTION, unknown ioctls, CPU writes
  *   ops_map.c   MAP, UNMAP, COPY, BATCH
  *   ops_dev.c   devices, ATTACH/DETACH, DMA, TRANSLATE, dirty tracking
+ *   ops_user.c  FORMAT_INFO, BIND, UNBIND, INVALIDATE
+ *   ops_pci.c   a real PCI device (edu): ADOPT, ATTACH/DETACH, its DMA
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
  *   describe.c  printing a call's struct for reports and traces
@@ -123,6 +125,10 @@ bool fz_check_memory(struct fz *f);
 void op_node_info_of(struct fz *f, uint32_t id);
 void op_dev_info_of(struct fz *f, uint32_t id);
 void fz_paranoid(struct fz *f);
+
+/* ops_pci.c: the edu device, when it can be adopted */
+void fz_pci_setup(struct fz *f, unsigned int scale);
+void fz_pci_teardown(struct fz *f);
 
 /* describe.c */
 void fz_describe(const struct fz_call *c, char *out, size_t len);

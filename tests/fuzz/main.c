@@ -230,6 +230,7 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	base_nodes = ioasid_sysfs_stat("nodes");
 	base_mappings = ioasid_sysfs_stat("mappings");
 	base_pinned = ioasid_sysfs_stat("pinned_bytes");
+	fz_pci_setup(f, ioasid_test_scale());
 	fz_reset_context(f, false);
 	ASSERT_FALSE(stopped);
 
@@ -275,6 +276,7 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	       elapsed > 0 ? f->calls / elapsed : 0.0);
 	printf("#   DMA moved %llu bytes, %llu transfers stopped part way\n",
 	       (unsigned long long)f->dma_bytes, (unsigned long long)f->dma_partial);
+	fz_pci_teardown(f);
 	/* Which outcomes each ioctl had: the contract's coverage. */
 	for (i = 0; i < 32; i++) {
 		char line[512];

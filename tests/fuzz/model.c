@@ -128,6 +128,9 @@ bool model_overlaps_res(const struct m_node *n, uint64_t iova, uint64_t len)
 	for (i = 0; i < n->nres; i++)
 		if (range_overlap(n->res[i].iova, n->res[i].len, iova, len))
 			return true;
+	for (i = 0; i < n->ndres; i++)
+		if (range_overlap(n->dres[i].iova, n->dres[i].len, iova, len))
+			return true;
 	return false;
 }
 
@@ -201,7 +204,7 @@ static bool gap_fits(uint64_t first, uint64_t last, void *arg)
 int model_find_free(const struct m_node *n, uint64_t len, uint64_t align,
 		    uint64_t *iova)
 {
-	struct span spans[M_MAX_MAPS + M_MAX_RES];
+	struct span spans[M_MAX_MAPS + M_MAX_RES + M_MAX_DRES];
 	struct fit fit = { .len = len, .align = align };
 	unsigned int i, k = 0;
 
@@ -211,6 +214,9 @@ int model_find_free(const struct m_node *n, uint64_t len, uint64_t align,
 	for (i = 0; i < n->nres; i++)
 		spans[k++] = (struct span){ n->res[i].iova,
 					    n->res[i].iova + n->res[i].len - 1 };
+	for (i = 0; i < n->ndres; i++)
+		spans[k++] = (struct span){ n->dres[i].iova,
+					    n->dres[i].iova + n->dres[i].len - 1 };
 	qsort(spans, k, sizeof(spans[0]), span_cmp);
 	if (!for_each_gap(spans, k, gap_fits, &fit))
 		return -1;
@@ -247,15 +253,18 @@ static bool gap_collect(uint64_t first, uint64_t last, void *arg)
 unsigned int model_iova_ranges(const struct m_node *n, uint64_t *starts,
 			       uint64_t *lasts, unsigned int max)
 {
-	struct span spans[M_MAX_RES];
+	struct span spans[M_MAX_RES + M_MAX_DRES];
 	struct gaps g = { starts, lasts, 0, max };
-	unsigned int i;
+	unsigned int i, k = 0;
 
 	for (i = 0; i < n->nres; i++)
-		spans[i] = (struct span){ n->res[i].iova,
-					  n->res[i].iova + n->res[i].len - 1 };
-	qsort(spans, n->nres, sizeof(spans[0]), span_cmp);
-	for_each_gap(spans, n->nres, gap_collect, &g);
+		spans[k++] = (struct span){ n->res[i].iova,
+					    n->res[i].iova + n->res[i].len - 1 };
+	for (i = 0; i < n->ndres; i++)
+		spans[k++] = (struct span){ n->dres[i].iova,
+					    n->dres[i].iova + n->dres[i].len - 1 };
+	qsort(spans, k, sizeof(spans[0]), span_cmp);
+	for_each_gap(spans, k, gap_collect, &g);
 	return g.n;
 }
 
@@ -333,6 +342,7 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	n->parent = parent;
 	n->mode = IOASID_MODE_KERNEL_MANAGED;
 	memset(&n->fmt, 0, sizeof(n->fmt));
+	n->caching = false;
 	n->bound = false;
 	n->root = 0;
 	n->bind_flags = 0;
@@ -342,6 +352,9 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	n->tracking = false;
 	n->nmaps = 0;
 	n->nres = 0;
+	n->ndres = 0;
+	n->hw_groups = 0;
+	n->hw_writes = false;
 	n->ndirty = 0;
 	if (p)
 		p->nchildren++;
@@ -349,7 +362,7 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 }
 
 void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
-			 const struct m_format *fmt)
+			 const struct m_format *fmt, bool caching)
 {
 	struct m_node *n;
 
@@ -357,6 +370,7 @@ void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
 	n = model_node(m, id);
 	n->mode = IOASID_MODE_USER_MANAGED;
 	n->fmt = *fmt;
+	n->caching = caching;
 }
 
 /*
@@ -526,7 +540,17 @@ void model_attach(struct model *m, struct m_dev *d, uint32_t key,
 	} else {
 		d->atts[d->natts++] = (struct m_att){ key, node };
 	}
-	model_node(m, node)->nattached++;
+	n = model_node(m, node);
+	n->nattached++;
+	if (d->pci) {
+		/* The device's reserved ranges; its writes untracked, above too. */
+		n->ndres = m->npci_res;
+		memcpy(n->dres, m->pci_res, sizeof(n->dres));
+		for (; n; n = model_node(m, n->parent)) {
+			n->hw_groups++;
+			n->hw_writes = true;
+		}
+	}
 }
 
 void model_detach(struct model *m, struct m_dev *d, uint32_t key)
@@ -536,6 +560,11 @@ void model_detach(struct model *m, struct m_dev *d, uint32_t key)
 
 	if (n)
 		n->nattached--;
+	if (d->pci && n) {
+		n->ndres = 0;
+		for (; n; n = model_node(m, n->parent))
+			n->hw_groups--;
+	}
 	stale_key(d, key);
 	*att = d->atts[--d->natts];
 }
@@ -544,6 +573,9 @@ void model_detach(struct model *m, struct m_dev *d, uint32_t key)
 
 void model_set_tracking(struct model *m, struct m_node *n, bool on)
 {
+	/* Switching forgets; a PCI device still attached keeps it dirty. */
+	if (on != n->tracking)
+		n->hw_writes = n->hw_groups > 0;
 	if (on && !n->tracking) {
 		n->ndirty = 0;
 		/* Switching on drops the IOTLB entries through the node. */
@@ -636,4 +668,21 @@ void model_save_xlate(struct m_dev *d, uint32_t key, uint64_t gen,
 		x->node[lv] = w->node[lv];
 		x->addr[lv] = w->addr[lv];
 	}
+}
+
+/*
+ * A node that had a PCI device attached (at it or below) since tracking
+ * switched reports every page it maps writably dirty (dirty.c).
+ */
+bool model_hw_dirty(const struct m_node *n, uint64_t page)
+{
+	unsigned int i;
+
+	if (!n->hw_writes)
+		return false;
+	for (i = 0; i < n->nmaps; i++)
+		if (n->maps[i].prot & IOASID_MAP_WRITE &&
+		    page * M_PAGE - n->maps[i].iova < n->maps[i].len)
+			return true;
+	return false;
 }

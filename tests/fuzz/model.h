@@ -22,6 +22,7 @@
 #define M_MAX_DEVS	6
 #define M_MAX_MAPS	48
 #define M_MAX_RES	12
+#define M_MAX_DRES	6	/* reserved ranges of an attached PCI device */
 #define M_MAX_ATTS	8
 #define M_MAX_DIRTY	2048	/* dirty page records per node */
 #define M_MAX_XLATE	4	/* TRANSLATE results kept per device */
@@ -57,6 +58,7 @@ struct m_node {
 	uint32_t parent;	/* 0 for a root */
 	uint32_t mode;		/* IOASID_MODE_* */
 	struct m_format fmt;	/* user-managed */
+	bool caching;		/* user-managed: IOASID_ALLOC_CACHING_MODE */
 	bool bound;		/* user-managed: a table is bound */
 	uint64_t root;		/* ... at this root */
 	uint32_t bind_flags;	/* ... with these flags */
@@ -68,6 +70,17 @@ struct m_node {
 	struct m_map maps[M_MAX_MAPS];	/* sorted by iova, never overlapping */
 	unsigned int nres;
 	struct m_res res[M_MAX_RES];	/* unordered, may overlap */
+	/*
+	 * A PCI device attached here: its reserved regions and what lies
+	 * outside its aperture are reserved ranges of the node too, which
+	 * RESERVE_IOVA cannot remove.
+	 */
+	unsigned int ndres;
+	struct m_res dres[M_MAX_DRES];
+	/* PCI devices attached here or below (dirty: hw_writes, dirty.c). */
+	unsigned int hw_groups;
+	/* Had one since tracking last switched: all it maps writably is dirty. */
+	bool hw_writes;
 	unsigned int ndirty;
 	uint64_t dirty[M_MAX_DIRTY];	/* sorted IOVA page numbers */
 };
@@ -90,6 +103,8 @@ struct m_att {
 
 struct m_dev {
 	uint32_t id;
+	bool pci;		/* a PCI device of a VFIO container (ops_pci.c) */
+	uint32_t pci_id;
 	uint32_t flags;
 	uint32_t pasid_bits;
 	unsigned int natts;
@@ -124,6 +139,10 @@ struct model {
 	uint32_t max_pasid_bits;
 	uint32_t max_batch;
 	bool has_user;			/* IOASID_CAP_USER_MANAGED */
+	bool has_pci;			/* IOASID_CAP_PCI_DEVICE */
+	/* The PCI device's reserved ranges in a node it is attached to. */
+	unsigned int npci_res;
+	struct m_res pci_res[M_MAX_DRES];
 	/* The fuzzer's memory: where MAP on a root may pin. */
 	uint64_t rw_start, rw_len;	/* read-write */
 	uint64_t ro_start, ro_len;	/* read-only */
@@ -168,7 +187,7 @@ uint64_t model_linear_extent(struct model *m, uint32_t node, uint64_t iova,
 /* Changes, applied after the kernel said yes. */
 void model_add_node(struct model *m, uint32_t id, uint32_t parent);
 void model_add_user_node(struct model *m, uint32_t id, uint32_t parent,
-			 const struct m_format *fmt);
+			 const struct m_format *fmt, bool caching);
 bool model_in_user_tree(struct model *m, uint32_t id);
 void model_add_dev(struct model *m, uint32_t id, uint32_t flags,
 		   uint32_t pasid_bits);
@@ -188,6 +207,7 @@ void model_detach(struct model *m, struct m_dev *d, uint32_t key);
 void model_set_tracking(struct model *m, struct m_node *n, bool on);
 bool model_mark_dirty(struct m_node *n, uint64_t iova, uint64_t len);
 bool model_is_dirty(const struct m_node *n, uint64_t page);
+bool model_hw_dirty(const struct m_node *n, uint64_t page);
 void model_clear_dirty(struct model *m, struct m_node *n, uint64_t iova,
 		       uint64_t len);
 void model_save_xlate(struct m_dev *d, uint32_t key, uint64_t gen,

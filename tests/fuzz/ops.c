@@ -351,6 +351,9 @@ void fz_reset_context(struct fz *f, bool reopen)
 	model_reset(&f->m);
 	/* Each context's answers must not change. */
 	op_get_info(f, true);
+	/* The PCI device comes back into each new context. */
+	if (fz_pci_on())
+		fz_pci_adopt(f);
 }
 
 /* Does the fuzzer's memory hold what the model says? */
@@ -382,6 +385,8 @@ enum {
 	W_DMA = 160, W_TRANSLATE = 120, W_DIRTY_TRACKING = 20,
 	W_DIRTY_BITMAP = 40, W_CPU_WRITE = 10, W_FORMAT_INFO = 4, W_BIND = 25,
 	W_UNBIND = 10, W_INVALIDATE = 30,
+	/* Only with the edu adopted (ops_pci.c). */
+	W_PCI_ATTACH = 6, W_PCI_DMA = 6,
 };
 
 static const struct {
@@ -433,7 +438,17 @@ void fz_step(struct fz *f)
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		total += ops[i].weight;
+	if (fz_pci_on())
+		total += W_PCI_ATTACH + W_PCI_DMA;
 	r = rn(f, total);
+	if (fz_pci_on()) {
+		if (r < W_PCI_ATTACH)
+			return op_pci_attach(f);
+		r -= W_PCI_ATTACH;
+		if (r < W_PCI_DMA)
+			return op_pci_dma(f);
+		r -= W_PCI_DMA;
+	}
 	if (r < W_UNMAP)
 		return op_unmap_some(f);
 	r -= W_UNMAP;

@@ -102,4 +102,13 @@ void op_bind(struct fz *f);
 void op_unbind(struct fz *f);
 void op_invalidate(struct fz *f);
 
+/* ops_pci.c */
+bool fz_pci_on(void);
+void fz_pci_adopt(struct fz *f);
+void fz_pci_check_info(struct fz *f, struct m_dev *d,
+		       const struct ioasid_device_info *c);
+void op_pci_attach(struct fz *f);
+void op_pci_detach(struct fz *f);
+void op_pci_dma(struct fz *f);
+
 #endif

@@ -83,7 +83,7 @@ static uint32_t pick_busy_dev(struct fz *f)
 	unsigned int i, k = rn(f, m->ndevs ? m->ndevs : 1);
 
 	for (i = 0; i < m->ndevs && pct(f, 85); i++, k = (k + 1) % m->ndevs)
-		if (m->devs[k].natts)
+		if (m->devs[k].natts && (!m->devs[k].pci || pct(f, 5)))
 			return m->devs[k].id;
 	return pick_dev(f, 3);
 }
@@ -156,6 +156,17 @@ void op_dev_info_of(struct fz *f, uint32_t id)
 	s.lib = !c.flags ? lib_dev_info : NULL;
 	if (fz_do(f, &s) || !s.applies)
 		return;
+	if (d->pci) {
+		fz_pci_check_info(f, d, &c);
+		return;
+	}
+	if (c.out_kind != IOASID_DEVICE_KIND_SW || c.out_state != IOASID_DEVICE_LIVE ||
+	    c.out_pci_id || c.__reserved) {
+		fz_fail(f, "DEVICE_INFO of software endpoint %u: kind %u state %u "
+			"pci_id 0x%x reserved 0x%x", id, c.out_kind, c.out_state,
+			c.out_pci_id, c.__reserved);
+		return;
+	}
 	if (c.out_flags != d->flags || c.out_pasid_bits != d->pasid_bits ||
 	    c.out_num_attachments != d->natts || c.out_faults != d->faults) {
 		fz_fail(f, "DEVICE_INFO of %u: flags 0x%x pasid_bits %u attachments "
@@ -766,6 +777,23 @@ void op_dirty_bitmap(struct fz *f)
 				want[(page - c.iova) / c.page_size / 64] |=
 					1ULL << ((page - c.iova) / c.page_size % 64);
 		}
+		/* A PCI device's writes: every writably mapped page. */
+		for (k = 0; n->hw_writes && k < n->nmaps; k++) {
+			const struct m_map *mp = &n->maps[k];
+
+			uint64_t lo, hi, b;
+
+			if (!(mp->prot & IOASID_MAP_WRITE) ||
+			    !range_overlap(mp->iova, mp->len, c.iova, c.length))
+				continue;
+			/* [lo, hi]: the bytes of the read the mapping covers */
+			lo = mp->iova > c.iova ? mp->iova - c.iova : 0;
+			hi = mp->iova + (mp->len - 1) - c.iova;
+			if (hi > c.length - 1)
+				hi = c.length - 1;
+			for (b = lo / c.page_size; b <= hi / c.page_size; b++)
+				want[b / 64] |= 1ULL << (b % 64);
+		}
 		for (i = 0; i < words; i++)
 			if (bits[i] != want[i]) {
 				fz_fail(f, "DIRTY_BITMAP word %llu is 0x%016llx, the model "
@@ -813,11 +841,13 @@ void fz_paranoid(struct fz *f)
 			return;
 		}
 		for (k = 0; k < sizeof(bits) * 8; k++)
-			if (!!(bits[k / 64] & (1ULL << (k % 64))) != model_is_dirty(n, k)) {
+			if (!!(bits[k / 64] & (1ULL << (k % 64))) !=
+			    (model_is_dirty(n, k) || model_hw_dirty(n, k))) {
 				fz_fail(f, "paranoid: page 0x%llx of node %u is %s, the "
 					"model says %s", (unsigned long long)k * PG, n->id,
 					bits[k / 64] & (1ULL << (k % 64)) ? "dirty" : "clean",
-					model_is_dirty(n, k) ? "dirty" : "clean");
+					model_is_dirty(n, k) || model_hw_dirty(n, k) ?
+					"dirty" : "clean");
 				return;
 			}
 	}

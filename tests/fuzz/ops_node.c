@@ -42,6 +42,7 @@ void op_get_info(struct fz *f, bool first)
 	if (first && !m->granule) {
 		/* Without user-managed nodes, their requests are not made. */
 		m->has_user = c.out_capabilities & IOASID_CAP_USER_MANAGED;
+		m->has_pci = c.out_capabilities & IOASID_CAP_PCI_DEVICE;
 		if ((c.out_capabilities & caps) != caps) {
 			fz_abort(f, "capabilities 0x%llx lack some of 0x%llx",
 				 (unsigned long long)c.out_capabilities,
@@ -67,9 +68,11 @@ void op_get_info(struct fz *f, bool first)
 	    c.out_max_depth != m->max_depth || c.out_max_batch != m->max_batch ||
 	    c.out_max_pasid_bits != m->max_pasid_bits ||
 	    (c.out_capabilities & caps) != caps ||
-	    !(c.out_capabilities & IOASID_CAP_USER_MANAGED) != !m->has_user)
+	    !(c.out_capabilities & IOASID_CAP_USER_MANAGED) != !m->has_user ||
+	    !(c.out_capabilities & IOASID_CAP_PCI_DEVICE) != !m->has_pci)
 		fz_fail(f, "GET_INFO answers changed");
-	else if (c.out_capabilities & ~(caps | IOASID_CAP_USER_MANAGED))
+	else if (c.out_capabilities & ~(caps | IOASID_CAP_USER_MANAGED |
+					IOASID_CAP_PCI_DEVICE))
 		fz_fail(f, "GET_INFO: capability bits 0x%llx this header does not know",
 			(unsigned long long)c.out_capabilities);
 }
@@ -187,7 +190,10 @@ void op_alloc(struct fz *f)
 		c.mode = r == 0 ? 0 : r == 1 ? 3 : r == 2 ? UINT32_MAX :
 			 2 + rn(f, 1000);
 	}
-	c.flags = bad_flag(f, 0, 2);
+	/* Caching mode: most user-managed nodes, few kernel-managed ones. */
+	if (pct(f, c.mode == IOASID_MODE_USER_MANAGED ? 60 : 2))
+		c.flags |= IOASID_ALLOC_CACHING_MODE;
+	c.flags |= bad_flag(f, 1, 2);
 	c.__reserved = bad_u32(f, 2);
 	c.__reserved2 = bad_u32(f, 1);
 	s.x = contract_alloc(m, &c, desc, desc_ok);
@@ -207,7 +213,8 @@ void op_alloc(struct fz *f)
 		struct m_format fmt = { d->flags, d->levels, d->phys_bits,
 					d->pgsize_bitmap };
 
-		model_add_user_node(m, c.out_id, c.parent_id, &fmt);
+		model_add_user_node(m, c.out_id, c.parent_id, &fmt,
+				    c.flags & IOASID_ALLOC_CACHING_MODE);
 	} else {
 		model_add_node(m, c.out_id, c.parent_id);
 	}
@@ -279,7 +286,8 @@ void op_node_info_of(struct fz *f, uint32_t id)
 	bytes = model_mapped_bytes(n);
 	user = n->mode == IOASID_MODE_USER_MANAGED;
 	if (c.out_format != (user ? IOASID_FORMAT_X86_64 : 0) ||
-	    c.out_flags != (n->bound ? IOASID_NODE_BOUND : 0) ||
+	    c.out_flags != ((n->bound ? IOASID_NODE_BOUND : 0) |
+			    (n->caching ? IOASID_NODE_CACHING_MODE : 0)) ||
 	    c.out_root != (n->bound ? n->root : 0) ||
 	    c.out_bind_flags != (n->bound ? n->bind_flags : 0) || c.__reserved2) {
 		fz_fail(f, "NODE_INFO of %u: format %u flags 0x%x root 0x%llx bind "
@@ -287,7 +295,8 @@ void op_node_info_of(struct fz *f, uint32_t id)
 			"root 0x%llx flags 0x%x", id, c.out_format, c.out_flags,
 			(unsigned long long)c.out_root, c.out_bind_flags,
 			c.__reserved2, user ? IOASID_FORMAT_X86_64 : 0,
-			n->bound ? "bound" : "not bound",
+			n->bound ? (n->caching ? "bound, caching mode" : "bound") :
+			(n->caching ? "not bound, caching mode" : "not bound"),
 			(unsigned long long)(n->bound ? n->root : 0),
 			n->bound ? n->bind_flags : 0);
 		return;
@@ -328,7 +337,7 @@ void op_iova_ranges(struct fz *f)
 	struct spec s = SPEC(c, "IOVA_RANGES", IOASID_CMD_IOVA_RANGES,
 			     IOASID_IOVA_RANGES);
 	struct m_node *n;
-	uint64_t starts[M_MAX_RES + 1], lasts[M_MAX_RES + 1];
+	uint64_t starts[M_MAX_RES + M_MAX_DRES + 1], lasts[M_MAX_RES + M_MAX_DRES + 1];
 	struct ioasid_iova_range *out = (void *)f->mem.aux;
 	unsigned int count = 0, num_in, i, r = rn(f, 100), room = 64;
 	bool ok;
@@ -336,7 +345,7 @@ void op_iova_ranges(struct fz *f)
 	c.id = pick_node(f, 6);
 	n = model_node(&f->m, c.id);
 	if (n)
-		count = model_iova_ranges(n, starts, lasts, M_MAX_RES + 1);
+		count = model_iova_ranges(n, starts, lasts, M_MAX_RES + M_MAX_DRES + 1);
 	if (r < 50)
 		c.num_ranges = count + (pct(f, 70) ? 0 : rn(f, 3));
 	else if (r < 65)

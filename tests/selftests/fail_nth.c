@@ -28,6 +28,10 @@
  * success changes (expect). See "Sequences" below. The injection machinery
  * is in tests/include/fail_nth.h.
  *
+ * The pci_* sequences drive a real PCI device (QEMU's edu, through a VFIO
+ * container of type IOASID_VFIO_IOMMU) and check its DMA; without the device,
+ * vfio-pci or ioasidfd_vfio they SKIP. See "A real PCI device" below.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
@@ -45,6 +49,7 @@
 
 #include "ioasid_test.h"
 #include "fail_nth.h"
+#include "ioasid_pci.h"
 
 #define PAGE		4096ULL
 #define RW		(IOASID_MAP_READ | IOASID_MAP_WRITE)
@@ -67,6 +72,15 @@
 #define U_PASID		6
 #define U_TABLE		12
 #define U_DATA		2
+/*
+ * The same table also maps IOVA 0..+4p (its level-3 entry 0 shares the
+ * level-2 table of U_IOVA): the edu device reaches only 28-bit addresses,
+ * so PCI DMA through the user node goes to P_UIOVA (-> buf page U_DATA + 1).
+ */
+#define P_UIOVA		(1 * PAGE)
+/* edu transfers of the PCI sequences: P_XFER bytes at P_OFF into a page. */
+#define P_XFER		64u
+#define P_OFF		0x40u
 #define MAX_IDS		8
 /* No sequence comes near this; reaching it means the sweep never ends. */
 #define MAX_NTH		3000
@@ -112,6 +126,7 @@ static const struct fn_op {
 	{ IOASID_BIND, "BIND", { EFAULT } },
 	{ IOASID_UNBIND, "UNBIND", { EFAULT } },
 	{ IOASID_INVALIDATE, "INVALIDATE", { EFAULT } },
+	{ IOASID_VFIO_ADOPT, "ADOPT", { ENOMEM, EFAULT } },
 };
 
 static const struct fn_op *fn_op(unsigned long req)
@@ -155,6 +170,8 @@ struct fn_dma {
 struct fn_state {
 	int fd;
 	uint32_t root, root2, child, dev, user;
+	uint32_t pdev;		/* the adopted PCI device (edu) */
+	struct pci_vfio *pci;	/* its VFIO container and device, or NULL */
 	uint32_t pasid;		/* the PASID of DMA and TRANSLATE with one */
 	uint32_t next_id;	/* the id the next object would get */
 	uint8_t *buf;		/* BUF_PAGES: what root mappings map */
@@ -211,12 +228,14 @@ static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
 	return rc;
 }
 
-static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id)
+static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id,
+			 uint32_t flags)
 {
 	struct ioasid_format_x86_64 f = {
 		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
 		.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48 };
 	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
+				  .flags = flags,
 				  .parent_id = parent, .format = (uintptr_t)&f,
 				  .format_len = sizeof(f) };
 	int rc = fn_ioctl(s, IOASID_ALLOC, &a);
@@ -239,11 +258,35 @@ static void fn_user_table(uint8_t *buf)
 	uint64_t *t = (uint64_t *)(buf + U_TABLE * PAGE);
 	unsigned int lvl, k;
 
+	/*
+	 * Nothing else present: a shadow domain (PCI) is filled from every
+	 * present entry, and the pattern would be entries with reserved bits.
+	 */
+	memset(t, 0, 4 * PAGE);
 	for (lvl = 4; lvl > 1; lvl--, t += PAGE / 8)
 		t[(U_IOVA >> (12 + 9 * (lvl - 1))) & 511] =
 			(W_IOVA + (U_TABLE + 5 - lvl) * PAGE) | 0x27;
 	for (k = 0; k < 4; k++)
 		t[((U_IOVA >> 12) & 511) + k] = (W_IOVA + (U_DATA + k) * PAGE) | 0x67;
+	/* IOVA 0..+4p too (P_UIOVA): level 3 entry 0 -> the same level 2 table */
+	t = (uint64_t *)(buf + (U_TABLE + 1) * PAGE);
+	t[0] = (W_IOVA + (U_TABLE + 2) * PAGE) | 0x27;
+}
+
+/* ADOPT the container's one device (the edu) into the context: its id. */
+static int fn_adopt(struct fn_state *s, uint32_t *id)
+{
+	struct ioasid_vfio_device dev = { 0 };
+	struct ioasid_vfio_adopt a = { .size = sizeof(a), .ioasid_fd = s->fd,
+				       .num_devices = 1, .devices = (uintptr_t)&dev };
+
+	if (ioctl(s->pci->container_fd, IOASID_VFIO_ADOPT, &a)) {
+		s->fail_req = IOASID_VFIO_ADOPT;
+		s->fail_errno = errno;
+		return -1;
+	}
+	*id = dev.dev_id;
+	return 0;
 }
 
 static uint64_t fn_ubuf(struct fn_state *s, uint64_t page)
@@ -315,7 +358,14 @@ static int fn_dirty_bitmap(struct fn_state *s, uint32_t id, uint32_t flags,
 #define W_USER		(1u << 14)	/* a user-managed child of root (x86-64) */
 #define W_BIND		(1u << 15)	/* user: bound to the table at U_TABLE */
 #define W_ATTACH_USER	(1u << 16)	/* device PASID U_PASID -> user */
-#define W_ALL		((1u << 17) - 1)
+#define W_ALL		((1u << 17) - 1)	/* (the PCI worlds are not in it) */
+#define W_USER_CM	(1u << 17)	/* user: with IOASID_ALLOC_CACHING_MODE */
+#define W_PCI		(1u << 18)	/* the edu adopted (pdev) */
+#define W_PCI_ROOT	(1u << 19)	/* pdev -> root */
+#define W_PCI_CHILD	(1u << 20)	/* pdev -> child */
+#define W_PCI_USER	(1u << 21)	/* pdev -> user (bound, caching mode) */
+#define W_PCI_READY	(1u << 22)	/* the edu's container only: nothing adopted */
+#define W_PCI_ANY	(W_PCI | W_PCI_ROOT | W_PCI_CHILD | W_PCI_USER | W_PCI_READY)
 
 static unsigned int fn_world_closure(unsigned int w)
 {
@@ -329,6 +379,14 @@ static unsigned int fn_world_closure(unsigned int w)
 			w |= W_CHILD_MAP | W_DEV;
 		if (w & W_ATTACH_USER)
 			w |= W_BIND | W_DEV;
+		if (w & W_PCI_ROOT)
+			w |= W_PCI | W_MAP;
+		if (w & W_PCI_CHILD)
+			w |= W_PCI | W_CHILD_MAP;
+		if (w & W_PCI_USER)
+			w |= W_PCI | W_BIND | W_USER_CM;
+		if (w & W_USER_CM)
+			w |= W_USER;
 		if (w & W_BIND)
 			w |= W_USER;
 		if (w & W_USER)
@@ -402,7 +460,8 @@ static int fn_world(struct fn_state *s, unsigned int w)
 			return -1;
 	}
 	if (w & W_USER) {
-		if (fn_alloc_user(s, s->root, &s->user))
+		if (fn_alloc_user(s, s->root, &s->user,
+				  w & W_USER_CM ? IOASID_ALLOC_CACHING_MODE : 0))
 			return -1;
 		last = s->user;
 	}
@@ -423,6 +482,19 @@ static int fn_world(struct fn_state *s, unsigned int w)
 		if (fn_ioctl(s, IOASID_DEVICE_CREATE, &d))
 			return -1;
 		s->dev = last = d.out_id;
+	}
+	if (w & W_PCI) {
+		if (fn_adopt(s, &s->pdev))
+			return -1;
+		last = s->pdev;
+	}
+	if (w & (W_PCI_ROOT | W_PCI_CHILD | W_PCI_USER)) {
+		struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->pdev,
+					   .node_id = w & W_PCI_ROOT ? s->root :
+						      w & W_PCI_CHILD ? s->child : s->user };
+
+		if (fn_ioctl(s, IOASID_ATTACH, &a))
+			return -1;
 	}
 	if (w & W_ATTACH) {
 		struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->dev,
@@ -661,7 +733,7 @@ static void fn_snapshot(struct fn_state *s, struct fn_snap *snap)
 			}
 			o->tracking = !ioctl(s->fd, IOASID_DIRTY_BITMAP, &b);
 			o->dirty = bm;
-		} else if ((id == s->dev || id == s->next_id) &&
+		} else if ((id == s->dev || id == s->pdev || id == s->next_id) &&
 			   !ioctl(s->fd, IOASID_DEVICE_INFO, &di)) {
 			o->kind = FN_DEV;
 			o->flags = di.out_flags;
@@ -836,6 +908,7 @@ struct fn_seq {
 
 FIXTURE(fail_nth) {
 	struct fault_inject fi;
+	struct pci_vfio pci;
 	struct fn_state s;
 	struct fn_snap base, pre, post, want;
 };
@@ -1542,7 +1615,7 @@ static void fn_want_user(struct fn_snap *want, uint32_t id, uint32_t parent,
 
 static int body_alloc_user(struct fn_state *s)
 {
-	return fn_alloc_user(s, s->root, &s->out_id);
+	return fn_alloc_user(s, s->root, &s->out_id, 0);
 }
 
 static void expect_alloc_user(struct fn_state *s, struct fn_snap *want, int rc)
@@ -1571,7 +1644,7 @@ static void expect_bound(struct fn_state *s, struct fn_snap *want, int rc)
 {
 	if (rc)
 		return;
-	want->obj[s->user].node_flags = IOASID_NODE_BOUND;
+	want->obj[s->user].node_flags |= IOASID_NODE_BOUND;
 	want->obj[s->user].root = W_IOVA + U_TABLE * PAGE;
 }
 FN_SEQ(bind, W_USER, body_bind, expect_bound, NULL);
@@ -1596,7 +1669,7 @@ static void expect_unbound(struct fn_state *s, struct fn_snap *want, int rc)
 {
 	if (rc)
 		return;
-	want->obj[s->user].node_flags = 0;
+	want->obj[s->user].node_flags &= ~IOASID_NODE_BOUND;
 	want->obj[s->user].root = 0;
 }
 FN_SEQ(unbind, W_ATTACH_USER | W_WARM, body_unbind, expect_unbound, NULL);
@@ -1801,6 +1874,531 @@ FN_SEQ(dirty_bitmap_no_clear, W_DIRTY_DATA, body_dirty_bitmap_noclear, NULL,
 FN_SEQ(dirty_bitmap_clear, W_DIRTY_DATA, body_dirty_bitmap_clear, expect_dirty_cleared,
        verify_dirty_bitmap);
 
+/* A real PCI device ------------------------------------------------------- */
+
+/*
+ * The edu device (QEMU's, 0000:00:04.0 in the VM) through a VFIO container of
+ * type IOASID_VFIO_IOMMU, set up once per sweep; each world ADOPTs it into
+ * its context, and closing the context hands it back. Its DMA engine's buffer
+ * is primed once with fn_pci_pattern() (a read through a mapping, see
+ * fn_pci_prime()); the checks below only ever write it out to memory, so a
+ * transfer either puts the pattern there (the IOVA translates) or changes
+ * nothing (the IOMMU blocked it), and nothing else may happen. A transfer
+ * takes 100 ms of virtual time: one per run where it tells something.
+ *
+ * Failures injected into the refill of a shadow domain (ATTACH below a root
+ * or at a user-managed node, MAP/BATCH above an attached child, INVALIDATE
+ * of an attached user-managed node) do not fail the call: the range is left
+ * unmapped and counted as a fault of the device, with reason
+ * IOASID_FAULT_RESOURCE (struct ioasid_attach). The checks accept that, and
+ * nothing else: with such a fault, the device may not reach what it should
+ * (the transfer changes nothing), but it never reaches anything wrong.
+ */
+static uint8_t fn_pci_pattern(unsigned int i)
+{
+	return 0xc3 ^ (uint8_t)(i * 13 + 5);
+}
+
+/* The node's IOVA ranges while the edu is attached to it (from the prime). */
+static uint32_t fn_pci_nranges;
+static struct ioasid_iova_range fn_pci_ranges[4];
+
+/*
+ * In a context of its own: adopt, map a page of the pattern, attach, learn
+ * the IOVA ranges, read the pattern into the edu's buffer and, as a control,
+ * write it out to another page. 0, or -1 with @why.
+ */
+static int fn_pci_prime(struct pci_vfio *p, char *why, size_t len)
+{
+	uint8_t *pg = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct fn_state s = { .pci = p };
+	struct ioasid_iova_ranges rr = { .size = sizeof(rr), .num_ranges = 4,
+					 .ranges = (uintptr_t)fn_pci_ranges };
+	uint64_t iova = W_IOVA;
+	unsigned int i;
+	int rc = -1;
+
+	if (pg == MAP_FAILED) {
+		snprintf(why, len, "mmap");
+		return -1;
+	}
+	for (i = 0; i < P_XFER; i++)
+		pg[P_OFF + i] = fn_pci_pattern(i);
+	memset(pg + PAGE, 0, PAGE);
+	s.fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s.fd < 0 || fn_adopt(&s, &s.pdev) || fn_alloc(&s, 0, &s.root) ||
+	    fn_map(&s, s.root, (uintptr_t)pg, 2 * PAGE, &iova, RW | FIXED)) {
+		snprintf(why, len, "prime: %s failed: %s", fn_op_name(s.fail_req),
+			 strerror(s.fail_errno));
+		goto out;
+	}
+	{
+		struct ioasid_attach a = { .size = sizeof(a), .dev_id = s.pdev,
+					   .node_id = s.root };
+
+		rr.id = s.root;
+		if (fn_ioctl(&s, IOASID_ATTACH, &a) ||
+		    fn_ioctl(&s, IOASID_IOVA_RANGES, &rr)) {
+			snprintf(why, len, "prime: %s failed: %s",
+				 fn_op_name(s.fail_req), strerror(s.fail_errno));
+			goto out;
+		}
+	}
+	fn_pci_nranges = rr.num_ranges;
+	if (edu_dma_from_memory(p, W_IOVA + P_OFF, 0, P_XFER) ||
+	    edu_dma_to_memory(p, W_IOVA + PAGE + P_OFF, 0, P_XFER)) {
+		snprintf(why, len, "prime: edu DMA failed");
+		goto out;
+	}
+	for (i = 0; i < P_XFER; i++)
+		if (pg[PAGE + P_OFF + i] != fn_pci_pattern(i)) {
+			snprintf(why, len, "prime: the edu wrote 0x%02x at byte %u, "
+				 "not the pattern it read", pg[PAGE + P_OFF + i], i);
+			goto out;
+		}
+	rc = 0;
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	munmap(pg, 2 * PAGE);
+	return rc;
+}
+
+/*
+ * The edu writes its buffer (the pattern) to @iova, where buf page @page
+ * should be if it translates: 1 if the pattern landed there, 0 if nothing
+ * changed, -1 (reported) for anything else, or a change elsewhere in buf.
+ * buf must be buf_ref when called (fn_check_memory() said so).
+ */
+static int fn_pci_dma(struct fn_state *s, const char *what, uint64_t iova,
+		      uint64_t page)
+{
+	uint64_t off = page * PAGE + P_OFF;
+	unsigned int i, pat = 0, ref = 0;
+	long d;
+
+	if (edu_dma_to_memory(s->pci, iova + P_OFF, 0, P_XFER)) {
+		ksft_print_msg("%s: the edu DMA did not complete\n", what);
+		return -1;
+	}
+	for (i = 0; i < P_XFER; i++) {
+		pat += s->buf[off + i] == fn_pci_pattern(i);
+		ref += s->buf[off + i] == s->buf_ref[off + i];
+	}
+	/* Everything else as it was. */
+	for (d = 0; d < (long)(BUF_PAGES * PAGE); d++)
+		if ((uint64_t)d - off >= P_XFER && s->buf[d] != s->buf_ref[d]) {
+			ksft_print_msg("%s: an edu DMA to IOVA %#llx changed buf byte %#lx\n",
+				       what, (unsigned long long)iova + P_OFF, d);
+			return -1;
+		}
+	if (pat == P_XFER)
+		return 1;
+	if (ref == P_XFER)
+		return 0;
+	ksft_print_msg("%s: an edu DMA to IOVA %#llx left %u bytes of the pattern, "
+		       "%u unchanged, of %u\n", what, (unsigned long long)iova + P_OFF,
+		       pat, ref, P_XFER);
+	return -1;
+}
+
+/*
+ * After the body: the device reaches buf page @page at @iova (@reach) or
+ * not. With @fill (a shadow was filled or refilled), faults of reason
+ * IOASID_FAULT_RESOURCE are allowed, and then the range may be missing.
+ */
+static int fn_pci_check(struct fn_state *s, const char *what, bool reach,
+			uint64_t iova, uint64_t page, bool fill)
+{
+	struct ioasid_device_info di = { .size = sizeof(di), .dev_id = s->pdev };
+	int got;
+
+	if (ioctl(s->fd, IOASID_DEVICE_INFO, &di)) {
+		ksft_print_msg("%s: DEVICE_INFO of the PCI device: %s\n", what,
+			       strerror(errno));
+		return 1;
+	}
+	if (di.out_faults && (!fill || di.out_last_fault_reason != IOASID_FAULT_RESOURCE)) {
+		ksft_print_msg("%s: %llu faults of the PCI device, the last: reason %u "
+			       "node %u addr %#llx\n", what,
+			       (unsigned long long)di.out_faults,
+			       di.out_last_fault_reason, di.out_last_fault_node,
+			       (unsigned long long)di.out_last_fault_addr);
+		return 1;
+	}
+	got = fn_pci_dma(s, what, iova, page);
+	if (got < 0)
+		return 1;
+	if (got == reach || (di.out_faults && reach && !got))
+		return 0;
+	ksft_print_msg("%s: the PCI device %s IOVA %#llx (%llu faults)\n", what,
+		       got ? "reaches" : "does not reach", (unsigned long long)iova,
+		       (unsigned long long)di.out_faults);
+	return 1;
+}
+
+/*
+ * Attached at @node: the MSI window is one of its reserved ranges, so a
+ * MAP there fails with EADDRINUSE (@addr: what the MAP maps, for @node).
+ */
+static int fn_pci_msi_reserved(struct fn_state *s, uint32_t node, uint64_t addr)
+{
+	uint64_t iova = 0xfee00000ULL;
+
+	if (!fn_map(s, node, addr, PAGE, &iova, RW | FIXED) ||
+	    s->fail_errno != EADDRINUSE) {
+		ksft_print_msg("the device is attached to node %u, but MAP at the MSI "
+			       "window: %s\n", node,
+			       s->fail_errno ? strerror(s->fail_errno) : "success");
+		return 1;
+	}
+	return 0;
+}
+
+static int fn_pci_attach(struct fn_state *s, uint32_t node)
+{
+	struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->pdev,
+				   .node_id = node };
+
+	return fn_ioctl(s, IOASID_ATTACH, &a);
+}
+
+/* Attached: the node shows the device's reserved ranges. */
+static void fn_want_pci_ranges(struct fn_snap *want, uint32_t node, bool attached)
+{
+	struct fn_obj *o = &want->obj[node];
+
+	if (o->mode == IOASID_MODE_USER_MANAGED)
+		return;		/* (no IOVA_RANGES there) */
+	if (attached) {
+		o->nranges = fn_pci_nranges;
+		memcpy(o->ranges, fn_pci_ranges, sizeof(o->ranges));
+	} else {
+		o->nranges = 1;
+		memset(o->ranges, 0, sizeof(o->ranges));
+		o->ranges[0] = (struct ioasid_iova_range){ 0, ~0ULL };
+	}
+}
+
+/* ADOPT: a new device object; a failed one took no id. */
+static int body_pci_adopt(struct fn_state *s)
+{
+	return fn_adopt(s, &s->out_id);
+}
+
+static void expect_pci_adopt(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	memset(&want->obj[s->next_id], 0, sizeof(want->obj[0]));
+	want->obj[s->next_id].kind = FN_DEV;
+}
+
+static int verify_pci_adopt(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	uint32_t id = 0;
+
+	if (!rc && s->out_id != s->next_id) {
+		ksft_print_msg("ADOPT gave id %u, want %u\n", s->out_id, s->next_id);
+		return 1;
+	}
+	/* Again: the same id if it worked, the one it would have had if not. */
+	if (fn_adopt(s, &id) || id != s->next_id) {
+		ksft_print_msg("after ADOPT rc %d, ADOPT again: errno %d, id %u, want %u\n",
+			       rc, s->fail_errno, id, s->next_id);
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(pci_adopt, W_MAP | W_PCI_READY, body_pci_adopt, expect_pci_adopt, verify_pci_adopt);
+
+/* ATTACH to a root with mappings: the domain is replayed. */
+static int body_pci_attach_root(struct fn_state *s)
+{
+	return fn_pci_attach(s, s->root);
+}
+
+static void expect_pci_attach_root(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->pdev].natt++;
+	fn_want_pci_ranges(want, s->root, true);
+}
+
+static int verify_pci_attach_root(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	int bad = fn_pci_check(s, "ATTACH to the root", !rc, W_IOVA + 3 * PAGE, 3,
+			       false);
+
+	if (!rc)
+		return bad + fn_pci_msi_reserved(s, s->root, fn_ubuf(s, 0));
+	/* A failed ATTACH left no attachment: the root can go. */
+	if (rc && fn_destroy(s, s->root)) {
+		ksft_print_msg("after a failed ATTACH, DESTROY of the root: %s\n",
+			       strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+FN_SEQ(pci_attach_root, W_MAP | W_PCI, body_pci_attach_root, expect_pci_attach_root,
+       verify_pci_attach_root);
+
+/* ATTACH to a child: a shadow domain filled with the composed translation. */
+static int body_pci_attach_child(struct fn_state *s)
+{
+	return fn_pci_attach(s, s->child);
+}
+
+static void expect_pci_attach_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->pdev].natt++;
+	fn_want_pci_ranges(want, s->child, true);
+}
+
+static int verify_pci_attach_child(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* child W+1p -> root W+5p -> buf page 5 */
+	int bad = fn_pci_check(s, "ATTACH to the child", !rc, W_IOVA + PAGE, 5, true);
+
+	if (!rc)
+		return bad + fn_pci_msi_reserved(s, s->child, W_IOVA);
+	if (rc && fn_destroy(s, s->child)) {
+		ksft_print_msg("after a failed ATTACH, DESTROY of the child: %s\n",
+			       strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+FN_SEQ(pci_attach_child, W_CHILD_MAP | W_PCI, body_pci_attach_child,
+       expect_pci_attach_child, verify_pci_attach_child);
+
+/* ATTACH to a bound user-managed node in caching mode: filled from the table. */
+static int body_pci_attach_user(struct fn_state *s)
+{
+	return fn_pci_attach(s, s->user);
+}
+
+static void expect_pci_attach_user(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->obj[s->pdev].natt++;
+}
+
+static int verify_pci_attach_user(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	int bad = fn_pci_check(s, "ATTACH to the user node", !rc, P_UIOVA,
+			       U_DATA + 1, true);
+
+	if (rc && fn_destroy(s, s->user)) {
+		ksft_print_msg("after a failed ATTACH, DESTROY of the user node: %s\n",
+			       strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+FN_SEQ(pci_attach_user, W_BIND | W_USER_CM | W_PCI, body_pci_attach_user,
+       expect_pci_attach_user, verify_pci_attach_user);
+
+/* MAP on a root the device is attached to: mirrored into its domain. */
+static int body_pci_map_root(struct fn_state *s)
+{
+	s->out_iova = W_IOVA + 32 * PAGE;
+	return fn_map(s, s->root, fn_ubuf(s, 16), 8 * PAGE, &s->out_iova, RW | FIXED);
+}
+
+static void expect_pci_map(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, 1, 8, true, true);
+}
+
+static int verify_pci_map_root(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_pci_check(s, "MAP with the device attached", !rc,
+			    W_IOVA + 34 * PAGE, 18, false);
+}
+FN_SEQ(pci_map_root, W_PCI_ROOT, body_pci_map_root, expect_pci_map,
+       verify_pci_map_root);
+
+/* BATCH of MAPs on it: all in the domain, or those before the failing one. */
+static int body_pci_batch_root(struct fn_state *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		s->maps[i] = (struct ioasid_map){
+			.size = sizeof(s->maps[0]), .flags = RW | FIXED,
+			.id = s->root, .addr = fn_ubuf(s, 16 + 4 * i),
+			.length = 4 * PAGE, .iova = W_IOVA + (32 + 4 * i) * PAGE };
+	return fn_batch(s, IOASID_CMD_MAP, 2, sizeof(s->maps[0]));
+}
+
+static void expect_pci_batch(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	fn_want_map(want, s->root, s->batch_done, 4 * (long long)s->batch_done, true, true);
+}
+
+static int verify_pci_batch_root(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* The second entry: buf 20..23 at W+36p. */
+	return verify_batch(s, pre, rc) +
+	       fn_pci_check(s, "BATCH with the device attached", s->batch_done == 2,
+			    W_IOVA + 37 * PAGE, 21, false);
+}
+FN_SEQ(pci_batch_map_root, W_PCI_ROOT, body_pci_batch_root, expect_pci_batch,
+       verify_pci_batch_root);
+
+/* UNMAP on it: out of the domain before it returns (and the IOTLB flushed). */
+static int body_pci_unmap_root(struct fn_state *s)
+{
+	struct ioasid_unmap u = { .size = sizeof(u), .id = s->root, .iova = W_IOVA,
+				  .length = 8 * PAGE };
+
+	return fn_ioctl(s, IOASID_UNMAP, &u);
+}
+
+static void expect_pci_unmap(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_map(want, s->root, -1, -8, true, true);
+}
+
+static int verify_pci_unmap_root(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_pci_check(s, "UNMAP with the device attached", !!rc,
+			    W_IOVA + 3 * PAGE, 3, false);
+}
+FN_SEQ(pci_unmap_root, W_PCI_ROOT, body_pci_unmap_root, expect_pci_unmap,
+       verify_pci_unmap_root);
+
+/* MAP above an attached child: the child's shadow is refilled. */
+static int verify_pci_shadow(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* child W+1p -> root W+5p -> buf page 5: there before, there after */
+	return fn_pci_check(s, "a refill of the child's shadow", true,
+			    W_IOVA + PAGE, 5, true);
+}
+FN_SEQ(pci_map_above_child, W_PCI_CHILD, body_pci_map_root, expect_pci_map,
+       verify_pci_shadow);
+
+static int verify_pci_batch_shadow(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return verify_batch(s, pre, rc) + verify_pci_shadow(s, pre, rc);
+}
+FN_SEQ(pci_batch_above_child, W_PCI_CHILD, body_pci_batch_root, expect_pci_batch,
+       verify_pci_batch_shadow);
+
+/* UNMAP above it: the translations through the range leave the shadow. */
+static int verify_pci_unmap_shadow(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* child W+1p -> root W+5p, unmapped with W..+8p */
+	return fn_pci_check(s, "UNMAP above the child", !!rc, W_IOVA + PAGE, 5, false);
+}
+FN_SEQ(pci_unmap_above_child, W_PCI_CHILD, body_pci_unmap_root, expect_pci_unmap,
+       verify_pci_unmap_shadow);
+
+/* INVALIDATE of a user-managed node the device is attached to: refilled. */
+static int body_pci_invalidate(struct fn_state *s)
+{
+	struct ioasid_inv_entry e[2] = {
+		{ .node_id = s->user, .scope = IOASID_INV_SCOPE_ADDR,
+		  .addr = 0, .size = 4 * PAGE, .granule = PAGE },
+		{ .node_id = s->user, .flags = IOASID_INV_NO_PASID },
+	};
+	struct ioasid_invalidate inv = { .size = sizeof(inv), .count = 2,
+					 .entry_size = sizeof(e[0]),
+					 .entries = (uintptr_t)e };
+
+	return fn_ioctl(s, IOASID_INVALIDATE, &inv);
+}
+
+static int verify_pci_invalidate(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_pci_check(s, "INVALIDATE with the device attached", true, P_UIOVA,
+			    U_DATA + 1, true);
+}
+FN_SEQ(pci_invalidate, W_PCI_USER, body_pci_invalidate, NULL, verify_pci_invalidate);
+
+/* DETACH: the group's DMA is blocked when it returns. */
+static int body_pci_detach(struct fn_state *s)
+{
+	struct ioasid_attach a = { .size = sizeof(a), .dev_id = s->pdev };
+
+	return fn_ioctl(s, IOASID_DETACH, &a);
+}
+
+static void expect_pci_detach(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->pdev].natt--;
+	fn_want_pci_ranges(want, s->root, false);
+}
+
+static int verify_pci_detach(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_pci_check(s, "DETACH", !!rc, W_IOVA + 3 * PAGE, 3, false);
+}
+FN_SEQ(pci_detach, W_PCI_ROOT, body_pci_detach, expect_pci_detach, verify_pci_detach);
+
+/* DESTROY of the device object: adopted anew afterwards, with a new id. */
+static int body_pci_destroy(struct fn_state *s)
+{
+	return fn_destroy(s, s->pdev);
+}
+
+static void expect_pci_destroy(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		memset(&want->obj[s->pdev], 0, sizeof(want->obj[0]));
+}
+
+static int verify_pci_destroy(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	uint32_t id = 0;
+
+	/* Destroyed: a new object (any free id); not: the same one. */
+	if (fn_adopt(s, &id) || !id || (rc && id != s->pdev) ||
+	    (!rc && id == s->root)) {
+		ksft_print_msg("after DESTROY rc %d, ADOPT: errno %d, id %u (device %u, "
+			       "root %u)\n", rc, s->fail_errno, id, s->pdev, s->root);
+		return 1;
+	}
+	s->pdev = id;
+	if (fn_pci_attach(s, s->root)) {
+		ksft_print_msg("after DESTROY rc %d, ATTACH: %s\n", rc,
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(pci_destroy, W_MAP | W_PCI, body_pci_destroy, expect_pci_destroy,
+       verify_pci_destroy);
+
+/* Closing the context with the device attached below a root. */
+static int verify_pci_release(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	int bad = 0;
+
+	/* The device is the container's again: another context adopts it. */
+	s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0 || fn_adopt(s, &s->pdev)) {
+		ksft_print_msg("after closing the context, ADOPT: %s\n",
+			       strerror(s->fail_errno));
+		bad++;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	return bad;
+}
+FN_SEQ(pci_release, W_PCI_CHILD | W_RESERVE | W_DEV | W_ATTACH, body_close,
+       expect_release, verify_pci_release);
+
 /* The sweep --------------------------------------------------------------- */
 
 static void *fn_map_populated(size_t len)
@@ -1827,6 +2425,7 @@ FIXTURE_SETUP(fail_nth)
 	char why[256];
 	unsigned int i;
 
+	pci_init(&self->pci, EDU_BDF);
 	if (fi_setup(&self->fi, why, sizeof(why)))
 		SKIP(return, "%s", why);
 	if (access(IOASID_DEVICE_PATH, F_OK))
@@ -1845,6 +2444,16 @@ FIXTURE_SETUP(fail_nth)
 	for (i = 0; i < LOCAL_PAGES * PAGE; i++)
 		s->local_ref[i] = 0xa5 ^ (i * 3);
 	ASSERT_EQ(0, fn_stats_open());
+	if (variant->seq->world & W_PCI_ANY) {
+		int ret = pci_setup(&self->pci, EDU_BDF, IOASID_VFIO_IOMMU);
+
+		if (ret && self->pci.unavailable)
+			SKIP(return, "%s", self->pci.why);
+		ASSERT_EQ(0, ret) TH_LOG("%s", self->pci.why);
+		ASSERT_EQ(0, fn_pci_prime(&self->pci, why, sizeof(why)))
+			TH_LOG("%s", why);
+		s->pci = &self->pci;
+	}
 	fn_totals(&self->base, true);
 	ASSERT_LE(0, self->base.contexts);
 	ASSERT_LE(0, self->base.pins);
@@ -1855,6 +2464,7 @@ FIXTURE_TEARDOWN(fail_nth)
 {
 	if (self->s.fd >= 0)
 		close(self->s.fd);
+	pci_close(&self->pci);
 	fi_restore(&self->fi);
 }
 
@@ -1872,6 +2482,7 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 		snprintf(what, sizeof(what), "%s nth=%u", seq->name, nth);
 		s->fd = -1;
 		s->root = s->root2 = s->child = s->dev = s->user = s->next_id = 0;
+		s->pdev = 0;
 		s->pasid = PASID;
 		s->fail_req = 0;
 		s->fail_errno = 0;
