@@ -361,6 +361,10 @@ void ioasid_hwdom_put_pages(struct ioasid_node *node, struct ioasid_pages *pages
 
 /* Attaching groups ------------------------------------------------------------ */
 
+/* x86's interrupt window (the Intel SDM's 0xFEEx_xxxx). */
+#define IOASID_X86_MSI_START	0xfee00000UL
+#define IOASID_X86_MSI_LAST	0xfeefffffUL
+
 static int ioasid_hwgroup_reserve(struct ioasid_hwgroup *hg, unsigned long start,
 				  unsigned long last)
 {
@@ -395,6 +399,17 @@ static int ioasid_hwgroup_collect(struct ioasid_hwgroup *hg,
 		if (!rc && geo->aperture_end < ULONG_MAX)
 			rc = ioasid_hwgroup_reserve(hg, geo->aperture_end + 1,
 						    ULONG_MAX);
+		if (rc)
+			return rc;
+	}
+	/*
+	 * On x86 DMA writes to the MSI window are interrupt messages, never
+	 * memory, whatever the driver lists: and its list can silently lose
+	 * a region when it runs out of memory (6.12's VT-d).
+	 */
+	if (IS_ENABLED(CONFIG_X86)) {
+		rc = ioasid_hwgroup_reserve(hg, IOASID_X86_MSI_START,
+					    IOASID_X86_MSI_LAST);
 		if (rc)
 			return rc;
 	}
