@@ -525,8 +525,9 @@ static struct ioasid_hwdom *ioasid_hwdom_create(struct ioasid_node *node,
 }
 
 /**
- * ioasid_hwdom_attach() - attach an IOMMU group to a root's translation
- * @node: a kernel-managed root
+ * ioasid_hwdom_attach() - attach an IOMMU group to a node's translation
+ * @node: a root, or a node below one that ioasid_shadow_check() accepts
+ *	(its user-managed levels promise caching mode)
  * @dev: a device of the group (for the domain's IOMMU)
  * @group: the group, which nothing of @node holds yet
  *
