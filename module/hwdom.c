@@ -217,6 +217,62 @@ unwind:
 	return rc;
 }
 
+/* Whether entry @i of a run starts, physically, right after entry @i - 1. */
+static bool ioasid_run_joins(struct ioasid_pages **pages, unsigned int i)
+{
+	struct ioasid_pages *prev = pages[i - 1], *next = pages[i];
+	unsigned long contig, last;
+
+	last = ioasid_pages_pfn(prev, prev->runs[0].index + prev->npages - 1,
+				&contig);
+	return ioasid_pages_pfn(next, next->runs[0].index, &contig) == last + 1;
+}
+
+/*
+ * Map the run of @n entries (@nsegs[i] segments of @pages[i] each, from
+ * @sgl) at @iova. IOMMU mappings must not span two entries: UNMAP takes
+ * one entry out, and an IOMMU page across its edge would go with it
+ * (VT-d unmaps a whole superpage; virtio-iommu refuses to split a
+ * mapping). iommu_map_sg() joins physically contiguous segments whatever
+ * the scatterlist says, so entries that continue each other physically
+ * are mapped by calls of their own.
+ *
+ * Return: bytes mapped (all of the run), or the IOMMU's error with
+ * nothing of the run mapped.
+ */
+static int ioasid_domain_map_run(struct iommu_domain *domain, int prot,
+				 unsigned long iova, struct ioasid_pages **pages,
+				 const unsigned int *nsegs, unsigned int n,
+				 struct scatterlist *sgl)
+{
+	unsigned long off = 0, len;
+	unsigned int i = 0, j, segs, k;
+	struct scatterlist *sg = sgl;
+	ssize_t mapped;
+
+	while (i < n) {
+		segs = nsegs[i];
+		len = pages[i]->npages << PAGE_SHIFT;
+		for (j = i + 1; j < n && !ioasid_run_joins(pages, j); j++) {
+			segs += nsegs[j];
+			len += pages[j]->npages << PAGE_SHIFT;
+		}
+		mapped = ioasid_iommu_map_sg(domain, iova + off, sg, segs, prot);
+		if (mapped != (ssize_t)len) {
+			if (mapped > 0)
+				off += mapped;
+			if (off)
+				iommu_unmap(domain, iova, off);
+			return mapped < 0 ? mapped : -ENOMEM;
+		}
+		off += len;
+		for (k = 0; k < segs; k++)
+			sg = sg_next(sg);
+		i = j;
+	}
+	return 0;
+}
+
 /**
  * ioasid_hwdom_map_run() - mirror adjacent new mappings into every domain
  * @node: the root, write-locked
@@ -225,7 +281,8 @@ unwind:
  * @n: how many
  * @map_prot: their IOASID_MAP_* bits, the same for all
  *
- * One scatterlist for them all, so one IOTLB sync per domain.
+ * One scatterlist for them all, so one IOTLB sync per domain (unless
+ * entries continue each other physically: see ioasid_domain_map_run()).
  *
  * Return: 0, or the IOMMU's error with every domain as it was.
  */
@@ -233,23 +290,26 @@ int ioasid_hwdom_map_run(struct ioasid_node *node, unsigned long iova,
 			 struct ioasid_pages **pages, unsigned int n,
 			 u32 map_prot)
 {
-	unsigned long nsegs = 0, total = 0, done, contig, pfn, np;
+	unsigned long total = 0, done, contig, pfn, np;
+	unsigned int i, nsegs = 0, *segs;
 	struct ioasid_hwdom *hd;
 	struct scatterlist *sg;
 	struct sg_table sgt;
-	unsigned int i;
-	ssize_t mapped;
 	int rc, prot;
 
 	lockdep_assert_held_write(&node->lock);
+	segs = kmalloc_array(n, sizeof(*segs), GFP_KERNEL_ACCOUNT);
+	if (!segs)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		nsegs += ioasid_pages_nsegs(pages[i], pages[i]->runs[0].index,
-					    pages[i]->npages);
+		segs[i] = ioasid_pages_nsegs(pages[i], pages[i]->runs[0].index,
+					     pages[i]->npages);
+		nsegs += segs[i];
 		total += pages[i]->npages;
 	}
 	rc = sg_alloc_table(&sgt, nsegs, GFP_KERNEL_ACCOUNT);
 	if (rc)
-		return rc;
+		goto out_segs;
 	sg = sgt.sgl;
 	for (i = 0; i < n; i++) {
 		for (done = 0, np = pages[i]->npages; done < np; done += contig) {
@@ -266,21 +326,20 @@ int ioasid_hwdom_map_run(struct ioasid_node *node, unsigned long iova,
 			prot |= IOMMU_READ;
 		if (map_prot & IOASID_MAP_WRITE)
 			prot |= IOMMU_WRITE;
-		mapped = ioasid_iommu_map_sg(hd->domain, iova, sgt.sgl, nsegs, prot);
-		if (mapped != (ssize_t)(total << PAGE_SHIFT)) {
-			if (mapped > 0)
-				iommu_unmap(hd->domain, iova, mapped);
-			rc = mapped < 0 ? mapped : -ENOMEM;
+		rc = ioasid_domain_map_run(hd->domain, prot, iova, pages, segs, n,
+					   sgt.sgl);
+		if (rc)
 			goto unwind;
-		}
 	}
-	sg_free_table(&sgt);
-	return 0;
+	goto out_sgt;
 
 unwind:
 	list_for_each_entry_continue_reverse(hd, &node->hwdoms, item)
 		iommu_unmap(hd->domain, iova, total << PAGE_SHIFT);
+out_sgt:
 	sg_free_table(&sgt);
+out_segs:
+	kfree(segs);
 	return rc;
 }
 
