@@ -504,7 +504,7 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 			 __reserved),
 	[IOASID_CMD_ALLOC - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_ALLOC, ioasid_node_alloc, struct ioasid_alloc,
-			 __reserved),
+			 fault_queue_id),
 	[IOASID_CMD_DESTROY - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_DESTROY, ioasid_destroy, struct ioasid_destroy,
 			 id),

@@ -103,7 +103,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *parent = NULL, *node;
 	int rc;
 
-	if (cmd->flags & ~IOASID_ALLOC_CACHING_MODE || cmd->__reserved ||
+	if (cmd->flags & ~IOASID_ALLOC_CACHING_MODE ||
 	    cmd->__reserved2)
 		return -EOPNOTSUPP;
 	switch (cmd->mode) {

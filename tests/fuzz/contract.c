@@ -192,8 +192,7 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 	struct expect x = EX_NONE;
 	struct m_node *p;
 
-	if (c->flags & ~IOASID_ALLOC_CACHING_MODE || c->__reserved ||
-	    c->__reserved2)
+	if (c->flags & ~IOASID_ALLOC_CACHING_MODE || c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->mode != IOASID_MODE_KERNEL_MANAGED && !user)
 		ex_add(&x, EOPNOTSUPP);

@@ -25,7 +25,7 @@ static const struct field f_info[] = {
 	F(ioasid_info, flags), F(ioasid_info, __reserved), END };
 static const struct field f_alloc[] = {
 	F(ioasid_alloc, flags), F(ioasid_alloc, mode), F(ioasid_alloc, parent_id),
-	F(ioasid_alloc, __reserved), F(ioasid_alloc, format),
+	F(ioasid_alloc, fault_queue_id), F(ioasid_alloc, format),
 	F(ioasid_alloc, format_len), F(ioasid_alloc, __reserved2), END };
 static const struct field f_destroy[] = { F(ioasid_destroy, id), END };
 static const struct field f_node_info[] = {

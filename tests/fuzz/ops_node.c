@@ -83,12 +83,12 @@ static int lib_alloc(struct fz *f, void *cmd)
 {
 	struct ioasid_alloc *c = cmd;
 
-	if (c->mode == IOASID_MODE_USER_MANAGED && !c->flags && !c->__reserved &&
+	if (c->mode == IOASID_MODE_USER_MANAGED && !c->flags && !c->fault_queue_id &&
 	    !c->__reserved2)
 		return ioasid_node_alloc_user(f->h, c->parent_id,
 					      (const void *)(uintptr_t)c->format,
 					      c->format_len, &c->out_id);
-	if (!c->format && !c->format_len && !c->flags && !c->__reserved &&
+	if (!c->format && !c->format_len && !c->flags && !c->fault_queue_id &&
 	    !c->__reserved2)
 		return ioasid_node_alloc(f->h, c->parent_id, c->mode, &c->out_id);
 	return ioasid_node_alloc_cmd(f->h, c);
@@ -194,7 +194,6 @@ void op_alloc(struct fz *f)
 	if (pct(f, c.mode == IOASID_MODE_USER_MANAGED ? 60 : 2))
 		c.flags |= IOASID_ALLOC_CACHING_MODE;
 	c.flags |= bad_flag(f, 1, 2);
-	c.__reserved = bad_u32(f, 2);
 	c.__reserved2 = bad_u32(f, 1);
 	s.x = contract_alloc(m, &c, desc, desc_ok);
 	s.acts = ex_of(0);

@@ -57,7 +57,7 @@
  */
 #define IOASID_FOR_EACH_IOCTL(X)				\
 	X(ioasid_info, IOASID_GET_INFO, __reserved)			\
-	X(ioasid_alloc, IOASID_ALLOC, __reserved)			\
+	X(ioasid_alloc, IOASID_ALLOC, fault_queue_id)			\
 	X(ioasid_destroy, IOASID_DESTROY, id)				\
 	X(ioasid_node_info, IOASID_NODE_INFO, out_pinned_bytes)		\
 	X(ioasid_map, IOASID_MAP, iova)				\
@@ -78,7 +78,9 @@
 	X(ioasid_format_info, IOASID_FORMAT_INFO, __reserved2)		\
 	X(ioasid_bind, IOASID_BIND, root)				\
 	X(ioasid_bind, IOASID_UNBIND, root)				\
-	X(ioasid_invalidate, IOASID_INVALIDATE, __reserved)
+	X(ioasid_invalidate, IOASID_INVALIDATE, __reserved)		\
+	X(ioasid_fault_queue_alloc, IOASID_FAULT_QUEUE_ALLOC, out_fd)	\
+	X(ioasid_fault_queue_info, IOASID_FAULT_QUEUE_INFO, out_auto_responses)
 
 /* A valid x86-64 format descriptor: @levels (4, 5), @phys_bits (32..52). */
 static inline struct ioasid_format_x86_64 ioasid_x86_64_format(uint32_t levels,

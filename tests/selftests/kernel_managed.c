@@ -140,10 +140,15 @@ TEST_F(kmanaged, alloc_errors)
 	/* A known flag that is the user-managed nodes' only. */
 	cmd.flags = IOASID_ALLOC_CACHING_MODE;
 	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.flags = IOASID_ALLOC_PRI_AUTO_INVALID;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, IOASID_ALLOC, &cmd));
 	cmd.flags = 0;
-	cmd.__reserved = 1;
-	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
-	cmd.__reserved = 0;
+	/* A fault queue id that names nothing, or a node. */
+	cmd.fault_queue_id = self->root + 1000;
+	EXPECT_ERRNO(ENOENT, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.fault_queue_id = self->root;
+	EXPECT_ERRNO(ENOENT, ioctl(fd, IOASID_ALLOC, &cmd));
+	cmd.fault_queue_id = 0;
 	cmd.__reserved2 = 1;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, IOASID_ALLOC, &cmd));
 	cmd.__reserved2 = 0;

@@ -111,7 +111,7 @@ TEST(user_managed_functions_check_arguments)
 
 /* The uAPI of issue 9: the layouts userspace is built against. */
 _Static_assert(sizeof(struct ioasid_alloc) == 40, "ioasid_alloc size");
-_Static_assert(offsetofend(struct ioasid_alloc, __reserved) == 24, "ioasid_alloc 0.1 size");
+_Static_assert(offsetofend(struct ioasid_alloc, fault_queue_id) == 24, "ioasid_alloc 0.1 size");
 _Static_assert(offsetof(struct ioasid_alloc, format) == 24, "layout");
 _Static_assert(offsetof(struct ioasid_alloc, format_len) == 32, "layout");
 _Static_assert(sizeof(struct ioasid_format_x86_64) == 32, "x86_64 descriptor size");

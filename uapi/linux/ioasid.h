@@ -73,6 +73,8 @@ enum {
 	IOASID_CMD_BIND,
 	IOASID_CMD_UNBIND,
 	IOASID_CMD_INVALIDATE,
+	IOASID_CMD_FAULT_QUEUE_ALLOC,
+	IOASID_CMD_FAULT_QUEUE_INFO,
 };
 
 /*
@@ -97,6 +99,10 @@ enum {
  *	a VFIO container (IOASID_VFIO_ADOPT, served by the ioasidfd_vfio
  *	module), which ATTACH to kernel-managed nodes through the kernel's
  *	IOMMU API; DEVICE_INFO reports what each can do
+ * IOASID_CAP_FAULT_QUEUE: fault queues (FAULT_QUEUE_ALLOC, FAULT_QUEUE_INFO,
+ *	the options FAULT_QUEUE and FAULT_TIMEOUT_MS), page requests of
+ *	software endpoints created with IOASID_DEVICE_PRI, and DMA's NOWAIT
+ *	and RETRY
  */
 #define IOASID_CAP_KERNEL_MANAGED	_BITULL(0)
 #define IOASID_CAP_BATCH		_BITULL(1)
@@ -104,6 +110,7 @@ enum {
 #define IOASID_CAP_DIRTY_TRACKING	_BITULL(3)
 #define IOASID_CAP_USER_MANAGED		_BITULL(4)
 #define IOASID_CAP_PCI_DEVICE		_BITULL(5)
+#define IOASID_CAP_FAULT_QUEUE		_BITULL(6)
 
 /**
  * enum ioasid_access - kinds of access, and permissions for them
@@ -216,7 +223,9 @@ enum ioasid_mode {
  * @mode: an enum ioasid_mode
  * @parent_id: the parent node, or 0 for a root
  * @out_id: the new node's id, never 0
- * @__reserved: must be 0
+ * @fault_queue_id: the fault queue this node's faults and page requests
+ *	go to (struct ioasid_fault_queue_alloc), or 0 for none; OPTION's
+ *	IOASID_OPTION_FAULT_QUEUE changes it later
  * @format: (user-managed) user pointer to the format descriptor: a struct
  *	that starts with struct ioasid_format_header, such as struct
  *	ioasid_format_x86_64; 0 for a kernel-managed node
@@ -232,12 +241,14 @@ enum ioasid_mode {
  * Return: 0, or
  * EOPNOTSUPP: unknown @mode or format, or a format flag this kernel does
  * not know;
- * EINVAL: a user-managed root, a kernel-managed node with a @format or
- * IOASID_ALLOC_CACHING_MODE, a descriptor whose size is not @format_len or
- * whose values the format does not take (FORMAT_INFO says which it does);
+ * EINVAL: a user-managed root, a kernel-managed node with a @format,
+ * IOASID_ALLOC_CACHING_MODE or IOASID_ALLOC_PRI_AUTO_INVALID, a
+ * descriptor whose size is not @format_len or whose values the format does
+ * not take (FORMAT_INFO says which it does);
  * E2BIG: the descriptor has a non-zero tail beyond the kernel's struct, or
  * @format_len is above 4096;
- * ENOENT: @parent_id names no node of this context;
+ * ENOENT: @parent_id names no node of this context, or @fault_queue_id no
+ * fault queue;
  * EMLINK: the parent is at the deepest level (GET_INFO out_max_depth);
  * ENOSPC: every id is in use;
  * ENOMEM.
@@ -248,7 +259,7 @@ struct ioasid_alloc {
 	__u32 mode;
 	__u32 parent_id;
 	__u32 out_id;
-	__u32 __reserved;
+	__u32 fault_queue_id;
 	__aligned_u64 format;
 	__u32 format_len;
 	__u32 __reserved2;
@@ -267,9 +278,15 @@ struct ioasid_alloc {
  *	(struct ioasid_attach) learns of new entries from INVALIDATE (and
  *	BIND) only, as a real IOMMU in caching mode would. Software endpoints
  *	walk the table on a miss and need no such promise.
+ * @IOASID_ALLOC_PRI_AUTO_INVALID: (user-managed) every page request that
+ *	stops at this node is answered INVALID at once, by the module: the
+ *	DMA that raised it fails as if the guest had answered so, and its
+ *	record (IOASID_FAULT_RECORD_ANSWERED) is only for information. For
+ *	guests that bind tables without handling page requests.
  */
 enum ioasid_alloc_flags {
 	IOASID_ALLOC_CACHING_MODE = 1 << 0,
+	IOASID_ALLOC_PRI_AUTO_INVALID = 1 << 1,
 };
 
 /**
@@ -382,15 +399,17 @@ struct ioasid_format_info {
 /**
  * struct ioasid_destroy - ioctl(IOASID_DESTROY)
  * @size: sizeof(struct ioasid_destroy)
- * @id: the object to destroy: a node or a device
+ * @id: the object to destroy: a node, a device or a fault queue
  *
  * Destroys a node and everything mapped in it (pages are unpinned and
- * uncharged), or a device.
+ * uncharged), a device, or a fault queue (its fd stays open: it reads
+ * what is left, and answers nothing more).
  *
  * Return: 0, or
  * ENOENT: no such object;
  * EBUSY: the node has children or attached devices, the device is
- * attached, or an ioctl of another thread is using the object.
+ * attached, the fault queue is named by a node, or an ioctl of another
+ * thread is using the object.
  */
 struct ioasid_destroy {
 	__u32 size;
@@ -449,10 +468,13 @@ struct ioasid_node_info {
  * enum ioasid_node_info_flags - bits of &struct ioasid_node_info.out_flags
  * @IOASID_NODE_BOUND: a user-managed node with a table bound
  * @IOASID_NODE_CACHING_MODE: allocated with IOASID_ALLOC_CACHING_MODE
+ * @IOASID_NODE_PRI_AUTO_INVALID: allocated with
+ *	IOASID_ALLOC_PRI_AUTO_INVALID
  */
 enum ioasid_node_info_flags {
 	IOASID_NODE_BOUND = 1 << 0,
 	IOASID_NODE_CACHING_MODE = 1 << 1,
+	IOASID_NODE_PRI_AUTO_INVALID = 1 << 2,
 };
 
 #define IOASID_NODE_INFO _IO(IOASID_TYPE, IOASID_CMD_NODE_INFO)
@@ -740,9 +762,18 @@ struct ioasid_reserve_iova {
  *	against: enum ioasid_account_mode. Context-wide; changes only while
  *	nothing of the context is pinned (a MAP in flight counts: the change
  *	waits for it, and fails with EBUSY if it mapped).
+ * @IOASID_OPTION_FAULT_QUEUE: (@object_id: a node) the id of the fault
+ *	queue its faults go to, 0 for none. Page requests already pending
+ *	stay in the queue that got them.
+ * @IOASID_OPTION_FAULT_TIMEOUT_MS: (@object_id: a fault queue) how long a
+ *	page request waits for its response, in milliseconds, before the
+ *	module answers it (0: for ever; at most 3600000). A change applies to
+ *	requests raised after it.
  */
 enum ioasid_option_id {
 	IOASID_OPTION_ACCOUNT_MODE = 1,
+	IOASID_OPTION_FAULT_QUEUE = 2,
+	IOASID_OPTION_FAULT_TIMEOUT_MS = 3,
 };
 
 /**
@@ -780,8 +811,8 @@ enum ioasid_option_op {
  * @size: sizeof(struct ioasid_option)
  * @option_id: an enum ioasid_option_id
  * @op: an enum ioasid_option_op
- * @object_id: the object the option is of, or 0 for the whole context;
- *	every option so far is context-wide
+ * @object_id: the object the option is of, or 0 for the whole context
+ *	(ACCOUNT_MODE)
  * @val64: the value, in for SET, out for GET
  *
  * Return: 0, or
@@ -792,7 +823,8 @@ enum ioasid_option_op {
  * or an object the option is not of (a non-zero @object_id for a
  * context-wide option);
  * EPERM: (ACCOUNT_MODE) IOASID_ACCOUNT_PROCESS without CAP_SYS_RESOURCE;
- * EBUSY: (ACCOUNT_MODE) pages of this context are pinned.
+ * EBUSY: (ACCOUNT_MODE) pages of this context are pinned;
+ * ENOENT: (FAULT_QUEUE SET) @val64 is not 0 and names no fault queue.
  */
 struct ioasid_option {
 	__u32 size;
@@ -808,8 +840,9 @@ struct ioasid_option {
  * enum ioasid_device_flags - what a software endpoint can do
  * @IOASID_DEVICE_PASID: it issues DMA tagged with a PASID, and may be
  *	attached per PASID
- * @IOASID_DEVICE_PRI: it can issue page requests (used once fault
- *	reporting exists; declared now so a device's identity is complete)
+ * @IOASID_DEVICE_PRI: it issues page requests (PCIe PRI) where a guest's
+ *	table does not give its DMA the access it asks for (see struct
+ *	ioasid_fault_record), with at most @pri_max_pending outstanding
  */
 enum ioasid_device_flags {
 	IOASID_DEVICE_PASID = 1 << 0,
@@ -823,6 +856,11 @@ enum ioasid_device_flags {
  * @pasid_bits: with IOASID_DEVICE_PASID, the PASID width, 1 to GET_INFO
  *	out_max_pasid_bits; 0 otherwise
  * @out_id: the new device's id
+ * @pri_max_pending: with IOASID_DEVICE_PRI, the most page requests it has
+ *	outstanding at once, 1 to 4096, or 0 for 32 (PCIe's Outstanding Page
+ *	Request Allocation); a page request beyond it is answered INVALID by
+ *	the module. 0 without IOASID_DEVICE_PRI.
+ * @__reserved: must be 0
  *
  * Creates a software endpoint: an emulated device, owned by the context,
  * that performs DMA through the translation of the node it is attached to
@@ -831,6 +869,7 @@ enum ioasid_device_flags {
  *
  * Return: 0, or
  * EINVAL: @pasid_bits out of range, or given without IOASID_DEVICE_PASID;
+ * @pri_max_pending above 4096, or given without IOASID_DEVICE_PRI;
  * ENOSPC: every id is in use; ENOMEM.
  */
 struct ioasid_device_create {
@@ -838,6 +877,8 @@ struct ioasid_device_create {
 	__u32 flags;
 	__u32 pasid_bits;
 	__u32 out_id;
+	__u32 pri_max_pending;
+	__u32 __reserved;
 };
 
 #define IOASID_DEVICE_CREATE _IO(IOASID_TYPE, IOASID_CMD_DEVICE_CREATE)
@@ -1111,12 +1152,21 @@ struct ioasid_attach {
  * @IOASID_DMA_EXEC: the read is an instruction fetch (not with WRITE:
  *	EINVAL)
  * @IOASID_DMA_PRIV: the request is privileged (supervisor)
+ * @IOASID_DMA_NOWAIT: (DMA) when the transfer raises a page request,
+ *	return at once with EAGAIN and the request's group in @out_group,
+ *	instead of waiting for the response
+ * @IOASID_DMA_RETRY: (DMA) this call continues one that stopped at the
+ *	page request @group (EAGAIN or EINTR): it first takes that group's
+ *	response, then transfers; give it the @iova, @length and @buffer of
+ *	what is left (the earlier call's + @out_done)
  */
 enum ioasid_dma_flags {
 	IOASID_DMA_PASID = 1 << 0,
 	IOASID_DMA_WRITE = 1 << 1,
 	IOASID_DMA_EXEC = 1 << 2,
 	IOASID_DMA_PRIV = 1 << 3,
+	IOASID_DMA_NOWAIT = 1 << 4,
+	IOASID_DMA_RETRY = 1 << 5,
 };
 
 /**
@@ -1129,6 +1179,10 @@ enum ioasid_dma_flags {
  * @length: bytes to transfer
  * @buffer: the caller's buffer, the other end of the transfer
  * @out_done: bytes transferred, written back also on failure
+ * @group: with IOASID_DMA_RETRY, the page request group being retried;
+ *	0 otherwise
+ * @out_group: the page request group the transfer stopped at (EAGAIN,
+ *	EINTR while waiting), 0 otherwise; written back with @out_done
  *
  * The device transfers @length bytes at @iova, across any number of
  * mappings and pages, with the permissions of every level it translates
@@ -1149,7 +1203,34 @@ enum ioasid_dma_flags {
  * past the last IOVA 2^64 - 1) at @iova + @out_done;
  * EFAULT: @buffer is not the caller's memory (at @buffer + @out_done), or
  * a page of it faulted in but could still not be accessed, twice;
- * EINTR: a fatal signal arrived; ENOMEM.
+ * EINTR: a fatal signal arrived; or, waiting for a page response, any
+ * signal (the request stays pending: retry with IOASID_DMA_RETRY and
+ * @out_group); ENOMEM.
+ *
+ * Page requests: a device created with IOASID_DEVICE_PRI whose transfer
+ * stops at a user-managed node for the guest's table (not present, or
+ * not permitting the access: IOASID_FAULT_RECORD_GUEST) raises a page
+ * request there instead of a fault, when the node routes its faults to a
+ * fault queue (struct ioasid_fault_record). The call then waits, killably
+ * and interruptibly, for the response (or, with IOASID_DMA_NOWAIT, stops
+ * with EAGAIN). On SUCCESS the transfer walks the table again from that
+ * address and goes on; a second miss at the same page after SUCCESS is a
+ * fault (EIO). The other outcomes end the transfer at the page, @out_done
+ * exact:
+ * EIO: answered INVALID (by the queue's reader, or by the module: a node
+ * with IOASID_ALLOC_PRI_AUTO_INVALID, the device's pending bound, a full
+ * or closed queue, DETACH, REPLACE or DESTROY of the node);
+ * ENXIO: answered FAILURE;
+ * ETIMEDOUT: not answered within the queue's timeout (the module answered
+ * INVALID);
+ * EAGAIN: (NOWAIT, or RETRY of a group still pending) the request is
+ * pending: @out_group says which;
+ * ESTALE: (RETRY) @group is not a request of this device and PASID, or
+ * its outcome is no longer known (more than 4096 groups of the queue were
+ * answered since);
+ * EINVAL: NOWAIT or RETRY with @size too small for @group and
+ * @out_group, or a non-zero @group without RETRY. (RETRY with NOWAIT does
+ * not wait for a request the retried transfer raises.)
  */
 struct ioasid_dma {
 	__u32 size;
@@ -1160,6 +1241,8 @@ struct ioasid_dma {
 	__aligned_u64 length;
 	__aligned_u64 buffer;
 	__aligned_u64 out_done;
+	__u32 group;
+	__u32 out_group;
 };
 
 #define IOASID_DMA _IO(IOASID_TYPE, IOASID_CMD_DMA)
@@ -1450,6 +1533,240 @@ struct ioasid_invalidate {
 };
 
 #define IOASID_INVALIDATE _IO(IOASID_TYPE, IOASID_CMD_INVALIDATE)
+
+/*
+ * Fault queues.
+ *
+ * A fault queue is an object of the context (DESTROY removes it: EBUSY
+ * while a node names it) with a file descriptor of its own. Nodes name the
+ * queue their faults go to (ALLOC's @fault_queue_id, OPTION's
+ * IOASID_OPTION_FAULT_QUEUE). A fault goes to the queue of the node where
+ * the translation stopped; if that node names none, to the queue of the
+ * node the device is attached to (for the request's PASID); a fault of a
+ * device attached nowhere goes nowhere (DEVICE_INFO still counts it).
+ *
+ * What reaches a queue: the translation faults of software endpoints
+ * (DMA and TRANSLATE), their page requests, and the ranges a PCI device's
+ * shadow domain could not fill (struct ioasid_attach). Faults of PCI
+ * devices' DMA are not: the IOMMU drivers of 6.1 and 6.12 here (VT-d,
+ * virtio-iommu) only log them to the kernel log.
+ *
+ * read() returns whole records (struct ioasid_fault_record), as many as
+ * fit, oldest first; a buffer too small for one fails with EINVAL. It
+ * blocks while the queue is empty, unless the fd is O_NONBLOCK (EAGAIN).
+ * poll() and epoll report EPOLLIN while records wait, EPOLLOUT always
+ * (responses never block). write() takes page responses (struct
+ * ioasid_page_response), consumed in order: it returns the bytes of the
+ * responses it consumed, or, when the first one fails, its errno:
+ * ENOENT: not a page request group this queue raised for that device
+ * and PASID (or not yet raised);
+ * EALREADY: the group was answered already, by a response;
+ * ETIMEDOUT: the module answered it when its timeout expired;
+ * ECANCELED: the module answered it otherwise (DETACH, REPLACE or
+ * DESTROY of the node, DESTROY of the device);
+ * ESTALE: answered, but more than 4096 groups of the queue ago;
+ * EINVAL: a count smaller than the first response's @size, or a @size
+ * smaller than the struct as first shipped; EOPNOTSUPP: unknown @flags
+ * or @code; E2BIG: a non-zero tail past the kernel's struct; EFAULT.
+ *
+ * Depth: a queue holds at most @depth unread records. When it is full a
+ * new record is dropped and counted (FAULT_QUEUE_INFO out_overflow), and
+ * a page request that cannot be delivered is answered INVALID by the
+ * module at once. Every record raised takes the next sequence number,
+ * delivered or not: a gap between two records' @seq is the number of
+ * records dropped between them.
+ *
+ * Closing the fd (its last reference) answers every pending page request
+ * INVALID; records for nodes that still name the queue are then dropped
+ * and counted, and their page requests answered INVALID at once.
+ */
+
+/**
+ * enum ioasid_fault_queue_flags - flags of FAULT_QUEUE_ALLOC
+ * @IOASID_FAULT_QUEUE_CLOEXEC: the fd is close-on-exec (O_CLOEXEC)
+ * @IOASID_FAULT_QUEUE_NONBLOCK: the fd is O_NONBLOCK
+ * @IOASID_FAULT_QUEUE_TIMEOUT: @timeout_ms is the page response timeout;
+ *	without it the module parameter pri_timeout_ms (10000) is
+ */
+enum ioasid_fault_queue_flags {
+	IOASID_FAULT_QUEUE_CLOEXEC = 1 << 0,
+	IOASID_FAULT_QUEUE_NONBLOCK = 1 << 1,
+	IOASID_FAULT_QUEUE_TIMEOUT = 1 << 2,
+};
+
+/**
+ * struct ioasid_fault_queue_alloc - ioctl(IOASID_FAULT_QUEUE_ALLOC)
+ * @size: sizeof(struct ioasid_fault_queue_alloc)
+ * @flags: enum ioasid_fault_queue_flags
+ * @depth: the most unread records it holds, 1 to 65536, or 0 for 256
+ * @timeout_ms: with IOASID_FAULT_QUEUE_TIMEOUT, how long page requests
+ *	wait for a response before the module answers them INVALID, in ms
+ *	(0: for ever; at most 3600000); 0 otherwise
+ * @out_id: the queue's object id
+ * @out_fd: its file descriptor
+ *
+ * Return: 0, or
+ * EINVAL: @depth above 65536, @timeout_ms above 3600000 or given without
+ * IOASID_FAULT_QUEUE_TIMEOUT;
+ * EMFILE: the process has no free fd; ENOSPC: every id is in use; ENOMEM.
+ */
+struct ioasid_fault_queue_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 depth;
+	__u32 timeout_ms;
+	__u32 out_id;
+	__s32 out_fd;
+};
+
+#define IOASID_FAULT_QUEUE_ALLOC _IO(IOASID_TYPE, IOASID_CMD_FAULT_QUEUE_ALLOC)
+
+/**
+ * struct ioasid_fault_queue_info - ioctl(IOASID_FAULT_QUEUE_INFO)
+ * @size: sizeof(struct ioasid_fault_queue_info)
+ * @flags: must be 0
+ * @queue_id: the queue
+ * @out_depth: its depth
+ * @out_timeout_ms: its page response timeout (0: none)
+ * @out_queued: records waiting to be read
+ * @out_pending: page request groups waiting for a response
+ * @out_nodes: nodes that name it
+ * @out_closed: 1 once its fd was closed, else 0
+ * @__reserved: 0
+ * @out_next_seq: the sequence number the next record gets (the first is 1)
+ * @out_overflow: records dropped because the queue was full or closed
+ * @out_timeouts: page requests the module answered at their timeout
+ * @out_auto_responses: page requests the module answered for any reason
+ *	(timeouts included)
+ *
+ * Return: 0, or ENOENT: no such fault queue.
+ */
+struct ioasid_fault_queue_info {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 out_depth;
+	__u32 out_timeout_ms;
+	__u32 out_queued;
+	__u32 out_pending;
+	__u32 out_nodes;
+	__u32 out_closed;
+	__u32 __reserved;
+	__aligned_u64 out_next_seq;
+	__aligned_u64 out_overflow;
+	__aligned_u64 out_timeouts;
+	__aligned_u64 out_auto_responses;
+};
+
+#define IOASID_FAULT_QUEUE_INFO _IO(IOASID_TYPE, IOASID_CMD_FAULT_QUEUE_INFO)
+
+/**
+ * enum ioasid_fault_record_type - what a record reports
+ * @IOASID_FAULT_RECORD_FAULT: an unrecoverable translation fault
+ * @IOASID_FAULT_RECORD_PAGE_REQUEST: a page request group, waiting for
+ *	one struct ioasid_page_response unless IOASID_FAULT_RECORD_ANSWERED
+ * @IOASID_FAULT_RECORD_TIMEOUT: the page request @group got no response
+ *	within the queue's timeout; the module answered it INVALID
+ */
+enum ioasid_fault_record_type {
+	IOASID_FAULT_RECORD_FAULT = 1,
+	IOASID_FAULT_RECORD_PAGE_REQUEST = 2,
+	IOASID_FAULT_RECORD_TIMEOUT = 3,
+};
+
+/**
+ * enum ioasid_fault_record_flags - bits of a record's @flags
+ * @IOASID_FAULT_RECORD_PASID: the request carried @pasid
+ * @IOASID_FAULT_RECORD_GUEST: the translation stopped in a user-managed
+ *	node's own table (the guest's: reasons NOT_PRESENT, PERMISSION,
+ *	RESERVED, NON_CANONICAL); clear when a kernel-managed level (the
+ *	VMM's) or the module stopped it, reading table pages through the
+ *	parent included (TABLE, AD_UPDATE)
+ * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
+ *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
+ *	device's pending bound): no response is expected
+ * @IOASID_FAULT_RECORD_PCI: a PCI device's (its shadow domain)
+ */
+enum ioasid_fault_record_flags {
+	IOASID_FAULT_RECORD_PASID = 1 << 0,
+	IOASID_FAULT_RECORD_GUEST = 1 << 1,
+	IOASID_FAULT_RECORD_ANSWERED = 1 << 2,
+	IOASID_FAULT_RECORD_PCI = 1 << 3,
+};
+
+/**
+ * struct ioasid_fault_record - what read() of a fault queue returns
+ * @size: the bytes of this record: the next one starts @size bytes
+ *	further. Records only grow; a reader uses the members it knows.
+ * @type: an enum ioasid_fault_record_type
+ * @seq: the record's sequence number in its queue, from 1
+ * @flags: enum ioasid_fault_record_flags
+ * @dev_id: the device
+ * @pasid: with IOASID_FAULT_RECORD_PASID, the request's PASID
+ * @node_id: the node where the translation stopped
+ * @level: the level of @node_id's table where the walk stopped (x86-64:
+ *	1 for the 4 KiB level up to 4 or 5), 0 for a kernel-managed node
+ * @reason: an enum ioasid_fault_reason
+ * @access: the request, enum ioasid_access bits (a page request asks for
+ *	that access to the page)
+ * @group: (PAGE_REQUEST, TIMEOUT) the page request group, unique in the
+ *	queue, never 0; 0 for FAULT
+ * @addr: the address, in the IOVAs of the node the device is attached to:
+ *	where a DMA stopped, what TRANSLATE was asked; a page request's is
+ *	page aligned
+ * @time_ns: when it was raised, CLOCK_MONOTONIC
+ */
+struct ioasid_fault_record {
+	__u32 size;
+	__u32 type;
+	__aligned_u64 seq;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 node_id;
+	__u32 level;
+	__u32 reason;
+	__u32 access;
+	__u32 group;
+	__aligned_u64 addr;
+	__aligned_u64 time_ns;
+};
+
+/**
+ * enum ioasid_page_response_code - answers to a page request
+ * @IOASID_PAGE_RESP_SUCCESS: the page is there now: the device retries
+ * @IOASID_PAGE_RESP_INVALID: the request cannot be granted: the access
+ *	fails (DMA: EIO)
+ * @IOASID_PAGE_RESP_FAILURE: the device's page requests failed for good
+ *	(PCIe Response Failure): the access fails (DMA: ENXIO)
+ */
+enum ioasid_page_response_code {
+	IOASID_PAGE_RESP_SUCCESS = 0,
+	IOASID_PAGE_RESP_INVALID = 1,
+	IOASID_PAGE_RESP_FAILURE = 2,
+};
+
+/**
+ * struct ioasid_page_response - what write() to a fault queue takes
+ * @size: sizeof(struct ioasid_page_response)
+ * @flags: IOASID_FAULT_RECORD_PASID when the request carried a PASID;
+ *	no other bit
+ * @dev_id: the record's @dev_id
+ * @pasid: the record's @pasid (with IOASID_FAULT_RECORD_PASID)
+ * @group: the record's @group
+ * @code: an enum ioasid_page_response_code
+ *
+ * A response answers one pending group, once, and must name the device
+ * and PASID that raised it. The errnos are listed with fault queues above.
+ */
+struct ioasid_page_response {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 group;
+	__u32 code;
+};
 
 /*
  * Real PCI devices, through VFIO.
