@@ -1555,7 +1555,8 @@ struct ioasid_invalidate {
  * fit, oldest first; a buffer too small for one fails with EINVAL. It
  * blocks while the queue is empty, unless the fd is O_NONBLOCK (EAGAIN).
  * poll() and epoll report EPOLLIN while records wait, EPOLLOUT always
- * (responses never block). write() takes page responses (struct
+ * (responses never block), EPOLLHUP once the queue was DESTROYed (read()
+ * then returns what is left, then 0). write() takes page responses (struct
  * ioasid_page_response), consumed in order: it returns the bytes of the
  * responses it consumed, or, when the first one fails, its errno:
  * ENOENT: not a page request group this queue raised for that device
