@@ -1587,7 +1587,10 @@ FQ_TEST(page_request_blocking_dma_completes_after_success)
 	EXPECT_EQ(-EIO, t.x.ret);
 	EXPECT_EQ(8, t.x.done);
 	EXPECT_EQ(0, t.x.out_group);
-	ASSERT_EQ(1, get_rec(e->qfd, &r));
+	/* Recorded before the DMA returned: no wait. */
+	memset(&r, 0, sizeof(r));
+	EXPECT_EQ(1, get_recs(e->qfd, &r, 1, 0))
+		TH_LOG("the fault that ended the DMA was not delivered");
 	EXPECT_REC(&r, IOASID_FAULT_RECORD_FAULT, R_GUEST, e->dev, 0, e->user, 1,
 		   IOASID_FAULT_NOT_PRESENT, ACC_R, VA_PAGE(13));
 	EXPECT_EQ(0, r.group);
