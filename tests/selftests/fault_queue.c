@@ -1598,6 +1598,31 @@ FQ_TEST(page_request_blocking_dma_completes_after_success)
 		EXPECT_FALSE(1);
 	}
 	EXPECT_EQ(0, qinfo(e->fd, e->q).out_pending);
+
+	/*
+	 * A page request answered SUCCESS, then a fault further on (a page
+	 * the root does not map): that fault is delivered like any other.
+	 */
+	va_map_gpa(&e->g, 15, GPA_HOLE, PTE_RW | PTE_US);
+	ASSERT_EQ(0, bg_start(&t, e->fd, xf(e->dev, 0, 0, VA_PAGE(14) + 0x10, b,
+					   2 * PAGE)));
+	WAIT_PR(t, r);
+	EXPECT_EQ(VA_PAGE(14), r.addr);
+	va_map(&e->g, 14, PTE_RW | PTE_US);
+	EXPECT_EQ(RESP, answer(e->qfd, &r, IOASID_PAGE_RESP_SUCCESS));
+	ASSERT_EQ(0, bg_join(&t));
+	EXPECT_EQ(-EIO, t.x.ret);
+	EXPECT_EQ(PAGE - 0x10, t.x.done);
+	EXPECT_EQ(IOASID_FAULT_NOT_MAPPED,
+		  dev_info(e->fd, e->dev).out_last_fault_reason);
+	if (get_recs(e->qfd, &r, 1, 0) == 1) {
+		EXPECT_REC(&r, IOASID_FAULT_RECORD_FAULT, 0, e->dev, 0, e->root,
+			   0, IOASID_FAULT_NOT_MAPPED, ACC_R, VA_PAGE(15));
+	} else {
+		TH_LOG("the fault that ended the DMA was not delivered");
+		EXPECT_FALSE(1);
+	}
+	EXPECT_EQ(0, qinfo(e->fd, e->q).out_pending);
 }
 
 FQ_TEST(page_request_nowait_then_retry_after_success)
