@@ -854,6 +854,7 @@ FQ_TEST(queue_object_rules_destroy_alloc_and_option)
 	struct ioasid_fault_record r[4];
 	struct ioasid_fault_queue_info qi;
 	struct ioasid_node_info ni;
+	struct pollfd pfd;
 	uint32_t id, k;
 	uint64_t v;
 
@@ -939,7 +940,13 @@ FQ_TEST(queue_object_rules_destroy_alloc_and_option)
 	/* And nothing more arrives. */
 	EXPECT_EQ(-EIO, nopri_fault(e));
 	EXPECT_EQ(0, get_recs(e->qfd, r, 4, 0));
-	EXPECT_ERRNO(EAGAIN, read(e->qfd, r, sizeof(r)));
+	/* Destroyed and drained: end of file, and poll() says it is over. */
+	EXPECT_EQ(0, read(e->qfd, r, sizeof(r)));
+	pfd.fd = e->qfd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLHUP);
+	EXPECT_FALSE(pfd.revents & POLLIN);
 }
 
 /* 2. Unrecoverable faults: records and routing ------------------------------------------- */
@@ -1981,10 +1988,16 @@ FQ_TEST(groups_answered_more_than_4096_ago_are_stale)
 	EXPECT_EQ(-EALREADY, answer(e->qfd, &first, IOASID_PAGE_RESP_INVALID));
 	rt = retry_of(&x, 0);
 	EXPECT_EQ(-EIO, do_xfer(e->fd, &rt));
-	/* ... one more, and it is forgotten, as is the module's answer. */
+	/*
+	 * ... one more, and it is forgotten; the module's answer, 4096
+	 * answers ago, is not yet; one more, and it is.
+	 */
 	y = xf(e->dev, IOASID_DMA_PASID, 1, VA_PAGE(12), b, 8);
 	EXPECT_EQ(-EIO, do_xfer(e->fd, &y));
 	EXPECT_EQ(-ESTALE, answer(e->qfd, &first, IOASID_PAGE_RESP_INVALID));
+	EXPECT_EQ(-ECANCELED, answer(e->qfd, &r, IOASID_PAGE_RESP_INVALID));
+	y = xf(e->dev, IOASID_DMA_PASID, 1, VA_PAGE(13), b, 8);
+	EXPECT_EQ(-EIO, do_xfer(e->fd, &y));
 	EXPECT_EQ(-ESTALE, answer(e->qfd, &r, IOASID_PAGE_RESP_INVALID));
 	rt = retry_of(&x, 0);
 	EXPECT_EQ(-ESTALE, do_xfer(e->fd, &rt));

@@ -1566,9 +1566,9 @@ struct ioasid_invalidate {
  * ECANCELED: the module answered it otherwise: at once
  * (IOASID_FAULT_RECORD_ANSWERED), or at DETACH, REPLACE, DESTROY of the
  * node or of the device;
- * ESTALE: raised in this context but no longer known: answered, and 4096
- * more groups of the queue were answered since (or a group of another
- * queue, forgotten there);
+ * ESTALE: raised in this context but no longer known: answered, and more
+ * than 4096 other groups of the queue were answered since (or a group of
+ * another queue, forgotten there);
  * EINVAL: a count smaller than the first response's @size, or a @size
  * smaller than the struct as first shipped; EOPNOTSUPP: unknown @flags
  * or @code; E2BIG: a non-zero tail past the kernel's struct; EFAULT.
