@@ -59,6 +59,15 @@ IOASID_EXPORT int ioasid_fault_queue_alloc(struct ioasid_handle *handle,
 	return ret;
 }
 
+IOASID_EXPORT int ioasid_fault_queue_destroy(struct ioasid_handle *handle,
+					     uint32_t queue_id)
+{
+	IOASID_INIT(struct ioasid_destroy, cmd);
+
+	cmd.id = queue_id;
+	return __ioasid_ioctl(handle, IOASID_DESTROY, &cmd);
+}
+
 IOASID_EXPORT int ioasid_fault_queue_info(struct ioasid_handle *handle,
 					  uint32_t queue_id,
 					  struct ioasid_fault_queue_info *info)

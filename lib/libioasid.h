@@ -125,6 +125,8 @@ int ioasid_vfio_adopt(struct ioasid_handle *handle, int container_fd,
 int ioasid_fault_queue_alloc(struct ioasid_handle *handle, uint32_t flags,
 			     uint32_t depth, uint32_t timeout_ms,
 			     uint32_t *out_id, int *out_fd);
+/* The queue object goes; its fd stays open until closed. */
+int ioasid_fault_queue_destroy(struct ioasid_handle *handle, uint32_t queue_id);
 int ioasid_fault_queue_info(struct ioasid_handle *handle, uint32_t queue_id,
 			    struct ioasid_fault_queue_info *info);
 int ioasid_set_fault_queue(struct ioasid_handle *handle, uint32_t node_id,

@@ -165,6 +165,7 @@ TEST(fault_functions_check_arguments)
 	int fd = 8;
 
 	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_alloc(NULL, 0, 0, 0, &id, &fd));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_destroy(NULL, 1));
 	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_info(NULL, 1, &qi));
 	EXPECT_LIBERR(EINVAL, ioasid_set_fault_queue(NULL, 1, 2));
 	EXPECT_LIBERR(EINVAL, ioasid_get_fault_queue(NULL, 1, &val));
@@ -195,6 +196,7 @@ TEST(fault_functions_check_arguments)
 
 	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_alloc(handle, IOASID_FAULT_QUEUE_TIMEOUT,
 						       16, 100, &id, &fd));
+	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_destroy(handle, 9));
 	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_info(handle, 9, &qi));
 	EXPECT_EQ(sizeof(qi), qi.size);
 	EXPECT_EQ(9, qi.queue_id);

@@ -287,7 +287,8 @@ TEST_F(compat, new_functions_are_in_0_4)
 TEST_F(compat, new_functions_are_in_0_5)
 {
 	static const char *const names[] = {
-		"ioasid_fault_queue_alloc", "ioasid_fault_queue_info",
+		"ioasid_fault_queue_alloc", "ioasid_fault_queue_destroy",
+		"ioasid_fault_queue_info",
 		"ioasid_set_fault_queue", "ioasid_get_fault_queue",
 		"ioasid_set_fault_timeout", "ioasid_get_fault_timeout",
 		"ioasid_fault_read", "ioasid_page_respond",
