@@ -423,11 +423,13 @@ IOASID_EXPORT int ioasid_fault_service(int queue_fd, ioasid_fault_handler_t fn,
 			want = IOASID_FAULT_SERVICE_BATCH;
 		ret = ioasid_fault_read(queue_fd, recs, want, &n);
 		if (ret) {
-			/* Another reader took them (EAGAIN): nothing is lost. */
+			/*
+			 * Another reader took them (EAGAIN): nothing is lost.
+			 * Another failure after records were handled is left
+			 * for the next call to report.
+			 */
 			if (!handled)
 				return ret == -EAGAIN ? 0 : ret;
-			if (ret != -EAGAIN && !err)
-				err = ret;
 			break;
 		}
 		for (i = 0; i < n; i++) {
