@@ -306,6 +306,8 @@ static __poll_t ioasid_fq_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &q->readers, wait);
 	if (READ_ONCE(q->count))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(q->closed))
+		mask |= EPOLLHUP;
 	return mask;
 }
 

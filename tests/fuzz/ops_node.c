@@ -72,7 +72,7 @@ void op_get_info(struct fz *f, bool first)
 	    !(c.out_capabilities & IOASID_CAP_PCI_DEVICE) != !m->has_pci)
 		fz_fail(f, "GET_INFO answers changed");
 	else if (c.out_capabilities & ~(caps | IOASID_CAP_USER_MANAGED |
-					IOASID_CAP_PCI_DEVICE))
+					IOASID_CAP_PCI_DEVICE | IOASID_CAP_FAULT_QUEUE))
 		fz_fail(f, "GET_INFO: capability bits 0x%llx this header does not know",
 			(unsigned long long)c.out_capabilities);
 }

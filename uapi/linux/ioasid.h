@@ -1555,7 +1555,8 @@ struct ioasid_invalidate {
  * fit, oldest first; a buffer too small for one fails with EINVAL. It
  * blocks while the queue is empty, unless the fd is O_NONBLOCK (EAGAIN).
  * poll() and epoll report EPOLLIN while records wait, EPOLLOUT always
- * (responses never block). write() takes page responses (struct
+ * (responses never block), EPOLLHUP once the queue was DESTROYed (read()
+ * then returns what is left, then 0). write() takes page responses (struct
  * ioasid_page_response), consumed in order: it returns the bytes of the
  * responses it consumed, or, when the first one fails, its errno:
  * ENOENT: not a page request group this queue raised for that device
@@ -1685,7 +1686,10 @@ enum ioasid_fault_record_type {
  * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
  *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
  *	device's pending bound): no response is expected
- * @IOASID_FAULT_RECORD_PCI: a PCI device's (its shadow domain)
+ * @IOASID_FAULT_RECORD_PCI: a range the shadow domain of PCI devices
+ *	could not fill (struct ioasid_attach): @dev_id is 0 (the domain
+ *	serves every PCI device attached through the node), @addr is in the
+ *	input addresses of @node_id, @access is READ
  */
 enum ioasid_fault_record_flags {
 	IOASID_FAULT_RECORD_PASID = 1 << 0,
@@ -1701,7 +1705,7 @@ enum ioasid_fault_record_flags {
  * @type: an enum ioasid_fault_record_type
  * @seq: the record's sequence number in its queue, from 1
  * @flags: enum ioasid_fault_record_flags
- * @dev_id: the device
+ * @dev_id: the device (0 with IOASID_FAULT_RECORD_PCI)
  * @pasid: with IOASID_FAULT_RECORD_PASID, the request's PASID
  * @node_id: the node where the translation stopped
  * @level: the level of @node_id's table where the walk stopped (x86-64:
