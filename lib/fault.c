@@ -409,10 +409,12 @@ IOASID_EXPORT int ioasid_fault_service(int queue_fd, ioasid_fault_handler_t fn,
 	for (;;) {
 		if (pfd.revents & POLLNVAL)
 			ret = -EBADF;
-		else if (!(pfd.revents & POLLIN))
-			ret = -EIO;	/* POLLERR, POLLHUP and nothing to read */
-		else
+		else if (pfd.revents & POLLIN)
 			ret = 0;
+		else if (pfd.revents & POLLHUP)
+			ret = -EPIPE;	/* destroyed, and every record read */
+		else
+			ret = -EIO;	/* POLLERR */
 		if (ret) {
 			if (!handled)
 				return ret;

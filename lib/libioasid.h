@@ -161,7 +161,8 @@ typedef int (*ioasid_fault_handler_t)(const struct ioasid_fault_record *rec,
 /*
  * Wait up to @timeout_ms (-1: for ever) for records, read those waiting (at
  * most 256), call @fn for each and answer page requests with what it
- * returns. Returns the number of records handled, 0 after the timeout.
+ * returns. Returns the number of records handled, 0 after the timeout,
+ * -EPIPE once the queue was destroyed and all its records read.
  */
 int ioasid_fault_service(int queue_fd, ioasid_fault_handler_t fn, void *arg,
 			 int timeout_ms);

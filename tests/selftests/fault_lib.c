@@ -415,6 +415,42 @@ TEST_F(flib, nowait_and_retry)
 	free(buf);
 }
 
+/*
+ * A destroyed queue's descriptor still delivers what it holds, then says
+ * so: ioasid_fault_service() returns -EPIPE at once instead of waiting,
+ * and ioasid_fault_read() reads end of file, even on a blocking fd.
+ */
+TEST_F(flib, destroyed_queue_ends_service)
+{
+	struct service_ctx ctx = { .self = self, .code = IOASID_PAGE_RESP_INVALID };
+	struct ioasid_fault_record recs[4];
+	struct timespec t0, t1;
+	unsigned int n = 9;
+	uint32_t plain;
+	uint64_t done;
+	uint8_t buf[8];
+
+	ASSERT_EQ(0, ioasid_device_create(self->h, 0, 0, &plain));
+	ASSERT_EQ(0, ioasid_attach(self->h, plain, self->node, 0, 0));
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, plain, 0, 0, VA, buf, sizeof(buf), &done));
+	EXPECT_LIBERR(EIO, ioasid_dma(self->h, plain, 0, 0, VA + PAGE, buf, sizeof(buf),
+				      &done));
+	EXPECT_EQ(0, ioasid_set_fault_queue(self->h, self->node, 0));
+	ASSERT_EQ(0, ioasid_fault_queue_destroy(self->h, self->queue));
+
+	EXPECT_EQ(2, ioasid_fault_service(self->qfd, on_record, &ctx, 5000));
+	ASSERT_EQ(2, ctx.calls);
+	EXPECT_EQ(VA + PAGE, ctx.recs[1].addr);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_LIBERR(EPIPE, ioasid_fault_service(self->qfd, on_record, &ctx, 20000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_GT(10, t1.tv_sec - t0.tv_sec);	/* at once, not after 20 s */
+	EXPECT_EQ(2, ctx.calls);
+	EXPECT_EQ(0, ioasid_fault_read(self->qfd, recs, 4, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, ioasid_detach(self->h, plain, 0, 0));
+}
+
 /* The option functions set what the get functions and FAULT_QUEUE_INFO read. */
 TEST_F(flib, options_round_trip)
 {

@@ -514,6 +514,19 @@ TEST(service_times_out)
 	EXPECT_LIBERR(EBADF, ioasid_fault_service(-1, handler, &s, 0));
 }
 
+/* A queue that hangs up with nothing left to read (destroyed): -EPIPE, at once. */
+TEST(service_after_hangup)
+{
+	struct seen s = { 0 };
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	close(p[1]);	/* the read end now polls POLLHUP, without POLLIN */
+	EXPECT_LIBERR(EPIPE, ioasid_fault_service(p[0], handler, &s, -1));
+	EXPECT_EQ(0, s.calls);
+	close(p[0]);
+}
+
 /*
  * One call handles at most 256 records, in reads of 32, and drains a
  * blocking queue without ever blocking on it once it is empty.
