@@ -1563,9 +1563,12 @@ struct ioasid_invalidate {
  * and PASID (or not yet raised);
  * EALREADY: the group was answered already, by a response;
  * ETIMEDOUT: the module answered it when its timeout expired;
- * ECANCELED: the module answered it otherwise (DETACH, REPLACE or
- * DESTROY of the node, DESTROY of the device);
- * ESTALE: answered, but more than 4096 groups of the queue ago;
+ * ECANCELED: the module answered it otherwise: at once
+ * (IOASID_FAULT_RECORD_ANSWERED), or at DETACH, REPLACE, DESTROY of the
+ * node or of the device;
+ * ESTALE: raised in this context but no longer known: answered, and 4096
+ * more groups of the queue were answered since (or a group of another
+ * queue, forgotten there);
  * EINVAL: a count smaller than the first response's @size, or a @size
  * smaller than the struct as first shipped; EOPNOTSUPP: unknown @flags
  * or @code; E2BIG: a non-zero tail past the kernel's struct; EFAULT.
@@ -1579,7 +1582,9 @@ struct ioasid_invalidate {
  *
  * Closing the fd (its last reference) answers every pending page request
  * INVALID; records for nodes that still name the queue are then dropped
- * and counted, and their page requests answered INVALID at once.
+ * and counted, and their page requests answered INVALID at once. The fd
+ * holds the context: closing /dev/ioasid tears the context down only once
+ * its fault queues' fds are closed too (as iommufd's fault fds do).
  */
 
 /**
@@ -1667,7 +1672,8 @@ struct ioasid_fault_queue_info {
  * @IOASID_FAULT_RECORD_PAGE_REQUEST: a page request group, waiting for
  *	one struct ioasid_page_response unless IOASID_FAULT_RECORD_ANSWERED
  * @IOASID_FAULT_RECORD_TIMEOUT: the page request @group got no response
- *	within the queue's timeout; the module answered it INVALID
+ *	within the queue's timeout; the module answered it INVALID. The
+ *	record repeats the request's members (@time_ns is the timeout's).
  */
 enum ioasid_fault_record_type {
 	IOASID_FAULT_RECORD_FAULT = 1,
