@@ -37,6 +37,12 @@ libdir ?= $(prefix)/lib
 includedir ?= $(prefix)/include
 bindir ?= $(prefix)/sbin
 mandir ?= $(prefix)/share/man
+# libioasid.pc is written by install-lib, from the directories given to that
+# `make install` (prefix=/usr libdir=/usr/lib/x86_64-linux-gnu for a Debian
+# package), never at build time. It names them relative to ${prefix} when
+# they are under it, as pkg-config files do.
+pc_libdir = $(patsubst $(prefix)/%,$${exec_prefix}/%,$(libdir))
+pc_includedir = $(patsubst $(prefix)/%,$${prefix}/%,$(includedir))
 
 LIB_SONAME := libioasid.so.$(firstword $(subst ., ,$(VERSION)))
 LIB_SO := $(BUILD)/lib/libioasid.so.$(VERSION)
@@ -71,7 +77,7 @@ module:
 	done
 
 userspace: lib tools tests examples bench
-lib: $(LIB_SO) $(LIB_A) $(BUILD)/lib/libioasid.pc
+lib: $(LIB_SO) $(LIB_A)
 tools: $(TOOLS)
 tests: $(SELFTESTS) $(UNITTESTS) $(FUZZ)
 examples: $(EXAMPLES)
@@ -97,10 +103,6 @@ $(LIB_SO): $(LIB_PIC_OBJS) lib/libioasid.map
 
 $(LIB_A): $(LIB_OBJS)
 	$(AR) rcs $@ $^
-
-$(BUILD)/lib/libioasid.pc: lib/libioasid.pc.in VERSION
-	@mkdir -p $(@D)
-	sed -e 's|@prefix@|$(prefix)|; s|@libdir@|$(libdir)|; s|@includedir@|$(includedir)|; s|@version@|$(VERSION)|' $< > $@
 
 LINK_LIB := -L$(BUILD)/lib -lioasid -Wl,-rpath,$(BUILD)/lib
 
@@ -179,8 +181,10 @@ install-lib: lib
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(libdir)/
 	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(libdir)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(libdir)/libioasid.so
-	install -m 0644 $(LIB_A) $(BUILD)/lib/libioasid.pc $(DESTDIR)$(libdir)/
-	mv $(DESTDIR)$(libdir)/libioasid.pc $(DESTDIR)$(libdir)/pkgconfig/
+	install -m 0644 $(LIB_A) $(DESTDIR)$(libdir)/
+	sed -e 's|@prefix@|$(prefix)|; s|@libdir@|$(pc_libdir)|; s|@includedir@|$(pc_includedir)|; s|@version@|$(VERSION)|' \
+		lib/libioasid.pc.in > $(DESTDIR)$(libdir)/pkgconfig/libioasid.pc
+	chmod 0644 $(DESTDIR)$(libdir)/pkgconfig/libioasid.pc
 	install -m 0644 lib/libioasid.h $(DESTDIR)$(includedir)/
 	install -m 0644 uapi/linux/ioasid.h $(DESTDIR)$(includedir)/linux/
 	install -m 0644 lib/man/*.3 $(DESTDIR)$(mandir)/man3/
