@@ -22,50 +22,18 @@
 
 /* Most bytes one DMA copy moves under iotlb_lock: bounds what UNMAP waits for. */
 #define IOASID_DMA_CHUNK	SZ_2M
-#define IOASID_FAULT_LOG_LEN	256
-
-struct ioasid_fault_log {
-	spinlock_t lock;	/* the fields below */
-	unsigned int head;
-	unsigned int count;
-	u64 overflow;
-	struct ioasid_fault faults[IOASID_FAULT_LOG_LEN];
-};
+/* Outstanding page requests of a device that declares none (PCIe's default). */
+#define IOASID_PRI_DEFAULT_PENDING	32
+#define IOASID_PRI_MAX_PENDING		4096
 
 /* Faults ---------------------------------------------------------------------- */
 
-int ioasid_fault_log_init(struct ioasid_ctx *ictx)
-{
-	ictx->faults = kzalloc(sizeof(*ictx->faults), GFP_KERNEL_ACCOUNT);
-	if (!ictx->faults)
-		return -ENOMEM;
-	spin_lock_init(&ictx->faults->lock);
-	return 0;
-}
-
-void ioasid_fault_log_free(struct ioasid_ctx *ictx)
-{
-	kfree(ictx->faults);
-}
-
-/* Keep @f for the fault queue: the oldest are kept, newer ones counted. */
-void ioasid_fault_log_add(struct ioasid_ctx *ictx, const struct ioasid_fault *f)
-{
-	struct ioasid_fault_log *log = ictx->faults;
-
-	spin_lock(&log->lock);
-	if (log->count == IOASID_FAULT_LOG_LEN)
-		log->overflow++;
-	else
-		log->faults[(log->head + log->count++) % IOASID_FAULT_LOG_LEN] = *f;
-	spin_unlock(&log->lock);
-}
-
+/* Count @where as @ep's fault, its last one; deliver it unless a page request was. */
 static void ioasid_record_fault(struct ioasid_endpoint *ep, u32 flags,
 				u32 pasid, u64 addr, u32 access,
-				const struct ioasid_fault *where)
+				const struct ioasid_fault *where, bool deliver)
 {
-	struct ioasid_fault_log *log = ep->ictx->faults;
+	spinlock_t *lock = ioasid_faults_lock(ep->ictx);
 	struct ioasid_fault f = *where;
 
 	f.dev_id = ep->obj.id;
@@ -74,10 +42,11 @@ static void ioasid_record_fault(struct ioasid_endpoint *ep, u32 flags,
 	f.addr = addr;
 	f.access = access;
 	atomic64_inc(&ep->faults);
-	spin_lock(&log->lock);
+	spin_lock(lock);
 	ep->last_fault = f;
-	spin_unlock(&log->lock);
-	ioasid_fault_log_add(ep->ictx, &f);
+	spin_unlock(lock);
+	if (deliver)
+		ioasid_fault_report(ep->ictx, &f);
 }
 
 /* Objects ---------------------------------------------------------------------- */
@@ -99,9 +68,14 @@ int ioasid_device_create(struct ioasid_ucmd *ucmd)
 
 	if (cmd->flags & ~(IOASID_DEVICE_PASID | IOASID_DEVICE_PRI))
 		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
 	if (cmd->flags & IOASID_DEVICE_PASID ?
 	    !cmd->pasid_bits || cmd->pasid_bits > IOASID_MAX_PASID_BITS :
 	    cmd->pasid_bits)
+		return -EINVAL;
+	if (cmd->flags & IOASID_DEVICE_PRI ?
+	    cmd->pri_max_pending > IOASID_PRI_MAX_PENDING : cmd->pri_max_pending)
 		return -EINVAL;
 
 	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
@@ -111,6 +85,8 @@ int ioasid_device_create(struct ioasid_ucmd *ucmd)
 	ep->ictx = ictx;
 	ep->flags = cmd->flags;
 	ep->pasid_bits = cmd->pasid_bits;
+	if (cmd->flags & IOASID_DEVICE_PRI)
+		ep->pri_max = cmd->pri_max_pending ?: IOASID_PRI_DEFAULT_PENDING;
 	xa_init(&ep->atts);
 
 	rc = ioasid_object_reserve(ictx, &ep->obj);
@@ -149,6 +125,8 @@ void ioasid_endpoint_free(struct ioasid_object *obj)
 {
 	struct ioasid_endpoint *ep = container_of(obj, struct ioasid_endpoint, obj);
 
+	/* Requests raised after the last DETACH, racing it, go now. */
+	ioasid_prq_cancel_dev(ep, 0, true);
 	xa_destroy(&ep->atts);
 	kfree(ep);
 }
@@ -186,13 +164,13 @@ int ioasid_device_info(struct ioasid_ucmd *ucmd)
 	cmd->out_iotlb_hits = atomic64_read(&ep->hits);
 	cmd->out_iotlb_misses = atomic64_read(&ep->misses);
 	cmd->out_faults = atomic64_read(&ep->faults);
-	spin_lock(&ucmd->ictx->faults->lock);
+	spin_lock(ioasid_faults_lock(ucmd->ictx));
 	cmd->out_last_fault_addr = ep->last_fault.addr;
 	cmd->out_last_fault_node = ep->last_fault.node_id;
 	cmd->out_last_fault_reason = ep->last_fault.reason;
 	cmd->out_last_fault_access = ep->last_fault.access;
 	cmd->out_last_fault_level = ep->last_fault.level;
-	spin_unlock(&ucmd->ictx->faults->lock);
+	spin_unlock(ioasid_faults_lock(ucmd->ictx));
 	ioasid_object_put(&ep->obj);
 	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 }
@@ -312,8 +290,11 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 	if (rc)
 		ioasid_node_attached(node, -1);
 	up_write(&ictx->iotlb_lock);
-	if (old)
+	if (old) {
+		/* The old node's page requests can no longer be answered usefully. */
+		ioasid_prq_cancel_dev(ep, key, false);
 		ioasid_node_attached(old, -1);
+	}
 out_free:
 	kfree(new);
 out_put_node:
@@ -366,6 +347,7 @@ int ioasid_detach(struct ioasid_ucmd *ucmd)
 		rc = -ENOENT;
 		goto out_put;
 	}
+	ioasid_prq_cancel_dev(ep, key, false);
 	ioasid_node_attached(att->node, -1);
 	kfree(att);
 out_put:
@@ -386,6 +368,7 @@ static void ioasid_endpoint_detach_all(struct ioasid_endpoint *ep)
 		kfree(att);
 	}
 	up_write(&ep->ictx->iotlb_lock);
+	ioasid_prq_cancel_dev(ep, 0, true);
 }
 
 /* DMA and TRANSLATE ------------------------------------------------------------ */
@@ -398,6 +381,7 @@ static int ioasid_access_key(struct ioasid_endpoint *ep, u32 flags, u32 pasid,
 
 #define IOASID_DMA_FLAGS	(IOASID_DMA_PASID | IOASID_DMA_WRITE | \
 				 IOASID_DMA_EXEC | IOASID_DMA_PRIV)
+#define IOASID_DMA_PRI_FLAGS	(IOASID_DMA_NOWAIT | IOASID_DMA_RETRY)
 
 /* The enum ioasid_access request of DMA or TRANSLATE flags. */
 static int ioasid_access_of(u32 flags, u32 *access)
@@ -430,29 +414,87 @@ static u32 ioasid_prot_of(u32 perm, bool priv)
 	return prot;
 }
 
+/*
+ * A DMA's miss in a guest's table, from a device with page requests: raise
+ * one and take its answer. Return: 0 to walk again (SUCCESS), -EIO with
+ * *@deliver when the miss is a plain fault, or the DMA's errno, with
+ * *@group set while the request stays pending (-EAGAIN, -EINTR).
+ */
+static int ioasid_dma_page_request(struct ioasid_endpoint *ep, struct ioasid_dma *cmd,
+				   unsigned long key, u64 iova, u32 access,
+				   struct ioasid_fault *fault, u32 *group,
+				   bool *deliver)
+{
+	struct ioasid_fault f = *fault;
+	struct ioasid_prq *prq;
+	int rc;
+
+	f.dev_id = ep->obj.id;
+	f.has_pasid = cmd->flags & IOASID_DMA_PASID;
+	f.pasid = cmd->pasid;
+	f.addr = iova;
+	f.access = access;
+	prq = ioasid_prq_raise(ep, &f, key);
+	if (!prq)		/* no queue takes it: a plain fault */
+		return -EIO;
+	*deliver = false;	/* its record went to the queue */
+	if (IS_ERR(prq))
+		return PTR_ERR(prq);
+	rc = ioasid_prq_wait(ep->ictx, prq, cmd->flags & IOASID_DMA_NOWAIT);
+	if (rc == -EAGAIN || rc == -EINTR)
+		*group = ioasid_prq_group(prq);
+	ioasid_prq_put(ep->ictx, prq);
+	return rc;
+}
+
+/* RETRY: the answer to the group the earlier call stopped at. */
+static int ioasid_dma_retry(struct ioasid_endpoint *ep, struct ioasid_dma *cmd,
+			    u64 *answered_page)
+{
+	struct ioasid_prq *prq;
+	int rc;
+
+	prq = ioasid_prq_get(ep, cmd->group, cmd->flags & IOASID_DMA_PASID,
+			     cmd->pasid);
+	if (!prq)
+		return -ESTALE;
+	rc = ioasid_prq_wait(ep->ictx, prq, cmd->flags & IOASID_DMA_NOWAIT);
+	if (!rc)
+		*answered_page = ioasid_prq_addr(prq);
+	ioasid_prq_put(ep->ictx, prq);
+	return rc;
+}
+
 int ioasid_dma(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_dma *cmd = ucmd->cmd;
 	struct ioasid_dma __user *udma = ucmd->ubuffer;
 	bool write = cmd->flags & IOASID_DMA_WRITE;
 	u8 __user *buf = u64_to_user_ptr(cmd->buffer);
+	bool has_group = ucmd->user_size >= offsetofend(struct ioasid_dma, out_group);
+	u64 answered_page = U64_MAX;	/* the page a SUCCESS answered */
 	struct ioasid_fault fault = {};
 	struct ioasid_iotlb_entry *e;
 	struct ioasid_endpoint *ep;
 	unsigned long key, pfn, contig, iova, chunk, left;
 	unsigned int stalled = 0;
+	bool deliver = true;
 	struct folio *folio;
+	u32 access, group = 0;
 	u64 done = 0;
-	u32 access;
 	void *kaddr;
 	int rc;
 
-	rc = ioasid_access_of(cmd->flags, &access);
+	rc = ioasid_access_of(cmd->flags & ~IOASID_DMA_PRI_FLAGS, &access);
 	if (rc)
 		return rc;
 	if (!cmd->length)
 		return -EINVAL;
-	if (put_user(0, &udma->out_done))
+	if ((cmd->flags & IOASID_DMA_PRI_FLAGS && !has_group) ||
+	    (cmd->group && !(cmd->flags & IOASID_DMA_RETRY)))
+		return -EINVAL;
+	if (put_user(0, &udma->out_done) ||
+	    (has_group && put_user(0, &udma->out_group)))
 		return -EFAULT;
 	if (!access_ok(buf, cmd->length))
 		return -EFAULT;
@@ -462,6 +504,13 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 	rc = ioasid_access_key(ep, cmd->flags, cmd->pasid, &key);
 	if (rc)
 		goto out_put;
+	if (cmd->flags & IOASID_DMA_RETRY) {
+		rc = ioasid_dma_retry(ep, cmd, &answered_page);
+		if (rc == -EAGAIN || rc == -EINTR)
+			group = cmd->group;
+		if (rc)
+			goto out_answer;
+	}
 
 	while (done < cmd->length) {
 		iova = cmd->iova + done;
@@ -475,6 +524,17 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 			continue;
 		if (IS_ERR(e)) {
 			rc = PTR_ERR(e);
+			/* A page request, once per page: a second miss faults. */
+			if (rc == -EIO && ep->flags & IOASID_DEVICE_PRI &&
+			    ioasid_fault_is_request(&fault) &&
+			    (iova & PAGE_MASK) != answered_page) {
+				rc = ioasid_dma_page_request(ep, cmd, key, iova, access,
+							     &fault, &group, &deliver);
+				if (!rc) {
+					answered_page = iova & PAGE_MASK;
+					continue;
+				}
+			}
 			break;
 		}
 		/*
@@ -527,10 +587,12 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		}
 		cond_resched();
 	}
-	if (rc == -EIO)
+	if (rc == -EIO || rc == -ENXIO || rc == -ETIMEDOUT)
 		ioasid_record_fault(ep, cmd->flags, cmd->pasid, cmd->iova + done,
-				    access, &fault);
-	if (put_user(done, &udma->out_done))
+				    access, &fault, deliver && rc == -EIO);
+out_answer:
+	if (put_user(done, &udma->out_done) ||
+	    (has_group && put_user(group, &udma->out_group)))
 		rc = rc ? rc : -EFAULT;
 out_put:
 	ioasid_object_put(&ep->obj);
@@ -608,7 +670,8 @@ again:
 
 out_fault:
 	if (rc == -EIO)
-		ioasid_record_fault(ep, cmd->flags, cmd->pasid, iova, access, &fault);
+		ioasid_record_fault(ep, cmd->flags, cmd->pasid, iova, access, &fault,
+				    true);
 out_put:
 	ioasid_object_put(&ep->obj);
 	return rc;

@@ -80,7 +80,8 @@ extern struct ioasid_stats ioasid_stats;
  *	locks, never before: DMA on an IOTLB hit copies under its read side,
  *	so a writer (UNMAP invalidating, DETACH) waits for transfers through
  *	the entries it removes.
- * @faults: recorded translation faults, oldest first (device.c)
+ * @faults: fault queues and page requests (fault.c); its lock also guards
+ *	the devices' last faults
  * @shadow_lock: fills of shadow domains, and @shadows (shadow.c)
  * @shadows: every shadow domain of the context's nodes
  */
@@ -97,7 +98,7 @@ struct ioasid_ctx {
 	unsigned long iotlb_entries;
 	struct rw_semaphore iotlb_lock;
 	struct list_head attachment_list;
-	struct ioasid_fault_log *faults;
+	struct ioasid_faults *faults;
 	struct mutex shadow_lock;	/* see above */
 	struct list_head shadows;
 };
@@ -106,6 +107,7 @@ enum ioasid_object_type {
 	IOASID_OBJ_NODE = 1,
 	IOASID_OBJ_DEVICE,		/* a software endpoint (device.c) */
 	IOASID_OBJ_PCI_DEVICE,		/* pcidev.c */
+	IOASID_OBJ_FAULT_QUEUE,		/* fault.c */
 };
 
 /**
@@ -129,6 +131,9 @@ struct ioasid_object {
  * @depth: 1 for a root
  * @mode: an enum ioasid_mode, fixed
  * @caching_mode: (user-managed) IOASID_ALLOC_CACHING_MODE, fixed
+ * @pri_auto_invalid: (user-managed) IOASID_ALLOC_PRI_AUTO_INVALID, fixed
+ * @fault_queue: the fault queue it names, or NULL; under ictx->faults'
+ *	lock (fault.c)
  * @num_children: under ictx->objects' xa_lock
  * @lock: guards the fields below
  * @mappings: interval tree of struct ioasid_mapping, by IOVA
@@ -175,6 +180,8 @@ struct ioasid_node {
 	unsigned int depth;
 	enum ioasid_mode mode;
 	bool caching_mode;
+	bool pri_auto_invalid;
+	struct ioasid_fault_queue *fault_queue;
 	unsigned int num_children;
 	struct rw_semaphore lock;
 	struct rb_root_cached mappings;
@@ -481,7 +488,6 @@ void ioasid_user_deps_destroy(struct ioasid_node *node);
 /* device.c */
 struct ioasid_endpoint;
 struct ioasid_fault;
-struct ioasid_fault_log;
 int ioasid_device_create(struct ioasid_ucmd *ucmd);
 int ioasid_device_info(struct ioasid_ucmd *ucmd);
 int ioasid_attach(struct ioasid_ucmd *ucmd);
@@ -498,9 +504,35 @@ void ioasid_iotlb_invalidate(struct ioasid_node *node, struct hlist_head *deps,
 void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
 				  unsigned long last, unsigned long key,
 				  bool any_key);
-int ioasid_fault_log_init(struct ioasid_ctx *ictx);
-void ioasid_fault_log_add(struct ioasid_ctx *ictx, const struct ioasid_fault *f);
-void ioasid_fault_log_free(struct ioasid_ctx *ictx);
+
+/* fault.c */
+struct ioasid_faults;
+struct ioasid_fault_queue;
+struct ioasid_prq;
+int ioasid_faults_init(struct ioasid_ctx *ictx);
+void ioasid_faults_free(struct ioasid_ctx *ictx);
+spinlock_t *ioasid_faults_lock(struct ioasid_ctx *ictx);
+void ioasid_fault_report(struct ioasid_ctx *ictx, const struct ioasid_fault *f);
+struct ioasid_prq *ioasid_prq_raise(struct ioasid_endpoint *ep,
+				    const struct ioasid_fault *f,
+				    unsigned long key);
+struct ioasid_prq *ioasid_prq_get(struct ioasid_endpoint *ep, u32 group,
+				  bool has_pasid, u32 pasid);
+u32 ioasid_prq_group(const struct ioasid_prq *prq);
+u64 ioasid_prq_addr(const struct ioasid_prq *prq);
+int ioasid_prq_wait(struct ioasid_ctx *ictx, struct ioasid_prq *prq, bool nowait);
+void ioasid_prq_put(struct ioasid_ctx *ictx, struct ioasid_prq *prq);
+void ioasid_prq_cancel_dev(struct ioasid_endpoint *ep, unsigned long key,
+			   bool any_key);
+void ioasid_fault_node_gone(struct ioasid_node *node);
+int ioasid_fault_queue_alloc(struct ioasid_ucmd *ucmd);
+int ioasid_fault_queue_info(struct ioasid_ucmd *ucmd);
+int ioasid_fault_queue_unpublish_locked(struct ioasid_ctx *ictx,
+					struct ioasid_object *obj);
+void ioasid_fault_queue_free(struct ioasid_object *obj);
+int ioasid_fault_set_node_queue(struct ioasid_node *node, u32 queue_id);
+int ioasid_fault_option(struct ioasid_ctx *ictx, struct ioasid_option *cmd,
+			struct ioasid_object *obj);
 
 /* hwdom.c */
 struct ioasid_hwgroup;

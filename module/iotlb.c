@@ -477,9 +477,12 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		*fault = (struct ioasid_fault){ .reason = IOASID_FAULT_NOT_ATTACHED };
 		e = ERR_PTR(att ? -EAGAIN : -EIO);
 	} else if (rc) {
-		*fault = (struct ioasid_fault){ .reason = walk->fault_reason,
-						.level = walk->fault_level,
-						.node_id = walk->fault_node->obj.id };
+		struct ioasid_node *stop = walk->fault_node;
+
+		*fault = (struct ioasid_fault){
+			.reason = walk->fault_reason, .level = walk->fault_level,
+			.node_id = stop->obj.id, .att_node_id = node->obj.id,
+			.guest = ioasid_fault_is_guest(stop, walk->fault_reason) };
 		e = ERR_PTR(-EIO);
 	} else {
 		e = ioasid_iotlb_insert(att, iova & PAGE_MASK, walk);

@@ -12,17 +12,37 @@
 
 #include "ioasid_private.h"
 
-/* A translation fault, kept until the fault queue delivers it. */
+/* A translation fault, as the fault queue delivers it (fault.c). */
 struct ioasid_fault {
 	u32 dev_id;
 	u32 pasid;
 	bool has_pasid;
+	bool guest;	/* in a user-managed node's own table */
+	bool pci;	/* a PCI device's (its shadow domain) */
 	u8 access;	/* enum ioasid_access */
 	u8 reason;	/* enum ioasid_fault_reason */
 	u8 level;	/* the table level in @node_id, 0 for kernel-managed */
 	u32 node_id;	/* where translation stopped; 0: not attached */
+	u32 att_node_id; /* the node the device is attached to; 0: none */
 	u64 addr;
 };
+
+/* Whether a stop in @node for @reason is the guest's table's doing. */
+static inline bool ioasid_fault_is_guest(const struct ioasid_node *node, u8 reason)
+{
+	return ioasid_node_is_user(node) &&
+	       (reason == IOASID_FAULT_NOT_PRESENT ||
+		reason == IOASID_FAULT_PERMISSION ||
+		reason == IOASID_FAULT_RESERVED ||
+		reason == IOASID_FAULT_NON_CANONICAL);
+}
+
+/* Whether @f is a miss a page request can ask the guest to fix. */
+static inline bool ioasid_fault_is_request(const struct ioasid_fault *f)
+{
+	return f->guest && (f->reason == IOASID_FAULT_NOT_PRESENT ||
+			    f->reason == IOASID_FAULT_PERMISSION);
+}
 
 struct ioasid_endpoint {
 	struct ioasid_object obj;
@@ -36,7 +56,9 @@ struct ioasid_endpoint {
 	atomic64_t hits;
 	atomic64_t misses;
 	atomic64_t faults;
-	struct ioasid_fault last_fault;	/* ictx->faults->lock */
+	struct ioasid_fault last_fault;	/* ictx->faults' lock */
+	u32 pri_max;		/* outstanding page requests allowed */
+	u32 pri_pending;	/* outstanding now; ictx->faults' lock */
 };
 
 struct ioasid_attachment {

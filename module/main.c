@@ -26,7 +26,8 @@
 
 #define IOASID_CAPS	(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH | \
 			 IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING | \
-			 IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE)
+			 IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE | \
+			 IOASID_CAP_FAULT_QUEUE)
 
 struct ioasid_stats ioasid_stats;
 
@@ -143,6 +144,8 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 		rc = ioasid_endpoint_unpublish_locked(ictx, obj);
 	else if (obj && obj->type == IOASID_OBJ_PCI_DEVICE)
 		rc = ioasid_pcidev_unpublish_locked(ictx, obj);
+	else if (obj && obj->type == IOASID_OBJ_FAULT_QUEUE)
+		rc = ioasid_fault_queue_unpublish_locked(ictx, obj);
 	xa_unlock(&ictx->objects);
 	if (rc)
 		return rc;
@@ -150,14 +153,17 @@ static int ioasid_destroy(struct ioasid_ucmd *ucmd)
 		ioasid_node_free(ioasid_to_node(obj));
 	else if (obj->type == IOASID_OBJ_DEVICE)
 		ioasid_endpoint_free(obj);
-	else
+	else if (obj->type == IOASID_OBJ_PCI_DEVICE)
 		ioasid_pcidev_free(obj);
+	else
+		ioasid_fault_queue_free(obj);
 	return 0;
 }
 
 /*
- * At release nothing else runs: devices go first (detaching them), then
- * nodes, leaves first, until nothing is left.
+ * At release nothing else runs (fault queues' files hold the context's
+ * file: they are closed): devices go first (detaching them), then nodes,
+ * leaves first, then fault queues, which nodes named.
  */
 static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 {
@@ -184,6 +190,8 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, id, obj) {
+			if (obj->type != IOASID_OBJ_NODE)
+				continue;
 			node = container_of(obj, struct ioasid_node, obj);
 			xa_lock(&ictx->objects);
 			if (ioasid_node_unpublish_locked(ictx, node)) {
@@ -195,6 +203,13 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 			progress = true;
 		}
 	} while (progress);
+	xa_for_each(&ictx->objects, id, obj) {
+		xa_lock(&ictx->objects);
+		WARN_ON(obj->type != IOASID_OBJ_FAULT_QUEUE ||
+			ioasid_fault_queue_unpublish_locked(ictx, obj));
+		xa_unlock(&ictx->objects);
+		ioasid_fault_queue_free(obj);
+	}
 	WARN_ON(!xa_empty(&ictx->objects));
 }
 
@@ -243,14 +258,42 @@ static int ioasid_set_account_mode(struct ioasid_ctx *ictx, u64 mode)
 	return rc;
 }
 
+/* An option of one object: a users reference holds it meanwhile. */
+static int ioasid_object_option(struct ioasid_ucmd *ucmd)
+{
+	struct ioasid_option *cmd = ucmd->cmd;
+	struct ioasid_ctx *ictx = ucmd->ictx;
+	struct ioasid_object *obj;
+	int rc;
+
+	if (!cmd->object_id)
+		return -EINVAL;
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, cmd->object_id);
+	if (obj && !refcount_inc_not_zero(&obj->users))
+		obj = NULL;
+	xa_unlock(&ictx->objects);
+	if (!obj)
+		return -ENOENT;
+	rc = ioasid_fault_option(ictx, cmd, obj);
+	ioasid_object_put(obj);
+	if (!rc && cmd->op == IOASID_OPTION_OP_GET)
+		rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
+	return rc;
+}
+
 static int ioasid_option(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_option *cmd = ucmd->cmd;
 	struct ioasid_ctx *ictx = ucmd->ictx;
 	struct ioasid_object *obj;
 
-	if (cmd->option_id != IOASID_OPTION_ACCOUNT_MODE ||
-	    (cmd->op != IOASID_OPTION_OP_GET && cmd->op != IOASID_OPTION_OP_SET))
+	if (cmd->op != IOASID_OPTION_OP_GET && cmd->op != IOASID_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+	if (cmd->option_id == IOASID_OPTION_FAULT_QUEUE ||
+	    cmd->option_id == IOASID_OPTION_FAULT_TIMEOUT_MS)
+		return ioasid_object_option(ucmd);
+	if (cmd->option_id != IOASID_OPTION_ACCOUNT_MODE)
 		return -EOPNOTSUPP;
 	if (cmd->object_id) {
 		/* Context-wide options take no object: name one, get EINVAL. */
@@ -468,6 +511,8 @@ union ioasid_ucmd_buffer {
 	struct ioasid_dirty_bitmap dirty_bitmap;
 	struct ioasid_dirty_tracking dirty_tracking;
 	struct ioasid_dma dma;
+	struct ioasid_fault_queue_alloc fault_queue_alloc;
+	struct ioasid_fault_queue_info fault_queue_info;
 	struct ioasid_translate translate;
 	struct ioasid_batch batch;
 	struct ioasid_copy copy;
@@ -563,6 +608,12 @@ static const struct ioasid_ioctl_op ioasid_ioctl_ops[] = {
 	[IOASID_CMD_INVALIDATE - IOASID_CMD_BASE] =
 		IOCTL_OP(IOASID_INVALIDATE, ioasid_invalidate,
 			 struct ioasid_invalidate, __reserved),
+	[IOASID_CMD_FAULT_QUEUE_ALLOC - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_FAULT_QUEUE_ALLOC, ioasid_fault_queue_alloc,
+			 struct ioasid_fault_queue_alloc, out_fd),
+	[IOASID_CMD_FAULT_QUEUE_INFO - IOASID_CMD_BASE] =
+		IOCTL_OP(IOASID_FAULT_QUEUE_INFO, ioasid_fault_queue_info,
+			 struct ioasid_fault_queue_info, out_auto_responses),
 };
 
 static long ioasid_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -605,7 +656,7 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	if (!ictx)
 		return -ENOMEM;
 
-	if (ioasid_fault_log_init(ictx)) {
+	if (ioasid_faults_init(ictx)) {
 		kfree(ictx);
 		return -ENOMEM;
 	}
@@ -636,7 +687,7 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 	WARN_ON(!list_empty(&ictx->shadows));
 	mutex_destroy(&ictx->shadow_lock);
 	xa_destroy(&ictx->objects);
-	ioasid_fault_log_free(ictx);
+	ioasid_faults_free(ictx);
 	kfree(ictx);
 	ioasid_stat_sub(contexts, 1);
 	return 0;

@@ -103,7 +103,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	struct ioasid_node *parent = NULL, *node;
 	int rc;
 
-	if (cmd->flags & ~IOASID_ALLOC_CACHING_MODE ||
+	if (cmd->flags & ~(IOASID_ALLOC_CACHING_MODE | IOASID_ALLOC_PRI_AUTO_INVALID) ||
 	    cmd->__reserved2)
 		return -EOPNOTSUPP;
 	switch (cmd->mode) {
@@ -139,6 +139,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	node->depth = parent ? parent->depth + 1 : 1;
 	node->mode = cmd->mode;
 	node->caching_mode = cmd->flags & IOASID_ALLOC_CACHING_MODE;
+	node->pri_auto_invalid = cmd->flags & IOASID_ALLOC_PRI_AUTO_INVALID;
 	init_rwsem(&node->lock);
 	node->mappings = RB_ROOT_CACHED;
 	node->reserved = RB_ROOT_CACHED;
@@ -154,6 +155,11 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	rc = ioasid_object_reserve(ictx, &node->obj);
 	if (rc)
 		goto out_free;
+	if (cmd->fault_queue_id) {
+		rc = ioasid_fault_set_node_queue(node, cmd->fault_queue_id);
+		if (rc)
+			goto out_abort;
+	}
 	cmd->out_id = node->obj.id;
 	rc = ioasid_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
@@ -170,6 +176,7 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 	return 0;
 
 out_abort:
+	ioasid_fault_set_node_queue(node, 0);
 	ioasid_object_abort(ictx, &node->obj);
 out_free:
 	ioasid_dirty_destroy(node);
@@ -1032,7 +1039,8 @@ int ioasid_node_info(struct ioasid_ucmd *ucmd)
 	cmd->out_pinned_bytes = node->pinned_bytes;
 	cmd->out_format = node->format;
 	cmd->out_flags = (node->bound ? IOASID_NODE_BOUND : 0) |
-			 (node->caching_mode ? IOASID_NODE_CACHING_MODE : 0);
+			 (node->caching_mode ? IOASID_NODE_CACHING_MODE : 0) |
+			 (node->pri_auto_invalid ? IOASID_NODE_PRI_AUTO_INVALID : 0);
 	cmd->out_root = node->root;
 	cmd->out_bind_flags = node->bind_flags;
 	up_read(&node->lock);
@@ -1045,6 +1053,7 @@ void ioasid_node_free(struct ioasid_node *node)
 {
 	struct interval_tree_node *it;
 
+	ioasid_fault_node_gone(node);
 	down_write(&node->lock);
 	/* Nothing is attached: no domain holds the pages. */
 	WARN_ON(!list_empty(&node->hwdoms));

@@ -79,12 +79,14 @@ static void ioasid_shadow_fault(struct ioasid_shadow *sh, struct ioasid_node *no
 {
 	struct ioasid_fault f = { .node_id = node->obj.id, .addr = addr,
 				  .reason = reason, .level = level,
-				  .access = IOASID_ACCESS_READ };
+				  .access = IOASID_ACCESS_READ, .pci = true,
+				  .att_node_id = sh->node->obj.id,
+				  .guest = ioasid_fault_is_guest(node, reason) };
 
 	lockdep_assert_held(&sh->node->ictx->shadow_lock);
 	sh->faults++;
 	sh->last_fault = f;
-	ioasid_fault_log_add(sh->node->ictx, &f);
+	ioasid_fault_report(sh->node->ictx, &f);
 }
 
 /* DEVICE_INFO of a PCI device attached through @sh. */
