@@ -736,6 +736,8 @@ static bool write_responses(struct fz *f, int fd, uint8_t *p, uint64_t len, uint
 		done += size;
 	}
 	want_done = done;
+	if (!len)
+		ex_add(&x, 0);	/* nothing to take: write(2) returns 0 */
 	if (f->trace)
 		printf("# call %llu: write(fd %d, %llu bytes)\n", (unsigned long long)f->calls,
 		       fd, (unsigned long long)len);
@@ -743,7 +745,8 @@ static bool write_responses(struct fz *f, int fd, uint8_t *p, uint64_t len, uint
 	rc = got < 0 ? errno : 0;
 	count_call(f, 26, rc);
 	FQ.writes++;
-	if (want_done ? got != (ssize_t)want_done : got != -1 || !ex_has(&x, rc)) {
+	if (want_done ? got != (ssize_t)want_done :
+	    !len ? got != 0 : got != -1 || !ex_has(&x, rc)) {
 		char exp[256];
 
 		fz_fail(f, "write of responses returned %zd (%s); the model says %llu bytes, "
@@ -901,7 +904,7 @@ void fz_fault_close_fds(struct fz *f)
 #define RIG_PASID_BITS	4
 #define RIG_MAX_GROUPS	16384
 #define RIG_MAX_SUSP	8
-#define RIG_OPS		20000		/* operations of a rig before a new one */
+#define RIG_OPS		4000		/* operations of a rig before a new one */
 #define PTE_P		0x1ULL
 #define PTE_RW		0x2ULL
 #define PTE_US		0x4ULL
@@ -909,7 +912,7 @@ void fz_fault_close_fds(struct fz *f)
 #define PTE_D		0x40ULL
 #define PTE_ADDR	0x000ffffffffff000ULL
 
-enum { G_NONE, G_PENDING, G_RESPONDED, G_CANCELED, G_FORGOTTEN };
+enum { G_NONE, G_PENDING, G_RESPONDED, G_CANCELED, G_TIMED_OUT, G_FORGOTTEN };
 
 struct rgroup {
 	uint8_t state;
@@ -1196,6 +1199,8 @@ static void rig_answer(uint32_t g, uint8_t state, uint8_t code)
 	R.queues[gr->queue].pending--;
 	if (state != G_RESPONDED)
 		R.queues[gr->queue].q.auto_responses++;
+	if (state == G_TIMED_OUT)
+		R.queues[gr->queue].q.timeouts++;
 	R.dev_pending[gr->dev]--;
 	gr->state = state;
 	gr->code = code;
@@ -1272,6 +1277,10 @@ static void rig_predict(unsigned int att, bool write, bool nowait, bool retry, u
 		if (g->state == G_PENDING) {
 			p->rc = nowait ? EAGAIN : -1;	/* -1: it would wait */
 			p->out_group = group;
+			return;
+		}
+		if (g->state == G_TIMED_OUT) {
+			p->rc = ETIMEDOUT;
 			return;
 		}
 		if (g->code != IOASID_PAGE_RESP_SUCCESS) {
@@ -1596,6 +1605,8 @@ static int rig_respond(void *arg, const struct ioasid_page_response *r)
 		return EALREADY;
 	if (g->state == G_CANCELED)
 		return ECANCELED;
+	if (g->state == G_TIMED_OUT)
+		return ETIMEDOUT;
 	rig_answer(r->group, G_RESPONDED, r->code);
 	R.responses++;
 	return 0;
@@ -1741,7 +1752,8 @@ static void rig_op_info(struct fz *f)
 	    c.out_queued != rq->q.count || c.out_pending != rq->pending ||
 	    c.out_nodes != rig_queue_nodes(qi) || c.out_closed != rq->q.closed ||
 	    c.out_next_seq != rq->q.next_seq || c.out_overflow != rq->q.overflow ||
-	    c.out_timeouts || c.out_auto_responses != rq->q.auto_responses ||
+	    c.out_timeouts != rq->q.timeouts ||
+	    c.out_auto_responses != rq->q.auto_responses ||
 	    c.out_next_seq - 1 != rq->q.nread + rq->q.overflow + rq->q.count)
 		fz_fail(f, "rig FAULT_QUEUE_INFO of %u: %s depth %u timeout %u queued %u pending %u "
 			"nodes %u closed %u next_seq %llu overflow %llu timeouts %llu auto %llu; "
@@ -1864,6 +1876,109 @@ static void rig_op_reattach(struct fz *f)
 	rig_cancel(match_att, &a);
 }
 
+static bool rig_set_timeout(struct fz *f, unsigned int qi, uint32_t ms)
+{
+	struct ioasid_option o = { .size = sizeof(o), .option_id = IOASID_OPTION_FAULT_TIMEOUT_MS,
+				   .op = IOASID_OPTION_OP_SET, .object_id = R.queues[qi].q.id,
+				   .val64 = ms };
+	int rc;
+
+	note_call(f, "OPTION FAULT_TIMEOUT_MS (rig)", "ioctl", IOASID_CMD_OPTION);
+	rc = rig_ioctl(IOASID_OPTION, &o);
+	count_call(f, IOASID_CMD_OPTION, rc);
+	if (rc) {
+		fz_fail(f, "rig OPTION FAULT_TIMEOUT_MS %u of queue %u: %s", ms, R.queues[qi].q.id,
+			fz_errname(rc));
+		return false;
+	}
+	R.queues[qi].q.timeout_ms = ms;
+	return true;
+}
+
+/*
+ * A request nobody answers in time: the queue's timeout set to a few ms
+ * for it (and back to none after), then, once the module answered it
+ * (INFO's timeouts moved: waited for, up to 20 s), its TIMEOUT record, a
+ * RETRY (ETIMEDOUT) and a late response (ETIMEDOUT).
+ */
+static void rig_op_timeout(struct fz *f)
+{
+	unsigned int att = rn(f, R.natts), i;
+	struct ioasid_fault_queue_info c = { .size = sizeof(c) };
+	struct ioasid_page_response resp;
+	struct rresp_ctx ctx;
+	struct rqueue *rq;
+	struct rgroup *g;
+	struct m_rec r;
+	uint64_t slot = 1 + rn(f, RIG_SLOTS - 1), t_raise, t_end;
+	uint32_t group, old;
+
+	if (R.atts[att].node != 0 || !(rq = rig_queue_of_node(0)) || rq->q.closed ||
+	    rq->q.count >= rq->q.depth || R.dev_pending[R.atts[att].dev] >=
+	    R.dev_max[R.atts[att].dev])
+		return;
+	ctx.qi = rq - R.queues;
+	old = rq->q.timeout_ms;
+	if (R.pte[slot] && !rig_set_pte(f, slot, 0))
+		return;
+	if (!rig_set_timeout(f, ctx.qi, 1 + rn(f, 20)))
+		return;
+	group = R.next_group;
+	t_raise = fz_now_ns();
+	if (!rig_dma(f, att, false, true, false, 0, RIG_GIOVA + slot * PG, 64, 0) ||
+	    !rig_set_timeout(f, ctx.qi, old))
+		return;
+	g = &R.groups[group];
+	if (R.next_group != group + 1 || g->state != G_PENDING)
+		return;
+	/* Wait for the module's answer: it is due within a few ms. */
+	c.queue_id = rq->q.id;
+	for (i = 0; i < 20000; i++) {
+		if (rig_ioctl(IOASID_FAULT_QUEUE_INFO, &c)) {
+			fz_fail(f, "rig FAULT_QUEUE_INFO: %s", fz_errname(errno));
+			return;
+		}
+		if (c.out_timeouts > rq->q.timeouts)
+			break;
+		usleep(1000);
+	}
+	t_end = fz_now_ns();
+	note_call(f, "timeout (rig)", "wait", 27);
+	if (c.out_timeouts != rq->q.timeouts + 1) {
+		fz_fail(f, "rig: a request with a timeout of a few ms not answered after %.1f s "
+			"(%llu timeouts, the model had %llu)", (t_end - t_raise) / 1e9,
+			(unsigned long long)c.out_timeouts, (unsigned long long)rq->q.timeouts);
+		return;
+	}
+	rig_answer(group, G_TIMED_OUT, IOASID_PAGE_RESP_INVALID);
+	memset(&r, 0, sizeof(r));
+	r.type = IOASID_FAULT_RECORD_TIMEOUT;
+	r.flags = g->has_pasid ? IOASID_FAULT_RECORD_PASID : 0;
+	r.dev_id = R.dev[g->dev];
+	r.pasid = g->has_pasid ? g->pasid : 0;
+	r.node_id = R.node[0];
+	r.group = group;
+	r.addr = g->addr;
+	r.t0 = t_raise;
+	r.t1 = t_end;
+	model_queue_push(&rq->q, &r);
+	/* Its outcome, for a RETRY and a response. */
+	for (i = 0; i < RIG_MAX_SUSP; i++)
+		if (R.susp[i].used && R.susp[i].group == group) {
+			R.susp[i].used = false;
+			if (!rig_dma(f, att, false, pct(f, 50), true, group, R.susp[i].iova,
+				     R.susp[i].len, R.susp[i].boff))
+				return;
+		}
+	resp = (struct ioasid_page_response){ .size = RESP, .dev_id = R.dev[g->dev],
+					      .flags = g->has_pasid ? IOASID_FAULT_RECORD_PASID : 0,
+					      .pasid = g->has_pasid ? g->pasid : 0, .group = group,
+					      .code = IOASID_PAGE_RESP_SUCCESS };
+	memcpy(f->mem.aux + 2 * PG, &resp, sizeof(resp));
+	write_responses(f, rq->q.fd, f->mem.aux + 2 * PG, RESP, 2 * PG, rig_respond, &ctx,
+			"write(rig queue) late");
+}
+
 void op_rig(struct fz *f)
 {
 	unsigned int r;
@@ -1893,8 +2008,10 @@ void op_rig(struct fz *f)
 		rig_op_info(f);
 	else if (r < 91)
 		rig_op_pte(f);
-	else if (r < 94)
+	else if (r < 93)
 		rig_op_node_queue(f);
+	else if (r < 94)
+		rig_op_timeout(f);
 	else if (r < 97)
 		rig_op_close(f);
 	else
