@@ -43,6 +43,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -304,7 +305,22 @@ static struct {
 	uint64_t *t_read, *t_write, *t_raised;
 	unsigned int *slot;
 	atomic_long serviced;
+	atomic_long published;		/* the last sample whose times are stored */
+	int cpu;			/* the servicer's CPU, -1: any */
 } B;
+
+/* Run the calling thread on @cpu only (-1: leave it). */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity(%d): %s", cpu, strerror(errno));
+}
 
 static void *servicer(void *arg)
 {
@@ -313,6 +329,7 @@ static void *servicer(void *arg)
 	ssize_t n;
 
 	(void)arg;
+	pin(B.cpu);
 	while (!atomic_load(&B.stop)) {
 		if (poll(&p, 1, 100) <= 0)
 			continue;
@@ -335,6 +352,7 @@ static void *servicer(void *arg)
 				B.t_write[i] = t2;
 				B.t_raised[i] = recs[k].time_ns;
 				check_request(&recs[k], B.e, B.slot[i], "blocking");
+				atomic_store(&B.published, i);
 			}
 			atomic_fetch_add(&B.serviced, 1);
 		}
@@ -342,7 +360,12 @@ static void *servicer(void *arg)
 	return NULL;
 }
 
-static void run_blocking(long n, double *baseline)
+/*
+ * @cpus: 1: both threads on CPU 0 (the wake-up is a context switch); 2: the
+ * DMA thread on CPU 0, the servicer on CPU 1 (under TCG a wake-up across
+ * vCPUs waits for the host to run the other vCPU's thread).
+ */
+static void run_blocking(long n, double *baseline, int cpus)
 {
 	struct env e;
 	pthread_t th;
@@ -365,11 +388,14 @@ static void run_blocking(long n, double *baseline)
 	atomic_store(&B.stop, false);
 	atomic_store(&B.cur, -1);
 	atomic_store(&B.serviced, 0);
+	atomic_store(&B.published, -1);
+	B.cpu = cpus == 1 ? 0 : 1;
+	pin(0);
 	if (pthread_create(&th, NULL, servicer, NULL))
 		die("pthread_create");
 
 	/* The reference: the same DMA, entry present, after the same INVALIDATE. */
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; baseline && i < n; i++) {
 		unsigned int slot = i % SLOTS;
 		uint64_t a, b;
 
@@ -392,6 +418,9 @@ static void run_blocking(long n, double *baseline)
 		t0[s < 0 ? 0 : s] = now_ns();
 		rc = dma(&e, 0, giova(slot) + 8, buf, 0, &done, NULL);
 		t1[s < 0 ? 0 : s] = now_ns();
+		/* (untimed) the servicer stores its times after the response went */
+		while (!rc && atomic_load(&B.published) != i)
+			sched_yield();
 		atomic_store(&B.cur, -1);
 		if (rc || done != XFER || memcmp(buf, e.mem.p + (DATA + slot) * PAGE, XFER)) {
 			if (bad++ < 5)
@@ -426,18 +455,32 @@ static void run_blocking(long n, double *baseline)
 			bad++;
 		}
 	}
-	printf("\n  blocking (a DMA thread, a servicing thread: poll + read + write), %ld "
-	       "requests%s\n", n, failed ? " (some failed: see !!)" : "");
-	printf("  %-44s %9s %9s %9s\n", "us", "median", "p90", "p99");
-	print_row("round trip: DMA start -> DMA done", rt, n, "roundtrip", "blocking", "rt");
-	print_row("  DMA start -> request raised (time_ns)", raise, n, "roundtrip", "blocking",
-		  "raise");
-	print_row("  raised -> servicer has the record", wake, n, "roundtrip", "blocking",
-		  "wake");
-	print_row("  record -> response written (incl. PTE)", serv, n, "roundtrip", "blocking",
-		  "service");
-	print_row("  response written -> DMA returns", resume, n, "roundtrip", "blocking",
-		  "resume");
+	{
+		const char *cas = cpus == 1 ? "blocking" : "blocking-2cpu";
+
+		printf("\n  %s (a DMA thread, a servicing thread: poll + read + write, %s), "
+		       "%ld requests%s\n", cas, cpus == 1 ? "both on CPU 0" :
+		       "on CPUs 0 and 1", n, failed ? " (some failed: see !!)" : "");
+		printf("  %-44s %9s %9s %9s\n", "us", "median", "p90", "p99");
+		print_row("round trip: DMA start -> DMA done", rt, n, "roundtrip", cas, "rt");
+		print_row("  DMA start -> request raised (time_ns)", raise, n, "roundtrip", cas,
+			  "raise");
+		print_row("  raised -> servicer has the record", wake, n, "roundtrip", cas,
+			  "wake");
+		print_row("  record -> response written (incl. PTE)", serv, n, "roundtrip", cas,
+			  "service");
+		print_row("  response written -> DMA returns", resume, n, "roundtrip", cas,
+			  "resume");
+	}
+	pin(-1);
+	{
+		cpu_set_t all;
+
+		CPU_ZERO(&all);
+		for (int c = 0; c < CPU_SETSIZE && c < sysconf(_SC_NPROCESSORS_ONLN); c++)
+			CPU_SET(c, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
 	env_close(&e);
 	free(t0), free(t1), free(rt), free(raise), free(wake), free(serv), free(resume);
 	free(B.t_read), free(B.t_write), free(B.t_raised), free(B.slot);
@@ -533,7 +576,9 @@ static void run_roundtrip(long n)
 	       "  INVALIDATEd there, untimed); the servicer sets the entry and answers SUCCESS.\n"
 	       "  %d warm-up requests first, untimed. Times include a clock read.\n",
 	       XFER, WARMUP);
-	run_blocking(n, baseline);
+	run_blocking(n, baseline, 1);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		run_blocking(n, NULL, 2);
 	run_nowait(n);
 	printf("\n  reference: the same DMA with the entry present, after the same INVALIDATE "
 	       "(a walk, no request)\n");
