@@ -41,7 +41,7 @@ mandir ?= $(prefix)/share/man
 LIB_SONAME := libioasid.so.$(firstword $(subst ., ,$(VERSION)))
 LIB_SO := $(BUILD)/lib/libioasid.so.$(VERSION)
 LIB_A := $(BUILD)/lib/libioasid.a
-LIB_SRCS := lib/libioasid.c lib/kmod.c lib/node.c lib/device.c
+LIB_SRCS := lib/libioasid.c lib/kmod.c lib/node.c lib/device.c lib/fault.c
 LIB_HDRS := lib/libioasid.h lib/libioasid_private.h uapi/linux/ioasid.h
 LIB_PIC_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/pic/%.o)
 LIB_OBJS := $(LIB_SRCS:lib/%.c=$(BUILD)/lib/static/%.o)

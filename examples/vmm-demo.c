@@ -16,17 +16,23 @@
  *     translation is an x86-64 page table that the guest built in its own
  *     memory. The module walks it in software and caches what it finds
  *     until the VMM, trapping the guest's invalidation, says INVALIDATE;
- *  8. destroy the root: nothing stays pinned.
+ *  8. a device that issues page requests (PCIe PRI) DMAs to an address the
+ *     guest's table does not map yet: the DMA waits while the VMM reads the
+ *     page request from a fault queue, maps the page in the guest's table
+ *     and answers SUCCESS; then the DMA completes;
+ *  9. destroy the root: nothing stays pinned.
  *
  * Every step checks that it behaved as described and the demo exits with
  * status 1 if one did not, so it doubles as a smoke test.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <libioasid.h>
 
@@ -337,6 +343,175 @@ static int guest_iommu(struct ioasid_handle *h, uint32_t root, uint8_t *guest)
 	return 0;
 }
 
+/*
+ * 8. Page requests.
+ *
+ * A guest that hands its device addresses it has not mapped yet (shared
+ * virtual memory, or a guest that maps lazily) relies on the device's page
+ * requests: the IOMMU reports the miss, the guest maps the page and
+ * answers, and the device retries. Here the device is a software endpoint
+ * created with IOASID_DEVICE_PRI, its node routes its faults to a fault
+ * queue, and the VMM's loop (ioasid_fault_service) plays the guest's
+ * page-request handler.
+ */
+#define GPT2_GPA	0x3200000ULL	/* another 4-level table, level 4 first */
+#define PAGE_C_GPA	0x3300000ULL	/* the page the handler maps */
+#define PRI_IOVA	0x7f00abcde000ULL
+
+/* The entry for @iova at @level of the table at @table. */
+static uint64_t *table_pte(uint8_t *guest, uint64_t table, uint64_t iova, int level)
+{
+	unsigned int index = (iova >> (12 + 9 * (level - 1))) & 511;
+
+	return (uint64_t *)(guest + table + (uint64_t)(4 - level) * PAGE) + index;
+}
+
+struct pri_dma {
+	struct ioasid_handle *h;
+	uint32_t dev;
+	const char *msg;
+	size_t len;
+	uint64_t done;
+	int ret;
+	int finished;
+};
+
+/* The guest's device, on a thread of its own: its DMA waits for the answer. */
+static void *pri_dma_thread(void *arg)
+{
+	struct pri_dma *d = arg;
+
+	d->ret = ioasid_dma(d->h, d->dev, IOASID_DMA_WRITE, 0, PRI_IOVA + 0x20,
+			    (void *)d->msg, d->len, &d->done);
+	__atomic_store_n(&d->finished, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+struct pri_handler {
+	uint8_t *guest;
+	unsigned int requests;
+};
+
+/* The guest's page-request handler: map the page asked for, answer SUCCESS. */
+static int on_fault_record(const struct ioasid_fault_record *rec, void *arg)
+{
+	struct pri_handler *ph = arg;
+
+	if (rec->type != IOASID_FAULT_RECORD_PAGE_REQUEST) {
+		printf("   record %" PRIu64 ": type %u (not a page request), address 0x%"
+		       PRIx64 "\n", (uint64_t)rec->seq, rec->type, (uint64_t)rec->addr);
+		return -1;
+	}
+	ph->requests++;
+	printf("   page request (record %" PRIu64 ", group %u): device %u wants to %s"
+	       " IOVA 0x%" PRIx64 ";\n   node %u, level %u: %s in the %s table\n",
+	       (uint64_t)rec->seq, rec->group, rec->dev_id,
+	       rec->access & IOASID_ACCESS_WRITE ? "write" : "read",
+	       (uint64_t)rec->addr, rec->node_id, rec->level,
+	       rec->reason == IOASID_FAULT_NOT_PRESENT ? "not present" : "refused",
+	       rec->flags & IOASID_FAULT_RECORD_GUEST ? "guest's" : "VMM's");
+	if (rec->addr != PRI_IOVA)
+		return IOASID_PAGE_RESP_INVALID;
+	/* Not present before: nothing was cached, no INVALIDATE is needed. */
+	__atomic_store_n(table_pte(ph->guest, GPT2_GPA, rec->addr, 1),
+			 PAGE_C_GPA | PTE_P | PTE_RW | PTE_US, __ATOMIC_SEQ_CST);
+	printf("   the guest maps IOVA 0x%" PRIx64 " -> GPA 0x%llx (page C) and answers"
+	       " SUCCESS\n", (uint64_t)rec->addr, PAGE_C_GPA);
+	return IOASID_PAGE_RESP_SUCCESS;
+}
+
+static int page_requests(struct ioasid_handle *h, uint32_t root, uint8_t *guest)
+{
+	static const char msg[] = "written after the guest answered the page request";
+	struct ioasid_format_x86_64 fmt = {
+		.hdr = { .size = sizeof(fmt), .format = IOASID_FORMAT_X86_64 },
+		.levels = 4,
+		.phys_bits = 48,
+	};
+	struct ioasid_alloc alloc = {
+		.size = sizeof(alloc), .mode = IOASID_MODE_USER_MANAGED,
+		.parent_id = root, .format = (uintptr_t)&fmt, .format_len = sizeof(fmt),
+	};
+	struct pri_handler ph = { .guest = guest };
+	struct pri_dma d = { .h = h, .msg = msg, .len = sizeof(msg) };
+	struct ioasid_fault_queue_info qi;
+	uint32_t queue, node, dev;
+	pthread_t thread;
+	int qfd, ret, handled = 0, waits = 0;
+
+	printf("\n-- page requests: the guest maps on demand --\n");
+	/* The fault queue: its own fd; unanswered requests time out after 10 s. */
+	if (check("FAULT_QUEUE_ALLOC",
+		  ioasid_fault_queue_alloc(h, IOASID_FAULT_QUEUE_CLOEXEC |
+					   IOASID_FAULT_QUEUE_TIMEOUT, 0, 10000,
+					   &queue, &qfd)))
+		return 1;
+
+	/* The guest's table maps nothing at PRI_IOVA yet: the leaf table is empty. */
+	memset(guest + GPT2_GPA, 0, 4 * PAGE);
+	memset(guest + PAGE_C_GPA, 0, PAGE);
+	for (int level = 4; level > 1; level--)
+		__atomic_store_n(table_pte(guest, GPT2_GPA, PRI_IOVA, level),
+				 (GPT2_GPA + (uint64_t)(5 - level) * PAGE) |
+				 PTE_P | PTE_RW | PTE_US, __ATOMIC_SEQ_CST);
+
+	/* The node names the queue its faults and page requests go to. */
+	alloc.fault_queue_id = queue;
+	if (check("ALLOC user-managed node", ioasid_node_alloc_cmd(h, &alloc)))
+		return 1;
+	node = alloc.out_id;
+	if (check("BIND", ioasid_bind(h, node, GPT2_GPA, 0)) ||
+	    check("DEVICE_CREATE with PRI", ioasid_device_create_pri(h, 0, 0, 0, &dev)) ||
+	    check("ATTACH", ioasid_attach(h, dev, node, 0, 0)))
+		return 1;
+	printf("fault queue %u (fd %d); user-managed node %u routes its faults there;\n"
+	       "device %u issues page requests; IOVA 0x%llx is not mapped by the guest\n",
+	       queue, qfd, node, dev, PRI_IOVA);
+
+	d.dev = dev;
+	if (pthread_create(&thread, NULL, pri_dma_thread, &d))
+		return fail("pthread_create");
+	printf("1. the device writes %zu bytes at IOVA 0x%llx: its DMA waits for an answer\n",
+	       sizeof(msg), PRI_IOVA + 0x20);
+	/* The VMM's fault loop: wait for records, hand each to the handler. */
+	while (!__atomic_load_n(&d.finished, __ATOMIC_SEQ_CST) && waits < 30) {
+		ret = ioasid_fault_service(qfd, on_fault_record, &ph, 1000);
+		if (ret < 0) {
+			check("ioasid_fault_service", ret);
+			break;
+		}
+		handled += ret;
+		waits += !ret;
+	}
+	pthread_join(thread, NULL);
+	if (check("DMA after the page request", d.ret))
+		return 1;
+	printf("2. the DMA completed: %" PRIu64 " bytes; guest RAM at GPA 0x%llx reads:\n"
+	       "   \"%s\"\n", d.done, PAGE_C_GPA + 0x20, (char *)guest + PAGE_C_GPA + 0x20);
+	if (d.done != sizeof(msg) || memcmp(guest + PAGE_C_GPA + 0x20, msg, sizeof(msg)))
+		return fail("the DMA did not land in the page the handler mapped");
+	if (ph.requests != 1 || handled != 1)
+		return fail("expected exactly one record, a page request");
+
+	if (check("FAULT_QUEUE_INFO", ioasid_fault_queue_info(h, queue, &qi)))
+		return 1;
+	printf("3. queue %u: %u records waiting, %u requests pending, next sequence %"
+	       PRIu64 ", %" PRIu64 " dropped, %" PRIu64 " answered by the module\n",
+	       queue, qi.out_queued, qi.out_pending, (uint64_t)qi.out_next_seq,
+	       (uint64_t)qi.out_overflow, (uint64_t)qi.out_auto_responses);
+	if (qi.out_pending || qi.out_overflow || qi.out_auto_responses)
+		return fail("the queue should have nothing pending, dropped or auto-answered");
+
+	if (check("DETACH", ioasid_detach(h, dev, 0, 0)) ||
+	    check("DESTROY device", ioasid_device_destroy(h, dev)) ||
+	    check("DESTROY user-managed node", ioasid_node_destroy(h, node)) ||
+	    check("DESTROY fault queue", ioasid_fault_queue_destroy(h, queue)))
+		return 1;
+	close(qfd);
+	printf("device, node and fault queue destroyed\n");
+	return 0;
+}
+
 int main(void)
 {
 	static struct ioasid_map batch[256];
@@ -417,6 +592,11 @@ int main(void)
 	if (!(info.out_capabilities & IOASID_CAP_USER_MANAGED))
 		return fail("this module has no user-managed nodes (IOASID_CAP_USER_MANAGED)");
 	if (guest_iommu(h, root, guest))
+		return 1;
+
+	if (!(info.out_capabilities & IOASID_CAP_FAULT_QUEUE))
+		return fail("this module has no fault queues (IOASID_CAP_FAULT_QUEUE)");
+	if (page_requests(h, root, guest))
 		return 1;
 
 	if (check("DESTROY root", ioasid_node_destroy(h, root)))

@@ -118,6 +118,65 @@ int ioasid_translate(struct ioasid_handle *handle, uint32_t dev_id,
 int ioasid_vfio_adopt(struct ioasid_handle *handle, int container_fd,
 		      struct ioasid_vfio_device *devs, uint32_t *num_devices);
 
+/*
+ * Fault queues: records of translation faults and page requests, read from
+ * a queue's own fd; page responses written back to it.
+ */
+int ioasid_fault_queue_alloc(struct ioasid_handle *handle, uint32_t flags,
+			     uint32_t depth, uint32_t timeout_ms,
+			     uint32_t *out_id, int *out_fd);
+/* The queue object goes; its fd stays open until closed. */
+int ioasid_fault_queue_destroy(struct ioasid_handle *handle, uint32_t queue_id);
+int ioasid_fault_queue_info(struct ioasid_handle *handle, uint32_t queue_id,
+			    struct ioasid_fault_queue_info *info);
+int ioasid_set_fault_queue(struct ioasid_handle *handle, uint32_t node_id,
+			   uint32_t queue_id);
+int ioasid_get_fault_queue(struct ioasid_handle *handle, uint32_t node_id,
+			   uint32_t *queue_id);
+int ioasid_set_fault_timeout(struct ioasid_handle *handle, uint32_t queue_id,
+			     uint32_t ms);
+int ioasid_get_fault_timeout(struct ioasid_handle *handle, uint32_t queue_id,
+			     uint32_t *ms);
+/*
+ * Whole records, at most @max, into @recs; *out_n says how many. Records
+ * longer than this header's struct are cut to it (recs[i].size then says
+ * how much of each element the kernel filled in); nothing is read that
+ * does not fit in @recs. -EAGAIN: an O_NONBLOCK queue is empty.
+ */
+int ioasid_fault_read(int queue_fd, struct ioasid_fault_record *recs,
+		      unsigned int max, unsigned int *out_n);
+int ioasid_page_respond(int queue_fd, const struct ioasid_fault_record *rec,
+			uint32_t code);
+int ioasid_page_respond_batch(int queue_fd,
+			      const struct ioasid_page_response *resps,
+			      unsigned int n, unsigned int *out_done);
+/*
+ * ioasid_fault_service()'s callback: called once per record; for a page
+ * request waiting for an answer, its return value is the answer (an enum
+ * ioasid_page_response_code), or negative to answer nothing now (the
+ * caller answers later with ioasid_page_respond()).
+ */
+typedef int (*ioasid_fault_handler_t)(const struct ioasid_fault_record *rec,
+				      void *arg);
+/*
+ * Wait up to @timeout_ms (-1: for ever) for records, read those waiting (at
+ * most 256), call @fn for each and answer page requests with what it
+ * returns. Returns the number of records handled, 0 after the timeout,
+ * -EPIPE once the queue was destroyed and all its records read.
+ */
+int ioasid_fault_service(int queue_fd, ioasid_fault_handler_t fn, void *arg,
+			 int timeout_ms);
+/* A software endpoint that issues page requests (IOASID_DEVICE_PRI). */
+int ioasid_device_create_pri(struct ioasid_handle *handle, uint32_t flags,
+			     uint32_t pasid_bits, uint32_t pri_max_pending,
+			     uint32_t *out_id);
+/*
+ * IOASID_DMA with the caller's struct (size set by the library): for
+ * IOASID_DMA_NOWAIT and IOASID_DMA_RETRY, whose group the struct carries.
+ * out_done and out_group are left in it, on failure too.
+ */
+int ioasid_dma_cmd(struct ioasid_handle *handle, struct ioasid_dma *cmd);
+
 int ioasid_module_load(const char *path, unsigned int flags);
 int ioasid_module_unload(unsigned int flags);
 

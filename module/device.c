@@ -532,6 +532,7 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 							     &fault, &group, &deliver);
 				if (!rc) {
 					answered_page = iova & PAGE_MASK;
+					deliver = true;
 					continue;
 				}
 			}

@@ -42,7 +42,6 @@ int ioasid_faults_init(struct ioasid_ctx *ictx)
 	spin_lock_init(&fs->lock);
 	INIT_LIST_HEAD(&fs->queues);
 	hash_init(fs->prqs);
-	INIT_LIST_HEAD(&fs->answered);
 	fs->next_group = 1;
 	init_waitqueue_head(&fs->prq_wait);
 	ictx->faults = fs;
@@ -59,8 +58,7 @@ void ioasid_faults_free(struct ioasid_ctx *ictx)
 {
 	struct ioasid_faults *fs = ictx->faults;
 
-	WARN_ON(!list_empty(&fs->queues));
-	ioasid_prq_forget_all(fs);
+	WARN_ON(!list_empty(&fs->queues) || !hash_empty(fs->prqs));
 	kfree(fs);
 }
 
@@ -170,6 +168,7 @@ static void ioasid_fq_release(struct kref *ref)
 	spin_lock(&fs->lock);
 	WARN_ON(q->pending || q->nodes);
 	list_del(&q->item);
+	ioasid_prq_forget_all(q);
 	spin_unlock(&fs->lock);
 	cancel_delayed_work_sync(&q->timeout_work);
 	mutex_destroy(&q->read_lock);
@@ -306,6 +305,8 @@ static __poll_t ioasid_fq_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &q->readers, wait);
 	if (READ_ONCE(q->count))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(q->closed))
+		mask |= EPOLLHUP;
 	return mask;
 }
 
@@ -364,6 +365,7 @@ int ioasid_fault_queue_alloc(struct ioasid_ucmd *ucmd)
 	INIT_DELAYED_WORK(&q->timeout_work, ioasid_fq_timeout_work);
 	INIT_LIST_HEAD(&q->item);
 	INIT_LIST_HEAD(&q->prqs);
+	INIT_LIST_HEAD(&q->answered);
 	q->depth = cmd->depth ?: IOASID_FQ_DEFAULT_DEPTH;
 	q->timeout_ms = cmd->flags & IOASID_FAULT_QUEUE_TIMEOUT ? cmd->timeout_ms :
 			min(READ_ONCE(pri_timeout_ms), IOASID_FQ_MAX_TIMEOUT_MS);

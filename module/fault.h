@@ -18,9 +18,8 @@
  * struct ioasid_faults - a context's fault state
  * @lock: everything below, and what it points to
  * @queues: its fault queues (struct ioasid_fault_queue), in the object table
- * @prqs: page request groups by id: pending ones and the latest answered
- * @answered: answered groups, oldest first
- * @nanswered: entries of @answered
+ * @prqs: page request groups by id: pending ones and each queue's latest
+ *	answered
  * @next_group: the id the next group gets; ids start at 1
  * @next_serial: the serial number of the next queue
  * @prq_wait: DMA waiting for an answer
@@ -29,8 +28,6 @@ struct ioasid_faults {
 	spinlock_t lock;	/* see above */
 	struct list_head queues;
 	DECLARE_HASHTABLE(prqs, IOASID_PRQ_HASH_BITS);
-	struct list_head answered;
-	unsigned int nanswered;
 	u32 next_group;
 	u32 next_serial;
 	wait_queue_head_t prq_wait;
@@ -47,6 +44,8 @@ struct ioasid_faults {
  * @timeout_work: answers groups whose time is up
  * @item: in the context's faults->queues (from publication until freed)
  * @prqs: its pending groups, oldest first
+ * @answered: its answered groups still known, oldest first
+ * @nanswered: entries of @answered
  * @ring: @depth records, @count of them from @head unread
  * @depth: see @ring
  * @head: see @ring
@@ -73,6 +72,8 @@ struct ioasid_fault_queue {
 	struct delayed_work timeout_work;
 	struct list_head item;
 	struct list_head prqs;
+	struct list_head answered;
+	unsigned int nanswered;
 	struct ioasid_fault_record *ring;
 	u32 depth;
 	u32 head;
@@ -104,7 +105,7 @@ void ioasid_fq_cancel_locked(struct ioasid_faults *fs, struct ioasid_fault_queue
 void ioasid_fq_timeout_work(struct work_struct *work);
 int ioasid_prq_respond(struct ioasid_fault_queue *q,
 		       const struct ioasid_page_response *r);
-void ioasid_prq_forget_all(struct ioasid_faults *fs);
+void ioasid_prq_forget_all(struct ioasid_fault_queue *q);
 void ioasid_prq_cancel_node(struct ioasid_ctx *ictx, u32 node_id);
 
 #endif

@@ -31,7 +31,7 @@ enum {
 /**
  * struct ioasid_prq - a page request group
  * @hash: in faults->prqs
- * @item: in its queue's @prqs while pending, in faults->answered after
+ * @item: in its queue's @prqs while pending, its @answered after
  * @users: one while in faults->prqs, one per waiter
  * @queue: its queue while pending, NULL after
  * @ep: the device while pending (its @pri_pending counts the group)
@@ -43,6 +43,10 @@ enum {
  * @node_id: the node where the translation stopped
  * @key: the device's attachment key (PASID or IOASID_NO_PASID)
  * @addr: the page, in the attached node's IOVAs
+ * @rec_flags: its record's IOASID_FAULT_RECORD_PASID and _GUEST
+ * @level: its record's
+ * @reason: its record's
+ * @access: its record's
  * @deadline: when the module answers it (jiffies), with @timed
  * @timed: see @deadline
  * @code: its enum ioasid_page_response_code, once answered
@@ -62,6 +66,10 @@ struct ioasid_prq {
 	u32 node_id;
 	unsigned long key;
 	u64 addr;
+	u32 rec_flags;
+	u8 level;
+	u8 reason;
+	u8 access;
 	unsigned long deadline;
 	bool timed;
 	u8 code;
@@ -86,18 +94,22 @@ static void ioasid_prq_put_locked(struct ioasid_prq *prq)
 		kfree(prq);
 }
 
-/* Keep @prq among the answered, forgetting the oldest beyond the history. */
-static void ioasid_prq_retire_locked(struct ioasid_faults *fs, struct ioasid_prq *prq)
+/*
+ * Keep @prq among @q's answered groups: it is forgotten once
+ * IOASID_PRQ_HISTORY more of them were answered.
+ */
+static void ioasid_prq_retire_locked(struct ioasid_fault_queue *q,
+				     struct ioasid_prq *prq)
 {
 	struct ioasid_prq *old;
 
-	list_add_tail(&prq->item, &fs->answered);
-	if (++fs->nanswered <= IOASID_PRQ_HISTORY)
+	list_add_tail(&prq->item, &q->answered);
+	if (++q->nanswered <= IOASID_PRQ_HISTORY + 1)
 		return;
-	old = list_first_entry(&fs->answered, struct ioasid_prq, item);
+	old = list_first_entry(&q->answered, struct ioasid_prq, item);
 	list_del(&old->item);
 	hash_del(&old->hash);
-	fs->nanswered--;
+	q->nanswered--;
 	ioasid_prq_put_locked(old);
 }
 
@@ -119,7 +131,7 @@ static void ioasid_prq_answer_locked(struct ioasid_faults *fs, struct ioasid_prq
 	prq->queue = NULL;
 	prq->code = code;
 	WRITE_ONCE(prq->how, how);
-	ioasid_prq_retire_locked(fs, prq);
+	ioasid_prq_retire_locked(q, prq);
 	wake_up_all(&fs->prq_wait);
 }
 
@@ -184,6 +196,10 @@ struct ioasid_prq *ioasid_prq_raise(struct ioasid_endpoint *ep,
 	prq->node_id = f->node_id;
 	prq->key = key;
 	prq->addr = rec.addr;
+	prq->rec_flags = rec.flags;
+	prq->level = rec.level;
+	prq->reason = rec.reason;
+	prq->access = rec.access;
 	rec.group = prq->group;
 	refcount_set(&prq->users, 1);
 	hash_add(fs->prqs, &prq->hash, prq->group);
@@ -199,7 +215,7 @@ struct ioasid_prq *ioasid_prq_raise(struct ioasid_endpoint *ep,
 		q->auto_responses++;
 		prq->code = IOASID_PAGE_RESP_INVALID;
 		prq->how = IOASID_PRQ_CANCELED;
-		ioasid_prq_retire_locked(fs, prq);
+		ioasid_prq_retire_locked(q, prq);
 		spin_unlock(&fs->lock);
 		ioasid_fault_nodes_put(stop, att);
 		return ERR_PTR(-EIO);
@@ -364,17 +380,17 @@ void ioasid_prq_cancel_node(struct ioasid_ctx *ictx, u32 node_id)
 	ioasid_prq_cancel(ictx, ioasid_prq_match_node, &node_id);
 }
 
-/* At release, every group is answered: forget them. */
-void ioasid_prq_forget_all(struct ioasid_faults *fs)
+/* @q goes: every group of it is answered; forget them. */
+void ioasid_prq_forget_all(struct ioasid_fault_queue *q)
 {
 	struct ioasid_prq *prq, *next;
 
-	list_for_each_entry_safe(prq, next, &fs->answered, item) {
+	list_for_each_entry_safe(prq, next, &q->answered, item) {
+		list_del(&prq->item);
 		hash_del(&prq->hash);
-		WARN_ON(!refcount_dec_and_test(&prq->users));
-		kfree(prq);
+		ioasid_prq_put_locked(prq);
 	}
-	fs->nanswered = 0;
+	q->nanswered = 0;
 }
 
 /* The timeout ---------------------------------------------------------------- */
@@ -402,10 +418,13 @@ void ioasid_fq_timeout_work(struct work_struct *work)
 		}
 		rec = (struct ioasid_fault_record){
 			.type = IOASID_FAULT_RECORD_TIMEOUT,
-			.flags = prq->has_pasid ? IOASID_FAULT_RECORD_PASID : 0,
+			.flags = prq->rec_flags,
 			.dev_id = prq->dev_id,
 			.pasid = prq->has_pasid ? prq->pasid : 0,
 			.node_id = prq->node_id,
+			.level = prq->level,
+			.reason = prq->reason,
+			.access = prq->access,
 			.group = prq->group,
 			.addr = prq->addr,
 			.time_ns = ktime_get_ns(),

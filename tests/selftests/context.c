@@ -80,7 +80,8 @@ TEST_F(context, get_info)
 	/* Exactly the documented bits this version implements. */
 	EXPECT_EQ(IOASID_CAP_KERNEL_MANAGED | IOASID_CAP_BATCH |
 		  IOASID_CAP_SW_ENDPOINT | IOASID_CAP_DIRTY_TRACKING |
-		  IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE,
+		  IOASID_CAP_USER_MANAGED | IOASID_CAP_PCI_DEVICE |
+		  IOASID_CAP_FAULT_QUEUE,
 		  info.out_capabilities);
 	EXPECT_TRUE(info.out_pgsize_bitmap & (uint64_t)getpagesize());
 	EXPECT_EQ(0, info.out_pgsize_bitmap & ((uint64_t)getpagesize() - 1));
@@ -213,7 +214,7 @@ TEST_F(context, batch_unknown_op_is_eopnotsupp)
  */
 TEST_F(context, option_unknown_option_or_op_is_eopnotsupp)
 {
-	static const uint32_t bad_ids[] = { 0, 2, 3, 0x80000000u, 0xffffffffu };
+	static const uint32_t bad_ids[] = { 0, 4, 5, 0x80000000u, 0xffffffffu };
 	static const uint32_t bad_ops[] = { 2, 3, 0x80000000u, 0xffffffffu };
 	const uint64_t poison = 0x5a5a5a5a5a5a5a5aULL;
 	struct ioasid_option o;

@@ -1618,6 +1618,7 @@ struct hyg_env {
 	int fd;
 	uint32_t root, dev, dev2, scratch;
 	uint32_t unode;		/* user-managed, under root; 0 if none */
+	uint32_t queue;		/* a fault queue */
 	uint8_t *buf;
 };
 
@@ -1871,6 +1872,14 @@ static void hyg_undo_device(struct hyg_env *e, const void *answer)
 	ioasid_device_destroy(e->h, ((const struct ioasid_device_create *)answer)->out_id);
 }
 
+static void hyg_undo_fault_queue(struct hyg_env *e, const void *answer)
+{
+	const struct ioasid_fault_queue_alloc *a = answer;
+
+	close(a->out_fd);
+	ioasid_node_destroy(e->h, a->out_id);	/* DESTROY takes any object */
+}
+
 static int hyg_reset_map_two(struct hyg_env *e)
 {
 	int rc = map_fixed(e->fd, e->root, (uintptr_t)e->buf, PAGE, RACE_IOVA, RW);
@@ -1982,6 +1991,9 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 	struct ioasid_attach detach = { .dev_id = e->dev2 };
 	struct ioasid_dma dma = { .dev_id = e->dev, .iova = R_IOVA + 100,
 				  .length = 300 };
+	struct ioasid_fault_queue_alloc fq = { .flags = IOASID_FAULT_QUEUE_CLOEXEC,
+					       .depth = 4 };
+	struct ioasid_fault_queue_info fqi = { .queue_id = e->queue };
 	struct ioasid_translate tr = { .dev_id = e->dev,
 				       .iova = R_IOVA + 5 * PAGE + 10 };
 	struct ioasid_dirty_tracking track = { .flags = IOASID_DIRTY_ENABLE,
@@ -2104,8 +2116,23 @@ static void hyg_run_all(struct __test_metadata *_metadata, struct hyg_env *e,
 		{ "DETACH", IOASID_DETACH, sizeof(detach), &detach,
 		  .reset = hyg_reset_attach },
 		{ "DMA", IOASID_DMA, sizeof(dma), &dma,
-		  { OUT(ioasid_dma, out_done) }, 1,
+		  { OUT(ioasid_dma, out_done), OUT(ioasid_dma, out_group) }, 2,
 		  300, offsetof(struct ioasid_dma, buffer) },
+		{ "FAULT_QUEUE_ALLOC", IOASID_FAULT_QUEUE_ALLOC, sizeof(fq), &fq,
+		  { OUT(ioasid_fault_queue_alloc, out_id),
+		    OUT(ioasid_fault_queue_alloc, out_fd) }, 2,
+		  .undo = hyg_undo_fault_queue },
+		{ "FAULT_QUEUE_INFO", IOASID_FAULT_QUEUE_INFO, sizeof(fqi), &fqi,
+		  { OUT(ioasid_fault_queue_info, out_depth),
+		    OUT(ioasid_fault_queue_info, out_timeout_ms),
+		    OUT(ioasid_fault_queue_info, out_queued),
+		    OUT(ioasid_fault_queue_info, out_pending),
+		    OUT(ioasid_fault_queue_info, out_nodes),
+		    OUT(ioasid_fault_queue_info, out_closed),
+		    OUT(ioasid_fault_queue_info, out_next_seq),
+		    OUT(ioasid_fault_queue_info, out_overflow),
+		    OUT(ioasid_fault_queue_info, out_timeouts),
+		    OUT(ioasid_fault_queue_info, out_auto_responses) }, 10 },
 		{ "TRANSLATE", IOASID_TRANSLATE, sizeof(tr), &tr,
 		  { OUT(ioasid_translate, out_uaddr),
 		    OUT(ioasid_translate, out_length),
@@ -2154,6 +2181,7 @@ TEST_F_TIMEOUT(hard, every_output_is_written_and_nothing_else, 120)
 	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_iova_range ranges[8];
 	uint32_t nranges = ARRAY_SIZE(ranges), id;
+	struct ioasid_fault_queue_alloc fq = { .size = sizeof(fq) };
 	unsigned int j;
 
 	ASSERT_EQ(0, map_fixed(self->fd, self->root, (uintptr_t)self->buf,
@@ -2166,6 +2194,9 @@ TEST_F_TIMEOUT(hard, every_output_is_written_and_nothing_else, 120)
 	/* A user-managed node for BIND, UNBIND, INVALIDATE and its NODE_INFO. */
 	EXPECT_EQ(0, ioasid_node_alloc_user(self->h, self->root, &fmt, sizeof(fmt),
 					    &e.unode));
+	/* A fault queue for FAULT_QUEUE_INFO. */
+	ASSERT_EQ(0, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &fq));
+	e.queue = fq.out_id;
 	/* The next id ALLOC hands out, for the calls that make a node. */
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &e.scratch));
 	ASSERT_EQ(0, ioasid_node_destroy(self->h, e.scratch));
@@ -2178,6 +2209,7 @@ TEST_F_TIMEOUT(hard, every_output_is_written_and_nothing_else, 120)
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &id));
 	EXPECT_EQ(e.scratch, id);
 	EXPECT_EQ(1, nmaps(self->fd, self->root));
+	close(fq.out_fd);
 }
 
 TEST_HARNESS_MAIN

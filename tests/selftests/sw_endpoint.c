@@ -231,9 +231,9 @@ TEST_F(swdev, exec_and_priv_requests_on_kernel_managed_levels)
 	EXPECT_LIBERR(EINVAL, ioasid_translate(self->h, self->dev,
 					       IOASID_DMA_EXEC | IOASID_DMA_WRITE,
 					       0, R_IOVA, &t));
-	EXPECT_LIBERR(EOPNOTSUPP, ioasid_dma(self->h, self->dev, 1u << 4, 0,
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_dma(self->h, self->dev, 1u << 6, 0,
 					     R_IOVA, local, 8, &done));
-	EXPECT_LIBERR(EOPNOTSUPP, ioasid_translate(self->h, self->dev, 1u << 4,
+	EXPECT_LIBERR(EOPNOTSUPP, ioasid_translate(self->h, self->dev, 1u << 6,
 						   0, R_IOVA, &t));
 	EXPECT_EQ(0, dev_info(self->h, self->dev).out_faults);
 

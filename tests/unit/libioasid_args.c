@@ -124,6 +124,97 @@ _Static_assert(sizeof(IOASID_CAP_KERNEL_MANAGED) == 8, "64-bit capabilities");
 _Static_assert(sizeof(IOASID_CAP_USER_MANAGED) == 8, "64-bit capabilities");
 _Static_assert(IOASID_INVALIDATE == 0xA616, "ioctl number");
 
+/* The uAPI of issue 11 (fault queues), as libioasid 0.5 is built against it. */
+_Static_assert(sizeof(struct ioasid_fault_queue_alloc) == 24, "fault_queue_alloc size");
+_Static_assert(offsetof(struct ioasid_fault_queue_alloc, out_fd) == 20, "layout");
+_Static_assert(sizeof(struct ioasid_fault_queue_info) == 72, "fault_queue_info size");
+_Static_assert(offsetof(struct ioasid_fault_queue_info, out_next_seq) == 40, "layout");
+_Static_assert(offsetof(struct ioasid_fault_queue_info, out_auto_responses) == 64, "layout");
+_Static_assert(sizeof(struct ioasid_fault_record) == 64, "fault_record size");
+_Static_assert(offsetof(struct ioasid_fault_record, seq) == 8, "layout");
+_Static_assert(offsetof(struct ioasid_fault_record, group) == 44, "layout");
+_Static_assert(offsetof(struct ioasid_fault_record, addr) == 48, "layout");
+_Static_assert(offsetof(struct ioasid_fault_record, time_ns) == 56, "layout");
+_Static_assert(sizeof(struct ioasid_page_response) == 24, "page_response size");
+_Static_assert(offsetof(struct ioasid_page_response, group) == 16, "layout");
+_Static_assert(offsetof(struct ioasid_page_response, code) == 20, "layout");
+_Static_assert(sizeof(struct ioasid_dma) == 56, "dma size");
+_Static_assert(offsetofend(struct ioasid_dma, out_done) == 48, "dma 0.1 size");
+_Static_assert(offsetof(struct ioasid_dma, group) == 48, "layout");
+_Static_assert(offsetof(struct ioasid_dma, out_group) == 52, "layout");
+_Static_assert(sizeof(struct ioasid_device_create) == 24, "device_create size");
+_Static_assert(offsetofend(struct ioasid_device_create, out_id) == 16,
+	       "device_create 0.1 size");
+_Static_assert(offsetof(struct ioasid_device_create, pri_max_pending) == 16, "layout");
+_Static_assert(IOASID_FAULT_QUEUE_ALLOC == 0xA617, "ioctl number");
+_Static_assert(IOASID_FAULT_QUEUE_INFO == 0xA618, "ioctl number");
+_Static_assert(sizeof(IOASID_CAP_FAULT_QUEUE) == 8, "64-bit capabilities");
+
+/*
+ * The functions of 0.5 check their pointers, write their outputs only on
+ * success and pass the rest to the kernel (/dev/null: ENOTTY).
+ */
+TEST(fault_functions_check_arguments)
+{
+	struct ioasid_dma dma = { .size = 3, .flags = IOASID_DMA_NOWAIT };
+	struct ioasid_fault_queue_info qi;
+	struct ioasid_fault_record rec;
+	struct ioasid_handle *handle;
+	uint32_t id = 5, val = 6;
+	unsigned int n = 7;
+	int fd = 8;
+
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_alloc(NULL, 0, 0, 0, &id, &fd));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_destroy(NULL, 1));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_info(NULL, 1, &qi));
+	EXPECT_LIBERR(EINVAL, ioasid_set_fault_queue(NULL, 1, 2));
+	EXPECT_LIBERR(EINVAL, ioasid_get_fault_queue(NULL, 1, &val));
+	EXPECT_LIBERR(EINVAL, ioasid_set_fault_timeout(NULL, 1, 100));
+	EXPECT_LIBERR(EINVAL, ioasid_get_fault_timeout(NULL, 1, &val));
+	EXPECT_LIBERR(EINVAL, ioasid_device_create_pri(NULL, 0, 0, 0, &id));
+	EXPECT_LIBERR(EINVAL, ioasid_dma_cmd(NULL, &dma));
+	EXPECT_EQ(3, dma.size);	/* nothing touched */
+	EXPECT_LIBERR(EINVAL, ioasid_fault_read(-1, NULL, 1, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_LIBERR(EINVAL, ioasid_fault_read(-1, &rec, 0, &n));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_read(-1, &rec, 1, NULL));
+	EXPECT_LIBERR(EBADF, ioasid_fault_read(-1, &rec, 1, &n));
+	EXPECT_LIBERR(EINVAL, ioasid_page_respond(-1, NULL, 0));
+	EXPECT_LIBERR(EINVAL, ioasid_page_respond_batch(-1, NULL, 1, &n));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, ioasid_page_respond_batch(-1, NULL, 0, &n));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_service(-1, NULL, NULL, 0));
+
+	ASSERT_EQ(0, ioasid_open(&handle, "/dev/null", 0));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_alloc(handle, 0, 0, 0, NULL, &fd));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_alloc(handle, 0, 0, 0, &id, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_fault_queue_info(handle, 1, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_get_fault_queue(handle, 1, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_get_fault_timeout(handle, 1, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_device_create_pri(handle, 0, 0, 0, NULL));
+	EXPECT_LIBERR(EINVAL, ioasid_dma_cmd(handle, NULL));
+
+	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_alloc(handle, IOASID_FAULT_QUEUE_TIMEOUT,
+						       16, 100, &id, &fd));
+	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_destroy(handle, 9));
+	EXPECT_LIBERR(ENOTTY, ioasid_fault_queue_info(handle, 9, &qi));
+	EXPECT_EQ(sizeof(qi), qi.size);
+	EXPECT_EQ(9, qi.queue_id);
+	EXPECT_LIBERR(ENOTTY, ioasid_set_fault_queue(handle, 1, 2));
+	EXPECT_LIBERR(ENOTTY, ioasid_get_fault_queue(handle, 1, &val));
+	EXPECT_LIBERR(ENOTTY, ioasid_set_fault_timeout(handle, 1, 100));
+	EXPECT_LIBERR(ENOTTY, ioasid_get_fault_timeout(handle, 1, &val));
+	EXPECT_LIBERR(ENOTTY, ioasid_device_create_pri(handle, 0, 0, 8, &id));
+	EXPECT_LIBERR(ENOTTY, ioasid_dma_cmd(handle, &dma));
+	EXPECT_EQ(sizeof(dma), dma.size);	/* the library's size */
+	EXPECT_EQ(IOASID_DMA_NOWAIT, dma.flags);
+	/* Not written on failure. */
+	EXPECT_EQ(5, id);
+	EXPECT_EQ(6, val);
+	EXPECT_EQ(8, fd);
+	EXPECT_EQ(0, ioasid_close(handle));
+}
+
 TEST(module_helpers_check_arguments)
 {
 	EXPECT_LIBERR(EINVAL, ioasid_module_load(NULL, 1));

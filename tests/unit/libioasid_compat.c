@@ -283,6 +283,34 @@ TEST_F(compat, new_functions_are_in_0_4)
 		  dlsym(self->dl, "ioasid_vfio_adopt"));
 }
 
+/* Every function added in 0.5 is exported with that version, and no other. */
+TEST_F(compat, new_functions_are_in_0_5)
+{
+	static const char *const names[] = {
+		"ioasid_fault_queue_alloc", "ioasid_fault_queue_destroy",
+		"ioasid_fault_queue_info",
+		"ioasid_set_fault_queue", "ioasid_get_fault_queue",
+		"ioasid_set_fault_timeout", "ioasid_get_fault_timeout",
+		"ioasid_fault_read", "ioasid_page_respond",
+		"ioasid_page_respond_batch", "ioasid_fault_service",
+		"ioasid_device_create_pri", "ioasid_dma_cmd",
+	};
+	static const char *const older[] = {
+		"LIBIOASID_0.1", "LIBIOASID_0.2", "LIBIOASID_0.3", "LIBIOASID_0.4",
+	};
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *fn = dlvsym(self->dl, names[i], "LIBIOASID_0.5");
+
+		EXPECT_NE(NULL, fn) TH_LOG("%s@LIBIOASID_0.5 missing", names[i]);
+		EXPECT_EQ(fn, dlsym(self->dl, names[i]));
+		for (j = 0; j < sizeof(older) / sizeof(older[0]); j++)
+			EXPECT_EQ(NULL, dlvsym(self->dl, names[i], older[j]))
+				TH_LOG("%s has a version older than 0.5", names[i]);
+	}
+}
+
 /*
  * ioasid_vfio_adopt() checks its pointers, sends the request to the
  * container's fd (here /dev/null: ENOTTY) and writes *num_devices back

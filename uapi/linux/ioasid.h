@@ -1555,16 +1555,20 @@ struct ioasid_invalidate {
  * fit, oldest first; a buffer too small for one fails with EINVAL. It
  * blocks while the queue is empty, unless the fd is O_NONBLOCK (EAGAIN).
  * poll() and epoll report EPOLLIN while records wait, EPOLLOUT always
- * (responses never block). write() takes page responses (struct
+ * (responses never block), EPOLLHUP once the queue was DESTROYed (read()
+ * then returns what is left, then 0). write() takes page responses (struct
  * ioasid_page_response), consumed in order: it returns the bytes of the
  * responses it consumed, or, when the first one fails, its errno:
  * ENOENT: not a page request group this queue raised for that device
  * and PASID (or not yet raised);
  * EALREADY: the group was answered already, by a response;
  * ETIMEDOUT: the module answered it when its timeout expired;
- * ECANCELED: the module answered it otherwise (DETACH, REPLACE or
- * DESTROY of the node, DESTROY of the device);
- * ESTALE: answered, but more than 4096 groups of the queue ago;
+ * ECANCELED: the module answered it otherwise: at once
+ * (IOASID_FAULT_RECORD_ANSWERED), or at DETACH, REPLACE, DESTROY of the
+ * node or of the device;
+ * ESTALE: raised in this context but no longer known: answered, and more
+ * than 4096 other groups of the queue were answered since (or a group of
+ * another queue, forgotten there);
  * EINVAL: a count smaller than the first response's @size, or a @size
  * smaller than the struct as first shipped; EOPNOTSUPP: unknown @flags
  * or @code; E2BIG: a non-zero tail past the kernel's struct; EFAULT.
@@ -1578,7 +1582,9 @@ struct ioasid_invalidate {
  *
  * Closing the fd (its last reference) answers every pending page request
  * INVALID; records for nodes that still name the queue are then dropped
- * and counted, and their page requests answered INVALID at once.
+ * and counted, and their page requests answered INVALID at once. The fd
+ * holds the context: closing /dev/ioasid tears the context down only once
+ * its fault queues' fds are closed too (as iommufd's fault fds do).
  */
 
 /**
@@ -1666,7 +1672,8 @@ struct ioasid_fault_queue_info {
  * @IOASID_FAULT_RECORD_PAGE_REQUEST: a page request group, waiting for
  *	one struct ioasid_page_response unless IOASID_FAULT_RECORD_ANSWERED
  * @IOASID_FAULT_RECORD_TIMEOUT: the page request @group got no response
- *	within the queue's timeout; the module answered it INVALID
+ *	within the queue's timeout; the module answered it INVALID. The
+ *	record repeats the request's members (@time_ns is the timeout's).
  */
 enum ioasid_fault_record_type {
 	IOASID_FAULT_RECORD_FAULT = 1,
@@ -1685,7 +1692,10 @@ enum ioasid_fault_record_type {
  * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
  *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
  *	device's pending bound): no response is expected
- * @IOASID_FAULT_RECORD_PCI: a PCI device's (its shadow domain)
+ * @IOASID_FAULT_RECORD_PCI: a range the shadow domain of PCI devices
+ *	could not fill (struct ioasid_attach): @dev_id is 0 (the domain
+ *	serves every PCI device attached through the node), @addr is in the
+ *	input addresses of @node_id, @access is READ
  */
 enum ioasid_fault_record_flags {
 	IOASID_FAULT_RECORD_PASID = 1 << 0,
@@ -1701,7 +1711,7 @@ enum ioasid_fault_record_flags {
  * @type: an enum ioasid_fault_record_type
  * @seq: the record's sequence number in its queue, from 1
  * @flags: enum ioasid_fault_record_flags
- * @dev_id: the device
+ * @dev_id: the device (0 with IOASID_FAULT_RECORD_PCI)
  * @pasid: with IOASID_FAULT_RECORD_PASID, the request's PASID
  * @node_id: the node where the translation stopped
  * @level: the level of @node_id's table where the walk stopped (x86-64:
