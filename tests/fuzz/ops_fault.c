@@ -338,11 +338,13 @@ static bool poll_queue(struct fz *f, struct m_queue *q, int fd)
 
 	note_call(f, "poll(queue)", "poll", 27);
 	count_call(f, 27, rc < 0 ? errno : 0);
+	/* EPOLLHUP once the object was destroyed (its fd is open). */
 	if (rc != 1 || !(p.revents & POLLOUT) ||
 	    (!q->loose && !(p.revents & POLLIN) != !q->count) ||
-	    p.revents & ~(POLLIN | POLLOUT)) {
-		fz_fail(f, "poll of queue %u: %d, revents 0x%x; the model has %u records", q->id,
-			rc, p.revents, q->count);
+	    !(p.revents & POLLHUP) != !q->closed ||
+	    p.revents & ~(POLLIN | POLLOUT | POLLHUP)) {
+		fz_fail(f, "poll of queue %u: %d, revents 0x%x; the model has %u records%s", q->id,
+			rc, p.revents, q->count, q->closed ? ", destroyed" : "");
 		return false;
 	}
 	return true;
@@ -925,6 +927,7 @@ struct rgroup {
 	uint32_t att;		/* rig attachment index */
 	uint64_t addr;		/* the page */
 	uint32_t access;	/* what the DMA asked for */
+	uint32_t reason;	/* why it missed */
 };
 
 struct ratt {
@@ -934,10 +937,15 @@ struct ratt {
 	int node;		/* rig node index, -1: detached */
 };
 
+/* A group is forgotten once PRQ_HISTORY more of its queue's are answered. */
+#define RIG_HIST	(PRQ_HISTORY + 1)
+
 struct rqueue {
 	uint32_t serial;	/* rig-wide, as the kernel's (unique per context) */
 	bool live;		/* the object */
 	unsigned int pending;
+	uint32_t answered[RIG_HIST];	/* its answered groups still known, oldest first */
+	unsigned int nans, ans_head;
 	struct m_queue q;
 };
 
@@ -965,8 +973,6 @@ static struct {
 	struct ratt atts[3];
 	uint64_t pte[RIG_L1];		/* the model's leaf entries */
 	uint32_t next_group;
-	uint32_t answered[PRQ_HISTORY + 1];	/* ids, oldest first */
-	unsigned int nans, ans_head;
 	struct rsusp susp[RIG_MAX_SUSP];
 	uint64_t ops;
 	/* Kept: memory, and counts for the summary. */
@@ -1181,15 +1187,32 @@ static void rig_setup(struct fz *f)
 
 /* Groups --------------------------------------------------------------- */
 
-/* @g was answered: among the last PRQ_HISTORY, the oldest forgotten. */
+/*
+ * @g was answered: its queue keeps it until PRQ_HISTORY more of its groups
+ * are answered.
+ */
 static void rig_retire(uint32_t g)
 {
-	R.answered[(R.ans_head + R.nans++) % (PRQ_HISTORY + 1)] = g;
-	if (R.nans <= PRQ_HISTORY)
-		return;
-	R.groups[R.answered[R.ans_head]].state = G_FORGOTTEN;
-	R.ans_head = (R.ans_head + 1) % (PRQ_HISTORY + 1);
-	R.nans--;
+	struct rqueue *rq = &R.queues[R.groups[g].queue];
+
+	if (rq->nans == RIG_HIST) {
+		R.groups[rq->answered[rq->ans_head]].state = G_FORGOTTEN;
+		rq->ans_head = (rq->ans_head + 1) % RIG_HIST;
+		rq->nans--;
+	}
+	rq->answered[(rq->ans_head + rq->nans++) % RIG_HIST] = g;
+}
+
+/* Queue @qi is gone (object and fd): every group it knew is forgotten. */
+static void rig_queue_gone(unsigned int qi)
+{
+	struct rqueue *rq = &R.queues[qi];
+
+	while (rq->nans) {
+		R.groups[rq->answered[rq->ans_head]].state = G_FORGOTTEN;
+		rq->ans_head = (rq->ans_head + 1) % RIG_HIST;
+		rq->nans--;
+	}
 }
 
 static void rig_answer(uint32_t g, uint8_t state, uint8_t code)
@@ -1365,7 +1388,7 @@ static void rig_apply(const struct rpred *p, unsigned int att, uint64_t t0, uint
 	R.groups[p->group] = (struct rgroup){
 		.dev = R.atts[att].dev, .queue = p->rq - R.queues, .serial = p->rq->serial,
 		.has_pasid = R.atts[att].has_pasid, .pasid = R.atts[att].pasid,
-		.att = att, .addr = p->page, .access = p->r.access };
+		.att = att, .addr = p->page, .access = p->r.access, .reason = p->r.reason };
 	if (p->raise == RAISE_ANSWERED) {
 		R.groups[p->group].state = G_CANCELED;
 		R.groups[p->group].code = IOASID_PAGE_RESP_INVALID;
@@ -1830,14 +1853,17 @@ static void rig_op_close(struct fz *f)
 	rq->live = false;
 	rq->q.closed = true;
 	rig_cancel(match_queue, &qi);
-	/* Its fd reads what is left, then end of file. */
+	/* Its fd polls EPOLLHUP and reads what is left, then end of file. */
 	if (rq->q.fd >= 0) {
+		if (!poll_queue(f, &rq->q, rq->q.fd))
+			return;
 		drain(f, &rq->q);
 		if (!fz_stopped(f))
 			read_queue(f, &rq->q, rq->q.fd, 0, REC, "read(destroyed rig queue)");
 		close(rq->q.fd);
 		rq->q.fd = -1;
 	}
+	rig_queue_gone(qi);
 	rc = rig_queue_new(f, qi);
 	if (rc)
 		fz_fail(f, "rig FAULT_QUEUE_ALLOC: %s", fz_errname(rc));
@@ -1952,11 +1978,15 @@ static void rig_op_timeout(struct fz *f)
 	}
 	rig_answer(group, G_TIMED_OUT, IOASID_PAGE_RESP_INVALID);
 	memset(&r, 0, sizeof(r));
+	/* It repeats the request's members. */
 	r.type = IOASID_FAULT_RECORD_TIMEOUT;
-	r.flags = g->has_pasid ? IOASID_FAULT_RECORD_PASID : 0;
+	r.flags = IOASID_FAULT_RECORD_GUEST | (g->has_pasid ? IOASID_FAULT_RECORD_PASID : 0);
 	r.dev_id = R.dev[g->dev];
 	r.pasid = g->has_pasid ? g->pasid : 0;
 	r.node_id = R.node[0];
+	r.level = 1;
+	r.reason = g->reason;
+	r.access = g->access;
 	r.group = group;
 	r.addr = g->addr;
 	r.t0 = t_raise;
