@@ -55,7 +55,6 @@
 #define REC		((uint32_t)sizeof(struct ioasid_fault_record))
 #define RESP		((uint32_t)sizeof(struct ioasid_page_response))
 #define RESP_MIN	24u	/* struct ioasid_page_response as first shipped */
-#define READ_BATCH	8	/* records the kernel copies out at a time */
 #define MAX_TIMEOUT	3600000u
 #define PRQ_HISTORY	4096
 
@@ -254,8 +253,10 @@ void fz_fault_translation(struct fz *f, struct m_dev *d, uint32_t flags, uint32_
 /*
  * read() of a queue's fd into a buffer of @len bytes at FQ.rbuf + @off
  * (the buffer's accessible bytes end at FQ.rbuf + 2 pages), against the
- * model: the kernel copies up to READ_BATCH records at a time and takes
- * them out only once they are copied. Returns false on a divergence.
+ * model: as many whole records as fit, oldest first. A buffer that runs
+ * into the guard page before everything fits may get fewer (a kernel
+ * copies records out in batches), or EFAULT if none: what was not returned
+ * is still there. Returns false on a divergence.
  */
 static bool read_queue(struct fz *f, struct m_queue *q, int fd, uint64_t off, uint64_t len,
 		       const char *what)
@@ -265,6 +266,7 @@ static bool read_queue(struct fz *f, struct m_queue *q, int fd, uint64_t off, ui
 	ssize_t got;
 	int want = 0, rc;
 	unsigned int i;
+	bool cut;
 
 	note_call(f, what, "read", 25);
 	fz_note(f, "queue %u fd %d len %llu room %llu; model: %u queued%s%s", q->id, fd,
@@ -272,28 +274,16 @@ static bool read_queue(struct fz *f, struct m_queue *q, int fd, uint64_t off, ui
 		q->closed ? ", closed" : "", q->loose ? ", loose" : "");
 	show = len < room ? len : room;
 	memset(buf, CANARY, show);
-	/* The kernel's loop, on the model. */
+	/* What fits, and what fits before the guard page. */
 	avail = q->loose ? UINT64_MAX : q->count;
-	if (len < REC) {
+	n = len / REC < avail ? len / REC : avail;
+	cut = n * REC > room;
+	if (len < REC)
 		want = EINVAL;
-	} else {
-		while (len - done >= REC) {
-			n = (len - done) / REC;
-			n = n < READ_BATCH ? n : READ_BATCH;
-			n = n < avail ? n : avail;
-			if (!n)
-				break;
-			if (done + n * REC > room) {
-				if (!done)
-					want = EFAULT;
-				break;
-			}
-			avail -= n;
-			done += n * REC;
-		}
-		if (!done && !want)
-			want = q->closed ? 0 : EAGAIN;
-	}
+	else if (!n)
+		want = q->closed ? 0 : EAGAIN;
+	else
+		done = (cut ? room / REC : n) * REC;
 	if (f->trace)
 		printf("# call %llu: read(queue %u, %llu)\n", (unsigned long long)f->calls,
 		       q->id, (unsigned long long)len);
@@ -303,7 +293,8 @@ static bool read_queue(struct fz *f, struct m_queue *q, int fd, uint64_t off, ui
 	FQ.reads++;
 	if (q->loose) {
 		/* How many came is not predicted: their form is. */
-		if (got < 0 ? rc != EAGAIN && rc != EFAULT && rc != want : got % REC) {
+		if (got < 0 ? rc != EAGAIN && rc != EFAULT && rc != want :
+		    got % REC || (uint64_t)got > len || (uint64_t)got > room) {
 			fz_fail(f, "read of a loose queue: %zd (%s)", got, fz_errname(rc));
 			return false;
 		}
@@ -312,16 +303,19 @@ static bool read_queue(struct fz *f, struct m_queue *q, int fd, uint64_t off, ui
 				return false;
 		return true;
 	}
-	if (got < 0 ? rc != want : want || (uint64_t)got != done) {
-		fz_fail(f, "read returned %zd (%s), the model says %llu bytes (%s)", got,
-			fz_errname(rc), (unsigned long long)done, fz_errname(want));
+	/* Cut by the guard page: 1 to @done bytes' records, or EFAULT. */
+	if (cut && !want ? (got < 0 ? rc != EFAULT : !got || (uint64_t)got > done) :
+	    got < 0 ? rc != want : want || (uint64_t)got != done) {
+		fz_fail(f, "read returned %zd (%s), the model says %llu bytes%s (%s)", got,
+			fz_errname(rc), (unsigned long long)done, cut ? " at most" : "",
+			fz_errname(want));
 		return false;
 	}
 	for (i = 0; got > 0 && i < got / REC; i++)
 		if (!check_record(f, q, (struct ioasid_fault_record *)(buf + i * REC)))
 			return false;
-	/* Whole records only: nothing written past them. */
-	for (i = got > 0 ? got : 0; !want && i < show; i++)
+	/* Whole records only: nothing written past them (unless a copy stopped). */
+	for (i = got > 0 ? got : 0; !want && !cut && i < show; i++)
 		if (buf[i] != CANARY) {
 			fz_fail(f, "read wrote byte %u past the %zd it returned", i, got);
 			return false;
