@@ -32,6 +32,16 @@
  * container of type IOASID_VFIO_IOMMU) and check its DMA; without the device,
  * vfio-pci or ioasidfd_vfio they SKIP. See "A real PCI device" below.
  *
+ * The fault queue sequences (issue 11) build worlds with a queue (W_QUEUE),
+ * a node naming it, a PRI device on the user-managed node and a hole in its
+ * guest table (W_PRI, W_HOLE), a page request pending there (W_PENDING) or
+ * FAULT records queued (W_RECORDS). Snapshots also hold each queue's INFO,
+ * each node's OPTION FAULT_QUEUE and the process's open fds, so a queue
+ * whose FAULT_QUEUE_ALLOC failed must have left neither an fd nor an
+ * object; read(), write() and close() of the queue's fd are calls of the
+ * bodies too, and their verify steps finish what a failure interrupted
+ * (answer, RETRY, read the rest) to show the state is still usable.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
