@@ -537,7 +537,7 @@ void op_bad_ioctl(struct fz *f)
 {
 	struct ioasid_info c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "BAD_IOCTL", 31, 0);
-	unsigned int nr = rn(f, IOASID_CMD_INVALIDATE + 1);
+	unsigned int nr = rn(f, IOASID_CMD_FAULT_QUEUE_INFO + 1);
 
 	switch (rn(f, 4)) {
 	case 0:		/* a number far past the table */
