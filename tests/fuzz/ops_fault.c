@@ -1479,7 +1479,7 @@ static bool rig_dma(struct fz *f, unsigned int att, bool write, bool nowait, boo
 		} else if (R.dmas % 64) {
 			d0 = RIG_NDATA;
 			d1 = 0;
-			for (a = iova & ~(PG - 1); a < iova + p.done; a += PG) {
+			for (a = iova & ~(PG - 1); p.done && a < iova + p.done; a += PG) {
 				pte = rig_pte_at(a);
 				off = ((pte & PTE_ADDR) - rig_gpa(RIG_DATA)) / PG;
 				d0 = off < d0 ? off : d0;
@@ -2038,6 +2038,8 @@ void op_rig(struct fz *f)
 			return;
 	}
 	r = rn(f, 100);
+	if (f->trace)
+		printf("# rig: op %u\n", r);
 	if (r < 24)
 		rig_op_dma(f);
 	else if (r < 36)
