@@ -31,6 +31,11 @@
 #define MAP_FLAGS	(RW_PROT | IOASID_MAP_FIXED_IOVA)
 #define DMA_FLAGS	(IOASID_DMA_PASID | IOASID_DMA_WRITE | IOASID_DMA_EXEC | \
 			 IOASID_DMA_PRIV)
+/* DMA's own flags (TRANSLATE does not take them). */
+#define DMA_PRI_FLAGS	(IOASID_DMA_NOWAIT | IOASID_DMA_RETRY)
+#define ALLOC_FLAGS	(IOASID_ALLOC_CACHING_MODE | IOASID_ALLOC_PRI_AUTO_INVALID)
+#define FQ_FLAGS	(IOASID_FAULT_QUEUE_CLOEXEC | IOASID_FAULT_QUEUE_NONBLOCK | \
+			 IOASID_FAULT_QUEUE_TIMEOUT)
 #define SZ_4K		(1ULL << 12)
 #define SZ_2M		(1ULL << 21)
 #define SZ_1G		(1ULL << 30)
@@ -180,10 +185,11 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 }
 
 /*
- * ALLOC: EOPNOTSUPP mode, format, flags; ENOENT parent; EMLINK depth;
- * EINVAL a user-managed root, a kernel-managed node with a format or
- * IOASID_ALLOC_CACHING_MODE, a bad descriptor; E2BIG its tail; EFAULT its pointer. @desc: the @format_len
- * bytes at @format when @desc_ok.
+ * ALLOC: EOPNOTSUPP mode, format, flags; ENOENT parent, a fault_queue_id
+ * that is no queue; EMLINK depth; EINVAL a user-managed root, a
+ * kernel-managed node with a format, IOASID_ALLOC_CACHING_MODE or
+ * IOASID_ALLOC_PRI_AUTO_INVALID, a bad descriptor; E2BIG its tail; EFAULT
+ * its pointer. @desc: the @format_len bytes at @format when @desc_ok.
  */
 struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 			     const uint8_t *desc, bool desc_ok)
@@ -192,8 +198,10 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 	struct expect x = EX_NONE;
 	struct m_node *p;
 
-	if (c->flags & ~IOASID_ALLOC_CACHING_MODE || c->__reserved2)
+	if (c->flags & ~ALLOC_FLAGS || c->__reserved2)
 		ex_add(&x, EOPNOTSUPP);
+	if (c->fault_queue_id && !model_queue(m, c->fault_queue_id))
+		ex_add(&x, ENOENT);
 	if (c->mode != IOASID_MODE_KERNEL_MANAGED && !user)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->parent_id) {
@@ -204,7 +212,7 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 			ex_add(&x, EMLINK);
 	}
 	if (c->mode == IOASID_MODE_KERNEL_MANAGED &&
-	    (c->format || c->format_len || c->flags & IOASID_ALLOC_CACHING_MODE))
+	    (c->format || c->format_len || c->flags & ALLOC_FLAGS))
 		ex_add(&x, EINVAL);
 	if (user) {
 		if (!c->parent_id)
@@ -227,7 +235,10 @@ struct expect contract_format_info(struct model *m,
 	return ex_or_ok(x);
 }
 
-/* DESTROY: ENOENT; EBUSY for children, attachments, an attached device. */
+/*
+ * DESTROY: ENOENT; EBUSY for children, attachments, an attached device, a
+ * fault queue a node names.
+ */
 struct expect contract_destroy(struct model *m, const struct ioasid_destroy *c)
 {
 	struct m_node *n = model_node(m, c->id);
@@ -237,6 +248,8 @@ struct expect contract_destroy(struct model *m, const struct ioasid_destroy *c)
 		return ex_of(n->nchildren || n->nattached ? EBUSY : 0);
 	if (d)
 		return ex_of(d->natts ? EBUSY : 0);
+	if (model_queue(m, c->id))
+		return ex_of(model_queue_nodes(m, c->id) ? EBUSY : 0);
 	return ex_of(ENOENT);
 }
 
@@ -543,14 +556,51 @@ struct expect contract_reserve(struct model *m,
 }
 
 /*
+ * OPTION of an object (FAULT_QUEUE: a node; FAULT_TIMEOUT_MS: a fault
+ * queue): EINVAL no object, an object of the other kind, a value (a queue
+ * id past 32 bits, a timeout above 3600000); ENOENT an object_id that names
+ * nothing, (FAULT_QUEUE SET) a value that names no queue.
+ */
+static void contract_object_option(struct model *m, const struct ioasid_option *c,
+				   struct expect *x)
+{
+	bool set = c->op == IOASID_OPTION_OP_SET;
+
+	if (!c->object_id) {
+		ex_add(x, EINVAL);
+	} else if (!model_id_live(m, c->object_id)) {
+		ex_add(x, ENOENT);
+	} else if (c->option_id == IOASID_OPTION_FAULT_QUEUE) {
+		if (!model_node(m, c->object_id))
+			ex_add(x, EINVAL);
+		else if (set && c->val64 > UINT32_MAX)
+			ex_add(x, EINVAL);
+		else if (set && c->val64 && !model_queue(m, c->val64))
+			ex_add(x, ENOENT);
+	} else {
+		if (!model_queue(m, c->object_id))
+			ex_add(x, EINVAL);
+		else if (set && c->val64 > 3600000)
+			ex_add(x, EINVAL);
+	}
+}
+
+/*
  * OPTION: EOPNOTSUPP option or op; ENOENT an object_id that names nothing;
- * EINVAL one that names a node or device (the only option is
- * context-wide), a value; EBUSY pages pinned.
+ * EINVAL one that names an object (ACCOUNT_MODE is context-wide), a value;
+ * EBUSY pages pinned. The options of an object: contract_object_option().
  */
 struct expect contract_option(struct model *m, const struct ioasid_option *c)
 {
 	struct expect x = EX_NONE;
 
+	if (c->option_id == IOASID_OPTION_FAULT_QUEUE ||
+	    c->option_id == IOASID_OPTION_FAULT_TIMEOUT_MS) {
+		if (c->op != IOASID_OPTION_OP_SET && c->op != IOASID_OPTION_OP_GET)
+			ex_add(&x, EOPNOTSUPP);
+		contract_object_option(m, c, &x);
+		return ex_or_ok(x);
+	}
 	if (c->option_id != IOASID_OPTION_ACCOUNT_MODE)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->object_id)
@@ -568,16 +618,21 @@ struct expect contract_option(struct model *m, const struct ioasid_option *c)
 	return ex_or_ok(x);
 }
 
-/* DEVICE_CREATE: EINVAL pasid_bits. */
+/*
+ * DEVICE_CREATE: EOPNOTSUPP flags, __reserved; EINVAL pasid_bits,
+ * pri_max_pending above 4096 or without IOASID_DEVICE_PRI.
+ */
 struct expect contract_dev_create(struct model *m,
 				  const struct ioasid_device_create *c)
 {
 	struct expect x = EX_NONE;
 
-	if (c->flags & ~(IOASID_DEVICE_PASID | IOASID_DEVICE_PRI))
+	if (c->flags & ~(IOASID_DEVICE_PASID | IOASID_DEVICE_PRI) || c->__reserved)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->flags & IOASID_DEVICE_PASID ?
 	    !c->pasid_bits || c->pasid_bits > m->max_pasid_bits : c->pasid_bits)
+		ex_add(&x, EINVAL);
+	if (c->flags & IOASID_DEVICE_PRI ? c->pri_max_pending > 4096 : c->pri_max_pending)
 		ex_add(&x, EINVAL);
 	return ex_or_ok(x);
 }
@@ -709,11 +764,13 @@ struct expect contract_detach(struct model *m, const struct ioasid_attach *c)
 }
 
 /*
- * DMA: before any transfer, EINVAL zero length or PASID, ENOENT device.
- * Then the transfer stops at the first byte that does not translate with
- * the access asked (EIO, @xlate_ok bytes in) or that is not the caller's
- * memory (EFAULT, @buf_ok bytes in); *@done is where. Both at the same
- * byte: either.
+ * DMA: before any transfer, EINVAL zero length or PASID, a group without
+ * RETRY, ENOENT device; (RETRY) ESTALE a group this device never raised
+ * (no software endpoint of this context issues page requests: every group
+ * is one). Then the transfer stops at the first byte that does not
+ * translate with the access asked (EIO, @xlate_ok bytes in) or that is not
+ * the caller's memory (EFAULT, @buf_ok bytes in); *@done is where. Both at
+ * the same byte: either.
  */
 struct expect contract_dma(struct model *m, const struct ioasid_dma *c,
 			   uint64_t xlate_ok, uint64_t buf_ok,
@@ -725,14 +782,17 @@ struct expect contract_dma(struct model *m, const struct ioasid_dma *c,
 
 	*transfer = false;
 	*done = 0;
-	if (c->flags & ~DMA_FLAGS)
+	if (c->flags & ~(DMA_FLAGS | DMA_PRI_FLAGS))
 		ex_add(&x, EOPNOTSUPP);
-	if (!c->length || contract_exec_write(c->flags))
+	if (!c->length || contract_exec_write(c->flags) ||
+	    (c->group && !(c->flags & IOASID_DMA_RETRY)))
 		ex_add(&x, EINVAL);
 	if (!d || d->pci)
 		ex_add(&x, ENOENT);	/* a PCI device does DMA itself */
 	else if (!contract_pasid_key(d, c->flags & IOASID_DMA_PASID, c->pasid, &key))
 		ex_add(&x, EINVAL);
+	if (ex_empty(&x) && c->flags & IOASID_DMA_RETRY)
+		ex_add(&x, ESTALE);
 	if (!ex_empty(&x)) {
 		if (!buf_ok && c->length)
 			ex_add(&x, EFAULT);	/* not memory at @buffer + 0 */
@@ -960,5 +1020,37 @@ struct expect contract_inv_entry(struct model *m,
 		if (e->addr || e->size || g || e->flags & IOASID_INV_LEAF)
 			ex_add(&x, EINVAL);
 	}
+	return ex_or_ok(x);
+}
+
+/*
+ * FAULT_QUEUE_ALLOC: EOPNOTSUPP flags; EINVAL depth above 65536, timeout
+ * above 3600000 or without IOASID_FAULT_QUEUE_TIMEOUT. (EMFILE: the
+ * fuzzer holds a few fds only.)
+ */
+struct expect contract_fq_alloc(struct model *m,
+				const struct ioasid_fault_queue_alloc *c)
+{
+	struct expect x = EX_NONE;
+
+	(void)m;
+	if (c->flags & ~FQ_FLAGS)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->depth > 65536 || c->timeout_ms > 3600000 ||
+	    (c->timeout_ms && !(c->flags & IOASID_FAULT_QUEUE_TIMEOUT)))
+		ex_add(&x, EINVAL);
+	return ex_or_ok(x);
+}
+
+/* FAULT_QUEUE_INFO: EOPNOTSUPP flags, __reserved; ENOENT no such queue. */
+struct expect contract_fq_info(struct model *m,
+			       const struct ioasid_fault_queue_info *c)
+{
+	struct expect x = EX_NONE;
+
+	if (c->flags || c->__reserved)
+		ex_add(&x, EOPNOTSUPP);
+	if (!model_queue(m, c->queue_id))
+		ex_add(&x, ENOENT);
 	return ex_or_ok(x);
 }

@@ -142,6 +142,11 @@ struct expect contract_dirty_bitmap(struct model *m,
 				    const struct ioasid_dirty_bitmap *c,
 				    bool data_ok);
 
+struct expect contract_fq_alloc(struct model *m,
+				const struct ioasid_fault_queue_alloc *c);
+struct expect contract_fq_info(struct model *m,
+			       const struct ioasid_fault_queue_info *c);
+
 /* The attachment key of a DMA/ATTACH request; false if the PASID is invalid. */
 bool contract_pasid_key(const struct m_dev *d, bool has_pasid, uint32_t pasid,
 			uint32_t *key);

@@ -58,7 +58,8 @@ static const struct field f_option[] = {
 	F(ioasid_option, option_id), F(ioasid_option, op),
 	F(ioasid_option, object_id), F(ioasid_option, val64), END };
 static const struct field f_dev_create[] = {
-	F(ioasid_device_create, flags), F(ioasid_device_create, pasid_bits), END };
+	F(ioasid_device_create, flags), F(ioasid_device_create, pasid_bits),
+	F(ioasid_device_create, pri_max_pending), F(ioasid_device_create, __reserved), END };
 static const struct field f_dev_info[] = {
 	F(ioasid_device_info, flags), F(ioasid_device_info, dev_id), END };
 static const struct field f_attach[] = {
@@ -67,7 +68,8 @@ static const struct field f_attach[] = {
 	F(ioasid_attach, __reserved), END };
 static const struct field f_dma[] = {
 	F(ioasid_dma, flags), F(ioasid_dma, dev_id), F(ioasid_dma, pasid),
-	F(ioasid_dma, iova), F(ioasid_dma, length), F(ioasid_dma, buffer), END };
+	F(ioasid_dma, iova), F(ioasid_dma, length), F(ioasid_dma, buffer),
+	F(ioasid_dma, group), END };
 static const struct field f_translate[] = {
 	F(ioasid_translate, flags), F(ioasid_translate, dev_id),
 	F(ioasid_translate, pasid), F(ioasid_translate, iova),
@@ -90,6 +92,12 @@ static const struct field f_invalidate[] = {
 	F(ioasid_invalidate, flags), F(ioasid_invalidate, count),
 	F(ioasid_invalidate, entry_size), F(ioasid_invalidate, entries),
 	F(ioasid_invalidate, __reserved), END };
+static const struct field f_fq_alloc[] = {
+	F(ioasid_fault_queue_alloc, flags), F(ioasid_fault_queue_alloc, depth),
+	F(ioasid_fault_queue_alloc, timeout_ms), END };
+static const struct field f_fq_info[] = {
+	F(ioasid_fault_queue_info, flags), F(ioasid_fault_queue_info, queue_id),
+	F(ioasid_fault_queue_info, __reserved), END };
 
 static const struct field *const fields[32] = {
 	[IOASID_CMD_GET_INFO] = f_info,
@@ -115,6 +123,8 @@ static const struct field *const fields[32] = {
 	[IOASID_CMD_BIND] = f_bind,
 	[IOASID_CMD_UNBIND] = f_bind,
 	[IOASID_CMD_INVALIDATE] = f_invalidate,
+	[IOASID_CMD_FAULT_QUEUE_ALLOC] = f_fq_alloc,
+	[IOASID_CMD_FAULT_QUEUE_INFO] = f_fq_info,
 };
 
 void fz_describe(const struct fz_call *c, char *out, size_t len)
@@ -154,6 +164,9 @@ const char *fz_errname(int err)
 		{ ENOTTY, "ENOTTY" }, { EMLINK, "EMLINK" }, { EOVERFLOW, "EOVERFLOW" },
 		{ EMSGSIZE, "EMSGSIZE" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 		{ EADDRINUSE, "EADDRINUSE" }, { EDQUOT, "EDQUOT" },
+		{ EAGAIN, "EAGAIN" }, { ENXIO, "ENXIO" }, { ESTALE, "ESTALE" },
+		{ EALREADY, "EALREADY" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ ECANCELED, "ECANCELED" }, { EMFILE, "EMFILE" },
 	};
 	static char buf[16];
 	unsigned int i;

@@ -13,6 +13,8 @@
  *   ops_dev.c   devices, ATTACH/DETACH, DMA, TRANSLATE, dirty tracking
  *   ops_user.c  FORMAT_INFO, BIND, UNBIND, INVALIDATE
  *   ops_pci.c   a real PCI device (edu): ADOPT, ATTACH/DETACH, its DMA
+ *   ops_fault.c fault queues, their records and responses, and page
+ *               requests (a context of their own: the rig)
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
  *   describe.c  printing a call's struct for reports and traces
@@ -74,6 +76,7 @@ struct fz {
 	struct fz_call call;
 	uint64_t stats[32];	/* per IOASID_CMD_*: calls */
 	uint64_t outcomes[32][128];	/* per IOASID_CMD_*: calls by errno */
+	uint64_t t0, t1;		/* CLOCK_MONOTONIC around the last call */
 	uint64_t dma_bytes;		/* bytes DMA moved, and checked */
 	uint64_t dma_partial;		/* DMAs that stopped part way */
 };
@@ -129,6 +132,17 @@ void fz_paranoid(struct fz *f);
 /* ops_pci.c: the edu device, when it can be adopted */
 void fz_pci_setup(struct fz *f, unsigned int scale);
 void fz_pci_teardown(struct fz *f);
+
+/* ops_fault.c: fault queues and page requests */
+void fz_fault_setup(struct fz *f, bool has_cap);
+bool fz_fault_on(void);
+void fz_fault_sweep(struct fz *f);
+void fz_fault_summary(struct fz *f);
+void fz_fault_close_fds(struct fz *f);
+void fz_fault_after_op(struct fz *f);
+void fz_rig_teardown(struct fz *f);
+void fz_rig_totals(long long *nodes, long long *mappings, long long *pinned);
+uint64_t fz_now_ns(void);
 
 /* describe.c */
 void fz_describe(const struct fz_call *c, char *out, size_t len);

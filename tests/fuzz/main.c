@@ -168,12 +168,20 @@ static void sweep(struct fz *f)
 	long long nodes = ioasid_sysfs_stat("nodes");
 	long long mappings = ioasid_sysfs_stat("mappings");
 	long long pinned = ioasid_sysfs_stat("pinned_bytes");
+	long long rig_nodes, rig_mappings, rig_pinned;
 	unsigned int i;
+
+	/* The page request rig's context (ops_fault.c) counts too. */
+	fz_rig_totals(&rig_nodes, &rig_mappings, &rig_pinned);
+	nodes -= rig_nodes;
+	mappings -= rig_mappings;
+	pinned -= rig_pinned;
 
 	for (i = 0; i < f->m.nnodes && !stopped; i++)
 		op_node_info_of(f, f->m.nodes[i].id);
 	for (i = 0; i < f->m.ndevs && !stopped; i++)
 		op_dev_info_of(f, f->m.devs[i].id);
+	fz_fault_sweep(f);
 	if (stopped || !fz_check_memory(f) || nodes < 0 || base_nodes < 0)
 		return;
 	f->call.name = "sysfs totals";
@@ -200,7 +208,8 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 		"COPY", "BATCH", "IOVA_RANGES", "RESERVE_IOVA", "OPTION",
 		"DEVICE_CREATE", "DEVICE_INFO", "ATTACH", "DETACH", "DMA",
 		"TRANSLATE", "DIRTY_TRACKING", "DIRTY_BITMAP", "FORMAT_INFO",
-		"BIND", "UNBIND", "INVALIDATE",
+		"BIND", "UNBIND", "INVALIDATE", "FAULT_QUEUE_ALLOC",
+		"FAULT_QUEUE_INFO", "read(queue)", "write(queue)", "close/poll(q)",
 		[31] = "unknown ioctls",
 	};
 	static struct fz fzs;
@@ -267,6 +276,8 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 		/* After close, the module holds nothing of the context. */
 		ioasid_close(f->h);
 		f->h = NULL;
+		fz_fault_close_fds(f);
+		fz_rig_teardown(f);
 		model_reset(&f->m);
 		sweep(f);
 	}
@@ -276,6 +287,7 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	       elapsed > 0 ? f->calls / elapsed : 0.0);
 	printf("#   DMA moved %llu bytes, %llu transfers stopped part way\n",
 	       (unsigned long long)f->dma_bytes, (unsigned long long)f->dma_partial);
+	fz_fault_summary(f);
 	fz_pci_teardown(f);
 	/* Which outcomes each ioctl had: the contract's coverage. */
 	for (i = 0; i < 32; i++) {

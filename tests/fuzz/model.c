@@ -4,6 +4,7 @@
  * scans: the fuzzer keeps every node, device and node's mapping count
  * small, so that collisions are frequent and the model stays cheap.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ void model_init(struct model *m)
 
 void model_reset(struct model *m)
 {
+	m->nqueues = 0;
 	m->nnodes = 0;
 	m->ndevs = 0;
 	m->account_mode = IOASID_ACCOUNT_USER;
@@ -77,7 +79,78 @@ struct m_dev *model_dev(struct model *m, uint32_t id)
 
 bool model_id_live(const struct model *m, uint32_t id)
 {
-	return model_node((struct model *)m, id) || model_dev((struct model *)m, id);
+	return model_node((struct model *)m, id) || model_dev((struct model *)m, id) ||
+	       model_queue((struct model *)m, id);
+}
+
+/* Fault queues ---------------------------------------------------------------- */
+
+static void note_id(struct model *m, uint32_t id);
+
+/* A live queue object. */
+struct m_queue *model_queue(struct model *m, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; id && i < m->nqueues; i++)
+		if (m->queues[i].id == id)
+			return &m->queues[i];
+	return NULL;
+}
+
+/* Nodes that name queue @id. */
+unsigned int model_queue_nodes(const struct model *m, uint32_t id)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < m->nnodes; i++)
+		n += id && m->nodes[i].fault_queue == id;
+	return n;
+}
+
+struct m_queue *model_add_queue(struct model *m, uint32_t id, int fd,
+				uint32_t flags, uint32_t depth, uint32_t timeout_ms)
+{
+	struct m_queue *q = &m->queues[m->nqueues++];
+
+	memset(q, 0, offsetof(struct m_queue, recs));
+	q->id = id;
+	q->fd = fd;
+	q->cloexec = flags & IOASID_FAULT_QUEUE_CLOEXEC;
+	q->nonblock = flags & IOASID_FAULT_QUEUE_NONBLOCK;
+	q->depth = depth;
+	q->timeout_ms = timeout_ms;
+	q->next_seq = 1;
+	note_id(m, id);
+	return q;
+}
+
+/* Neither object nor fd is left. */
+void model_queue_forget(struct model *m, struct m_queue *q)
+{
+	unsigned int i = q - m->queues;
+
+	if (i != --m->nqueues)
+		memcpy(q, &m->queues[m->nqueues], sizeof(*q));
+}
+
+/*
+ * A record raised for @q: the next sequence number, kept if there is room
+ * (true), else dropped and counted.
+ */
+bool model_queue_push(struct m_queue *q, const struct m_rec *r)
+{
+	struct m_rec *slot;
+
+	if (q->closed || q->count == q->depth) {
+		q->next_seq++;
+		q->overflow++;
+		return false;
+	}
+	slot = &q->recs[(q->head + q->count++) % M_MAX_RECS];
+	*slot = *r;
+	slot->seq = q->next_seq++;
+	return true;
 }
 
 /* Pages of the context are pinned: some root has a mapping. */
@@ -343,6 +416,8 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	n->mode = IOASID_MODE_KERNEL_MANAGED;
 	memset(&n->fmt, 0, sizeof(n->fmt));
 	n->caching = false;
+	n->pri_auto_invalid = false;
+	n->fault_queue = 0;
 	n->bound = false;
 	n->root = 0;
 	n->bind_flags = 0;
@@ -418,6 +493,14 @@ void model_destroy(struct model *m, uint32_t id)
 		*n = m->nodes[--m->nnodes];
 	} else if (d) {
 		*d = m->devs[--m->ndevs];
+	} else {
+		struct m_queue *q = model_queue(m, id);
+
+		/* Its fd stays: it reads what is left. */
+		q->id = 0;
+		q->closed = true;
+		if (q->fd < 0)
+			model_queue_forget(m, q);
 	}
 	m->dead[m->ndead++ % M_DEAD_IDS] = id;
 }

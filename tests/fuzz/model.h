@@ -31,6 +31,8 @@
 #define M_DEAD_IDS	8
 #define M_MAX_PINS	(M_MAX_NODES * M_MAX_MAPS)
 #define M_NEW_PIN	UINT32_MAX	/* model_insert_map(): a MAP pins anew */
+#define M_MAX_QUEUES	4	/* fault queues, live or with an fd left */
+#define M_MAX_RECS	1024	/* records of a queue the model holds */
 
 struct m_map {
 	uint64_t iova;
@@ -59,6 +61,8 @@ struct m_node {
 	uint32_t mode;		/* IOASID_MODE_* */
 	struct m_format fmt;	/* user-managed */
 	bool caching;		/* user-managed: IOASID_ALLOC_CACHING_MODE */
+	bool pri_auto_invalid;	/* user-managed: IOASID_ALLOC_PRI_AUTO_INVALID */
+	uint32_t fault_queue;	/* the queue it names, 0 for none */
 	bool bound;		/* user-managed: a table is bound */
 	uint64_t root;		/* ... at this root */
 	uint32_t bind_flags;	/* ... with these flags */
@@ -116,7 +120,41 @@ struct m_dev {
 	struct m_xlate x[M_MAX_XLATE];
 };
 
+/* A fault record as the model predicts it (struct ioasid_fault_record). */
+struct m_rec {
+	uint32_t type, flags, dev_id, pasid, node_id, level, reason, access, group;
+	uint64_t seq, addr;
+	uint64_t t0, t1;	/* its time_ns lies between */
+};
+
+/*
+ * A fault queue: the object (@id, 0 once destroyed) and its fd (-1 once
+ * closed); the model keeps it while either is there. Its records, as the
+ * model predicts them, oldest first.
+ */
+struct m_queue {
+	uint32_t id;
+	int fd;
+	bool nonblock, cloexec;
+	uint32_t depth, timeout_ms;
+	bool closed;		/* fd closed or object destroyed: nothing is kept */
+	/*
+	 * Records the model does not predict may arrive (a PCI device's
+	 * shadow domain below a user-managed node that routes here): only
+	 * their form and the accounting of sequence numbers are checked.
+	 */
+	bool loose;
+	uint64_t next_seq, overflow;
+	uint64_t nread;		/* records read */
+	uint64_t last_seq;	/* of the last record read, 0 before */
+	uint64_t auto_responses, timeouts;
+	unsigned int head, count;
+	struct m_rec recs[M_MAX_RECS];
+};
+
 struct model {
+	unsigned int nqueues;
+	struct m_queue queues[M_MAX_QUEUES];
 	unsigned int nnodes;
 	struct m_node nodes[M_MAX_NODES];
 	unsigned int ndevs;
@@ -164,6 +202,12 @@ void model_init(struct model *m);
 void model_reset(struct model *m);	/* a new context: no objects */
 
 struct m_node *model_node(struct model *m, uint32_t id);
+struct m_queue *model_queue(struct model *m, uint32_t id);
+unsigned int model_queue_nodes(const struct model *m, uint32_t id);
+struct m_queue *model_add_queue(struct model *m, uint32_t id, int fd,
+				uint32_t flags, uint32_t depth, uint32_t timeout_ms);
+void model_queue_forget(struct model *m, struct m_queue *q);
+bool model_queue_push(struct m_queue *q, const struct m_rec *r);
 struct m_dev *model_dev(struct model *m, uint32_t id);
 bool model_id_live(const struct model *m, uint32_t id);
 bool model_any_pinned(const struct model *m);

@@ -168,6 +168,8 @@ int fz_do(struct fz *f, struct spec *s)
 
 	f->calls++;
 	f->stats[s->nr & 31]++;
+	/* (A clock read can trap on some guests: only where a record needs it.) */
+	f->t0 = s->nr == IOASID_CMD_DMA || s->nr == IOASID_CMD_TRANSLATE ? fz_now_ns() : 0;
 	if (e->lib) {
 		ret = s->lib(f, s->cmd);
 		rc = ret < 0 ? -ret : 0;
@@ -175,6 +177,7 @@ int fz_do(struct fz *f, struct spec *s)
 		ret = ioctl(f->fd, s->req, e->place == PLACE_NULL ? NULL : p);
 		rc = ret < 0 ? errno : 0;
 	}
+	f->t1 = f->t0 ? fz_now_ns() : 0;
 	f->outcomes[s->nr & 31][rc & 127]++;
 	if (f->trace)
 		printf("#   -> %s\n", fz_errname(rc));
@@ -339,8 +342,15 @@ void fz_reset_context(struct fz *f, bool reopen)
 	int rc;
 
 	if (reopen) {
+		/* Queue fds hold the context: close them before it or after. */
+		bool fds_first = pct(f, 50);
+
+		if (fds_first)
+			fz_fault_close_fds(f);
 		ioasid_close(f->h);
 		f->h = NULL;
+		if (!fds_first)
+			fz_fault_close_fds(f);
 	}
 	rc = ioasid_open(&f->h, NULL, 0);
 	if (rc) {
@@ -387,6 +397,9 @@ enum {
 	W_UNBIND = 10, W_INVALIDATE = 30,
 	/* Only with the edu adopted (ops_pci.c). */
 	W_PCI_ATTACH = 6, W_PCI_DMA = 6,
+	/* Only with IOASID_CAP_FAULT_QUEUE (ops_fault.c). */
+	W_FQ_ALLOC = 6, W_FQ_INFO = 8, W_FQ_READ = 14, W_FQ_WRITE = 6, W_FQ_CLOSE = 2,
+	W_RIG = 60,
 };
 
 static const struct {
@@ -405,6 +418,9 @@ static const struct {
 	/* These do nothing without IOASID_CAP_USER_MANAGED. */
 	{ W_FORMAT_INFO, op_format_info }, { W_BIND, op_bind },
 	{ W_UNBIND, op_unbind }, { W_INVALIDATE, op_invalidate },
+	/* These do nothing without IOASID_CAP_FAULT_QUEUE (the rig: nor without both). */
+	{ W_FQ_ALLOC, op_fq_alloc }, { W_FQ_INFO, op_fq_info }, { W_FQ_READ, op_fq_read },
+	{ W_FQ_WRITE, op_fq_write }, { W_FQ_CLOSE, op_fq_close }, { W_RIG, op_rig },
 };
 
 static void op_unmap_some(struct fz *f)
@@ -422,7 +438,16 @@ static void op_get_info_any(struct fz *f)
 	op_get_info(f, false);
 }
 
+static void fz_step_one(struct fz *f);
+
 void fz_step(struct fz *f)
+{
+	fz_step_one(f);
+	if (!fz_stopped(f))
+		fz_fault_after_op(f);
+}
+
+static void fz_step_one(struct fz *f)
 {
 	unsigned int total = W_UNMAP + W_UNMAP_ALL + W_GET_INFO, i, r;
 

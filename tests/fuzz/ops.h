@@ -102,6 +102,19 @@ void op_bind(struct fz *f);
 void op_unbind(struct fz *f);
 void op_invalidate(struct fz *f);
 
+/* ops_fault.c */
+uint32_t pick_queue_id(struct fz *f, unsigned int bad_pct);
+void op_fq_alloc(struct fz *f);
+void op_fq_info(struct fz *f);
+void op_fq_read(struct fz *f);
+void op_fq_write(struct fz *f);
+void op_fq_close(struct fz *f);
+void op_rig(struct fz *f);
+void fz_fault_translation(struct fz *f, struct m_dev *d, uint32_t flags, uint32_t pasid,
+			  uint64_t addr, bool wrapped);
+bool fz_fq_option_done(struct fz *f, const struct ioasid_option *c);
+void fz_fq_pick_option(struct fz *f, struct ioasid_option *c);
+
 /* ops_pci.c */
 bool fz_pci_on(void);
 void fz_pci_adopt(struct fz *f);

@@ -94,6 +94,8 @@ static int lib_dev_create(struct fz *f, void *cmd)
 {
 	struct ioasid_device_create *c = cmd;
 
+	if (c->pri_max_pending || c->__reserved)
+		return ioctl(f->fd, IOASID_DEVICE_CREATE, c) ? -errno : 0;
 	return ioasid_device_create(f->h, c->flags, c->pasid_bits, &c->out_id);
 }
 
@@ -122,6 +124,14 @@ void op_dev_create(struct fz *f)
 	} else {
 		c.flags = bad_flag(f, 2, 100);
 	}
+	/* The outstanding page requests a PRI device declares. */
+	r = rn(f, 100);
+	if (c.flags & IOASID_DEVICE_PRI)
+		c.pri_max_pending = r < 40 ? 0 : r < 85 ? 1 + rn(f, 64) : r < 93 ? 4096 :
+				    4097 + rn(f, 100);
+	else if (r < 3)
+		c.pri_max_pending = 1 + rn(f, 8);
+	c.__reserved = bad_u32(f, 1);
 	s.x = contract_dev_create(m, &c);
 	s.acts = ex_of(0);
 	s.has_out = true;
@@ -448,6 +458,8 @@ static int lib_dma(struct fz *f, void *cmd)
 	uint64_t done = 0;
 	int ret;
 
+	if (c->group)	/* (libioasid's ioasid_dma() has no group) */
+		return ioctl(f->fd, IOASID_DMA, c) ? -errno : 0;
 	ret = ioasid_dma(f->h, c->dev_id, c->flags, c->pasid, c->iova,
 			 (void *)(uintptr_t)c->buffer, c->length, &done);
 	c->out_done = done;
@@ -488,7 +500,21 @@ void op_dma(struct fz *f)
 	c.iova = pick_dma_iova(f, d, c.flags, c.pasid, IOASID_DMA_PASID, &prot);
 	write = pick_write(f, prot);
 	c.flags |= (write ? IOASID_DMA_WRITE : 0) | pick_exec_priv(f, write) |
-		   bad_flag(f, 4, 1);
+		   bad_flag(f, 6, 1);
+	/*
+	 * NOWAIT changes nothing here (no device of this context raises page
+	 * requests); RETRY names a group this device never raised (ESTALE); a
+	 * group without RETRY is EINVAL.
+	 */
+	if (pct(f, 10))
+		c.flags |= IOASID_DMA_NOWAIT;
+	if (pct(f, 2)) {
+		c.flags |= IOASID_DMA_RETRY;
+		c.group = pct(f, 80) ? 1 + rn(f, 100) : 0;
+	} else if (pct(f, 1)) {
+		c.group = 1 + rn(f, 100);
+	}
+	c.out_group = rnd(f);
 	r = rn(f, 100);
 	c.length = r < 40 ? 1 + rn(f, 64) : r < 80 ? 1 + rn(f, 2 * PG) :
 		   r < 97 ? 1 + rn(f, 4 * PG) : r < 99 ? 0 : room;
@@ -525,13 +551,21 @@ void op_dma(struct fz *f)
 	rc = fz_do(f, &s);
 	if (rc < 0)
 		return;
-	if (rc == EIO)
+	if (rc == EIO) {
 		d->faults++;	/* a failed translation records a fault */
+		fz_fault_translation(f, d, c.flags, c.pasid, c.iova + done,
+				     c.iova + done < c.iova);
+	}
 	if (!s.applies || !transfer) {
 		done = 0;	/* nothing may have moved */
 	} else if (c.out_done != done) {
 		fz_fail(f, "out_done %llu, the model says %llu",
 			(unsigned long long)c.out_done, (unsigned long long)done);
+		return;
+	}
+	/* No page request: out_group 0, written with out_done (a raw call's). */
+	if (s.applies && !s.env.lib && c.out_group && (transfer || rc == ESTALE)) {
+		fz_fail(f, "out_group %u without a page request", c.out_group);
 		return;
 	}
 	f->dma_bytes += done;
@@ -630,8 +664,10 @@ void op_translate(struct fz *f)
 	rc = fz_do(f, &s);
 	if (rc < 0)
 		return;
-	if (rc == EIO)
+	if (rc == EIO) {
 		d->faults++;	/* a failed translation records a fault */
+		fz_fault_translation(f, d, c.flags, c.pasid, c.iova, false);
+	}
 	if (rc || !s.applies)
 		return;
 	most = model_linear_extent(&f->m, w.node[0], c.iova, &w);

@@ -43,6 +43,7 @@ void op_get_info(struct fz *f, bool first)
 		/* Without user-managed nodes, their requests are not made. */
 		m->has_user = c.out_capabilities & IOASID_CAP_USER_MANAGED;
 		m->has_pci = c.out_capabilities & IOASID_CAP_PCI_DEVICE;
+		fz_fault_setup(f, c.out_capabilities & IOASID_CAP_FAULT_QUEUE);
 		if ((c.out_capabilities & caps) != caps) {
 			fz_abort(f, "capabilities 0x%llx lack some of 0x%llx",
 				 (unsigned long long)c.out_capabilities,
@@ -69,7 +70,8 @@ void op_get_info(struct fz *f, bool first)
 	    c.out_max_pasid_bits != m->max_pasid_bits ||
 	    (c.out_capabilities & caps) != caps ||
 	    !(c.out_capabilities & IOASID_CAP_USER_MANAGED) != !m->has_user ||
-	    !(c.out_capabilities & IOASID_CAP_PCI_DEVICE) != !m->has_pci)
+	    !(c.out_capabilities & IOASID_CAP_PCI_DEVICE) != !m->has_pci ||
+	    !(c.out_capabilities & IOASID_CAP_FAULT_QUEUE) != !fz_fault_on())
 		fz_fail(f, "GET_INFO answers changed");
 	else if (c.out_capabilities & ~(caps | IOASID_CAP_USER_MANAGED |
 					IOASID_CAP_PCI_DEVICE | IOASID_CAP_FAULT_QUEUE))
@@ -193,7 +195,13 @@ void op_alloc(struct fz *f)
 	/* Caching mode: most user-managed nodes, few kernel-managed ones. */
 	if (pct(f, c.mode == IOASID_MODE_USER_MANAGED ? 60 : 2))
 		c.flags |= IOASID_ALLOC_CACHING_MODE;
-	c.flags |= bad_flag(f, 1, 2);
+	/* Answering page requests itself: user-managed nodes only. */
+	if (pct(f, c.mode == IOASID_MODE_USER_MANAGED ? 30 : 2))
+		c.flags |= IOASID_ALLOC_PRI_AUTO_INVALID;
+	c.flags |= bad_flag(f, 2, 2);
+	/* A fault queue: a live one mostly, else a node's id or a bad one. */
+	if (fz_fault_on() && pct(f, 30))
+		c.fault_queue_id = pick_queue_id(f, 10);
 	c.__reserved2 = bad_u32(f, 1);
 	s.x = contract_alloc(m, &c, desc, desc_ok);
 	s.acts = ex_of(0);
@@ -217,6 +225,8 @@ void op_alloc(struct fz *f)
 	} else {
 		model_add_node(m, c.out_id, c.parent_id);
 	}
+	model_node(m, c.out_id)->fault_queue = c.fault_queue_id;
+	model_node(m, c.out_id)->pri_auto_invalid = c.flags & IOASID_ALLOC_PRI_AUTO_INVALID;
 }
 
 static int lib_destroy(struct fz *f, void *cmd)
@@ -245,12 +255,14 @@ void op_destroy(struct fz *f)
 		c.id = pick_node(f, 10);
 	} else if (r < 80 && m->ndevs) {
 		c.id = pick_dev(f, 10);
+	} else if (r < 90 && fz_fault_on()) {
+		c.id = pick_queue_id(f, 10);
 	} else {
 		c.id = pick_bad_id(f);
 	}
 	s.x = contract_destroy(m, &c);
 	s.acts = ex_of(0);
-	s.lib = lib_destroy;
+	s.lib = model_queue(m, c.id) ? NULL : lib_destroy;
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	model_destroy(m, c.id);
@@ -286,7 +298,8 @@ void op_node_info_of(struct fz *f, uint32_t id)
 	user = n->mode == IOASID_MODE_USER_MANAGED;
 	if (c.out_format != (user ? IOASID_FORMAT_X86_64 : 0) ||
 	    c.out_flags != ((n->bound ? IOASID_NODE_BOUND : 0) |
-			    (n->caching ? IOASID_NODE_CACHING_MODE : 0)) ||
+			    (n->caching ? IOASID_NODE_CACHING_MODE : 0) |
+			    (n->pri_auto_invalid ? IOASID_NODE_PRI_AUTO_INVALID : 0)) ||
 	    c.out_root != (n->bound ? n->root : 0) ||
 	    c.out_bind_flags != (n->bound ? n->bind_flags : 0) || c.__reserved2) {
 		fz_fail(f, "NODE_INFO of %u: format %u flags 0x%x root 0x%llx bind "
@@ -494,19 +507,24 @@ void op_option(struct fz *f)
 	struct spec s = SPEC(c, "OPTION", IOASID_CMD_OPTION, IOASID_OPTION);
 	unsigned int r = rn(f, 100);
 
-	c.option_id = pct(f, 95) ? IOASID_OPTION_ACCOUNT_MODE : rn(f, 5);
+	c.option_id = pct(f, 95) ? IOASID_OPTION_ACCOUNT_MODE : rn(f, 6);
 	c.op = r < 50 ? IOASID_OPTION_OP_GET : r < 95 ? IOASID_OPTION_OP_SET :
 							 2 + rn(f, 10);
 	c.val64 = c.op == IOASID_OPTION_OP_SET && pct(f, 90) ? rn(f, 2) : rnd(f);
 	if (pct(f, 4))	/* an object: a live one (EINVAL), or none (ENOENT) */
 		c.object_id = pct(f, 50) ? pick_node(f, 0) : pick_bad_id(f);
+	/* The options of nodes and fault queues, most of the time when there are queues. */
+	if (fz_fault_on() && pct(f, f->m.nqueues ? 60 : 15))
+		fz_fq_pick_option(f, &c);
 	s.x = contract_option(&f->m, &c);
 	s.acts = ex_of(0);
 	s.has_out = c.op == IOASID_OPTION_OP_GET;
 	s.lib = lib_option;
 	if (fz_do(f, &s) || !s.applies)
 		return;
-	if (c.op == IOASID_OPTION_OP_SET)
+	if (c.option_id != IOASID_OPTION_ACCOUNT_MODE)
+		fz_fq_option_done(f, &c);
+	else if (c.op == IOASID_OPTION_OP_SET)
 		f->m.account_mode = c.val64;
 	else if (c.val64 != f->m.account_mode)
 		fz_fail(f, "account mode %llu, the model says %u",
@@ -519,7 +537,7 @@ void op_bad_ioctl(struct fz *f)
 {
 	struct ioasid_info c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "BAD_IOCTL", 31, 0);
-	unsigned int nr = rn(f, IOASID_CMD_INVALIDATE + 1);
+	unsigned int nr = rn(f, IOASID_CMD_FAULT_QUEUE_INFO + 1);
 
 	switch (rn(f, 4)) {
 	case 0:		/* a number far past the table */

@@ -433,6 +433,348 @@ TEST_F(context, cmd_length)
 	IOASID_FOR_EACH_IOCTL(TEST_LENGTH)
 }
 
+/* Grown and new structs of issue 11 ------------------------------------------- */
+
+/* Open file descriptors of this process. */
+static int count_fds(void)
+{
+	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+	char buf[4096];
+	long len, off;
+
+	if (fd < 0)
+		return -errno;
+	while ((len = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < len; off += *(unsigned short *)(buf + off + 16))
+			n += buf[off + 19] != '.';
+	close(fd);
+	return n - 1;	/* not the directory's own fd */
+}
+
+static bool has_fault_queues(struct ioasid_handle *h)
+{
+	struct ioasid_info info;
+
+	return !ioasid_get_info(h, &info) &&
+	       info.out_capabilities & IOASID_CAP_FAULT_QUEUE;
+}
+
+/* Fault queues among ids 1..@max: how many FAULT_QUEUE_INFO finds. */
+static int count_queues(int fd, uint32_t max)
+{
+	struct ioasid_fault_queue_info qi;
+	uint32_t id;
+	int n = 0;
+
+	for (id = 1; id <= max; id++) {
+		memset(&qi, 0, sizeof(qi));
+		qi.size = sizeof(qi);
+		qi.queue_id = id;
+		n += !ioctl(fd, IOASID_FAULT_QUEUE_INFO, &qi);
+	}
+	return n;
+}
+
+/*
+ * FAULT_QUEUE_ALLOC makes an object and a file descriptor: when it fails
+ * (a short struct, a non-zero tail, outputs it cannot write back) there is
+ * neither; when it works there are both. The struct has been 24 bytes since
+ * it shipped: its length rules are cmd_length's, checked here for what they
+ * leave behind.
+ */
+TEST_F(context, fault_queue_alloc_length_leaves_nothing_on_failure)
+{
+	struct {
+		struct ioasid_fault_queue_alloc cmd;
+		uint8_t extra[8];
+	} buf;
+	struct ioasid_fault_queue_alloc *ro;
+	struct ioasid_fault_queue_info qi;
+	int fds = count_fds(), flags, qfd[2];
+	unsigned int i;
+
+	if (!has_fault_queues(self->handle))
+		SKIP(return, "no IOASID_CAP_FAULT_QUEUE");
+	ASSERT_LE(3, fds);
+	ASSERT_EQ(0, count_queues(self->fd, 64));
+
+	/* One byte short, zero, a non-zero tail: nothing made. */
+	for (i = 0; i < 3; i++) {
+		memset(&buf, 0, sizeof(buf));
+		buf.cmd.flags = IOASID_FAULT_QUEUE_CLOEXEC;
+		buf.cmd.out_id = 0x5a5a5a5a;
+		buf.cmd.out_fd = 0x5a5a5a5a;
+		if (i == 0) {
+			buf.cmd.size = offsetofend(struct ioasid_fault_queue_alloc, out_fd) - 1;
+			EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &buf));
+		} else if (i == 1) {
+			buf.cmd.size = 0;
+			EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &buf));
+		} else {
+			buf.cmd.size = sizeof(buf.cmd) + 1;
+			buf.extra[0] = 1;
+			EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &buf));
+		}
+		EXPECT_EQ(0x5a5a5a5a, buf.cmd.out_id);
+		EXPECT_EQ(0x5a5a5a5a, buf.cmd.out_fd);
+		EXPECT_EQ(fds, count_fds()) TH_LOG("case %u left a file descriptor", i);
+		EXPECT_EQ(0, count_queues(self->fd, 64)) TH_LOG("case %u left a queue", i);
+	}
+
+	/* A struct the kernel can read but not write back: EFAULT, nothing made. */
+	ro = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	memset(ro, 0, sizeof(*ro));
+	ro->size = sizeof(*ro);
+	ro->depth = 4;
+	ASSERT_EQ(0, mprotect(ro, getpagesize(), PROT_READ));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, ro));
+	EXPECT_EQ(fds, count_fds()) TH_LOG("EFAULT left a file descriptor");
+	EXPECT_EQ(0, count_queues(self->fd, 64)) TH_LOG("EFAULT left a queue");
+	munmap(ro, getpagesize());
+
+	/* The exact size, and a longer one with a zero tail: a queue and an fd each. */
+	for (i = 0; i < 2; i++) {
+		memset(&buf, 0, sizeof(buf));
+		buf.cmd.size = sizeof(buf.cmd) + (i ? sizeof(buf.extra) : 0);
+		buf.cmd.flags = i ? IOASID_FAULT_QUEUE_NONBLOCK : IOASID_FAULT_QUEUE_CLOEXEC;
+		buf.cmd.depth = 4;
+		ASSERT_EQ(0, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &buf));
+		EXPECT_EQ(0, buf.extra[0]);
+		qfd[i] = buf.cmd.out_fd;
+		ASSERT_LE(0, qfd[i]);
+		flags = fcntl(qfd[i], F_GETFD);
+		EXPECT_EQ(i ? 0 : FD_CLOEXEC, flags & FD_CLOEXEC);
+		flags = fcntl(qfd[i], F_GETFL);
+		EXPECT_EQ(i ? O_NONBLOCK : 0, flags & O_NONBLOCK);
+		memset(&qi, 0, sizeof(qi));
+		qi.size = sizeof(qi);
+		qi.queue_id = buf.cmd.out_id;
+		ASSERT_EQ(0, ioctl(self->fd, IOASID_FAULT_QUEUE_INFO, &qi));
+		EXPECT_EQ(4, qi.out_depth);
+		EXPECT_EQ(1, qi.out_next_seq);
+		EXPECT_EQ(i + 1, count_queues(self->fd, 64));
+	}
+	EXPECT_EQ(fds + 2, count_fds());
+	EXPECT_EQ(0, close(qfd[0]));
+	EXPECT_EQ(0, close(qfd[1]));
+	EXPECT_EQ(fds, count_fds());
+}
+
+/*
+ * FAULT_QUEUE_INFO of a live queue: a longer struct with a zero tail is
+ * answered like the exact one and nothing is written past @size; a short
+ * one or a non-zero tail writes nothing at all.
+ */
+TEST_F(context, fault_queue_info_length)
+{
+	struct ioasid_fault_queue_alloc a = { .size = sizeof(a), .depth = 8,
+					      .flags = IOASID_FAULT_QUEUE_TIMEOUT,
+					      .timeout_ms = 1234 };
+	struct {
+		struct ioasid_fault_queue_info cmd;
+		uint8_t extra[16];
+	} buf;
+	unsigned int i;
+
+	if (!has_fault_queues(self->handle))
+		SKIP(return, "no IOASID_CAP_FAULT_QUEUE");
+	ASSERT_EQ(0, ioctl(self->fd, IOASID_FAULT_QUEUE_ALLOC, &a));
+	for (i = 0; i < 4; i++) {
+		memset(&buf, 0, sizeof(buf));
+		memset(buf.extra, i == 3 ? 0x5a : 0, sizeof(buf.extra));
+		buf.cmd.queue_id = a.out_id;
+		buf.cmd.out_depth = 0x5a5a5a5a;
+		switch (i) {
+		case 0:
+			buf.cmd.size = sizeof(buf.cmd);
+			break;
+		case 1:
+			buf.cmd.size = sizeof(buf.cmd) + 8;	/* a zero tail */
+			break;
+		case 2:
+			buf.cmd.size = offsetofend(struct ioasid_fault_queue_info,
+						   out_auto_responses) - 1;
+			break;
+		default:
+			buf.cmd.size = sizeof(buf.cmd) + 8;	/* a non-zero tail */
+			break;
+		}
+		if (i < 2) {
+			ASSERT_EQ(0, ioctl(self->fd, IOASID_FAULT_QUEUE_INFO, &buf));
+			EXPECT_EQ(8, buf.cmd.out_depth);
+			EXPECT_EQ(1234, buf.cmd.out_timeout_ms);
+			EXPECT_EQ(0, buf.cmd.out_queued);
+			EXPECT_EQ(0, buf.cmd.out_pending);
+			EXPECT_EQ(0, buf.cmd.out_nodes);
+			EXPECT_EQ(0, buf.cmd.out_closed);
+			EXPECT_EQ(1, buf.cmd.out_next_seq);
+			EXPECT_EQ(0, buf.cmd.out_overflow);
+			/* Nothing past what the kernel knows, within @size or not. */
+			EXPECT_EQ(0, buf.extra[0]);
+			EXPECT_EQ(0, buf.extra[8]);
+		} else {
+			EXPECT_ERRNO(i == 2 ? EINVAL : E2BIG,
+				     ioctl(self->fd, IOASID_FAULT_QUEUE_INFO, &buf));
+			EXPECT_EQ(0x5a5a5a5a, buf.cmd.out_depth);
+		}
+	}
+	close(a.out_fd);
+}
+
+/*
+ * DEVICE_CREATE grew from 16 bytes (size, flags, pasid_bits, out_id) to 24
+ * (pri_max_pending, __reserved). Callers built against the old struct still
+ * work: bytes past their @size are not read (an invalid pri_max_pending
+ * there is not seen) and nothing is written there.
+ */
+TEST_F(context, device_create_old_size)
+{
+	struct {
+		struct ioasid_device_create cmd;
+		uint8_t extra[8];
+	} buf;
+	struct ioasid_device_info info;
+	unsigned int i;
+
+	if (!has_fault_queues(self->handle))
+		SKIP(return, "no IOASID_CAP_FAULT_QUEUE (DEVICE_CREATE is 16 bytes)");
+	for (i = 0; i < 2; i++) {
+		memset(&buf, 0x5a, sizeof(buf));
+		buf.cmd.size = 16;
+		buf.cmd.flags = i ? IOASID_DEVICE_PRI : IOASID_DEVICE_PASID;
+		buf.cmd.pasid_bits = i ? 0 : 8;
+		buf.cmd.out_id = 0;
+		/* Past @size: values the kernel would refuse. */
+		buf.cmd.pri_max_pending = 5000;
+		buf.cmd.__reserved = 1;
+		ASSERT_EQ(0, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf)) TH_LOG("case %u", i);
+		EXPECT_NE(0, buf.cmd.out_id);
+		EXPECT_EQ(5000, buf.cmd.pri_max_pending);
+		EXPECT_EQ(1, buf.cmd.__reserved);
+		ASSERT_EQ(0, ioasid_device_info(self->handle, buf.cmd.out_id, &info));
+		EXPECT_EQ(buf.cmd.flags, info.out_flags);
+	}
+
+	/* 20 bytes: pri_max_pending is read, __reserved is not. */
+	memset(&buf, 0x5a, sizeof(buf));
+	buf.cmd.size = 20;
+	buf.cmd.flags = IOASID_DEVICE_PRI;
+	buf.cmd.pasid_bits = 0;
+	buf.cmd.pri_max_pending = 4097;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	buf.cmd.pri_max_pending = 4096;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+
+	/* The whole struct: its new members are checked. */
+	memset(&buf, 0, sizeof(buf));
+	buf.cmd.size = sizeof(buf.cmd);
+	buf.cmd.pri_max_pending = 1;		/* without IOASID_DEVICE_PRI */
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	buf.cmd.flags = IOASID_DEVICE_PRI;
+	buf.cmd.pri_max_pending = 4097;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	buf.cmd.pri_max_pending = 0;
+	buf.cmd.__reserved = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	buf.cmd.__reserved = 0;
+	buf.cmd.size = sizeof(buf.cmd) + 1;
+	buf.extra[0] = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	buf.extra[0] = 0;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_DEVICE_CREATE, &buf));
+	EXPECT_EQ(0, buf.extra[0]);
+}
+
+/*
+ * DMA grew from 48 bytes (up to out_done) to 56 (group, out_group). The old
+ * size still moves data and gets nothing written past it; NOWAIT and RETRY,
+ * which need group and out_group, are EINVAL without them, and so is a
+ * group without RETRY.
+ */
+TEST_F(context, dma_old_size)
+{
+	uint8_t *mem = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	struct {
+		struct ioasid_dma cmd;
+		uint8_t extra[8];
+	} buf;
+	uint8_t local[64];
+	uint64_t iova = 0x100000;
+	uint32_t root, dev;
+	unsigned int i;
+
+	if (!has_fault_queues(self->handle))
+		SKIP(return, "no IOASID_CAP_FAULT_QUEUE (DMA is 48 bytes)");
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0x3c, getpagesize());
+	ASSERT_EQ(0, ioasid_node_alloc(self->handle, 0, IOASID_MODE_KERNEL_MANAGED, &root));
+	ASSERT_EQ(0, ioasid_map(self->handle, root, (uintptr_t)mem, getpagesize(), &iova,
+				IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_FIXED_IOVA));
+	ASSERT_EQ(0, ioasid_device_create(self->handle, 0, 0, &dev));
+	ASSERT_EQ(0, ioasid_attach(self->handle, dev, root, 0, 0));
+
+	/* 48 bytes: it works; group and out_group are neither read nor written. */
+	memset(&buf, 0x5a, sizeof(buf));
+	buf.cmd.size = 48;
+	buf.cmd.flags = 0;
+	buf.cmd.dev_id = dev;
+	buf.cmd.pasid = 0;
+	buf.cmd.iova = iova + 8;
+	buf.cmd.length = sizeof(local);
+	buf.cmd.buffer = (uintptr_t)local;
+	memset(local, 0, sizeof(local));
+	ASSERT_EQ(0, ioctl(self->fd, IOASID_DMA, &buf));
+	EXPECT_EQ(sizeof(local), buf.cmd.out_done);
+	EXPECT_EQ(0x5a5a5a5a, buf.cmd.group);
+	EXPECT_EQ(0x5a5a5a5a, buf.cmd.out_group);
+	EXPECT_EQ(0x3c, local[0]);
+	EXPECT_EQ(0x3c, local[sizeof(local) - 1]);
+
+	/*
+	 * NOWAIT and RETRY need both new members. (out_done of a DMA that
+	 * fails before any transfer is left open by the header.)
+	 */
+	for (i = 0; i < 4; i++) {
+		buf.cmd.size = i & 1 ? 52 : 48;
+		buf.cmd.flags = i & 2 ? IOASID_DMA_RETRY : IOASID_DMA_NOWAIT;
+		buf.cmd.group = 0;
+		EXPECT_ERRNO_LOG(EINVAL, ioctl(self->fd, IOASID_DMA, &buf),
+				 "size %u flags %#x", buf.cmd.size, buf.cmd.flags);
+		EXPECT_EQ(0x5a5a5a5a, buf.cmd.out_group);
+	}
+
+	/* The whole struct: NOWAIT without a page request moves everything, out_group 0. */
+	memset(&buf, 0, sizeof(buf));
+	buf.cmd.size = sizeof(buf.cmd);
+	buf.cmd.flags = IOASID_DMA_NOWAIT;
+	buf.cmd.dev_id = dev;
+	buf.cmd.iova = iova;
+	buf.cmd.length = sizeof(local);
+	buf.cmd.buffer = (uintptr_t)local;
+	buf.cmd.out_group = 99;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_DMA, &buf));
+	EXPECT_EQ(sizeof(local), buf.cmd.out_done);
+	EXPECT_EQ(0, buf.cmd.out_group);
+	EXPECT_EQ(0, buf.extra[0]);
+	/* A group without RETRY. */
+	buf.cmd.flags = 0;
+	buf.cmd.group = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_DMA, &buf));
+	/* A group this device never raised. */
+	buf.cmd.flags = IOASID_DMA_RETRY;
+	EXPECT_ERRNO(ESTALE, ioctl(self->fd, IOASID_DMA, &buf));
+	/* A non-zero tail. */
+	buf.cmd.flags = 0;
+	buf.cmd.group = 0;
+	buf.cmd.size = sizeof(buf.cmd) + 1;
+	buf.extra[0] = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOASID_DMA, &buf));
+	munmap(mem, getpagesize());
+}
+
 #define TEST_BAD_POINTER(_struct, _ioctl, _last)				\
 	do {									\
 		EXPECT_ERRNO(EFAULT, ioctl(self->fd, _ioctl, NULL));		\

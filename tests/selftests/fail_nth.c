@@ -32,6 +32,16 @@
  * container of type IOASID_VFIO_IOMMU) and check its DMA; without the device,
  * vfio-pci or ioasidfd_vfio they SKIP. See "A real PCI device" below.
  *
+ * The fault queue sequences (issue 11) build worlds with a queue (W_QUEUE),
+ * a node naming it, a PRI device on the user-managed node and a hole in its
+ * guest table (W_PRI, W_HOLE), a page request pending there (W_PENDING) or
+ * FAULT records queued (W_RECORDS). Snapshots also hold each queue's INFO,
+ * each node's OPTION FAULT_QUEUE and the process's open fds, so a queue
+ * whose FAULT_QUEUE_ALLOC failed must have left neither an fd nor an
+ * object; read(), write() and close() of the queue's fd are calls of the
+ * bodies too, and their verify steps finish what a failure interrupted
+ * (answer, RETRY, read the rest) to show the state is still usable.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
@@ -90,6 +100,21 @@
 /* Pseudo requests for the calls that are not ioctls. */
 #define FN_OPEN		1UL
 #define FN_CLOSE	2UL
+#define FN_QREAD	3UL	/* read() of a fault queue */
+#define FN_QWRITE	4UL	/* write() of page responses to it */
+#define FN_QCLOSE	5UL	/* close() of its fd */
+/*
+ * The fault queue sequences: a guest page of the user node's table whose
+ * entry is cleared (the hole: U_IOVA + 3p, buf page U_DATA + 3), and the
+ * DMA that runs into it: 512 bytes from 256 before it, so that a transfer
+ * stops there with out_done 256.
+ */
+#define H_PAGE		3
+#define H_IOVA		(U_IOVA + H_PAGE * PAGE - 256)
+#define H_LEN		512u
+#define H_DONE		256u
+/* An IOVA no node maps: DMA there faults (NOT_MAPPED). */
+#define F_IOVA		(W_IOVA + 40 * PAGE)
 
 /*
  * The errors each call may return when an allocation or a copy from or to
@@ -127,6 +152,12 @@ static const struct fn_op {
 	{ IOASID_UNBIND, "UNBIND", { EFAULT } },
 	{ IOASID_INVALIDATE, "INVALIDATE", { EFAULT } },
 	{ IOASID_VFIO_ADOPT, "ADOPT", { ENOMEM, EFAULT } },
+	{ IOASID_FAULT_QUEUE_ALLOC, "FAULT_QUEUE_ALLOC", { ENOMEM, EFAULT } },
+	{ IOASID_FAULT_QUEUE_INFO, "FAULT_QUEUE_INFO", { EFAULT } },
+	/* read() and write() of a queue: only their copies can fail. */
+	{ FN_QREAD, "read", { EFAULT } },
+	{ FN_QWRITE, "write", { EFAULT } },
+	{ FN_QCLOSE, "close queue", { 0 } },
 };
 
 static const struct fn_op *fn_op(unsigned long req)
@@ -174,6 +205,9 @@ struct fn_state {
 	struct pci_vfio *pci;	/* its VFIO container and device, or NULL */
 	uint32_t pasid;		/* the PASID of DMA and TRANSLATE with one */
 	uint32_t next_id;	/* the id the next object would get */
+	uint32_t qid;		/* the fault queue */
+	int qfd;		/* its fd (O_NONBLOCK), or -1 */
+	uint32_t group;		/* the pending page request group (W_PENDING) */
 	uint8_t *buf;		/* BUF_PAGES: what root mappings map */
 	uint8_t *buf_ref;	/* its contents as each setup leaves them */
 	uint8_t *local;		/* LOCAL_PAGES: the other end of DMA */
@@ -191,6 +225,14 @@ struct fn_state {
 	uint64_t bitmap[2];
 	struct ioasid_translate tr[2];
 	unsigned int ntr;
+	unsigned int nok;	/* calls of the body that succeeded */
+	int out_fd;		/* FAULT_QUEUE_ALLOC's */
+	uint32_t out_group;	/* the last DMA's */
+	ssize_t qret;		/* what the last read() or write() of the queue returned */
+	struct ioasid_fault_record recs[4];	/* what the body read */
+	/* CPU writes of the body to buf (guest table entries): offset, value. */
+	unsigned int ncpu;
+	struct { uint64_t off, val; } cpu[2];
 	union {
 		struct ioasid_map maps[4];
 		struct ioasid_unmap unmaps[4];
@@ -200,8 +242,10 @@ struct fn_state {
 /* An ioctl of a body or a world: on failure, what failed is remembered. */
 static int fn_ioctl(struct fn_state *s, unsigned long req, void *arg)
 {
-	if (!ioctl(s->fd, req, arg))
+	if (!ioctl(s->fd, req, arg)) {
+		s->nok++;
 		return 0;
+	}
 	s->fail_req = req;
 	s->fail_errno = errno;
 	return -1;
@@ -228,20 +272,26 @@ static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
 	return rc;
 }
 
-static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id,
-			 uint32_t flags)
+static int fn_alloc_user_q(struct fn_state *s, uint32_t parent, uint32_t *id,
+			   uint32_t flags, uint32_t queue)
 {
 	struct ioasid_format_x86_64 f = {
 		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
 		.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48 };
 	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
-				  .flags = flags,
+				  .flags = flags, .fault_queue_id = queue,
 				  .parent_id = parent, .format = (uintptr_t)&f,
 				  .format_len = sizeof(f) };
 	int rc = fn_ioctl(s, IOASID_ALLOC, &a);
 
 	*id = a.out_id;
 	return rc;
+}
+
+static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id,
+			 uint32_t flags)
+{
+	return fn_alloc_user_q(s, parent, id, flags, 0);
 }
 
 /* BIND the user node to a table at @root, or (IOASID_UNBIND) unbind it. */
@@ -339,6 +389,157 @@ static int fn_dirty_bitmap(struct fn_state *s, uint32_t id, uint32_t flags,
 	return fn_ioctl(s, IOASID_DIRTY_BITMAP, &b);
 }
 
+/* Fault queues ----------------------------------------------------------- */
+
+/* Where in buf the hole's guest table entry is, and what it holds when present. */
+static uint64_t fn_hole_off(void)
+{
+	return (U_TABLE + 3) * PAGE + (((U_IOVA >> 12) & 511) + H_PAGE) * 8;
+}
+
+static uint64_t fn_hole_pte(void)
+{
+	return (W_IOVA + (U_DATA + H_PAGE) * PAGE) | 0x67;
+}
+
+/* A CPU write of the body to buf, which the memory check then expects. */
+static void fn_cpu_write64(struct fn_state *s, uint64_t off, uint64_t val)
+{
+	s->cpu[s->ncpu].off = off;
+	s->cpu[s->ncpu++].val = val;
+	__atomic_store_n((uint64_t *)(s->buf + off), val, __ATOMIC_SEQ_CST);
+}
+
+static int fn_qalloc(struct fn_state *s, uint32_t flags, uint32_t depth,
+		     uint32_t timeout, uint32_t *id, int *fd)
+{
+	struct ioasid_fault_queue_alloc a = { .size = sizeof(a), .flags = flags,
+					      .depth = depth, .timeout_ms = timeout,
+					      .out_fd = -1 };
+	int rc = fn_ioctl(s, IOASID_FAULT_QUEUE_ALLOC, &a);
+
+	*id = a.out_id;
+	*fd = a.out_fd;
+	return rc;
+}
+
+static int fn_option(struct fn_state *s, uint32_t option, uint32_t op, uint32_t object,
+		     uint64_t *val)
+{
+	struct ioasid_option o = { .size = sizeof(o), .option_id = option, .op = op,
+				   .object_id = object, .val64 = *val };
+	int rc = fn_ioctl(s, IOASID_OPTION, &o);
+
+	*val = o.val64;
+	return rc;
+}
+
+/*
+ * A DMA of the device whose outcome should be @want (0, EAGAIN: a page
+ * request pending, EIO: a fault); it is recorded for the memory check like
+ * fn_dma()'s. 0 when the outcome was @want, else -1 with the call in
+ * s->fail_* (errno 0: it succeeded where it should not have).
+ */
+static int fn_dma_want(struct fn_state *s, uint32_t flags, uint64_t iova,
+		       uint64_t buf_off, uint8_t *local, uint64_t local_off,
+		       uint64_t len, uint32_t group, int want)
+{
+	struct fn_dma *d = &s->dma[s->ndma];
+	struct ioasid_dma cmd = { .size = sizeof(cmd), .flags = flags,
+				  .dev_id = s->dev,
+				  .pasid = flags & IOASID_DMA_PASID ? s->pasid : 0,
+				  .iova = iova, .length = len, .group = group,
+				  .buffer = (uintptr_t)local + local_off };
+	int err = ioctl(s->fd, IOASID_DMA, &cmd) ? errno : 0;
+
+	/* Only DMA into local is checked: the world's go to warm. */
+	if (local == s->local) {
+		*d = (struct fn_dma){ .flags = flags, .buf_off = buf_off,
+				      .local_off = local_off, .len = len,
+				      .done = cmd.out_done, .rc = err ? -1 : 0 };
+		s->ndma++;
+	}
+	s->out_group = cmd.out_group;
+	if (err == want) {
+		s->nok++;
+		return 0;
+	}
+	s->fail_req = IOASID_DMA;
+	s->fail_errno = err;
+	return -1;
+}
+
+/* The DMA into the hole (a read), as each fault queue world makes it. */
+static int fn_dma_hole(struct fn_state *s, uint32_t flags, uint8_t *local, int want)
+{
+	s->pasid = U_PASID;
+	return fn_dma_want(s, IOASID_DMA_PASID | flags, H_IOVA,
+			   (U_DATA + H_PAGE) * PAGE - H_DONE, local, 0, H_LEN, 0, want);
+}
+
+/* RETRY of what the hole's DMA left (H_LEN - H_DONE bytes), into local. */
+static int fn_dma_retry(struct fn_state *s, uint32_t group, int want)
+{
+	s->pasid = U_PASID;
+	return fn_dma_want(s, IOASID_DMA_PASID | IOASID_DMA_RETRY | IOASID_DMA_NOWAIT,
+			   H_IOVA + H_DONE, (U_DATA + H_PAGE) * PAGE, s->local, 0,
+			   H_LEN - H_DONE, group, want);
+}
+
+static struct ioasid_page_response fn_resp(struct fn_state *s, uint32_t group,
+					   uint32_t code)
+{
+	return (struct ioasid_page_response){ .size = sizeof(struct ioasid_page_response),
+					      .flags = IOASID_FAULT_RECORD_PASID,
+					      .dev_id = s->dev, .pasid = U_PASID,
+					      .group = group, .code = code };
+}
+
+/* write() @n responses to the queue: 0, or -1 with FN_QWRITE in s->fail_*. */
+static int fn_qwrite(struct fn_state *s, const struct ioasid_page_response *r,
+		     unsigned int n)
+{
+	s->qret = write(s->qfd, r, n * sizeof(*r));
+	if (s->qret >= 0) {
+		s->nok++;
+		return 0;
+	}
+	s->fail_req = FN_QWRITE;
+	s->fail_errno = errno;
+	return -1;
+}
+
+/* read() the queue into s->recs, @n records' room. */
+static int fn_qread(struct fn_state *s, unsigned int n)
+{
+	memset(s->recs, 0, sizeof(s->recs));
+	s->qret = read(s->qfd, s->recs, n * sizeof(s->recs[0]));
+	if (s->qret >= 0) {
+		s->nok++;
+		return 0;
+	}
+	s->fail_req = FN_QREAD;
+	s->fail_errno = errno;
+	return -1;
+}
+
+/* Open file descriptors of this process. */
+static long long fn_count_fds(void)
+{
+	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[4096];
+	long long n = 0;
+	long len, off;
+
+	if (fd < 0)
+		return -1;
+	while ((len = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < len; off += *(unsigned short *)(buf + off + 16))
+			n += buf[off + 19] != '.';
+	close(fd);
+	return n - 1;
+}
+
 /* Worlds ----------------------------------------------------------------- */
 
 #define W_CTX		(1u << 0)	/* an open context */
@@ -366,6 +567,15 @@ static int fn_dirty_bitmap(struct fn_state *s, uint32_t id, uint32_t flags,
 #define W_PCI_USER	(1u << 21)	/* pdev -> user (bound, caching mode) */
 #define W_PCI_READY	(1u << 22)	/* the edu's container only: nothing adopted */
 #define W_PCI_ANY	(W_PCI | W_PCI_ROOT | W_PCI_CHILD | W_PCI_USER | W_PCI_READY)
+#define W_QUEUE		(1u << 23)	/* a fault queue (depth 8, no timeout), qfd O_NONBLOCK */
+#define W_QUEUE_ROOT	(1u << 24)	/* root: its faults go to the queue (OPTION) */
+#define W_PRI		(1u << 25)	/* device: IOASID_DEVICE_PRI, pri_max_pending 1;
+					   user: names the queue (ALLOC) */
+#define W_HOLE		(1u << 26)	/* the guest entry of the hole is cleared */
+#define W_PENDING	(1u << 27)	/* a page request pending at the hole (group) */
+#define W_RECORDS	(1u << 28)	/* 2 FAULT records queued (DMA at F_IOVA) */
+#define W_AUTO_INV	(1u << 29)	/* user: IOASID_ALLOC_PRI_AUTO_INVALID */
+#define W_FAULT_ANY	(W_QUEUE | W_PRI | W_HOLE | W_AUTO_INV)
 
 static unsigned int fn_world_closure(unsigned int w)
 {
@@ -373,6 +583,16 @@ static unsigned int fn_world_closure(unsigned int w)
 
 	do {
 		prev = w;
+		if (w & W_PENDING)
+			w |= W_PRI | W_ATTACH_USER | W_HOLE;
+		if (w & W_RECORDS)
+			w |= W_QUEUE_ROOT | W_ATTACH;
+		if (w & W_QUEUE_ROOT)
+			w |= W_QUEUE | W_ROOT;
+		if (w & W_PRI)
+			w |= W_QUEUE | W_DEV | W_USER;
+		if (w & W_AUTO_INV)
+			w |= W_USER;
 		if (w & W_COPY)
 			w |= W_ROOT2 | W_MAP;
 		if (w & W_ATTACH_PASID)
@@ -424,9 +644,23 @@ static int fn_world(struct fn_state *s, unsigned int w)
 		s->fail_errno = errno;
 		return -1;
 	}
-	if (w & W_ROOT && fn_alloc(s, 0, &s->root))
-		return -1;
-	last = s->root;
+	if (w & W_QUEUE) {
+		if (fn_qalloc(s, IOASID_FAULT_QUEUE_NONBLOCK | IOASID_FAULT_QUEUE_CLOEXEC |
+			      IOASID_FAULT_QUEUE_TIMEOUT, 8, 0, &s->qid, &s->qfd))
+			return -1;
+		last = s->qid;
+	}
+	if (w & W_ROOT) {
+		if (fn_alloc(s, 0, &s->root))
+			return -1;
+		last = s->root;
+	}
+	if (w & W_QUEUE_ROOT) {
+		uint64_t v = s->qid;
+
+		if (fn_option(s, IOASID_OPTION_FAULT_QUEUE, IOASID_OPTION_OP_SET, s->root, &v))
+			return -1;
+	}
 	if (w & W_MAP) {
 		iova = W_IOVA;
 		if (fn_map(s, s->root, fn_ubuf(s, 0), 8 * PAGE, &iova, RW | FIXED))
@@ -460,8 +694,10 @@ static int fn_world(struct fn_state *s, unsigned int w)
 			return -1;
 	}
 	if (w & W_USER) {
-		if (fn_alloc_user(s, s->root, &s->user,
-				  w & W_USER_CM ? IOASID_ALLOC_CACHING_MODE : 0))
+		if (fn_alloc_user_q(s, s->root, &s->user,
+				    (w & W_USER_CM ? IOASID_ALLOC_CACHING_MODE : 0) |
+				    (w & W_AUTO_INV ? IOASID_ALLOC_PRI_AUTO_INVALID : 0),
+				    w & W_PRI ? s->qid : 0))
 			return -1;
 		last = s->user;
 	}
@@ -476,8 +712,10 @@ static int fn_world(struct fn_state *s, unsigned int w)
 	}
 	if (w & W_DEV) {
 		struct ioasid_device_create d = { .size = sizeof(d),
-						  .flags = IOASID_DEVICE_PASID,
-						  .pasid_bits = 8 };
+						  .flags = IOASID_DEVICE_PASID |
+							   (w & W_PRI ? IOASID_DEVICE_PRI : 0),
+						  .pasid_bits = 8,
+						  .pri_max_pending = w & W_PRI ? 1 : 0 };
 
 		if (fn_ioctl(s, IOASID_DEVICE_CREATE, &d))
 			return -1;
@@ -517,6 +755,16 @@ static int fn_world(struct fn_state *s, unsigned int w)
 					   .pasid = U_PASID };
 
 		if (fn_ioctl(s, IOASID_ATTACH, &a))
+			return -1;
+	}
+	if (w & W_PENDING) {
+		if (fn_dma_hole(s, IOASID_DMA_NOWAIT, s->warm, EAGAIN))
+			return -1;
+		s->group = s->out_group;
+	}
+	if (w & W_RECORDS) {
+		if (fn_dma_want(s, 0, F_IOVA, 0, s->warm, 0, 8, 0, EIO) ||
+		    fn_dma_want(s, IOASID_DMA_WRITE, F_IOVA + PAGE, 0, s->warm, 0, 8, 0, EIO))
 			return -1;
 	}
 	if (w & W_DIRTY) {
@@ -575,7 +823,7 @@ static int fn_world(struct fn_state *s, unsigned int w)
 
 /* Snapshots -------------------------------------------------------------- */
 
-enum { FN_NONE, FN_NODE, FN_DEV };
+enum { FN_NONE, FN_NODE, FN_DEV, FN_QUEUE };
 
 struct fn_obj {
 	int kind;
@@ -588,12 +836,17 @@ struct fn_obj {
 	unsigned long long dirty;	/* pages W_IOVA.. of the window, a bit each */
 	uint32_t node_flags;		/* NODE_INFO out_flags */
 	unsigned long long root;	/* NODE_INFO out_root */
+	uint32_t fault_queue;		/* OPTION FAULT_QUEUE */
 	/* devices */
 	uint32_t flags, pasid_bits, natt;
+	/* fault queues: FAULT_QUEUE_INFO */
+	uint32_t qdepth, timeout, queued, pending, qnodes, closed;
+	unsigned long long next_seq, overflow, timeouts, auto_responses;
 };
 
 struct fn_snap {
 	long long contexts, nodes, mappings, pinned_bytes, pins;
+	long long fds;				/* open in this process */
 	unsigned long long account_mode;	/* ~0 without a context */
 	struct fn_obj obj[MAX_IDS + 2];	/* by id */
 };
@@ -681,6 +934,7 @@ static void fn_totals(struct fn_snap *snap, bool pins)
 	snap->mappings = fn_stat(fn_stat_fds.fd[2]);
 	snap->pinned_bytes = fn_stat(fn_stat_fds.fd[3]);
 	snap->pins = pins ? fn_pins() : 0;
+	snap->fds = fn_count_fds();
 }
 
 /* What the context holds, by id, and the module-wide totals. Runs disarmed. */
@@ -707,6 +961,7 @@ static void fn_snapshot(struct fn_state *s, struct fn_snap *snap)
 		struct fn_obj *o = &snap->obj[id];
 		struct ioasid_node_info ni = { .size = sizeof(ni), .id = id };
 		struct ioasid_device_info di = { .size = sizeof(di), .dev_id = id };
+		struct ioasid_fault_queue_info qi = { .size = sizeof(qi), .queue_id = id };
 		struct ioasid_iova_range r[4];
 		struct ioasid_iova_ranges rr = { .size = sizeof(rr), .id = id,
 						 .num_ranges = 4, .ranges = (uintptr_t)r };
@@ -733,12 +988,33 @@ static void fn_snapshot(struct fn_state *s, struct fn_snap *snap)
 			}
 			o->tracking = !ioctl(s->fd, IOASID_DIRTY_BITMAP, &b);
 			o->dirty = bm;
+			{
+				struct ioasid_option q = {
+					.size = sizeof(q), .option_id = IOASID_OPTION_FAULT_QUEUE,
+					.op = IOASID_OPTION_OP_GET, .object_id = id };
+
+				o->fault_queue = ioctl(s->fd, IOASID_OPTION, &q) ? ~0u :
+						 (uint32_t)q.val64;
+			}
 		} else if ((id == s->dev || id == s->pdev || id == s->next_id) &&
 			   !ioctl(s->fd, IOASID_DEVICE_INFO, &di)) {
 			o->kind = FN_DEV;
 			o->flags = di.out_flags;
 			o->pasid_bits = di.out_pasid_bits;
 			o->natt = di.out_num_attachments;
+		} else if ((id == s->qid || id == s->next_id) &&
+			   !ioctl(s->fd, IOASID_FAULT_QUEUE_INFO, &qi)) {
+			o->kind = FN_QUEUE;
+			o->qdepth = qi.out_depth;
+			o->timeout = qi.out_timeout_ms;
+			o->queued = qi.out_queued;
+			o->pending = qi.out_pending;
+			o->qnodes = qi.out_nodes;
+			o->closed = qi.out_closed;
+			o->next_seq = qi.out_next_seq;
+			o->overflow = qi.out_overflow;
+			o->timeouts = qi.out_timeouts;
+			o->auto_responses = qi.out_auto_responses;
 		}
 	}
 }
@@ -798,6 +1074,7 @@ static int fn_compare_totals(const char *what, const struct fn_snap *want,
 	FN_CMP(mappings, "%lld");
 	FN_CMP(pinned_bytes, "%lld");
 	FN_CMP(pins, "%lld");
+	FN_CMP(fds, "%lld");
 	return bad;
 }
 
@@ -841,10 +1118,22 @@ static int fn_compare(const char *what, const struct fn_snap *want,
 			FN_OCMP(dirty, "%#llx");
 			FN_OCMP(node_flags, "%#x");
 			FN_OCMP(root, "%#llx");
+			FN_OCMP(fault_queue, "%u");
 		} else if (w->kind == FN_DEV) {
 			FN_OCMP(flags, "%u");
 			FN_OCMP(pasid_bits, "%u");
 			FN_OCMP(natt, "%u");
+		} else if (w->kind == FN_QUEUE) {
+			FN_OCMP(qdepth, "%u");
+			FN_OCMP(timeout, "%u");
+			FN_OCMP(queued, "%u");
+			FN_OCMP(pending, "%u");
+			FN_OCMP(qnodes, "%u");
+			FN_OCMP(closed, "%u");
+			FN_OCMP(next_seq, "%llu");
+			FN_OCMP(overflow, "%llu");
+			FN_OCMP(timeouts, "%llu");
+			FN_OCMP(auto_responses, "%llu");
 		}
 #undef FN_OCMP
 	}
@@ -864,6 +1153,8 @@ static int fn_check_memory(const char *what, struct fn_state *s)
 
 	memcpy(want_buf, s->buf_ref, sizeof(want_buf));
 	memcpy(want_local, s->local_ref, sizeof(want_local));
+	for (i = 0; i < s->ncpu; i++)
+		memcpy(want_buf + s->cpu[i].off, &s->cpu[i].val, 8);
 	for (i = 0; i < s->ndma; i++) {
 		struct fn_dma *d = &s->dma[i];
 
@@ -991,7 +1282,10 @@ static struct fn_snap fn_base;	/* the fixture's baseline, for release */
 
 static void expect_release(struct fn_state *s, struct fn_snap *want, int rc)
 {
+	long long fds = want->fds - 1;	/* the context's fd is gone */
+
 	memset(want, 0, sizeof(*want));
+	want->fds = fds;
 	want->contexts = fn_base.contexts;
 	want->nodes = fn_base.nodes;
 	want->mappings = fn_base.mappings;
@@ -1874,6 +2168,752 @@ FN_SEQ(dirty_bitmap_no_clear, W_DIRTY_DATA, body_dirty_bitmap_noclear, NULL,
 FN_SEQ(dirty_bitmap_clear, W_DIRTY_DATA, body_dirty_bitmap_clear, expect_dirty_cleared,
        verify_dirty_bitmap);
 
+/* Fault queues and page requests ------------------------------------------ */
+
+/*
+ * A fault queue is an object and a file descriptor: FAULT_QUEUE_ALLOC that
+ * fails leaves neither (the snapshots compare the open fds and the object
+ * at the next id; verify_id_free the id), one that works both.
+ */
+static void fn_want_queue(struct fn_snap *want, uint32_t id, uint32_t depth,
+			  uint32_t timeout)
+{
+	struct fn_obj *o = &want->obj[id];
+
+	memset(o, 0, sizeof(*o));
+	o->kind = FN_QUEUE;
+	o->qdepth = depth;
+	o->timeout = timeout;
+	o->next_seq = 1;
+	want->fds++;
+}
+
+static int body_queue_alloc(struct fn_state *s)
+{
+	int rc = fn_qalloc(s, IOASID_FAULT_QUEUE_CLOEXEC | IOASID_FAULT_QUEUE_NONBLOCK |
+			   IOASID_FAULT_QUEUE_TIMEOUT, 16, 5000, &s->out_id, &s->out_fd);
+
+	if (rc)
+		s->out_fd = -1;		/* whatever it says, nothing is ours */
+	return rc;
+}
+
+static void expect_queue_alloc(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		fn_want_queue(want, s->next_id, 16, 5000);
+}
+
+/* A new queue's fd: its flags, and empty. */
+static int fn_check_new_fd(struct fn_state *s, int fd, bool cloexec, bool nonblock)
+{
+	struct ioasid_fault_record r;
+	int fdfl = fcntl(fd, F_GETFD), fl = fcntl(fd, F_GETFL);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	if (fdfl < 0 || fl < 0 || !(fdfl & FD_CLOEXEC) != !cloexec ||
+	    !(fl & O_NONBLOCK) != !nonblock) {
+		ksft_print_msg("the queue's fd %d: FD flags %#x, file flags %#x\n", fd, fdfl, fl);
+		return 1;
+	}
+	if (poll(&p, 1, 0) != 1 || p.revents != POLLOUT) {
+		ksft_print_msg("an empty queue polls %#x\n", p.revents);
+		return 1;
+	}
+	if (nonblock && (read(fd, &r, sizeof(r)) != -1 || errno != EAGAIN)) {
+		ksft_print_msg("an empty O_NONBLOCK queue: read gives %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int verify_queue_alloc(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc)
+		return verify_id_free(s, pre, rc);
+	if (s->out_id != s->next_id) {
+		ksft_print_msg("FAULT_QUEUE_ALLOC gave id %u, want %u\n", s->out_id, s->next_id);
+		return 1;
+	}
+	return fn_check_new_fd(s, s->out_fd, true, true);
+}
+FN_SEQ(fault_queue_alloc, W_CTX, body_queue_alloc, expect_queue_alloc, verify_queue_alloc);
+
+/* The defaults: depth 256, the module's pri_timeout_ms, a blocking fd. */
+static int body_queue_alloc_default(struct fn_state *s)
+{
+	int rc = fn_qalloc(s, 0, 0, 0, &s->out_id, &s->out_fd);
+
+	if (rc)
+		s->out_fd = -1;
+	return rc;
+}
+
+static void expect_queue_alloc_default(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	char buf[32];
+
+	if (rc)
+		return;
+	fn_want_queue(want, s->next_id, 256, 10000);
+	if (!fi_read_file("/sys/module/" IOASID_MODULE_NAME "/parameters/pri_timeout_ms",
+			  buf, sizeof(buf)))
+		want->obj[s->next_id].timeout = strtoul(buf, NULL, 10);
+}
+
+static int verify_queue_alloc_default(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc)
+		return verify_id_free(s, pre, rc);
+	return fn_check_new_fd(s, s->out_fd, false, false);
+}
+FN_SEQ(fault_queue_alloc_default, W_MAP, body_queue_alloc_default,
+       expect_queue_alloc_default, verify_queue_alloc_default);
+
+static int body_queue_info(struct fn_state *s)
+{
+	struct ioasid_fault_queue_info qi = { .size = sizeof(qi), .queue_id = s->qid };
+
+	if (fn_ioctl(s, IOASID_FAULT_QUEUE_INFO, &qi))
+		return -1;
+	if (qi.out_depth != 8 || qi.out_timeout_ms || qi.out_queued != 2 ||
+	    qi.out_pending || qi.out_nodes != 1 || qi.out_closed ||
+	    qi.out_next_seq != 3 || qi.out_overflow || qi.out_timeouts ||
+	    qi.out_auto_responses) {
+		ksft_print_msg("FAULT_QUEUE_INFO: depth %u timeout %u queued %u pending %u nodes %u closed %u next_seq %llu overflow %llu\n",
+			       qi.out_depth, qi.out_timeout_ms, qi.out_queued, qi.out_pending,
+			       qi.out_nodes, qi.out_closed, (unsigned long long)qi.out_next_seq,
+			       (unsigned long long)qi.out_overflow);
+		return -1;
+	}
+	return 0;
+}
+FN_SEQ(fault_queue_info, W_RECORDS, body_queue_info, NULL, NULL);
+
+/* OPTION: a node's queue, set and read back; the queue's timeout, set and read back. */
+static int body_option_queue(struct fn_state *s)
+{
+	uint64_t v = s->qid;
+
+	if (fn_option(s, IOASID_OPTION_FAULT_QUEUE, IOASID_OPTION_OP_SET, s->child, &v))
+		return -1;
+	v = 0;
+	if (fn_option(s, IOASID_OPTION_FAULT_QUEUE, IOASID_OPTION_OP_GET, s->child, &v))
+		return -1;
+	if (v != s->qid) {
+		ksft_print_msg("OPTION FAULT_QUEUE GET: %llu, want %u\n",
+			       (unsigned long long)v, s->qid);
+		return -1;
+	}
+	v = 250;
+	if (fn_option(s, IOASID_OPTION_FAULT_TIMEOUT_MS, IOASID_OPTION_OP_SET, s->qid, &v))
+		return -1;
+	v = 0;
+	if (fn_option(s, IOASID_OPTION_FAULT_TIMEOUT_MS, IOASID_OPTION_OP_GET, s->qid, &v))
+		return -1;
+	if (v != 250) {
+		ksft_print_msg("OPTION FAULT_TIMEOUT_MS GET: %llu, want 250\n",
+			       (unsigned long long)v);
+		return -1;
+	}
+	return 0;
+}
+
+static void expect_option_queue(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (s->nok >= 1) {
+		want->obj[s->child].fault_queue = s->qid;
+		want->obj[s->qid].qnodes++;
+	}
+	if (s->nok >= 3)
+		want->obj[s->qid].timeout = 250;
+}
+FN_SEQ(option_fault_queue, W_QUEUE | W_CHILD, body_option_queue, expect_option_queue, NULL);
+
+static int body_option_queue_clear(struct fn_state *s)
+{
+	uint64_t v = 0;
+
+	return fn_option(s, IOASID_OPTION_FAULT_QUEUE, IOASID_OPTION_OP_SET, s->root, &v);
+}
+
+static void expect_option_queue_clear(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->root].fault_queue = 0;
+	want->obj[s->qid].qnodes--;
+}
+FN_SEQ(option_fault_queue_clear, W_QUEUE_ROOT | W_MAP, body_option_queue_clear,
+       expect_option_queue_clear, NULL);
+
+/* ALLOC naming a queue: a kernel-managed child, a user-managed node that answers INVALID. */
+static int body_alloc_queue_child(struct fn_state *s)
+{
+	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_KERNEL_MANAGED,
+				  .parent_id = s->root, .fault_queue_id = s->qid };
+
+	return fn_ioctl(s, IOASID_ALLOC, &a);
+}
+
+static void expect_alloc_queue_child(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	fn_want_node(want, s->next_id, s->root, 2);
+	want->obj[s->next_id].fault_queue = s->qid;
+	want->obj[s->qid].qnodes++;
+}
+FN_SEQ(alloc_queue_child, W_QUEUE | W_MAP, body_alloc_queue_child, expect_alloc_queue_child,
+       verify_id_free);
+
+static int body_alloc_user_auto_invalid(struct fn_state *s)
+{
+	return fn_alloc_user_q(s, s->root, &s->out_id, IOASID_ALLOC_PRI_AUTO_INVALID, s->qid);
+}
+
+static void expect_alloc_user_auto_invalid(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	fn_want_user(want, s->next_id, s->root, 2);
+	want->obj[s->next_id].node_flags = IOASID_NODE_PRI_AUTO_INVALID;
+	want->obj[s->next_id].fault_queue = s->qid;
+	want->obj[s->qid].qnodes++;
+}
+FN_SEQ(alloc_user_auto_invalid, W_QUEUE | W_MAP, body_alloc_user_auto_invalid,
+       expect_alloc_user_auto_invalid, verify_id_free);
+
+/* DESTROY of a queue no node names: the object goes, its fd stays and reads. */
+static int body_destroy_queue(struct fn_state *s)
+{
+	return fn_destroy(s, s->qid);
+}
+
+static void expect_destroy_queue(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		memset(&want->obj[s->qid], 0, sizeof(want->obj[0]));
+}
+
+/* The fd of a destroyed queue reads what is left: nothing, end of file. */
+static int verify_destroy_queue(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_fault_record r;
+	ssize_t got = read(s->qfd, &r, sizeof(r));
+
+	if (rc ? got != -1 || errno != EAGAIN : got != 0) {
+		ksft_print_msg("after DESTROY rc %d, read of the queue's fd: %zd (%s)\n", rc,
+			       got, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(destroy_queue, W_QUEUE | W_ROOT, body_destroy_queue, expect_destroy_queue,
+       verify_destroy_queue);
+
+/* DESTROY of a node that names the queue: one node less names it. */
+static void expect_destroy_root_queue(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	expect_destroy_root(s, want, rc);
+	if (!rc)
+		want->obj[s->qid].qnodes--;
+}
+FN_SEQ(destroy_root_queue, W_QUEUE_ROOT | W_MAP, body_destroy_root, expect_destroy_root_queue,
+       NULL);
+
+/* A DMA fault routed to the queue: one record, field by field. */
+static int body_fault_record(struct fn_state *s)
+{
+	return fn_dma_want(s, 0, F_IOVA + 8, 0, s->local, 0, 64, 0, EIO);
+}
+
+static void expect_fault_record(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->qid].queued++;
+	want->obj[s->qid].next_seq++;
+}
+
+/* Record @r: of this kind, from the device, at @node, sequence @seq. */
+static int fn_check_record(const struct ioasid_fault_record *r, uint32_t type,
+			   uint64_t seq, uint32_t flags, uint32_t dev, uint32_t pasid,
+			   uint32_t node, uint32_t level, uint32_t reason, uint32_t access,
+			   uint64_t addr)
+{
+	if (r->size < sizeof(*r) || r->type != type || r->seq != seq || r->flags != flags ||
+	    r->dev_id != dev || r->pasid != pasid || r->node_id != node ||
+	    r->level != level || r->reason != reason || r->access != access ||
+	    r->addr != addr || (type == IOASID_FAULT_RECORD_FAULT) != !r->group ||
+	    !r->time_ns) {
+		ksft_print_msg("record: size %u type %u seq %llu flags %#x dev %u pasid %u node %u level %u reason %u access %#x group %u addr %#llx\n",
+			       r->size, r->type, (unsigned long long)r->seq, r->flags,
+			       r->dev_id, r->pasid, r->node_id, r->level, r->reason,
+			       r->access, r->group, (unsigned long long)r->addr);
+		ksft_print_msg("  want: type %u seq %llu flags %#x dev %u pasid %u node %u level %u reason %u access %#x addr %#llx\n",
+			       type, (unsigned long long)seq, flags, dev, pasid, node, level,
+			       reason, access, (unsigned long long)addr);
+		return 1;
+	}
+	return 0;
+}
+
+static int verify_fault_record(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc)
+		return 0;
+	if (fn_qread(s, 4) || s->qret != sizeof(s->recs[0])) {
+		ksft_print_msg("read of the record: %zd (%s)\n", s->qret, strerror(s->fail_errno));
+		return 1;
+	}
+	return fn_check_record(&s->recs[0], IOASID_FAULT_RECORD_FAULT, 1, 0, s->dev, 0,
+			       s->root, 0, IOASID_FAULT_NOT_MAPPED, IOASID_ACCESS_READ,
+			       F_IOVA + 8);
+}
+FN_SEQ(fault_record, W_QUEUE_ROOT | W_ATTACH, body_fault_record, expect_fault_record,
+       verify_fault_record);
+
+/*
+ * read() of two queued records into room for four. A read that fails lost
+ * nothing: what it did not return is read afterwards, every sequence number
+ * once, in order.
+ */
+static int body_read_records(struct fn_state *s)
+{
+	if (fn_qread(s, 4))
+		return -1;
+	if (s->qret % sizeof(s->recs[0]) || !s->qret) {
+		ksft_print_msg("read returned %zd\n", s->qret);
+		s->fail_req = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void expect_read_records(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (s->qret > 0)
+		want->obj[s->qid].queued -= s->qret / sizeof(s->recs[0]);
+}
+
+static int verify_read_records(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_fault_record all[4];
+	unsigned int n = s->qret > 0 ? s->qret / sizeof(s->recs[0]) : 0, k;
+	int bad = 0;
+
+	memcpy(all, s->recs, n * sizeof(all[0]));
+	if (n < 2) {
+		ssize_t got = read(s->qfd, all + n, sizeof(all) - n * sizeof(all[0]));
+
+		if (got != (ssize_t)((2 - n) * sizeof(all[0]))) {
+			ksft_print_msg("after read rc %d (%u records), the rest: %zd (%s)\n",
+				       rc, n, got, strerror(errno));
+			return 1;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		bad += fn_check_record(&all[k], IOASID_FAULT_RECORD_FAULT, k + 1, 0, s->dev,
+				       0, s->root, 0, IOASID_FAULT_NOT_MAPPED,
+				       k ? IOASID_ACCESS_WRITE : IOASID_ACCESS_READ,
+				       F_IOVA + k * PAGE);
+	return bad;
+}
+FN_SEQ(read_records, W_RECORDS, body_read_records, expect_read_records, verify_read_records);
+
+/* DEVICE_CREATE of a device that issues page requests. */
+static int body_device_create_pri(struct fn_state *s)
+{
+	struct ioasid_device_create d = { .size = sizeof(d),
+					  .flags = IOASID_DEVICE_PASID | IOASID_DEVICE_PRI,
+					  .pasid_bits = 8, .pri_max_pending = 2 };
+
+	return fn_ioctl(s, IOASID_DEVICE_CREATE, &d);
+}
+
+static void expect_device_create_pri(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_obj *o = &want->obj[s->next_id];
+
+	if (rc)
+		return;
+	o->kind = FN_DEV;
+	o->flags = IOASID_DEVICE_PASID | IOASID_DEVICE_PRI;
+	o->pasid_bits = 8;
+}
+FN_SEQ(device_create_pri, W_CTX, body_device_create_pri, expect_device_create_pri,
+       verify_id_free);
+
+/* ATTACH of the PRI device to the user node: then its DMA into the hole asks for the page. */
+static int body_attach_pri(struct fn_state *s)
+{
+	return fn_attach(s, IOASID_ATTACH_PASID, s->user, U_PASID);
+}
+
+static int verify_attach_pri(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	/* Attached: a page request; not: a fault of nothing attached (no record). */
+	if (fn_dma_hole(s, IOASID_DMA_NOWAIT, s->warm, rc ? EIO : EAGAIN)) {
+		ksft_print_msg("after ATTACH rc %d, DMA into the hole: %s\n", rc,
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(attach_pri, W_PRI | W_BIND | W_HOLE, body_attach_pri, expect_attach, verify_attach_pri);
+
+/* A DMA into the hole with NOWAIT: EAGAIN, out_done exact, a page request queued. */
+static int body_dma_page_request(struct fn_state *s)
+{
+	return fn_dma_hole(s, IOASID_DMA_NOWAIT, s->local, EAGAIN);
+}
+
+static void expect_page_request(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->qid].queued++;
+	want->obj[s->qid].pending++;
+	want->obj[s->qid].next_seq++;
+}
+
+/* The request's record; answer it INVALID and the retried DMA fails (EIO). */
+static int fn_finish_request(struct fn_state *s, uint32_t group, uint64_t seq)
+{
+	struct ioasid_page_response r = fn_resp(s, group, IOASID_PAGE_RESP_INVALID);
+	int bad = 0;
+
+	if (fn_qread(s, 4) || s->qret != sizeof(s->recs[0])) {
+		ksft_print_msg("read of the page request: %zd (%s)\n", s->qret,
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	bad += fn_check_record(&s->recs[0], IOASID_FAULT_RECORD_PAGE_REQUEST, seq,
+			       IOASID_FAULT_RECORD_PASID | IOASID_FAULT_RECORD_GUEST,
+			       s->dev, U_PASID, s->user, 1, IOASID_FAULT_NOT_PRESENT,
+			       IOASID_ACCESS_READ, U_IOVA + H_PAGE * PAGE);
+	if (s->recs[0].group != group) {
+		ksft_print_msg("the record's group %u, the DMA's %u\n", s->recs[0].group, group);
+		bad++;
+	}
+	if (fn_qwrite(s, &r, 1) || s->qret != sizeof(r)) {
+		ksft_print_msg("write of the response: %zd (%s)\n", s->qret,
+			       strerror(s->fail_errno));
+		return bad + 1;
+	}
+	if (fn_dma_want(s, IOASID_DMA_PASID | IOASID_DMA_RETRY | IOASID_DMA_NOWAIT,
+			H_IOVA + H_DONE, 0, s->warm, 0, H_LEN - H_DONE, group, EIO)) {
+		ksft_print_msg("RETRY after INVALID: %s\n", strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+
+static int verify_page_request(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (!rc) {
+		if (!s->out_group || s->dma[0].done != H_DONE) {
+			ksft_print_msg("EAGAIN with group %u, out_done %llu\n", s->out_group,
+				       (unsigned long long)s->dma[0].done);
+			return 1;
+		}
+		return fn_finish_request(s, s->out_group, 1);
+	}
+	/* Nothing was raised: the device raises one now. */
+	if (fn_dma_hole(s, IOASID_DMA_NOWAIT, s->warm, EAGAIN)) {
+		ksft_print_msg("after a failed DMA, DMA into the hole: %s\n",
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	return fn_finish_request(s, s->out_group, pre->obj[s->qid].next_seq);
+}
+FN_SEQ(dma_page_request, W_PRI | W_ATTACH_USER | W_HOLE, body_dma_page_request,
+       expect_page_request, verify_page_request);
+
+/* A node that answers INVALID itself: the DMA fails at once, the record says so. */
+static int body_dma_auto_invalid(struct fn_state *s)
+{
+	return fn_dma_hole(s, 0, s->local, EIO);
+}
+
+static void expect_auto_invalid(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->qid].queued++;
+	want->obj[s->qid].next_seq++;
+	want->obj[s->qid].auto_responses++;
+}
+
+static int verify_auto_invalid(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (rc)
+		return 0;
+	if (s->dma[0].done != H_DONE) {
+		ksft_print_msg("out_done %llu, want %u\n", (unsigned long long)s->dma[0].done,
+			       H_DONE);
+		return 1;
+	}
+	if (fn_qread(s, 4) || s->qret != sizeof(s->recs[0]))
+		return 1;
+	return fn_check_record(&s->recs[0], IOASID_FAULT_RECORD_PAGE_REQUEST, 1,
+			       IOASID_FAULT_RECORD_PASID | IOASID_FAULT_RECORD_GUEST |
+			       IOASID_FAULT_RECORD_ANSWERED, s->dev, U_PASID, s->user, 1,
+			       IOASID_FAULT_NOT_PRESENT, IOASID_ACCESS_READ,
+			       U_IOVA + H_PAGE * PAGE);
+}
+FN_SEQ(dma_auto_invalid, W_PRI | W_AUTO_INV | W_ATTACH_USER | W_HOLE, body_dma_auto_invalid,
+       expect_auto_invalid, verify_auto_invalid);
+
+/* RETRY of a group nobody answered: EAGAIN and the same group again. */
+static int body_retry_pending(struct fn_state *s)
+{
+	return fn_dma_retry(s, s->group, EAGAIN);
+}
+
+static int verify_retry_pending(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	if (!rc && s->out_group != s->group) {
+		ksft_print_msg("RETRY of group %u still pending: out_group %u\n", s->group,
+			       s->out_group);
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(retry_pending, W_PENDING, body_retry_pending, NULL, verify_retry_pending);
+
+/*
+ * The servicer's round: the guest maps the page, answers SUCCESS, and the
+ * DMA retried from where it stopped moves the rest.
+ */
+static int body_retry_success(struct fn_state *s)
+{
+	struct ioasid_page_response r = fn_resp(s, s->group, IOASID_PAGE_RESP_SUCCESS);
+
+	fn_cpu_write64(s, fn_hole_off(), fn_hole_pte());
+	if (fn_qwrite(s, &r, 1))
+		return -1;
+	if (s->qret != sizeof(r)) {
+		ksft_print_msg("write of one response returned %zd\n", s->qret);
+		s->fail_req = 0;
+		return -1;
+	}
+	return fn_dma_retry(s, s->group, 0);
+}
+
+static void expect_answered(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (s->nok >= 1)
+		want->obj[s->qid].pending--;
+}
+
+/* Whatever failed, the round completes: the response (again), the DMA (again). */
+static int verify_retry_success(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_page_response r = fn_resp(s, s->group, IOASID_PAGE_RESP_SUCCESS);
+	uint8_t *want = s->buf + (U_DATA + H_PAGE) * PAGE;
+
+	if (!rc)
+		return 0;
+	if (s->nok < 1 && (fn_qwrite(s, &r, 1) || s->qret != sizeof(r))) {
+		ksft_print_msg("after a failed write, write again: %zd (%s)\n", s->qret,
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	memset(s->warm, 0, PAGE);
+	if (fn_dma_want(s, IOASID_DMA_PASID | IOASID_DMA_RETRY | IOASID_DMA_NOWAIT,
+			H_IOVA + H_DONE, 0, s->warm, 0, H_LEN - H_DONE, s->group, 0) ||
+	    memcmp(s->warm, want, H_LEN - H_DONE)) {
+		ksft_print_msg("after rc %d, RETRY again: %s\n", rc, strerror(s->fail_errno));
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(retry_success, W_PENDING, body_retry_success, expect_answered, verify_retry_success);
+
+/*
+ * write() of two responses, the second for a group nobody raised: the
+ * first is consumed and only it (the write returns its size).
+ */
+static int body_write_response(struct fn_state *s)
+{
+	struct ioasid_page_response r[2] = {
+		fn_resp(s, s->group, IOASID_PAGE_RESP_INVALID),
+		fn_resp(s, s->group + 1000, IOASID_PAGE_RESP_SUCCESS),
+	};
+
+	if (fn_qwrite(s, r, 2))
+		return -1;
+	if (s->qret != sizeof(r[0])) {
+		ksft_print_msg("write of a valid and an unknown response returned %zd\n",
+			       s->qret);
+		s->fail_req = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int verify_write_response(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_page_response r = fn_resp(s, s->group, IOASID_PAGE_RESP_INVALID);
+	int bad = 0;
+
+	if (rc && (fn_qwrite(s, &r, 1) || s->qret != sizeof(r))) {
+		ksft_print_msg("after a failed write, write again: %zd (%s)\n", s->qret,
+			       strerror(s->fail_errno));
+		return 1;
+	}
+	if (write(s->qfd, &r, sizeof(r)) != -1 || errno != EALREADY) {
+		ksft_print_msg("a second response to the group: %s, want EALREADY\n",
+			       strerror(errno));
+		bad++;
+	}
+	if (fn_dma_want(s, IOASID_DMA_PASID | IOASID_DMA_RETRY | IOASID_DMA_NOWAIT,
+			H_IOVA + H_DONE, 0, s->warm, 0, H_LEN - H_DONE, s->group, EIO)) {
+		ksft_print_msg("RETRY after INVALID: %s\n", strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+FN_SEQ(write_response, W_PENDING, body_write_response, expect_answered,
+       verify_write_response);
+
+/*
+ * What answers a request for the module: closing the queue's fd, DETACH,
+ * REPLACE. Nothing stays pending; the DMA's retry fails (EIO), a late
+ * response is ECANCELED.
+ */
+static int fn_verify_cancelled(struct fn_state *s, int rc, bool late_write)
+{
+	struct ioasid_page_response r = fn_resp(s, s->group, IOASID_PAGE_RESP_SUCCESS);
+	int bad = 0;
+
+	if (rc)
+		return 0;
+	if (late_write && (write(s->qfd, &r, sizeof(r)) != -1 || errno != ECANCELED)) {
+		ksft_print_msg("a response after the module answered: %s, want ECANCELED\n",
+			       strerror(errno));
+		bad++;
+	}
+	if (fn_dma_want(s, IOASID_DMA_PASID | IOASID_DMA_RETRY | IOASID_DMA_NOWAIT,
+			H_IOVA + H_DONE, 0, s->warm, 0, H_LEN - H_DONE, s->group, EIO)) {
+		ksft_print_msg("RETRY after the module answered: %s\n", strerror(s->fail_errno));
+		bad++;
+	}
+	return bad;
+}
+
+static int body_close_queue(struct fn_state *s)
+{
+	int rc = close(s->qfd);
+
+	s->qfd = -1;
+	if (rc) {
+		s->fail_req = FN_QCLOSE;
+		s->fail_errno = errno;
+	}
+	return rc;
+}
+
+static void expect_close_queue(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_obj *q = &want->obj[s->qid];
+
+	want->fds--;
+	q->closed = 1;
+	q->auto_responses += q->pending;
+	q->pending = 0;
+}
+
+/* Then a request cannot be delivered: answered at once, counted as dropped. */
+static int verify_close_queue(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_fault_queue_info qi = { .size = sizeof(qi), .queue_id = s->qid };
+	int bad = fn_verify_cancelled(s, rc, false);
+
+	if (fn_dma_hole(s, IOASID_DMA_NOWAIT, s->warm, EIO)) {
+		ksft_print_msg("a page request to a closed queue: %s, want EIO\n",
+			       strerror(s->fail_errno));
+		bad++;
+	}
+	if (ioctl(s->fd, IOASID_FAULT_QUEUE_INFO, &qi) ||
+	    qi.out_overflow != pre->obj[s->qid].overflow + 1 ||
+	    qi.out_next_seq != pre->obj[s->qid].next_seq + 1 || qi.out_pending) {
+		ksft_print_msg("closed queue after a request: overflow %llu next_seq %llu pending %u\n",
+			       (unsigned long long)qi.out_overflow,
+			       (unsigned long long)qi.out_next_seq, qi.out_pending);
+		bad++;
+	}
+	return bad;
+}
+FN_SEQ(close_queue_pending, W_PENDING, body_close_queue, expect_close_queue,
+       verify_close_queue);
+
+static void expect_cancelled(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (rc)
+		return;
+	want->obj[s->qid].pending--;
+	want->obj[s->qid].auto_responses++;
+}
+
+static int body_detach_pri(struct fn_state *s)
+{
+	return fn_detach(s, IOASID_ATTACH_PASID, U_PASID);
+}
+
+static void expect_detach_pri(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	expect_detach(s, want, rc);
+	expect_cancelled(s, want, rc);
+}
+
+static int verify_detach_pri(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	return fn_verify_cancelled(s, rc, true);
+}
+FN_SEQ(detach_pending, W_PENDING, body_detach_pri, expect_detach_pri, verify_detach_pri);
+
+static int body_replace_pri(struct fn_state *s)
+{
+	return fn_attach(s, IOASID_ATTACH_PASID | IOASID_ATTACH_REPLACE, s->root, U_PASID);
+}
+FN_SEQ(replace_pending, W_PENDING, body_replace_pri, expect_cancelled, verify_detach_pri);
+
+/*
+ * Closing the context's fd with a request pending and the queue's fd open:
+ * the queue's file holds the context, which lives on with everything in it
+ * until that fd goes too (the run's teardown then finds the module's totals
+ * and the pins back at the baseline). Meanwhile the fd reads the request.
+ */
+static void expect_release_held(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	struct fn_snap held = *want;
+
+	memset(want, 0, sizeof(*want));
+	want->contexts = held.contexts;
+	want->nodes = held.nodes;
+	want->mappings = held.mappings;
+	want->pinned_bytes = held.pinned_bytes;
+	want->fds = held.fds - 1;
+	want->account_mode = ~0ULL;
+}
+
+static int verify_release_pending(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	ssize_t got = read(s->qfd, s->recs, sizeof(s->recs));
+
+	if (got != sizeof(s->recs[0]) || s->recs[0].type != IOASID_FAULT_RECORD_PAGE_REQUEST ||
+	    s->recs[0].group != s->group) {
+		ksft_print_msg("after closing the context, read of the queue: %zd (%s)\n",
+			       got, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+FN_SEQ(release_pending, W_PENDING, body_close, expect_release_held, verify_release_pending);
+
 /* A real PCI device ------------------------------------------------------- */
 
 /*
@@ -2425,13 +3465,24 @@ FIXTURE_SETUP(fail_nth)
 	char why[256];
 	unsigned int i;
 
+	s->fd = s->qfd = -1;
 	pci_init(&self->pci, EDU_BDF);
 	if (fi_setup(&self->fi, why, sizeof(why)))
 		SKIP(return, "%s", why);
 	if (access(IOASID_DEVICE_PATH, F_OK))
 		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	if (fn_world_closure(variant->seq->world) & W_FAULT_ANY) {
+		struct ioasid_info info = { .size = sizeof(info) };
+		int fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, ioctl(fd, IOASID_GET_INFO, &info));
+		close(fd);
+		if (!(info.out_capabilities & IOASID_CAP_FAULT_QUEUE))
+			SKIP(return, "no IOASID_CAP_FAULT_QUEUE");
+	}
 	memset(s, 0, sizeof(*s));
-	s->fd = -1;
+	s->fd = s->qfd = s->out_fd = -1;
 	s->buf = fn_map_populated(BUF_PAGES * PAGE);
 	s->buf_ref = fn_map_populated(BUF_PAGES * PAGE);
 	s->local = fn_map_populated(LOCAL_PAGES * PAGE);
@@ -2441,6 +3492,8 @@ FIXTURE_SETUP(fail_nth)
 	for (i = 0; i < BUF_PAGES * PAGE; i++)
 		s->buf_ref[i] = i * 7 + i / PAGE;
 	fn_user_table(s->buf_ref);
+	if (fn_world_closure(variant->seq->world) & W_HOLE)
+		memset(s->buf_ref + fn_hole_off(), 0, 8);
 	for (i = 0; i < LOCAL_PAGES * PAGE; i++)
 		s->local_ref[i] = 0xa5 ^ (i * 3);
 	ASSERT_EQ(0, fn_stats_open());
@@ -2464,6 +3517,8 @@ FIXTURE_TEARDOWN(fail_nth)
 {
 	if (self->s.fd >= 0)
 		close(self->s.fd);
+	if (self->s.qfd >= 0)
+		close(self->s.qfd);
 	pci_close(&self->pci);
 	fi_restore(&self->fi);
 }
@@ -2483,6 +3538,11 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 		s->fd = -1;
 		s->root = s->root2 = s->child = s->dev = s->user = s->next_id = 0;
 		s->pdev = 0;
+		s->qid = s->group = s->out_group = 0;
+		s->qfd = s->out_fd = -1;
+		s->qret = 0;
+		s->ncpu = 0;
+		memset(s->recs, 0, sizeof(s->recs));
 		s->pasid = PASID;
 		s->fail_req = 0;
 		s->fail_errno = 0;
@@ -2500,6 +3560,7 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 		bad = fi_log_check(&self->fi, what);
 		fn_prefault_stack();
 
+		s->nok = 0;
 		ASSERT_EQ(0, fi_arm(&self->fi, nth));
 		rc = seq->body(s);
 		injected = fi_disarm(&self->fi);
@@ -2539,6 +3600,14 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 		if (s->fd >= 0) {
 			close(s->fd);
 			s->fd = -1;
+		}
+		if (s->qfd >= 0) {
+			close(s->qfd);
+			s->qfd = -1;
+		}
+		if (s->out_fd >= 0) {
+			close(s->out_fd);
+			s->out_fd = -1;
 		}
 		fn_totals(&self->post, true);
 		bad += fn_compare_totals(what, &self->base, &self->post);
