@@ -447,9 +447,12 @@ static int ioasid_dma_page_request(struct ioasid_endpoint *ep, struct ioasid_dma
 	return rc;
 }
 
-/* RETRY: the answer to the group the earlier call stopped at. */
+/*
+ * RETRY: the answer to the group the earlier call stopped at; where that
+ * translation stopped in *@fault when it ends the DMA.
+ */
 static int ioasid_dma_retry(struct ioasid_endpoint *ep, struct ioasid_dma *cmd,
-			    u64 *answered_page)
+			    u64 *answered_page, struct ioasid_fault *fault)
 {
 	struct ioasid_prq *prq;
 	int rc;
@@ -461,6 +464,7 @@ static int ioasid_dma_retry(struct ioasid_endpoint *ep, struct ioasid_dma *cmd,
 	rc = ioasid_prq_wait(ep->ictx, prq, cmd->flags & IOASID_DMA_NOWAIT);
 	if (!rc)
 		*answered_page = ioasid_prq_addr(prq);
+	ioasid_prq_fault(prq, fault);
 	ioasid_prq_put(ep->ictx, prq);
 	return rc;
 }
@@ -505,11 +509,13 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 	if (rc)
 		goto out_put;
 	if (cmd->flags & IOASID_DMA_RETRY) {
-		rc = ioasid_dma_retry(ep, cmd, &answered_page);
+		rc = ioasid_dma_retry(ep, cmd, &answered_page, &fault);
 		if (rc == -EAGAIN || rc == -EINTR)
 			group = cmd->group;
-		if (rc)
-			goto out_answer;
+		if (rc) {
+			deliver = false;	/* the request's record was */
+			goto out_fault;
+		}
 	}
 
 	while (done < cmd->length) {
@@ -588,10 +594,10 @@ int ioasid_dma(struct ioasid_ucmd *ucmd)
 		}
 		cond_resched();
 	}
+out_fault:
 	if (rc == -EIO || rc == -ENXIO || rc == -ETIMEDOUT)
 		ioasid_record_fault(ep, cmd->flags, cmd->pasid, cmd->iova + done,
 				    access, &fault, deliver && rc == -EIO);
-out_answer:
 	if (put_user(done, &udma->out_done) ||
 	    (has_group && put_user(group, &udma->out_group)))
 		rc = rc ? rc : -EFAULT;

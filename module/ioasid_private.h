@@ -520,6 +520,7 @@ struct ioasid_prq *ioasid_prq_get(struct ioasid_endpoint *ep, u32 group,
 				  bool has_pasid, u32 pasid);
 u32 ioasid_prq_group(const struct ioasid_prq *prq);
 u64 ioasid_prq_addr(const struct ioasid_prq *prq);
+void ioasid_prq_fault(const struct ioasid_prq *prq, struct ioasid_fault *f);
 int ioasid_prq_wait(struct ioasid_ctx *ictx, struct ioasid_prq *prq, bool nowait);
 void ioasid_prq_put(struct ioasid_ctx *ictx, struct ioasid_prq *prq);
 void ioasid_prq_cancel_dev(struct ioasid_endpoint *ep, unsigned long key,

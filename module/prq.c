@@ -273,6 +273,16 @@ u64 ioasid_prq_addr(const struct ioasid_prq *prq)
 	return prq->addr;
 }
 
+/* Where the translation of @prq stopped, as the device's fault. */
+void ioasid_prq_fault(const struct ioasid_prq *prq, struct ioasid_fault *f)
+{
+	*f = (struct ioasid_fault){
+		.guest = prq->rec_flags & IOASID_FAULT_RECORD_GUEST,
+		.reason = prq->reason, .level = prq->level,
+		.node_id = prq->node_id,
+	};
+}
+
 /**
  * ioasid_prq_wait() - the outcome of a group
  * @ictx: the context

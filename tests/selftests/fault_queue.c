@@ -1829,6 +1829,39 @@ static int nowait_pr(struct env *e, uint32_t dev, uint32_t flags, uint32_t pasid
 	return 0;
 }
 
+/*
+ * A request that ends the DMA counts as the device's fault in DEVICE_INFO
+ * whichever way it was waited for: blocking, or NOWAIT and RETRY (which
+ * counted nothing before).
+ */
+FQ_TEST(a_refused_request_is_the_devices_fault_in_both_styles)
+{
+	struct env *e = &self->e;
+	struct ioasid_fault_record r;
+	struct ioasid_device_info before, after;
+	struct xfer x, rt;
+
+	before = dev_info(e->fd, e->dev);
+	ASSERT_EQ(0, nowait_pr(e, e->dev, 0, 0, 44, &x, &r));
+	EXPECT_EQ(RESP, answer(e->qfd, &r, IOASID_PAGE_RESP_INVALID));
+	rt = retry_of(&x, 0);
+	EXPECT_EQ(-EIO, do_xfer(e->fd, &rt));
+	EXPECT_EQ(0, rt.done);
+	after = dev_info(e->fd, e->dev);
+	EXPECT_EQ(before.out_faults + 1, after.out_faults);
+	EXPECT_EQ(IOASID_FAULT_NOT_PRESENT, after.out_last_fault_reason);
+	EXPECT_EQ(e->user, after.out_last_fault_node);
+	EXPECT_EQ(VA_PAGE(44), after.out_last_fault_addr);
+	/* The record of the request was the only one: nothing more queued. */
+	EXPECT_EQ(0, get_recs(e->qfd, &r, 1, 0));
+
+	ASSERT_EQ(0, nowait_pr(e, e->dev, 0, 0, 45, &x, &r));
+	EXPECT_EQ(RESP, answer(e->qfd, &r, IOASID_PAGE_RESP_FAILURE));
+	rt = retry_of(&x, 0);
+	EXPECT_EQ(-ENXIO, do_xfer(e->fd, &rt));
+	EXPECT_EQ(before.out_faults + 2, dev_info(e->fd, e->dev).out_faults);
+}
+
 FQ_TEST(responses_unknown_wrong_duplicate_bad_short_and_in_order)
 {
 	struct env *e = &self->e;
