@@ -171,6 +171,7 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 	struct ioasid_node *node;
 	unsigned long id;
 	bool progress;
+	int rc;
 
 	xa_for_each(&ictx->objects, id, obj) {
 		if (obj->type == IOASID_OBJ_DEVICE) {
@@ -204,11 +205,14 @@ static void ioasid_ctx_destroy_all(struct ioasid_ctx *ictx)
 		}
 	} while (progress);
 	xa_for_each(&ictx->objects, id, obj) {
+		/* Anything else left is a bug: leak it rather than free it as a queue. */
+		if (WARN_ON(obj->type != IOASID_OBJ_FAULT_QUEUE))
+			continue;
 		xa_lock(&ictx->objects);
-		WARN_ON(obj->type != IOASID_OBJ_FAULT_QUEUE ||
-			ioasid_fault_queue_unpublish_locked(ictx, obj));
+		rc = ioasid_fault_queue_unpublish_locked(ictx, obj);
 		xa_unlock(&ictx->objects);
-		ioasid_fault_queue_free(obj);
+		if (!WARN_ON(rc))
+			ioasid_fault_queue_free(obj);
 	}
 	WARN_ON(!xa_empty(&ictx->objects));
 }
