@@ -48,17 +48,22 @@ bool fz_stopped(const struct fz *f)
 	return stopped;
 }
 
+/* The first divergence's report, printed again after the statistics. */
+static char first_report[4096];
+
 static void report(struct fz *f, const char *kind, const char *fmt, va_list ap)
 {
-	char desc[1024];
+	char desc[1024], what[1024];
 
-	printf("# %s at call index %llu (seed %llu)\n# ", kind,
-	       (unsigned long long)(f->calls ? f->calls - 1 : 0),
-	       (unsigned long long)f->seed);
-	vprintf(fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	fz_describe(&f->call, desc, sizeof(desc));
-	printf("\n#   last call: %s\n#   reproduce: fuzz -s %llu -n %llu -x\n",
-	       desc, (unsigned long long)f->seed, (unsigned long long)f->calls);
+	snprintf(first_report, sizeof(first_report),
+		 "# %s at call index %llu (seed %llu)\n# %s\n#   last call: %s\n"
+		 "#   reproduce: fuzz -s %llu -n %llu -x\n", kind,
+		 (unsigned long long)(f->calls ? f->calls - 1 : 0),
+		 (unsigned long long)f->seed, what, desc,
+		 (unsigned long long)f->seed, (unsigned long long)f->calls);
+	fputs(first_report, stdout);
 	fflush(stdout);
 	stopped = true;
 }
@@ -307,11 +312,13 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 		puts(line);
 	}
 	fflush(stdout);
-	if (stopped)
+	if (stopped) {
+		fputs(first_report, stdout);
 		printf("# FAILED with seed %llu at call index %llu: fuzz -s %llu -n %llu -x\n",
 		       (unsigned long long)f->seed,
 		       (unsigned long long)(f->calls ? f->calls - 1 : 0),
 		       (unsigned long long)f->seed, (unsigned long long)f->calls);
+	}
 	EXPECT_FALSE(stopped);
 }
 
