@@ -115,14 +115,21 @@ _Static_assert(offsetofend(struct ioasid_alloc, fault_queue_id) == 24, "ioasid_a
 _Static_assert(offsetof(struct ioasid_alloc, format) == 24, "layout");
 _Static_assert(offsetof(struct ioasid_alloc, format_len) == 32, "layout");
 _Static_assert(sizeof(struct ioasid_format_x86_64) == 32, "x86_64 descriptor size");
-_Static_assert(sizeof(struct ioasid_format_info) == 64, "format_info size");
-_Static_assert(sizeof(struct ioasid_bind) == 24, "bind size");
+_Static_assert(offsetofend(struct ioasid_format_info, __reserved2) == 64, "format_info 0.2 size");
+_Static_assert(offsetofend(struct ioasid_bind, root) == 24, "bind 0.2 size");
 _Static_assert(sizeof(struct ioasid_inv_entry) == 40, "inv_entry size");
 _Static_assert(sizeof(struct ioasid_invalidate) == 32, "invalidate size");
 _Static_assert(offsetof(struct ioasid_option, object_id) == 12, "layout");
 _Static_assert(sizeof(IOASID_CAP_KERNEL_MANAGED) == 8, "64-bit capabilities");
 _Static_assert(sizeof(IOASID_CAP_USER_MANAGED) == 8, "64-bit capabilities");
 _Static_assert(IOASID_INVALIDATE == 0xA616, "ioctl number");
+
+/* The uAPI of issue 12 (more formats): grown by extension. */
+_Static_assert(sizeof(struct ioasid_format_info) == 72, "format_info size");
+_Static_assert(sizeof(struct ioasid_bind) == 32, "bind size");
+_Static_assert(sizeof(struct ioasid_format_arm64) == 32, "arm64 descriptor size");
+_Static_assert(sizeof(struct ioasid_format_riscv) == 32, "riscv descriptor size");
+_Static_assert(sizeof(struct ioasid_format_amd_v1) == 32, "amd_v1 descriptor size");
 
 /* The uAPI of issue 11 (fault queues), as libioasid 0.5 is built against it. */
 _Static_assert(sizeof(struct ioasid_fault_queue_alloc) == 24, "fault_queue_alloc size");

@@ -294,9 +294,25 @@ enum ioasid_alloc_flags {
  * @IOASID_FORMAT_X86_64: x86-64 (IA-32e) paging, 4 or 5 levels: the
  *	first-level format of Intel VT-d and the v2 (guest) format of AMD-Vi;
  *	struct ioasid_format_x86_64
+ * @IOASID_FORMAT_ARM64: Arm VMSAv8-64 stage 1, the tables an Arm SMMUv3
+ *	context descriptor points to: 4, 16 or 64 KiB granules, the two
+ *	halves of the input space (TTB0 and TTB1); struct ioasid_format_arm64
+ * @IOASID_FORMAT_RISCV: RISC-V Sv39, Sv48 and Sv57, the first stage of the
+ *	RISC-V IOMMU; struct ioasid_format_riscv
+ * @IOASID_FORMAT_AMD_V1: the v1 (host) page-table format of AMD-Vi, 1 to 6
+ *	levels; struct ioasid_format_amd_v1
+ *
+ * Every format counts the levels of its tables the same way in fault
+ * reports (@out_last_fault_level, fault records): 1 is the table of the
+ * smallest pages (x86-64, RISC-V and AMD v1: 4 KiB; Arm64: the granule),
+ * each level above it one more; whatever the format's own manuals call
+ * them (Arm64's lookup level 3 is level 1 here).
  */
 enum ioasid_format {
 	IOASID_FORMAT_X86_64 = 1,
+	IOASID_FORMAT_ARM64 = 2,
+	IOASID_FORMAT_RISCV = 3,
+	IOASID_FORMAT_AMD_V1 = 4,
 };
 
 /**
@@ -358,6 +374,177 @@ struct ioasid_format_x86_64 {
 };
 
 /**
+ * enum ioasid_arm64_flags - flags of struct ioasid_format_arm64
+ * @IOASID_ARM64_HA: hardware access flag (CD.HA): the walker sets AF (10)
+ *	of a leaf it uses instead of faulting with IOASID_FAULT_ACCESS_FLAG,
+ *	by an atomic update of table memory through the parent (as
+ *	IOASID_X86_64_AD_UPDATE: WRITE permission there is needed, else
+ *	IOASID_FAULT_AD_UPDATE)
+ * @IOASID_ARM64_HD: hardware dirty state (CD.HD, needs HA): a leaf with
+ *	DBM (51) and AP[2] (7) set is writable-clean: a write through it
+ *	clears AP[2] the same way. Without it DBM is ignored and AP[2] makes
+ *	the page read-only.
+ * @IOASID_ARM64_EPD0: walks of the TTB0 half fault (IOASID_FAULT_NOT_PRESENT
+ *	at the top level): CD.EPD0
+ * @IOASID_ARM64_EPD1: the same for the TTB1 half
+ * @IOASID_ARM64_TBI0: top-byte ignore in the TTB0 half: bits 63:56 of an
+ *	input address whose bit 55 is 0 are not translated (CD.TBI0)
+ * @IOASID_ARM64_TBI1: the same for the TTB1 half (bit 55 is 1)
+ * @IOASID_ARM64_BIG_ENDIAN: big-endian table entries (CD.ENDI): never
+ *	taken (EOPNOTSUPP); the module walks little-endian tables only
+ */
+enum ioasid_arm64_flags {
+	IOASID_ARM64_HA = 1 << 0,
+	IOASID_ARM64_HD = 1 << 1,
+	IOASID_ARM64_EPD0 = 1 << 2,
+	IOASID_ARM64_EPD1 = 1 << 3,
+	IOASID_ARM64_TBI0 = 1 << 4,
+	IOASID_ARM64_TBI1 = 1 << 5,
+	IOASID_ARM64_BIG_ENDIAN = 1 << 6,
+};
+
+/**
+ * struct ioasid_format_arm64 - descriptor of IOASID_FORMAT_ARM64
+ * @hdr: size and IOASID_FORMAT_ARM64
+ * @flags: enum ioasid_arm64_flags
+ * @t0sz: the TTB0 half translates inputs of 64 - @t0sz bits, from 0
+ *	(TCR.T0SZ): 16 to 39 (48- to 25-bit halves)
+ * @t1sz: the TTB1 half translates the top 2^(64 - @t1sz) bytes of the
+ *	input space (TCR.T1SZ): 16 to 39
+ * @tg0: the TTB0 half's granule, as log2 of its size: 12, 14 or 16
+ * @tg1: the TTB1 half's granule: 12, 14 or 16
+ * @oas_bits: width of output (parent) addresses (CD.IPS): 32, 36, 40,
+ *	42, 44 or 48. 52 (LPA/LPA2 descriptors) is not walked: EOPNOTSUPP
+ * @__reserved: must be 0
+ * @pgsize_bitmap: the leaf sizes tables may use, of those the declared
+ *	granules have (4 KiB granule: 4 KiB pages, 2 MiB and 1 GiB blocks;
+ *	16 KiB: 16 KiB pages, 32 MiB blocks; 64 KiB: 64 KiB pages, 512 MiB
+ *	blocks); a block of a size not declared is a reserved encoding
+ *	(IOASID_FAULT_RESERVED). Each granule's page size must be in it. 0
+ *	means every size of the declared granules.
+ *
+ * BIND's @root is TTB0, @root1 is TTB1 (struct ioasid_bind), each aligned
+ * to the size of its top-level table (at least 64 bytes). A half's walk
+ * starts at the level its input size needs (4 KiB granule, 48 bits: 4
+ * levels). Descriptors are 8 bytes, little-endian: bit 0 valid; bit 1
+ * table (above the last level) or page (the last level); a block (bit 1
+ * clear) where the granule allows one; output address 47:granule; AP[1]
+ * (6, unprivileged access), AP[2] (7, read-only), AF (10), DBM (51), PXN
+ * (53), UXN (54); in table descriptors PXNTable (59), UXNTable (60) and
+ * APTable (62:61) limit everything below. Bits 49:48 and 11:2 of a table
+ * descriptor, and the output bits from @oas_bits to 47, are reserved.
+ * Reads need no permission bit; the contiguous hint (52) is ignored; a
+ * page writable by unprivileged requests is never executable by
+ * privileged ones.
+ */
+struct ioasid_format_arm64 {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u8 t0sz;
+	__u8 t1sz;
+	__u8 tg0;
+	__u8 tg1;
+	__u32 oas_bits;
+	__u32 __reserved;
+	__aligned_u64 pgsize_bitmap;
+};
+
+/**
+ * enum ioasid_riscv_flags - flags of struct ioasid_format_riscv
+ * @IOASID_RISCV_AD_UPDATE: the walker sets A (6) of a leaf it uses and D
+ *	(7) of a leaf it writes through, atomically through the parent (the
+ *	RISC-V IOMMU's DC.tc.SADE; as IOASID_X86_64_AD_UPDATE). Without it,
+ *	a leaf with A clear, or a write through one with D clear, faults with
+ *	IOASID_FAULT_ACCESS_FLAG.
+ * @IOASID_RISCV_SVNAPOT: Svnapot: a 4 KiB-level leaf with N (63) set and
+ *	PPN[3:0] = 0b1000 maps a naturally aligned 64 KiB range. Without it,
+ *	N is reserved.
+ * @IOASID_RISCV_SVPBMT: Svpbmt: PBMT (62:61) values 0 to 2 are taken (and
+ *	do not change the translation), 3 is reserved. Without it, PBMT is
+ *	reserved.
+ */
+enum ioasid_riscv_flags {
+	IOASID_RISCV_AD_UPDATE = 1 << 0,
+	IOASID_RISCV_SVNAPOT = 1 << 1,
+	IOASID_RISCV_SVPBMT = 1 << 2,
+};
+
+/**
+ * struct ioasid_format_riscv - descriptor of IOASID_FORMAT_RISCV
+ * @hdr: size and IOASID_FORMAT_RISCV
+ * @flags: enum ioasid_riscv_flags
+ * @levels: 3 (Sv39), 4 (Sv48) or 5 (Sv57)
+ * @phys_bits: width of output (parent) addresses, 32 to 56; PPN bits that
+ *	reach past it are reserved
+ * @__reserved: must be 0
+ * @pgsize_bitmap: the leaf sizes tables may use: 4 KiB always; 2 MiB,
+ *	1 GiB, 512 GiB (Sv48, Sv57), 256 TiB (Sv57) and, with SVNAPOT, 64 KiB
+ *	when set; a leaf of another size is reserved. 0 means every size of
+ *	@levels and @flags.
+ *
+ * BIND's @root is the top-level table (iosatp.PPN << 12), 4 KiB aligned;
+ * IOASID_BIND_RISCV_SUM lets privileged requests use U pages. Entries are
+ * 8 bytes, little-endian: V (0), R (1), W (2), X (3), U (4), G (5,
+ * ignored), A (6), D (7), PPN (53:10), bits 60:54 reserved. R, W and X
+ * all clear: a pointer to the next level (then A, D and U must be clear);
+ * any set: a leaf, at any level, whose PPN must be aligned to its size; W
+ * without R is reserved. The input address must sign-extend its bit 38,
+ * 47 or 56. Unprivileged requests need U; privileged ones may read and
+ * write U pages only with SUM and never execute them.
+ */
+struct ioasid_format_riscv {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 levels;
+	__u32 phys_bits;
+	__u32 __reserved;
+	__aligned_u64 pgsize_bitmap;
+};
+
+/**
+ * enum ioasid_amd_v1_flags - flags of struct ioasid_format_amd_v1
+ * @IOASID_AMD_V1_AD_UPDATE: the walker sets A (5) of the leaf it uses and
+ *	D (6) of a leaf it writes through, atomically through the parent (the
+ *	DTE's HAD; as IOASID_X86_64_AD_UPDATE). Without it A and D are
+ *	ignored.
+ */
+enum ioasid_amd_v1_flags {
+	IOASID_AMD_V1_AD_UPDATE = 1 << 0,
+};
+
+/**
+ * struct ioasid_format_amd_v1 - descriptor of IOASID_FORMAT_AMD_V1
+ * @hdr: size and IOASID_FORMAT_AMD_V1
+ * @flags: enum ioasid_amd_v1_flags
+ * @levels: the DTE's Mode, 1 to 6: the top table's level; inputs of
+ *	12 + 9 * @levels bits (64 with 6)
+ * @phys_bits: width of output (parent) addresses, 32 to 52
+ * @__reserved: must be 0
+ * @pgsize_bitmap: the leaf sizes tables may use: 4 KiB always, any other
+ *	power of two up to the top level's span when set; a leaf of another
+ *	size is reserved. 0 means every size FORMAT_INFO reports.
+ *
+ * BIND's @root is the top-level table, 4 KiB aligned. Entries are 8
+ * bytes, little-endian: PR (0), A (5), D (6), NextLevel (11:9), address
+ * (51:12), IR (61), IW (62). NextLevel 1 to 6, below the entry's level:
+ * a pointer to a table of that level (levels in between are skipped, their
+ * index bits must be 0); NextLevel 0: a leaf of the entry's level's size;
+ * NextLevel 7: a leaf of a power-of-two size given by the address's
+ * trailing one bits from bit 12 (size 2^(13 + n) for n ones), which the
+ * guest repeats in every entry it covers. Reads need IR, writes IW;
+ * execute and privileged requests need no more than a read. Bits 58:52
+ * are reserved in pointers, and in leaves above @phys_bits.
+ */
+struct ioasid_format_amd_v1 {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 levels;
+	__u32 phys_bits;
+	__u32 __reserved;
+	__aligned_u64 pgsize_bitmap;
+};
+
+/**
  * struct ioasid_format_info - ioctl(IOASID_FORMAT_INFO)
  * @size: sizeof(struct ioasid_format_info)
  * @flags: must be 0
@@ -372,6 +559,8 @@ struct ioasid_format_x86_64 {
  * @out_max_phys_bits: the widest output address width taken
  * @out_input_bits: widest input address width (with the most levels)
  * @__reserved2: must be 0 (written as 0)
+ * @out_granule_bitmap: the table granules the walker supports, as their
+ *	page sizes (Arm64: 4, 16 and 64 KiB; the other formats: 4 KiB)
  *
  * What the module walks of a format, so a VMM can check what it offers a
  * guest against it before it does. A format this module does not know:
@@ -392,6 +581,7 @@ struct ioasid_format_info {
 	__u32 out_max_phys_bits;
 	__u32 out_input_bits;
 	__u32 __reserved2;
+	__aligned_u64 out_granule_bitmap;
 };
 
 #define IOASID_FORMAT_INFO _IO(IOASID_TYPE, IOASID_CMD_FORMAT_INFO)
@@ -1038,6 +1228,9 @@ enum ioasid_device_caps {
  * @IOASID_FAULT_RESOURCE: (shadow domains) the module could not allocate
  *	what the translation needs (the IOMMU's page tables, say): the range
  *	is left unmapped
+ * @IOASID_FAULT_ACCESS_FLAG: the leaf's accessed flag (Arm64 AF, RISC-V
+ *	A) is clear, or a write meets a clear dirty bit (RISC-V D), and the
+ *	format was declared to fault rather than set them
  */
 enum ioasid_fault_reason {
 	IOASID_FAULT_NOT_ATTACHED = 1,
@@ -1051,6 +1244,7 @@ enum ioasid_fault_reason {
 	IOASID_FAULT_AD_UPDATE,
 	IOASID_FAULT_WALK_LIMIT,
 	IOASID_FAULT_RESOURCE,
+	IOASID_FAULT_ACCESS_FLAG,
 };
 
 #define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
@@ -1396,6 +1590,7 @@ struct ioasid_dirty_bitmap {
 enum ioasid_bind_flags {
 	IOASID_BIND_X86_SRE = 1 << 0,
 	IOASID_BIND_X86_WPE = 1 << 1,
+	IOASID_BIND_RISCV_SUM = 1 << 2,
 };
 
 /**
@@ -1406,7 +1601,11 @@ enum ioasid_bind_flags {
  * @id: a user-managed node
  * @__reserved: must be 0
  * @root: BIND: the address of the top-level table in the parent's IOVA
- *	space, 4 KiB aligned, below 2^phys_bits; UNBIND: must be 0
+ *	space, 4 KiB aligned (Arm64: aligned to the table's size), below
+ *	2^phys_bits (Arm64: 2^oas_bits); UNBIND: must be 0
+ * @root1: BIND of an IOASID_FORMAT_ARM64 node whose TTB1 half is enabled
+ *	(no IOASID_ARM64_EPD1): TTB1, the top-level table of the upper half,
+ *	with @root's rules; must be 0 otherwise, and for UNBIND
  *
  * BIND makes the node translate through the table at @root. Nothing is
  * read at BIND: the table is read, through the parent, when a request
@@ -1419,7 +1618,9 @@ enum ioasid_bind_flags {
  * Return: 0, or
  * ENOENT: no such node; (UNBIND) the node is not bound;
  * EINVAL: a node that is not user-managed, a misaligned or too wide
- * @root; (UNBIND) a non-zero @root, or a bind flag (UNBIND takes none);
+ * @root or @root1, a non-zero @root1 where the node's format has no TTB1
+ * half; (UNBIND) a non-zero @root or @root1, or a bind flag (UNBIND takes
+ * none);
  * EOPNOTSUPP: a bind flag the node's format does not take; (UNBIND) a bit
  * that is no bind flag at all.
  */
@@ -1429,6 +1630,7 @@ struct ioasid_bind {
 	__u32 id;
 	__u32 __reserved;
 	__aligned_u64 root;
+	__aligned_u64 root1;
 };
 
 #define IOASID_BIND _IO(IOASID_TYPE, IOASID_CMD_BIND)
