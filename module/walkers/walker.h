@@ -11,6 +11,7 @@
 
 #ifdef __KERNEL__
 #include <linux/bits.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 #else
 #include "walker_shim.h"	/* tests/include: u8, u32, u64, BIT() */

@@ -6,6 +6,7 @@
 #ifndef IOASID_WALKER_SHIM_H
 #define IOASID_WALKER_SHIM_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
