@@ -11,8 +11,13 @@
 /* Flags of struct ioasid_amd_v1_cfg. */
 #define IOASID_AMD_V1_CFG_AD_UPDATE	BIT(0)	/* IOASID_AMD_V1_AD_UPDATE */
 
-/* What the AMD v1 walker supports (FORMAT_INFO). */
-#define IOASID_AMD_V1_PGSIZES		(~0ULL << 12 & ~(1ULL << 63) | (1ULL << 63))
+/*
+ * What the AMD v1 walker supports (FORMAT_INFO). The leaf sizes are those
+ * the format can encode: 2^12 to 2^53 (NextLevel 0 leaves of levels 1 to 5,
+ * NextLevel 7 leaves, whose run of one bits ends at bit 52 at the latest,
+ * bits 58:52 being reserved) and 2^57 (a NextLevel 0 leaf of level 6).
+ */
+#define IOASID_AMD_V1_PGSIZES		(((1ULL << 54) - (1ULL << 12)) | (1ULL << 57))
 #define IOASID_AMD_V1_MIN_LEVELS	1
 #define IOASID_AMD_V1_MAX_LEVELS	6
 #define IOASID_AMD_V1_MIN_PHYS		32
@@ -44,8 +49,10 @@ struct ioasid_amd_v1_cfg {
  *
  * Return: 0; -EOPNOTSUPP for a flag bit other than IOASID_AMD_V1_AD_UPDATE
  * or a non-zero __reserved; -EINVAL for @levels outside 1..6, @phys_bits
- * outside 32..52, a @pgsize_bitmap without 4 KiB, with a size that is not a
- * power of two of at least 4 KiB, or one above the top level's span.
+ * outside 32..52, a @pgsize_bitmap without 4 KiB, with a bit below 4 KiB,
+ * or one above the top level's span (2^(12 + 9 * @levels)). Sizes the
+ * format cannot encode (2^54 to 2^56, 2^58 to 2^63) are taken and never
+ * met. A @pgsize_bitmap of 0 becomes IOASID_AMD_V1_PGSIZES up to the span.
  */
 int ioasid_amd_v1_config(struct ioasid_amd_v1_cfg *cfg,
 			 const struct ioasid_format_amd_v1 *desc);
@@ -66,7 +73,7 @@ int ioasid_amd_v1_bind(struct ioasid_amd_v1_cfg *cfg, u32 flags, u64 root,
 /**
  * ioasid_amd_v1_info() - what FORMAT_INFO reports for IOASID_FORMAT_AMD_V1
  * @info: its out_* members are filled in (format flags AD_UPDATE, no bind
- *	flag, every power of two from 4 KiB to 2^63, 1 to 6 levels, 32 to 52
+ *	flag, the leaf sizes IOASID_AMD_V1_PGSIZES, 1 to 6 levels, 32 to 52
  *	phys bits, 64 input bits, the 4 KiB granule)
  */
 void ioasid_amd_v1_info(struct ioasid_format_info *info);
