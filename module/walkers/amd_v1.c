@@ -195,8 +195,9 @@ static int amd_pt_entry(const struct ioasid_amd_v1_cfg *cfg, u64 pte,
 		e->next = nl;
 		return 0;
 	}
+	/* A page reaching past 2^phys_bits, or of a size not declared. */
 	e->size = 1ULL << s;
-	if (!(cfg->pgsize_bitmap & e->size))
+	if (s > cfg->phys_bits || !(cfg->pgsize_bitmap & e->size))
 		return IOASID_FAULT_RESERVED;
 	return 0;
 }

@@ -13,11 +13,12 @@
 
 /*
  * What the AMD v1 walker supports (FORMAT_INFO). The leaf sizes are those
- * the format can encode: 2^12 to 2^53 (NextLevel 0 leaves of levels 1 to 5,
- * NextLevel 7 leaves, whose run of one bits ends at bit 52 at the latest,
- * bits 58:52 being reserved) and 2^57 (a NextLevel 0 leaf of level 6).
+ * a table can use: 2^12 to 2^52. A leaf larger than 2^phys_bits reaches
+ * past the output width and is reserved, so neither the 2^53 a NextLevel 7
+ * leaf can encode at most (its run of one bits ends at reserved bit 52)
+ * nor a level-6 NextLevel 0 leaf (2^57) is ever taken.
  */
-#define IOASID_AMD_V1_PGSIZES		(((1ULL << 54) - (1ULL << 12)) | (1ULL << 57))
+#define IOASID_AMD_V1_PGSIZES		((1ULL << 53) - (1ULL << 12))
 #define IOASID_AMD_V1_MIN_LEVELS	1
 #define IOASID_AMD_V1_MAX_LEVELS	6
 #define IOASID_AMD_V1_MIN_PHYS		32
@@ -50,9 +51,9 @@ struct ioasid_amd_v1_cfg {
  * Return: 0; -EOPNOTSUPP for a flag bit other than IOASID_AMD_V1_AD_UPDATE
  * or a non-zero __reserved; -EINVAL for @levels outside 1..6, @phys_bits
  * outside 32..52, a @pgsize_bitmap without 4 KiB, with a bit below 4 KiB,
- * or one above the top level's span (2^(12 + 9 * @levels)). Sizes the
- * format cannot encode (2^54 to 2^56, 2^58 to 2^63) are taken and never
- * met. A @pgsize_bitmap of 0 becomes IOASID_AMD_V1_PGSIZES up to the span.
+ * or one above the top level's span (2^(12 + 9 * @levels)). Sizes no leaf
+ * can have (above 2^52, or above 2^@phys_bits) are taken and never met. A
+ * @pgsize_bitmap of 0 becomes IOASID_AMD_V1_PGSIZES up to the span.
  */
 int ioasid_amd_v1_config(struct ioasid_amd_v1_cfg *cfg,
 			 const struct ioasid_format_amd_v1 *desc);
@@ -91,9 +92,12 @@ void ioasid_amd_v1_info(struct ioasid_format_info *info);
  * set: IOASID_FAULT_NON_CANONICAL at level @levels. A pointer that skips
  * levels with non-zero index bits of the skipped levels in @iova:
  * IOASID_FAULT_NOT_PRESENT at the level of the pointer (the hardware
- * reports a page fault). A NextLevel 7 leaf is used as read; the replicas
- * in the other slots it covers are not checked. @fault_level is the AMD
- * level (1: the 4 KiB table).
+ * reports a page fault). A NextLevel 7 leaf's size must be above the
+ * entry's own (the size of a NextLevel 0 leaf there) and at most its
+ * table's span, else it is reserved; the leaf is used as read, the
+ * replicas in the other slots it covers are not checked. A leaf larger
+ * than 2^@phys_bits is reserved (its page would reach past the output
+ * width). @fault_level is the AMD level (1: the 4 KiB table).
  *
  * Return: 0, or the enum ioasid_fault_reason also in @res->fault_reason.
  */

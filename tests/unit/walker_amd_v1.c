@@ -373,9 +373,9 @@ TEST(info)
 	EXPECT_EQ(IOASID_FORMAT_AMD_V1, info.format);
 	EXPECT_EQ(IOASID_AMD_V1_AD_UPDATE, info.out_format_flags);
 	EXPECT_EQ(0, info.out_bind_flags);
-	/* Every size the format can encode: 2^12..2^53 and 2^57. */
+	/* Every size a leaf can have: 2^12..2^52. */
 	for (b = 0; b < 64; b++)
-		EXPECT_EQ((b >= 12 && b <= 53) || b == 57,
+		EXPECT_EQ(b >= 12 && b <= 52,
 			  !!(info.out_pgsize_bitmap & (1ULL << b)));
 	EXPECT_EQ(0x7e, info.out_levels_bitmap);
 	EXPECT_EQ(32, info.out_min_phys_bits);
@@ -433,6 +433,10 @@ TEST_F(walker, leaf_nextlevel0_every_level)
 				out = 0;
 			pt_reset(&self->pt, levels, 52, 0, ALL_SIZES);
 			pt_map(&self->pt, iova, leaf, out, RWP, RWP);
+			if (size > 1ULL << 52) {	/* past the output width */
+				EXPECT_FAULT(IOASID_FAULT_RESERVED, leaf, iova, R_);
+				continue;
+			}
 			check_leaf(_metadata, &self->pt, iova, size, out,
 				   levels - leaf + 1);
 		}
@@ -454,6 +458,10 @@ TEST_F(walker, leaf_nextlevel7_every_size)
 
 				pt_reset(&self->pt, levels, 52, 0, ALL_SIZES);
 				pt_map7(&self->pt, iova, leaf, s, out, RWP, RWP);
+				if (s > 52) {	/* past the output width */
+					EXPECT_FAULT(IOASID_FAULT_RESERVED, leaf, iova, R_);
+					continue;
+				}
 				check_leaf(_metadata, &self->pt, iova, size, out,
 					   levels - leaf + 1);
 				/* Not declared: reserved. */
@@ -473,7 +481,7 @@ TEST_F(walker, nextlevel7_size_out_of_its_level)
 
 	for (leaf = 1; leaf <= 6; leaf++) {
 		for (s = 13; s <= 53; s++) {
-			bool ok = s > shift(leaf) && s <= shift(leaf + 1);
+			bool ok = s > shift(leaf) && s <= shift(leaf + 1) && s <= 52;
 			u64 e;
 
 			pt_reset(&self->pt, 6, 52, 0, ALL_SIZES);
@@ -485,10 +493,16 @@ TEST_F(walker, nextlevel7_size_out_of_its_level)
 				EXPECT_FAULT(IOASID_FAULT_RESERVED, leaf, 0x123, R_);
 		}
 	}
-	/* All ones up to bit 51: the run ends at reserved bit 52, 2^53. */
+	/*
+	 * All ones up to bit 51: the run ends at reserved bit 52, 2^53, past
+	 * any output width; up to bit 50: 2^52.
+	 */
 	pt_reset(&self->pt, 5, 52, 0, ALL_SIZES);
 	wmem_set(&self->pt.m, pt_walkdown(&self->pt, 0, 5, RWP), ADDR | NL(7) | PR | IR);
-	EXPECT_XLATE(0x1234567, 1ULL << 53, 0x1234567, R_);
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 5, 0x1234567, R_);
+	wmem_set(&self->pt.m, pt_walkdown(&self->pt, 0, 5, RWP),
+		 (ADDR >> 1 & ADDR) | NL(7) | PR | IR);
+	EXPECT_XLATE(0x1234567, 1ULL << 52, 0x1234567, R_);
 }
 
 /* The walker uses the slot it reads: replicas are not checked. */
@@ -520,7 +534,7 @@ TEST_F(walker, misaligned_nextlevel0_leaves_are_reserved)
 	unsigned int leaf, b;
 	u64 e;
 
-	for (leaf = 2; leaf <= 6; leaf++) {
+	for (leaf = 2; leaf <= 5; leaf++) {
 		u64 size = lsize(leaf);
 
 		pt_reset(&self->pt, 6, 52, 0, ALL_SIZES);
@@ -712,12 +726,22 @@ TEST_F(walker, address_bits_above_phys_bits_are_reserved)
 		}
 	}
 	/*
-	 * The size bits of a NextLevel 7 leaf are no address: a 2^40 page at
-	 * 0 with 32-bit outputs is taken (its run of ones passes bit 32).
+	 * A page reaching past 2^phys_bits is reserved, though its address
+	 * bits are 0: every output stays below 2^phys_bits.
 	 */
-	pt_reset(&self->pt, 4, 32, 0, ALL_SIZES);
-	pt_map7(&self->pt, 0, 4, 40, 0, RWP, RWP);
-	EXPECT_XLATE(0xfedcba987ULL, 1ULL << 40, 0xfedcba987ULL, R_);
+	pt_reset(&self->pt, 5, 32, 0, ALL_SIZES);
+	pt_map7(&self->pt, 0, 3, 32, 0, RWP, RWP);
+	EXPECT_XLATE(0xfedcba98ULL, 1ULL << 32, 0xfedcba98ULL, R_);
+	pt_map7(&self->pt, 0x100000000ULL, 3, 33, 0, RWP, RWP);
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 3, 0x100000000ULL, R_);
+	pt_map7(&self->pt, 0x8000000000ULL, 4, 40, 0, RWP, RWP);
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 4, 0x8000000000ULL, R_);
+	pt_map(&self->pt, 0x1000000000000ULL, 5, 0, RWP, RWP);
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 5, 0x1000000000000ULL, R_);
+	self->pt.cfg.phys_bits = 48;
+	EXPECT_XLATE(0xfedcba987654ULL, 1ULL << 48, 0x1fedcba987654ULL, R_);
+	self->pt.cfg.phys_bits = 47;
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 5, 0x1000000000000ULL, R_);
 }
 
 TEST_F(walker, ignored_bits_are_ignored)
@@ -803,13 +827,16 @@ TEST_F(walker, input_width)
 			EXPECT_FAULT(IOASID_FAULT_NON_CANONICAL, levels, ~0ULL, R_);
 	}
 	/* Six levels: bits 63:57 index the root's 128 first entries. */
-	pt_reset(&self->pt, 6, 46, 0, ALL_SIZES);
+	pt_reset(&self->pt, 6, 52, 0, ALL_SIZES);
 	pt_map(&self->pt, 0xfe00000000000000ULL, 1, 0x6000, RWP, RWP);
 	EXPECT_NE(0, wmem_get(&self->pt.m, self->pt.cfg.root + 8 * 127));
 	EXPECT_XLATE(0x6010, SZ_4K, 0xfe00000000000010ULL, R_);
-	pt_map(&self->pt, 0x8000000000000000ULL, 6, 0, RWP, RWP);
+	pt_map(&self->pt, 0x8000000000000000ULL, 5, 0, RWP, RWP);
 	EXPECT_NE(0, wmem_get(&self->pt.m, self->pt.cfg.root + 8 * 64));
-	EXPECT_XLATE(0x123456789abcdefULL, 1ULL << 57, 0x8123456789abcdefULL, R_);
+	EXPECT_XLATE(0x456789abcdefULL, 1ULL << 48, 0x8000456789abcdefULL, R_);
+	/* A level-6 leaf (2^57) reaches past any output width. */
+	pt_map(&self->pt, 0x8000000000000000ULL, 6, 0, RWP, RWP);
+	EXPECT_FAULT(IOASID_FAULT_RESERVED, 6, 0x8123456789abcdefULL, R_);
 }
 
 /* ---- permissions ---- */
@@ -829,7 +856,7 @@ static void check_permissions(struct __test_metadata *_metadata, struct pt *pt,
 	u64 out = 0x3c0000000ULL & ~(size - 1);
 	u64 entry[7], value[7];
 
-	pt_reset(pt, levels, 46, 0, ALL_SIZES);
+	pt_reset(pt, levels, 52, 0, ALL_SIZES);
 	if (s)
 		pt_map7(pt, iova, leaf, s, out, 0, 0);
 	else
@@ -881,8 +908,9 @@ TEST_F(walker, permissions_every_level)
 	unsigned int levels, leaf;
 
 	for (levels = 1; levels <= 6; levels++)
-		for (leaf = 1; leaf <= levels; leaf++)
+		for (leaf = 1; leaf <= levels && leaf <= 4; leaf++)
 			check_permissions(_metadata, &self->pt, levels, leaf, 0);
+	check_permissions(_metadata, &self->pt, 6, 5, 0);
 	check_permissions(_metadata, &self->pt, 4, 1, 16);
 	check_permissions(_metadata, &self->pt, 5, 3, 35);
 }
@@ -931,7 +959,7 @@ TEST_F(walker, ad_read_sets_a_then_write_sets_d)
 				u64 iova = size * 3 & top_addr(levels), out = 0;
 				u64 e;
 
-				if (s && shift(leaf) + 1 > 53)
+				if (size > 1ULL << 52)
 					continue;
 				pt_reset(&self->pt, levels, 52, AD, ALL_SIZES);
 				if (s)
@@ -1576,11 +1604,18 @@ TEST_F(walker, iter_up_to_u64_max)
 	EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
 	ASSERT_EQ(2, s.calls);
 	check_items(_metadata, &self->pt, &s);
-	/* A 2^57 leaf at the very top. */
+	/* A 2^57 leaf at the very top: past the output width. */
 	pt_map(&self->pt, 0xfe00000000000000ULL, 6, 0, RWP, RWP);
 	EXPECT_EQ(0, iterate(&self->pt, 0x8000000000000000ULL, ~0ULL, &s));
 	ASSERT_EQ(1, s.calls);
-	EXPECT_LEAF_ITEM(&s, 0, 0xfe00000000000000ULL, ~0ULL, 0, 1ULL << 57, P_ALL);
+	EXPECT_FAULT_ITEM(&s, 0, 0xfe00000000000000ULL, ~0ULL, IOASID_FAULT_RESERVED, 6);
+	check_items(_metadata, &self->pt, &s);
+	/* A 2^45 one below it, with 46-bit outputs. */
+	pt_map7(&self->pt, 0xfc00000000000000ULL, 4, 45, 0x200000000000ULL, RWP, RWP);
+	EXPECT_EQ(0, iterate(&self->pt, 0xfc00000000000000ULL, 0xfc00007fffffffffULL, &s));
+	ASSERT_EQ(1, s.calls);
+	EXPECT_LEAF_ITEM(&s, 0, 0xfc00000000000000ULL, 0xfc00007fffffffffULL,
+			 0x200000000000ULL, 1ULL << 45, P_ALL);
 	check_items(_metadata, &self->pt, &s);
 }
 
