@@ -1799,6 +1799,38 @@ TEST_F(walker, iter_read_budget)
 	s.stop_after = 0;
 }
 
+/* A spent budget: the other tagged copies and the other half are not read. */
+TEST_F(walker, iter_budget_ends_every_half)
+{
+	struct items s = { 0 };
+	unsigned int i;
+
+	pt_setup(&self->pt, TBI0 | TBI1, 39, 12, 39, 12, 48, 0);
+	pt_map(&self->pt, 0x1000, 1, 0x5000, AP1, 0);
+	self->pt.m.read_fail_from = 4;
+	self->pt.m.read_fail = IOASID_FAULT_WALK_LIMIT;
+	EXPECT_EQ(0, iterate(&self->pt, 0, ~0ULL, &s));
+	self->pt.m.read_fail_from = 0;
+	EXPECT_EQ(0, s.disorder);
+	/* Root[0], its table's entries 0 and 1, then one failing read a level. */
+	EXPECT_EQ(5, self->pt.m.reads);
+	EXPECT_LEAF_ITEM(&s, 0, 0x1000, 0x1fff, 0x5000, SZ_4K, PT_R | PT_W | IOASID_PT_UX);
+	EXPECT_FAULT_ITEM(&s, 1, 0x2000, (1ULL << 21) - 1, IOASID_FAULT_WALK_LIMIT, 1);
+	EXPECT_FAULT_ITEM(&s, 2, 1ULL << 21, (1ULL << 25) - 1, IOASID_FAULT_WALK_LIMIT, 2);
+	/* Then, per tag, the hole and TTB1's copy; the next tag's TTB0 copy. */
+	ASSERT_EQ(3 + 3 * 256 - 1, s.calls);
+	for (i = 3; i < s.n; i++) {
+		if ((i - 3) % 3 == 0) {
+			EXPECT_EQ(IOASID_FAULT_NON_CANONICAL, s.it[i].fault_reason);
+			continue;
+		}
+		EXPECT_EQ(IOASID_FAULT_WALK_LIMIT, s.it[i].fault_reason);
+		EXPECT_EQ(2, s.it[i].fault_level);
+		EXPECT_EQ((1ULL << 25) - 1, s.it[i].last - s.it[i].first);
+	}
+	EXPECT_EQ(~0ULL, s.last_item.last);
+}
+
 /* Tables pointing at themselves or above: the hardware's meaning, level by level. */
 TEST_F(walker, iter_cycles)
 {
