@@ -634,7 +634,15 @@ static inline bool pt_enc_leaf_place(const struct pt_enc *e,
 			}
 			break;
 		default:
-			/* NextLevel 0: the span; 7: 2 to 256 spans (all a table has) */
+			/*
+			 * NextLevel 0: the span; 7: 2 to 256 spans, no more
+			 * than the table has, its one bits (up to bit
+			 * log2(size) - 2) below phys_bits and bit 52.
+			 */
+			if (size > span &&
+			    __builtin_ctzll(size) - 2 >=
+			    (int)(e->p.phys_bits < 52 ? e->p.phys_bits : 52))
+				break;
 			if (size >= span &&
 			    (h->shift[l] + 9 >= 64 || size < (span << 9)) &&
 			    size / span <= (1ULL << h->bits[l])) {

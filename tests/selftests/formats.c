@@ -354,10 +354,10 @@ FIXTURE_VARIANT_ADD(fmt, riscv_sv57) {
 	.va = 0x00a0000000000000ULL, .bind_flags = IOASID_BIND_RISCV_SUM,
 };
 
-/* AMD v1: the level sizes and some NextLevel 7 sizes (8K..1G*2 and up). */
+/* AMD v1: the level sizes and some NextLevel 7 sizes (8K to 4T). */
 #define AMD_SIZES	(PAGE | (PAGE << 1) | SZ_64K | SZ_1M | SZ_2M | (SZ_2M << 1) | \
 			 (SZ_2M << 4) | SZ_1G | (SZ_1G << 1) | (SZ_1G << 9) | \
-			 (SZ_1G << 12) | (1ULL << 48) | (1ULL << 57) | (1ULL << 58))
+			 (SZ_1G << 12) | (1ULL << 48) | (1ULL << 57))
 
 FIXTURE_VARIANT_ADD(fmt, amd_v1_1lvl) {
 	.p = { .format = IOASID_FORMAT_AMD_V1, .levels = 1, .phys_bits = 48 },
@@ -821,8 +821,13 @@ TEST_F(rules, format_info_riscv)
 TEST_F(rules, format_info_amd_v1)
 {
 	SKIP_UNKNOWN(self->h, IOASID_FORMAT_AMD_V1);
+	/*
+	 * Every size the format can encode: NextLevel 7 one bits end below
+	 * bit 52 (2^13 to 2^53), NextLevel 0 leaves of levels 1 to 6 (2^57).
+	 */
 	EXPECT_INFO(self->h, IOASID_FORMAT_AMD_V1, IOASID_AMD_V1_AD_UPDATE, 0,
-		    ~(PAGE - 1), LEVELS(1, 6), 32, 52, 64, PAGE);
+		    ((1ULL << 54) - PAGE) | (1ULL << 57), LEVELS(1, 6), 32, 52, 64,
+		    PAGE);
 }
 
 TEST_F(rules, format_info_unknown)
@@ -1299,9 +1304,15 @@ TEST_F(one, amd_v1_next_level)
 	pt_enc_set(pt_enc_ptr(&e, tbl + 8 * 5), D(4) | PT_AMD_PR | PT_AMD_IR | PT_AMD_IW);
 	EXPECT_READ(self->dev, 0, va + 5 * PAGE + 8, D(4) + 8, 32);
 	EXPECT_WRITE(self->dev, 0, va + 5 * PAGE + 64, D(4) + 64, 8, 5);
-	/* Skipped levels' index bits must be 0. */
-	EXPECT_FAULT(self->dev, 0, va + SZ_2M + 5 * PAGE, IOASID_FAULT_RESERVED, id, 4);
-	EXPECT_FAULT(self->dev, 0, va + SZ_1G + 5 * PAGE, IOASID_FAULT_RESERVED, id, 4);
+	/*
+	 * Skipped levels' index bits must be 0; where they are not, nothing
+	 * is mapped (the hardware reports a page fault): not present, at the
+	 * level of the pointer.
+	 */
+	EXPECT_FAULT(self->dev, 0, va + SZ_2M + 5 * PAGE, IOASID_FAULT_NOT_PRESENT,
+		     id, 4);
+	EXPECT_FAULT(self->dev, 0, va + SZ_1G + 5 * PAGE, IOASID_FAULT_NOT_PRESENT,
+		     id, 4);
 	EXPECT_FAULT(self->dev, 0, va + 6 * PAGE, IOASID_FAULT_NOT_PRESENT, id, 1);
 	/* IW clear in the pointer: no writes below it. */
 	pt_enc_set(top, pt_enc_get(top) & ~PT_AMD_IW);
@@ -1328,7 +1339,7 @@ TEST_F(one, amd_v1_next_level)
 				     PT_ENC_RW, 4ULL << 20));
 	EXPECT_WRITE(self->dev, 0, va + (4ULL << 20) + 0x2fff00,
 		     GPA + 0x2fff00, 16, 6);
-	/* A size the address bits give that the leaf's level cannot have. */
+	/* A NextLevel 7 size that is not above its slot's (2 MiB at level 2). */
 	pt_enc_set(pt_enc_entry(&e, va + (4ULL << 20), 2),
 		   GPA | PT_AMD_PR | PT_AMD_IR | (7ULL << PT_AMD_NL_SHIFT) | 0xff000);
 	ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
