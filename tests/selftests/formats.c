@@ -1089,8 +1089,8 @@ TEST_F(rules, bind_arm64)
 	EXPECT_BIND(&d, GPA, GPA + 64, 0, EINVAL);
 	EXPECT_BIND(&d, GPA, 1ULL << 40, 0, EINVAL);
 	EXPECT_BIND(&d, GPA + 64, GPA + 128, 0, EINVAL);
-	/* The top table's size is at least 64 bytes: 39-bit 4K half, 4 entries? */
-	e.p.tsz[1] = 36;	/* 28 bits: 2 levels, top 7 bits: 1 KiB */
+	/* A 28-bit 4K half: 2 levels, a top table of 7 bits, 1 KiB. */
+	e.p.tsz[1] = 36;
 	pt_enc_desc(&e, &d);
 	EXPECT_BIND(&d, GPA, GPA + 1024, 0, 0);
 	EXPECT_BIND(&d, GPA, GPA + 512, 0, EINVAL);
