@@ -1195,6 +1195,19 @@ TEST_F(one, arm64_halves)
 	/* APTable[1] (read-only below) in TTB1's level-2 pointer. */
 	ent = pt_enc_entry(&e, hi, 2);
 	ASSERT_NE(NULL, ent);
+	/* Bits 49:48 and 11:2 of a table descriptor are reserved. */
+	do {
+		static const unsigned int bits[] = { 2, 5, 11, 48, 49 };
+		uint64_t old = pt_enc_get(ent);
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(bits); i++) {
+			pt_enc_set(ent, old | (1ULL << bits[i]));
+			TH_LOG("table descriptor bit %u", bits[i]);
+			EXPECT_FAULT(self->dev, 0, hi + 8, IOASID_FAULT_RESERVED, id, 2);
+		}
+		pt_enc_set(ent, old);
+	} while (0);
 	EXPECT_WRITE(self->dev, 0, hi + 8, D(2) + 8, 8, 2);
 	pt_enc_set(ent, pt_enc_get(ent) | PT_ARM_APTABLE1);
 	ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
