@@ -636,12 +636,11 @@ static inline bool pt_enc_leaf_place(const struct pt_enc *e,
 		default:
 			/*
 			 * NextLevel 0: the span; 7: 2 to 256 spans, no more
-			 * than the table has, its one bits (up to bit
-			 * log2(size) - 2) below phys_bits and bit 52.
+			 * than the table has. No leaf is larger than
+			 * 2^phys_bits (its page would reach past the output
+			 * width) or 2^52 (7: one bits up to bit 51).
 			 */
-			if (size > span &&
-			    __builtin_ctzll(size) - 2 >=
-			    (int)(e->p.phys_bits < 52 ? e->p.phys_bits : 52))
+			if (size > (1ULL << (e->p.phys_bits < 52 ? e->p.phys_bits : 52)))
 				break;
 			if (size >= span &&
 			    (h->shift[l] + 9 >= 64 || size < (span << 9)) &&

@@ -821,13 +821,9 @@ TEST_F(rules, format_info_riscv)
 TEST_F(rules, format_info_amd_v1)
 {
 	SKIP_UNKNOWN(self->h, IOASID_FORMAT_AMD_V1);
-	/*
-	 * Every size the format can encode: NextLevel 7 one bits end below
-	 * bit 52 (2^13 to 2^53), NextLevel 0 leaves of levels 1 to 6 (2^57).
-	 */
+	/* Leaves of 4 KiB to 2^52: none may reach past 2^phys_bits. */
 	EXPECT_INFO(self->h, IOASID_FORMAT_AMD_V1, IOASID_AMD_V1_AD_UPDATE, 0,
-		    ((1ULL << 54) - PAGE) | (1ULL << 57), LEVELS(1, 6), 32, 52, 64,
-		    PAGE);
+		    (1ULL << 53) - PAGE, LEVELS(1, 6), 32, 52, 64, PAGE);
 }
 
 TEST_F(rules, format_info_unknown)
