@@ -93,12 +93,16 @@ static const struct ioasid_format_info contract_riscv = {
 	.out_granule_bitmap = SZ_4K,
 };
 
-/* AMD v1 (struct ioasid_format_amd_v1): every power of two from 4 KiB. */
+/*
+ * AMD v1 (struct ioasid_format_amd_v1): every power of two from 4 KiB to
+ * 2^52, the largest a leaf below 2^52 can be (a descriptor may declare
+ * more, up to the top level's span: never met).
+ */
 static const struct ioasid_format_info contract_amd_v1 = {
 	.format = IOASID_FORMAT_AMD_V1,
 	.out_format_flags = IOASID_AMD_V1_AD_UPDATE,
 	.out_bind_flags = 0,
-	.out_pgsize_bitmap = ~(SZ_4K - 1),
+	.out_pgsize_bitmap = (1ULL << 53) - SZ_4K,
 	.out_levels_bitmap = 0x7e,		/* 1 to 6 */
 	.out_min_phys_bits = 32,
 	.out_max_phys_bits = 52,
@@ -302,7 +306,7 @@ static void check_riscv(struct expect *x, const struct ioasid_format_riscv *r)
 static void check_amd_v1(struct expect *x, const struct ioasid_format_amd_v1 *d)
 {
 	const struct ioasid_format_info *fi = &contract_amd_v1;
-	uint64_t pg = d->pgsize_bitmap, sizes = fi->out_pgsize_bitmap;
+	uint64_t pg = d->pgsize_bitmap, sizes = ~(SZ_4K - 1);
 
 	if (d->flags & ~fi->out_format_flags || d->__reserved)
 		ex_add(x, EOPNOTSUPP);
@@ -1134,6 +1138,10 @@ struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->root & (contract_root_align(&n->fmt, 0) - 1) ||
 	    c->root >> n->fmt.phys_bits)
+		ex_add(&x, EINVAL);
+	/* An Arm64 TTB0 half disabled by EPD0 takes no table (as root1, EPD1). */
+	if (n->fmt.format == IOASID_FORMAT_ARM64 &&
+	    n->fmt.flags & IOASID_ARM64_EPD0 && c->root)
 		ex_add(&x, EINVAL);
 	if (contract_has_ttb1(&n->fmt)) {
 		if (c->root1 & (contract_root_align(&n->fmt, 1) - 1) ||

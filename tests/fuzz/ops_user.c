@@ -195,6 +195,9 @@ void op_bind(struct fz *f)
 	n = model_node(&f->m, c.id);
 	fmt = n && n->mode == IOASID_MODE_USER_MANAGED ? &n->fmt : NULL;
 	c.root = pick_root(f, fmt, 0);
+	if (fmt && fmt->format == IOASID_FORMAT_ARM64 &&
+	    fmt->flags & IOASID_ARM64_EPD0 && pct(f, 80))
+		c.root = 0;			/* the disabled half's */
 	/* TTB1: where the node has it, mostly; elsewhere now and then (EINVAL). */
 	if (fmt && contract_has_ttb1(fmt) ? pct(f, 85) : pct(f, 4))
 		c.root1 = pick_root(f, fmt && fmt->format == IOASID_FORMAT_ARM64 ?

@@ -855,7 +855,8 @@ static bool wk_bind(struct fz *f, struct wnode *n)
 	struct ioasid_bind c = { .size = sizeof(c), .id = n->id };
 	int rc;
 
-	c.root = wk_root(f, n, 0);
+	if (!(n->fmt.format == IOASID_FORMAT_ARM64 && n->fmt.flags & IOASID_ARM64_EPD0))
+		c.root = wk_root(f, n, 0);
 	if (contract_has_ttb1(&n->fmt))
 		c.root1 = wk_root(f, n, 1);
 	if (n->fmt.format == IOASID_FORMAT_RISCV && pct(f, 50))
