@@ -626,7 +626,8 @@ struct ioasid_destroy {
  *	in /sys/class/misc/ioasid/pinned_bytes.
  * @out_format: (user-managed) its enum ioasid_format; 0 otherwise
  * @out_flags: enum ioasid_node_info_flags
- * @out_root: (user-managed, bound) the root given to BIND; 0 otherwise
+ * @out_root: (user-managed, bound) the root given to BIND (Arm64: TTB0);
+ *	0 otherwise
  * @out_bind_flags: (user-managed, bound) the flags given to BIND; 0
  *	otherwise
  * @__reserved2: must be 0 (written as 0)
