@@ -313,8 +313,8 @@ static void check_amd_v1(struct expect *x, const struct ioasid_format_amd_v1 *d)
 	if (d->levels < 1 || d->levels > 6 || d->phys_bits < fi->out_min_phys_bits ||
 	    d->phys_bits > fi->out_max_phys_bits)
 		ex_add(x, EINVAL);
-	else if (12 + 9 * d->levels < 64)
-		sizes &= (1ULL << (12 + 9 * d->levels)) - 1;
+	else if (12 + 9 * d->levels < 63)	/* up to the span, itself included */
+		sizes &= (1ULL << (12 + 9 * d->levels + 1)) - 1;
 	if (pg && (!(pg & SZ_4K) || pg & ~sizes))
 		ex_add(x, EINVAL);
 }
