@@ -202,7 +202,7 @@ static void pick_amd_v1(struct fz *f, struct ioasid_format_amd_v1 *d)
 		pg = 1ULL << 12;
 		n = rn(f, 5);
 		for (i = 0; i < n; i++)		/* up to the top's span, mostly */
-			pg |= 1ULL << (13 + rn(f, pct(f, 90) && d->levels < 6 ?
+			pg |= 1ULL << (13 + rn(f, pct(f, 90) && d->levels && d->levels < 6 ?
 						  9 * d->levels : 51));
 		if (pct(f, 3))
 			pg &= ~(1ULL << 12);
