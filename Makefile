@@ -139,7 +139,7 @@ $(FUZZ): $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(KSELFTEST_HDRS) $(LIB_SO) $
 # them (with the module's warnings), under ASan and UBSan, any error fatal.
 # Static pattern rules: they win over the generic rule below.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-WALKER_HDRS := module/walkers/walker.h uapi/linux/ioasid.h tests/include/walker_shim.h \
+WALKER_HDRS := $(wildcard module/walkers/*.h) uapi/linux/ioasid.h tests/include/walker_shim.h \
 	$(wildcard tests/unit/*.h)
 
 $(BUILD)/walkers/%.o: module/walkers/%.c $(WALKER_HDRS)

@@ -21,7 +21,10 @@
 
 #include "../uapi/linux/ioasid.h"
 #include "compat.h"
-#include "walkers/walker.h"
+#include "walkers/amd_v1.h"
+#include "walkers/arm64.h"
+#include "walkers/riscv.h"
+#include "walkers/x86_64.h"
 
 /* IOVAs are kept in unsigned long (interval trees): 64-bit kernels only. */
 static_assert(sizeof(unsigned long) == sizeof(u64));
@@ -122,6 +125,14 @@ struct ioasid_object {
 	enum ioasid_object_type type;
 };
 
+/* A user-managed node's walk parameters, in its format's walker's terms. */
+union ioasid_pt_cfg {
+	struct ioasid_x86_64_cfg x86_64;
+	struct ioasid_arm64_cfg arm64;
+	struct ioasid_riscv_cfg riscv;
+	struct ioasid_amd_v1_cfg amd_v1;
+};
+
 /**
  * struct ioasid_node - one I/O address space
  * @obj: the object header
@@ -203,9 +214,7 @@ struct ioasid_node {
 	bool bound;
 	u32 bind_flags;
 	u64 root;
-	union {
-		struct ioasid_x86_64_cfg x86_64;
-	} pt;
+	union ioasid_pt_cfg pt;
 	struct list_head hwdoms;
 	struct xarray user_deps[IOASID_DEP_CLASSES];
 };
@@ -460,15 +469,18 @@ struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
 					   unsigned long *target,
 					   struct hlist_head **deps);
 
-/* user.c */
+/* format.c */
 int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd);
+int ioasid_format_info(struct ioasid_ucmd *ucmd);
+int ioasid_format_bind(struct ioasid_node *node, u32 flags, u64 root, u64 root1);
 int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
 		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res);
 int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
 			const struct ioasid_pt_io *io,
 			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
 			void *arg);
-int ioasid_format_info(struct ioasid_ucmd *ucmd);
+
+/* user.c */
 int ioasid_bind(struct ioasid_ucmd *ucmd);
 int ioasid_unbind(struct ioasid_ucmd *ucmd);
 int ioasid_invalidate(struct ioasid_ucmd *ucmd);

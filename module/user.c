@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * User-managed nodes: a page table that userspace (a guest) owns, in a
- * hardware format declared at ALLOC, bound with BIND, walked in software
- * (walkers/), and cached until userspace invalidates (INVALIDATE).
+ * hardware format declared at ALLOC (format.c), bound with BIND, walked in
+ * software (walkers/), and cached until userspace invalidates (INVALIDATE).
  *
- * This file is the only one that knows which formats exist: it checks a
- * format's descriptor at ALLOC, reports what the module walks of it
- * (FORMAT_INFO), keeps the bind parameters in the walker's terms and calls
- * the walker. The IOTLB entries made through a user-managed node hang in
+ * The IOTLB entries made through a user-managed node hang in
  * its @user_deps interval tree, by the node's input addresses: INVALIDATE
  * of a range visits the entries it drops and no others.
  *
@@ -22,185 +19,11 @@
 
 #include "ioasid_private.h"
 
-#define IOASID_X86_64_FLAGS	IOASID_X86_64_AD_UPDATE
-#define IOASID_X86_64_BIND	(IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE)
-/* Every bind flag of every format. */
-#define IOASID_BIND_FLAGS	IOASID_X86_64_BIND
-
-/* ALLOC ------------------------------------------------------------------- */
-
-static int ioasid_user_alloc_x86_64(struct ioasid_node *node, void __user *udesc,
-				    u32 len)
-{
-	struct ioasid_format_x86_64 desc;
-	struct ioasid_x86_64_cfg *cfg = &node->pt.x86_64;
-	int rc;
-
-	if (len < sizeof(desc))		/* the descriptor as first shipped */
-		return -EINVAL;
-	rc = copy_struct_from_user(&desc, sizeof(desc), udesc, len);
-	if (rc)
-		return rc;
-	if (desc.flags & ~IOASID_X86_64_FLAGS || desc.__reserved)
-		return -EOPNOTSUPP;
-	if ((desc.levels != 4 && desc.levels != 5) ||
-	    desc.phys_bits < IOASID_X86_64_MIN_PHYS ||
-	    desc.phys_bits > IOASID_X86_64_MAX_PHYS)
-		return -EINVAL;
-	if (!desc.pgsize_bitmap)
-		desc.pgsize_bitmap = IOASID_X86_64_PGSIZES;
-	if (!(desc.pgsize_bitmap & SZ_4K) ||
-	    desc.pgsize_bitmap & ~IOASID_X86_64_PGSIZES)
-		return -EINVAL;
-	*cfg = (struct ioasid_x86_64_cfg){
-		.levels = desc.levels,
-		.phys_bits = desc.phys_bits,
-		.pgsize_bitmap = desc.pgsize_bitmap,
-		.flags = desc.flags & IOASID_X86_64_AD_UPDATE ?
-			 IOASID_X86_64_CFG_AD_UPDATE : 0,
-	};
-	return 0;
-}
-
-/**
- * ioasid_user_alloc() - read and check a user-managed node's format
- * @node: the new node, not yet visible
- * @cmd: ALLOC's struct
- *
- * Return: 0, or the ALLOC errors that concern the format.
- */
-int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd)
-{
-	void __user *udesc = u64_to_user_ptr(cmd->format);
-	struct ioasid_format_header hdr;
-
-	if (cmd->format_len < sizeof(hdr))
-		return -EINVAL;
-	/* The tail is checked for zeroes: keep that bounded, as BATCH does. */
-	if (cmd->format_len > PAGE_SIZE)
-		return -E2BIG;
-	if (copy_from_user(&hdr, udesc, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.size != cmd->format_len)
-		return -EINVAL;
-	ioasid_user_deps_init(node);
-	node->format = hdr.format;
-	switch (hdr.format) {
-	case IOASID_FORMAT_X86_64:
-		return ioasid_user_alloc_x86_64(node, udesc, cmd->format_len);
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
-/* FORMAT_INFO -------------------------------------------------------------- */
-
-int ioasid_format_info(struct ioasid_ucmd *ucmd)
-{
-	struct ioasid_format_info *cmd = ucmd->cmd;
-
-	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
-		return -EOPNOTSUPP;
-	switch (cmd->format) {
-	case IOASID_FORMAT_X86_64:
-		cmd->out_format_flags = IOASID_X86_64_FLAGS;
-		cmd->out_bind_flags = IOASID_X86_64_BIND;
-		cmd->out_pgsize_bitmap = IOASID_X86_64_PGSIZES;
-		cmd->out_levels_bitmap = BIT(4) | BIT(5);
-		cmd->out_min_phys_bits = IOASID_X86_64_MIN_PHYS;
-		cmd->out_max_phys_bits = IOASID_X86_64_MAX_PHYS;
-		cmd->out_input_bits = 57;
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
-	return ioasid_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* Walking ------------------------------------------------------------------ */
-
-/**
- * ioasid_user_walk() - translate through a user-managed node's table
- * @node: the node, read-locked
- * @addr: its input address
- * @access: the request, enum ioasid_access
- * @io: table memory: the parent's space
- * @res: the result
- *
- * Return: 0 or an enum ioasid_fault_reason, also in @res.
- */
-int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
-		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res)
-{
-	lockdep_assert_held(&node->lock);
-	if (!node->bound) {
-		res->fault_reason = IOASID_FAULT_NOT_BOUND;
-		res->fault_level = 0;
-		return res->fault_reason;
-	}
-	switch (node->format) {
-	case IOASID_FORMAT_X86_64:
-		return ioasid_x86_64_walk(&node->pt.x86_64, addr, access, io, res);
-	default:
-		res->fault_reason = IOASID_FAULT_NOT_BOUND;
-		return res->fault_reason;
-	}
-}
-
-/* Visit the table's leaves over a range (walk.c, for shadow domains). */
-int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
-			const struct ioasid_pt_io *io,
-			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),
-			void *arg)
-{
-	lockdep_assert_held(&node->lock);
-	if (!node->bound)
-		return 0;
-	switch (node->format) {
-	case IOASID_FORMAT_X86_64:
-		return ioasid_x86_64_iterate(&node->pt.x86_64, start, last, io,
-					     fn, arg);
-	default:
-		return 0;
-	}
-}
+/* Every bind flag of every format: UNBIND takes none, knows them all. */
+#define IOASID_BIND_FLAGS \
+	(IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE | IOASID_BIND_RISCV_SUM)
 
 /* BIND and UNBIND ---------------------------------------------------------- */
-
-/* Check a BIND for @node's format and put it in the walker's terms. */
-static int ioasid_user_bind_check(struct ioasid_node *node, u32 flags, u64 root)
-{
-	struct ioasid_x86_64_cfg *cfg = &node->pt.x86_64;
-
-	switch (node->format) {
-	case IOASID_FORMAT_X86_64:
-		if (flags & ~IOASID_X86_64_BIND)
-			return -EOPNOTSUPP;
-		if (!IS_ALIGNED(root, SZ_4K) || root >> cfg->phys_bits)
-			return -EINVAL;
-		return 0;
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
-static void ioasid_user_bind_set(struct ioasid_node *node, u32 flags, u64 root)
-{
-	struct ioasid_x86_64_cfg *cfg = &node->pt.x86_64;
-
-	lockdep_assert_held_write(&node->lock);
-	node->bound = true;
-	node->bind_flags = flags;
-	node->root = root;
-	if (node->format == IOASID_FORMAT_X86_64) {
-		cfg->root = root;
-		cfg->flags &= IOASID_X86_64_CFG_AD_UPDATE;
-		if (flags & IOASID_BIND_X86_SRE)
-			cfg->flags |= IOASID_X86_64_CFG_SRE;
-		if (flags & IOASID_BIND_X86_WPE)
-			cfg->flags |= IOASID_X86_64_CFG_WPE;
-	}
-}
 
 /* The user-managed node @id with its lock held for writing. */
 static struct ioasid_node *ioasid_user_node_lock(struct ioasid_ctx *ictx, u32 id)
@@ -237,11 +60,13 @@ int ioasid_bind(struct ioasid_ucmd *ucmd)
 	node = ioasid_user_node_lock(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	rc = ioasid_user_bind_check(node, cmd->flags, cmd->root);
+	rc = ioasid_format_bind(node, cmd->flags, cmd->root, cmd->root1);
 	if (!rc) {
 		/* Nothing cached of the old table survives the new one. */
 		ioasid_iotlb_invalidate_user(node, 0, ULONG_MAX, 0, true);
-		ioasid_user_bind_set(node, cmd->flags, cmd->root);
+		node->bound = true;
+		node->bind_flags = cmd->flags;
+		node->root = cmd->root;
 	}
 	up_write(&node->lock);
 	/* PCI devices' shadow domains: what the new table maps. */
@@ -260,7 +85,7 @@ int ioasid_unbind(struct ioasid_ucmd *ucmd)
 	/* Bits no format knows are unknown; bind flags do not apply here. */
 	if (cmd->flags & ~IOASID_BIND_FLAGS || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->flags || cmd->root)
+	if (cmd->flags || cmd->root || cmd->root1)
 		return -EINVAL;
 	node = ioasid_user_node_lock(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))

@@ -13,7 +13,7 @@
  * entry that changed since it was read makes the whole walk start again,
  * at most X86_PT_ATTEMPTS times in all.
  */
-#include "walker.h"
+#include "x86_64.h"
 
 /* Entry bits (hexadecimal: walker.h code has no BIT_ULL()). */
 #define X86_PT_P		0x1ULL			/* 0: present */
@@ -429,4 +429,62 @@ int ioasid_x86_64_iterate(const struct ioasid_x86_64_cfg *cfg, u64 start,
 	}
 	return x86_pt_iter_table(&it, cfg->root, cfg->levels, start, last,
 				 &x86_pt_path_top);
+}
+
+/* ALLOC, BIND and FORMAT_INFO ------------------------------------------------ */
+
+#define X86_PT_BIND_FLAGS	(IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE)
+
+int ioasid_x86_64_config(struct ioasid_x86_64_cfg *cfg,
+			 const struct ioasid_format_x86_64 *desc)
+{
+	u64 pgsizes = desc->pgsize_bitmap ? desc->pgsize_bitmap :
+			IOASID_X86_64_PGSIZES;
+
+	if (desc->flags & ~IOASID_X86_64_AD_UPDATE || desc->__reserved)
+		return -EOPNOTSUPP;
+	if ((desc->levels != 4 && desc->levels != 5) ||
+	    desc->phys_bits < IOASID_X86_64_MIN_PHYS ||
+	    desc->phys_bits > IOASID_X86_64_MAX_PHYS)
+		return -EINVAL;
+	if (!(pgsizes & (1ULL << X86_PT_PAGE_SHIFT)) ||
+	    pgsizes & ~IOASID_X86_64_PGSIZES)
+		return -EINVAL;
+	*cfg = (struct ioasid_x86_64_cfg){
+		.levels = desc->levels,
+		.phys_bits = desc->phys_bits,
+		.pgsize_bitmap = pgsizes,
+		.flags = desc->flags & IOASID_X86_64_AD_UPDATE ?
+			 IOASID_X86_64_CFG_AD_UPDATE : 0,
+	};
+	return 0;
+}
+
+int ioasid_x86_64_bind(struct ioasid_x86_64_cfg *cfg, u32 flags, u64 root,
+		       u64 root1)
+{
+	if (flags & ~X86_PT_BIND_FLAGS)
+		return -EOPNOTSUPP;
+	if (root & ((1ULL << X86_PT_PAGE_SHIFT) - 1) || root >> cfg->phys_bits ||
+	    root1)
+		return -EINVAL;
+	cfg->root = root;
+	cfg->flags &= IOASID_X86_64_CFG_AD_UPDATE;
+	if (flags & IOASID_BIND_X86_SRE)
+		cfg->flags |= IOASID_X86_64_CFG_SRE;
+	if (flags & IOASID_BIND_X86_WPE)
+		cfg->flags |= IOASID_X86_64_CFG_WPE;
+	return 0;
+}
+
+void ioasid_x86_64_info(struct ioasid_format_info *info)
+{
+	info->out_format_flags = IOASID_X86_64_AD_UPDATE;
+	info->out_bind_flags = X86_PT_BIND_FLAGS;
+	info->out_pgsize_bitmap = IOASID_X86_64_PGSIZES;
+	info->out_levels_bitmap = (1ULL << 4) | (1ULL << 5);
+	info->out_min_phys_bits = IOASID_X86_64_MIN_PHYS;
+	info->out_max_phys_bits = IOASID_X86_64_MAX_PHYS;
+	info->out_input_bits = 57;
+	info->out_granule_bitmap = 1ULL << X86_PT_PAGE_SHIFT;
 }

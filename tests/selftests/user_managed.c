@@ -501,7 +501,7 @@ TEST_F(um, alloc_rules)
 	EXPECT_ERRNO(ENOENT, um_alloc(self->h, 999, 0, 4, 48, 0, &id));
 
 	/* Unknown format, flags, reserved: "this module cannot". */
-	f.hdr.format = 2;
+	f.hdr.format = 99;
 	EXPECT_ERRNO(EOPNOTSUPP, um_alloc_raw(self->h, self->root, &f, sizeof(f), &id));
 	f = x86_fmt(1u << 7, 4, 48, 0);
 	EXPECT_ERRNO(EOPNOTSUPP, um_alloc_raw(self->h, self->root, &f, sizeof(f), &id));
@@ -585,9 +585,10 @@ TEST_F(um, format_info)
 	EXPECT_EQ(52, fi.out_max_phys_bits);
 	EXPECT_EQ(57, fi.out_input_bits);
 	EXPECT_EQ(0, fi.__reserved2);
+	EXPECT_EQ(PAGE, fi.out_granule_bitmap);
 
 	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, 0, &fi));
-	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, 2, &fi));
+	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, 99, &fi));
 	memset(&fi, 0, sizeof(fi));
 	fi.size = sizeof(fi);
 	fi.format = IOASID_FORMAT_X86_64;
@@ -640,6 +641,11 @@ TEST_F(um, bind_unbind_node_info)
 	b.root = GPA;
 	b.__reserved = 1;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(ioasid_fd(self->h), IOASID_BIND, &b));
+	b.__reserved = 0;
+	b.root1 = GPA;			/* x86-64 has one table */
+	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_BIND, &b));
+	b.root1 = 0;
+	b.__reserved = 1;
 	EXPECT_EQ(0, node_info(self->h, id).out_flags);
 
 	/* Bound: NODE_INFO says so; nothing is read at BIND (GPA 0 is unmapped). */
@@ -665,6 +671,9 @@ TEST_F(um, bind_unbind_node_info)
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
 	b.flags = 0;
 	b.root = GPA;
+	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
+	b.root = 0;
+	b.root1 = GPA;
 	EXPECT_ERRNO(EINVAL, ioctl(ioasid_fd(self->h), IOASID_UNBIND, &b));
 	EXPECT_ERRNO(EINVAL, um_unbind(self->h, self->root));
 	EXPECT_ERRNO(ENOENT, um_unbind(self->h, 999));

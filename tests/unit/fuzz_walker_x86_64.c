@@ -32,6 +32,7 @@
 
 #include "kselftest.h"
 #include "walker_mem.h"
+#include "../../module/walkers/x86_64.h"
 
 #define MAX_PAGES	16
 #define WALKS_PER_FILL	8

@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "walker_mem.h"
+#include "../../module/walkers/x86_64.h"
 
 #define BASE		0x100000ULL
 #define PAGES		64

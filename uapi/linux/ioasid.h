@@ -505,8 +505,9 @@ struct ioasid_format_riscv {
  * enum ioasid_amd_v1_flags - flags of struct ioasid_format_amd_v1
  * @IOASID_AMD_V1_AD_UPDATE: the walker sets A (5) of the leaf it uses and
  *	D (6) of a leaf it writes through, atomically through the parent (the
- *	DTE's HAD; as IOASID_X86_64_AD_UPDATE). Without it A and D are
- *	ignored.
+ *	DTE's HAD; as IOASID_X86_64_AD_UPDATE): of the leaf entry it read
+ *	only, never of pointers or of a NextLevel 7 leaf's other entries.
+ *	Without it A and D are ignored.
  */
 enum ioasid_amd_v1_flags {
 	IOASID_AMD_V1_AD_UPDATE = 1 << 0,
@@ -526,14 +527,24 @@ enum ioasid_amd_v1_flags {
  *
  * BIND's @root is the top-level table, 4 KiB aligned. Entries are 8
  * bytes, little-endian: PR (0), A (5), D (6), NextLevel (11:9), address
- * (51:12), IR (61), IW (62). NextLevel 1 to 6, below the entry's level:
- * a pointer to a table of that level (levels in between are skipped, their
- * index bits must be 0); NextLevel 0: a leaf of the entry's level's size;
- * NextLevel 7: a leaf of a power-of-two size given by the address's
- * trailing one bits from bit 12 (size 2^(13 + n) for n ones), which the
- * guest repeats in every entry it covers. Reads need IR, writes IW;
- * execute and privileged requests need no more than a read. Bits 58:52
- * are reserved in pointers, and in leaves above @phys_bits.
+ * (51:12), IR (61), IW (62); bits 63, 60:59, 8:7 and 4:1 are ignored.
+ * An input with a bit set from 12 + 9 * @levels up faults with
+ * IOASID_FAULT_NON_CANONICAL (there is no sign extension). NextLevel 1 to
+ * 6, below the entry's level: a pointer to a table of that level; levels
+ * in between are skipped, and an input whose index bits of a skipped
+ * level are not 0 faults with IOASID_FAULT_NOT_PRESENT at the pointer's
+ * level. NextLevel 0: a leaf of the entry's level's size. NextLevel 7: a
+ * leaf of a power-of-two size given by the address's trailing one bits
+ * from bit 12 (size 2^(13 + n) for n ones), above the size of a NextLevel
+ * 0 leaf of the entry's level and at most its table's span (level 1:
+ * 8 KiB to 2 MiB), which the guest repeats in every entry it covers (the
+ * walker uses the entry it reads and does not check the others). A read
+ * needs IR, a write IW, in every entry of the path: pointers limit the
+ * levels below. Execute and privileged requests need no more than a read.
+ * Reserved: bits 58:52 of every present entry, address bits from
+ * @phys_bits up (of a NextLevel 7 leaf, those above its size), and a leaf
+ * larger than 2^@phys_bits; so no leaf is larger than 2^52 and
+ * FORMAT_INFO reports 4 KiB to 2^52.
  */
 struct ioasid_format_amd_v1 {
 	struct ioasid_format_header hdr;
@@ -626,7 +637,8 @@ struct ioasid_destroy {
  *	in /sys/class/misc/ioasid/pinned_bytes.
  * @out_format: (user-managed) its enum ioasid_format; 0 otherwise
  * @out_flags: enum ioasid_node_info_flags
- * @out_root: (user-managed, bound) the root given to BIND; 0 otherwise
+ * @out_root: (user-managed, bound) the root given to BIND (Arm64: TTB0);
+ *	0 otherwise
  * @out_bind_flags: (user-managed, bound) the flags given to BIND; 0
  *	otherwise
  * @__reserved2: must be 0 (written as 0)
@@ -1216,7 +1228,7 @@ enum ioasid_device_caps {
  * @IOASID_FAULT_RESERVED: a table entry has a reserved bit set, a leaf
  *	size the format was not declared with, or a misaligned large page
  * @IOASID_FAULT_NON_CANONICAL: the input address is not canonical for
- *	the format
+ *	the format, or wider than its input
  * @IOASID_FAULT_TABLE: a table page cannot be read through the parent
  *	(not mapped there, or not readable): the VMM's, not the guest's
  * @IOASID_FAULT_AD_UPDATE: the accessed or dirty bit could not be set:
