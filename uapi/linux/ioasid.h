@@ -497,11 +497,23 @@ enum ioasid_riscv_flags {
  * IOASID_BIND_RISCV_SUM lets privileged requests use U pages. Entries are
  * 8 bytes, little-endian: V (0), R (1), W (2), X (3), U (4), G (5,
  * ignored), A (6), D (7), PPN (53:10), bits 60:54 reserved. R, W and X
- * all clear: a pointer to the next level (then A, D and U must be clear);
- * any set: a leaf, at any level, whose PPN must be aligned to its size; W
- * without R is reserved. The input address must sign-extend its bit 38,
- * 47 or 56. Unprivileged requests need U; privileged ones may read and
- * write U pages only with SUM and never execute them.
+ * all clear: a pointer to the next level, where A, D, U, N and PBMT must
+ * be clear (N and PBMT even with SVNAPOT and SVPBMT), and never at the
+ * 4 KiB level. Any of them set: a leaf, at any level, whose PPN must be
+ * aligned to its size, and no larger than 2^@phys_bits (512 GiB leaves
+ * need 39 bits, 256 TiB ones 48); W without R is reserved; N only in a
+ * 4 KiB-level leaf, whose PPN[3:0] is then 0b1000 (the walker uses the
+ * entry it reads and does not check the other 15). The input address
+ * must sign-extend its bit 38, 47 or 56. Unprivileged requests need U;
+ * privileged ones may read and write U pages only with SUM and never
+ * execute them. An EXEC request also reads: an execute-only page (X
+ * without R) refuses it, unlike the hardware's instruction fetch.
+ *
+ * Checks, in order: reserved encodings (IOASID_FAULT_RESERVED); without
+ * AD_UPDATE, A clear (IOASID_FAULT_ACCESS_FLAG, whatever the request);
+ * permissions (IOASID_FAULT_PERMISSION); without AD_UPDATE, a permitted
+ * write to a leaf with D clear (IOASID_FAULT_ACCESS_FLAG). A size in
+ * @pgsize_bitmap that @levels and @flags do not have is EINVAL at ALLOC.
  */
 struct ioasid_format_riscv {
 	struct ioasid_format_header hdr;
