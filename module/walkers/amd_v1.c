@@ -45,22 +45,6 @@ struct amd_pt_walk {
 	u32 maybe;
 };
 
-static inline int amd_pt_fail(struct ioasid_pt_result *res, int reason,
-			      unsigned int level)
-{
-	res->fault_reason = reason;
-	res->fault_level = level;
-	return reason;
-}
-
-/* A reason from an io callback, or @fallback when it is not a reason. */
-static inline int amd_pt_reason(int ret, int fallback)
-{
-	if (ret >= IOASID_FAULT_NOT_ATTACHED && ret <= IOASID_FAULT_WALK_LIMIT)
-		return ret;
-	return fallback;
-}
-
 /* log2 of what one entry of a @level table covers (level 7: the input). */
 static inline unsigned int amd_pt_shift(unsigned int level)
 {
@@ -263,18 +247,18 @@ static int amd_pt_translate(const struct ioasid_amd_v1_cfg *cfg, u64 iova,
 		addr = table + 8 * amd_pt_index(iova, level);
 		ret = io->read(io->priv, addr, &pte);
 		if (ret)
-			return amd_pt_fail(res, amd_pt_reason(ret, IOASID_FAULT_TABLE),
+			return ioasid_pt_fail(res, ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 					   level);
 		ret = amd_pt_entry(cfg, pte, level, &e);
 		if (ret)
-			return amd_pt_fail(res, ret, level);
+			return ioasid_pt_fail(res, ret, level);
 		read = read && (pte & AMD_PT_IR);
 		write = write && (pte & AMD_PT_IW);
 		if (!e.next)
 			break;
 		/* Skipped levels: a page fault unless their index is 0. */
 		if (iova & amd_pt_skipped(level, e.next))
-			return amd_pt_fail(res, IOASID_FAULT_NOT_PRESENT, level);
+			return ioasid_pt_fail(res, IOASID_FAULT_NOT_PRESENT, level);
 		level = e.next;
 		table = e.out;
 	}
@@ -291,7 +275,7 @@ static int amd_pt_translate(const struct ioasid_amd_v1_cfg *cfg, u64 iova,
 	if ((need & w->perm) != need) {
 		res->perm = w->perm;
 		res->maybe = w->maybe;
-		return amd_pt_fail(res, IOASID_FAULT_PERMISSION, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_PERMISSION, level);
 	}
 	return 0;
 }
@@ -307,10 +291,10 @@ int ioasid_amd_v1_walk(const struct ioasid_amd_v1_cfg *cfg, u64 iova,
 
 	*res = (struct ioasid_pt_result){ 0 };
 	if (!amd_pt_cfg_ok(cfg))
-		return amd_pt_fail(res, IOASID_FAULT_RESERVED, 0);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 0);
 	bits = amd_pt_input_bits(cfg->levels);
 	if (bits < 64 && (iova >> bits))
-		return amd_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
+		return ioasid_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
 
 	for (attempt = 0; attempt < AMD_PT_ATTEMPTS; attempt++) {
 		ret = amd_pt_translate(cfg, iova, access, io, &w, res);
@@ -325,10 +309,10 @@ int ioasid_amd_v1_walk(const struct ioasid_amd_v1_cfg *cfg, u64 iova,
 					  &cur);
 			if (ret == -1)
 				continue;
-			if (ret)
-				return amd_pt_fail(res,
-						   amd_pt_reason(ret, IOASID_FAULT_AD_UPDATE),
-						   w.leaf);
+			if (ret) {
+				ret = ioasid_pt_io_reason(ret, IOASID_FAULT_AD_UPDATE);
+				return ioasid_pt_fail(res, ret, w.leaf);
+			}
 		}
 		res->out = w.out;
 		res->page_size = w.page_size;
@@ -337,7 +321,7 @@ int ioasid_amd_v1_walk(const struct ioasid_amd_v1_cfg *cfg, u64 iova,
 		return 0;
 	}
 	/* The leaf kept changing. */
-	return amd_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.leaf);
+	return ioasid_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.leaf);
 }
 
 /* One iteration, and what it calls for each item. */
@@ -348,17 +332,10 @@ struct amd_pt_iter {
 	void *arg;
 };
 
-static int amd_pt_iter_fault(struct amd_pt_iter *it, u64 first, u64 last,
-			     int reason, unsigned int level)
+static inline int amd_pt_iter_fault(struct amd_pt_iter *it, u64 first, u64 last,
+				    int reason, unsigned int level)
 {
-	struct ioasid_pt_leaf item = {
-		.first = first,
-		.last = last,
-		.fault_reason = reason,
-		.fault_level = level,
-	};
-
-	return it->fn(it->arg, &item);
+	return ioasid_pt_fault_item(it->fn, it->arg, first, last, reason, level);
 }
 
 static int amd_pt_iter_leaf(struct amd_pt_iter *it, u64 first, u64 last,
@@ -408,7 +385,7 @@ static int amd_pt_iter_table(struct amd_pt_iter *it, u64 table,
 				   table + 8 * amd_pt_index(addr, level), &pte);
 		if (ret)	/* the table page: the rest of it too */
 			return amd_pt_iter_fault(it, addr, last,
-						 amd_pt_reason(ret, IOASID_FAULT_TABLE),
+						 ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 						 level);
 
 		ret = amd_pt_entry(it->cfg, pte, level, &e);

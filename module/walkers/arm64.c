@@ -37,22 +37,6 @@
 static const u32 arm_pt_epd[2] = { IOASID_ARM64_EPD0, IOASID_ARM64_EPD1 };
 static const u32 arm_pt_tbi[2] = { IOASID_ARM64_TBI0, IOASID_ARM64_TBI1 };
 
-static inline int arm_pt_fail(struct ioasid_pt_result *res, int reason,
-			      unsigned int level)
-{
-	res->fault_reason = reason;
-	res->fault_level = level;
-	return reason;
-}
-
-/* A reason from an io callback, or @fallback when it is not a reason. */
-static inline int arm_pt_reason(int ret, int fallback)
-{
-	if (ret >= IOASID_FAULT_NOT_ATTACHED && ret <= IOASID_FAULT_WALK_LIMIT)
-		return ret;
-	return fallback;
-}
-
 /* Geometry ---------------------------------------------------------------- */
 
 static inline bool arm_pt_granule_ok(unsigned int g)
@@ -313,11 +297,11 @@ static int arm_pt_half(const struct ioasid_arm64_cfg *cfg, u64 iova,
 	u64 high = (iova >> ia) & mask;
 
 	if (high != (i ? mask : 0)) {
-		arm_pt_fail(res, IOASID_FAULT_NON_CANONICAL, h->levels);
+		ioasid_pt_fail(res, IOASID_FAULT_NON_CANONICAL, h->levels);
 		return -1;
 	}
 	if (cfg->flags & arm_pt_epd[i]) {
-		arm_pt_fail(res, IOASID_FAULT_NOT_PRESENT, h->levels);
+		ioasid_pt_fail(res, IOASID_FAULT_NOT_PRESENT, h->levels);
 		return -1;
 	}
 	return i;
@@ -356,18 +340,18 @@ static int arm_pt_translate(const struct ioasid_arm64_cfg *cfg,
 		w->addr = table + 8 * index;
 		ret = io->read(io->priv, w->addr, &pte);
 		if (ret)
-			return arm_pt_fail(res, arm_pt_reason(ret, IOASID_FAULT_TABLE),
+			return ioasid_pt_fail(res, ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 					   level);
 		ret = arm_pt_entry(cfg, h, pte, level, &leaf);
 		if (ret)
-			return arm_pt_fail(res, ret, level);
+			return ioasid_pt_fail(res, ret, level);
 		if (leaf)
 			break;
 		arm_pt_path_add(&path, pte);
 		table = pte & ARM_PT_ADDR;
 	}
 	if (!leaf)	/* cannot happen: level 1 always ends the path */
-		return arm_pt_fail(res, IOASID_FAULT_RESERVED, 1);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 1);
 
 	w->pte = pte;
 	w->new = pte;
@@ -376,7 +360,7 @@ static int arm_pt_translate(const struct ioasid_arm64_cfg *cfg,
 	w->out = arm_pt_leaf_out(pte, w->page_size) | (iova & (w->page_size - 1));
 	if (!(pte & ARM_PT_AF)) {
 		if (!(cfg->flags & IOASID_ARM64_HA))
-			return arm_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
+			return ioasid_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
 		w->new |= ARM_PT_AF;
 	}
 	w->perm = arm_pt_grant(pte, &path);
@@ -395,7 +379,7 @@ static int arm_pt_translate(const struct ioasid_arm64_cfg *cfg,
 	if ((need & w->perm) != need) {
 		res->perm = w->perm;
 		res->maybe = w->maybe;
-		return arm_pt_fail(res, IOASID_FAULT_PERMISSION, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_PERMISSION, level);
 	}
 	return 0;
 }
@@ -411,7 +395,7 @@ int ioasid_arm64_walk(const struct ioasid_arm64_cfg *cfg, u64 iova,
 
 	*res = (struct ioasid_pt_result){ 0 };
 	if (!arm_pt_cfg_ok(cfg))
-		return arm_pt_fail(res, IOASID_FAULT_RESERVED, 0);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 0);
 	i = arm_pt_half(cfg, iova, res);
 	if (i < 0)
 		return res->fault_reason;
@@ -425,9 +409,10 @@ int ioasid_arm64_walk(const struct ioasid_arm64_cfg *cfg, u64 iova,
 			ret = io->cmpxchg(io->priv, w.addr, w.pte, w.new, &cur);
 			if (ret == -1)
 				continue;
-			if (ret)
-				return arm_pt_fail(res, arm_pt_reason(ret, IOASID_FAULT_AD_UPDATE),
-						   w.level);
+			if (ret) {
+				ret = ioasid_pt_io_reason(ret, IOASID_FAULT_AD_UPDATE);
+				return ioasid_pt_fail(res, ret, w.level);
+			}
 		}
 		res->out = w.out;
 		res->page_size = w.page_size;
@@ -436,7 +421,7 @@ int ioasid_arm64_walk(const struct ioasid_arm64_cfg *cfg, u64 iova,
 		return 0;
 	}
 	/* The leaf kept changing. */
-	return arm_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.level);
+	return ioasid_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.level);
 }
 
 /* Iterating --------------------------------------------------------------- */
@@ -451,17 +436,10 @@ struct arm_pt_iter {
 	bool limited;	/* a read said IOASID_FAULT_WALK_LIMIT */
 };
 
-static int arm_pt_iter_fault(struct arm_pt_iter *it, u64 first, u64 last,
-			     int reason, unsigned int level)
+static inline int arm_pt_iter_fault(struct arm_pt_iter *it, u64 first, u64 last,
+				    int reason, unsigned int level)
 {
-	struct ioasid_pt_leaf item = {
-		.first = first,
-		.last = last,
-		.fault_reason = reason,
-		.fault_level = level,
-	};
-
-	return it->fn(it->arg, &item);
+	return ioasid_pt_fault_item(it->fn, it->arg, first, last, reason, level);
 }
 
 static int arm_pt_iter_leaf(struct arm_pt_iter *it, u64 first, u64 last,
@@ -514,7 +492,7 @@ static int arm_pt_iter_table(struct arm_pt_iter *it, u64 table,
 		ret = it->io->read(it->io->priv,
 				   table + 8 * ((addr >> shift) & imask), &pte);
 		if (ret) {	/* the table page: the rest of it too */
-			ret = arm_pt_reason(ret, IOASID_FAULT_TABLE);
+			ret = ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE);
 			it->limited = it->limited || ret == IOASID_FAULT_WALK_LIMIT;
 			return arm_pt_iter_fault(it, addr, last, ret, level);
 		}

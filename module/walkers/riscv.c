@@ -108,22 +108,6 @@ void ioasid_riscv_info(struct ioasid_format_info *info)
 
 /* Entries ------------------------------------------------------------------ */
 
-static inline int rv_pt_fail(struct ioasid_pt_result *res, int reason,
-			     unsigned int level)
-{
-	res->fault_reason = reason;
-	res->fault_level = level;
-	return reason;
-}
-
-/* A reason from an io callback, or @fallback when it is not a reason. */
-static inline int rv_pt_reason(int ret, int fallback)
-{
-	if (ret >= IOASID_FAULT_NOT_ATTACHED && ret <= IOASID_FAULT_WALK_LIMIT)
-		return ret;
-	return fallback;
-}
-
 static inline unsigned int rv_pt_shift(unsigned int level)
 {
 	return RV_PT_PAGE_SHIFT + RV_PT_LEVEL_BITS * (level - 1);
@@ -298,31 +282,31 @@ static int rv_pt_translate(const struct ioasid_riscv_cfg *cfg, u64 iova,
 				    ((1U << RV_PT_LEVEL_BITS) - 1));
 		ret = io->read(io->priv, addr, &pte);
 		if (ret)
-			return rv_pt_fail(res, rv_pt_reason(ret, IOASID_FAULT_TABLE),
+			return ioasid_pt_fail(res, ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 					  level);
 		ret = rv_pt_entry(cfg, pte, level, &leaf);
 		if (ret)
-			return rv_pt_fail(res, ret, level);
+			return ioasid_pt_fail(res, ret, level);
 		if (leaf)
 			break;
 		table = rv_pt_addr(pte);
 	}
 	if (!leaf)	/* cannot happen: a pointer at level 1 is reserved */
-		return rv_pt_fail(res, IOASID_FAULT_RESERVED, 1);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 1);
 
 	w->addr = addr;
 	w->pte = pte;
 	w->leaf = level;
 	/* Whatever the request: A clear faults unless the walker sets it. */
 	if (!(pte & RV_PT_A) && !(cfg->flags & IOASID_RISCV_CFG_AD_UPDATE))
-		return rv_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
 
 	rv_pt_leaf_perm(cfg, pte, &perm, &maybe);
 	need = ioasid_pt_need(access);
 	if (write && !(pte & RV_PT_D) &&
 	    !(cfg->flags & IOASID_RISCV_CFG_AD_UPDATE) &&
 	    (need & rv_pt_grant(pte, cfg->flags)) == need)
-		return rv_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_ACCESS_FLAG, level);
 	if (write) {
 		perm |= maybe;
 		maybe = 0;
@@ -330,7 +314,7 @@ static int rv_pt_translate(const struct ioasid_riscv_cfg *cfg, u64 iova,
 	if ((need & perm) != need) {
 		res->perm = perm;
 		res->maybe = maybe;
-		return rv_pt_fail(res, IOASID_FAULT_PERMISSION, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_PERMISSION, level);
 	}
 	res->perm = perm;
 	res->maybe = maybe;
@@ -348,9 +332,9 @@ int ioasid_riscv_walk(const struct ioasid_riscv_cfg *cfg, u64 iova,
 
 	*res = (struct ioasid_pt_result){ 0 };
 	if (!rv_pt_cfg_ok(cfg))
-		return rv_pt_fail(res, IOASID_FAULT_RESERVED, 0);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 0);
 	if (!rv_pt_canonical(iova, cfg->levels))
-		return rv_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
+		return ioasid_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
 
 	for (attempt = 0; attempt < RV_PT_ATTEMPTS; attempt++) {
 		ret = rv_pt_translate(cfg, iova, access, io, &w, res);
@@ -368,8 +352,8 @@ int ioasid_riscv_walk(const struct ioasid_riscv_cfg *cfg, u64 iova,
 			if (ret) {
 				res->perm = 0;
 				res->maybe = 0;
-				return rv_pt_fail(res, rv_pt_reason(ret, IOASID_FAULT_AD_UPDATE),
-						  w.leaf);
+				ret = ioasid_pt_io_reason(ret, IOASID_FAULT_AD_UPDATE);
+				return ioasid_pt_fail(res, ret, w.leaf);
 			}
 		}
 		res->out = rv_pt_leaf_out(w.pte, w.leaf, iova);
@@ -379,7 +363,7 @@ int ioasid_riscv_walk(const struct ioasid_riscv_cfg *cfg, u64 iova,
 	/* The leaf kept changing. */
 	res->perm = 0;
 	res->maybe = 0;
-	return rv_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.leaf);
+	return ioasid_pt_fail(res, IOASID_FAULT_AD_UPDATE, w.leaf);
 }
 
 /* Iterating ---------------------------------------------------------------- */
@@ -392,17 +376,10 @@ struct rv_pt_iter {
 	void *arg;
 };
 
-static int rv_pt_iter_fault(struct rv_pt_iter *it, u64 first, u64 last,
-			    int reason, unsigned int level)
+static inline int rv_pt_iter_fault(struct rv_pt_iter *it, u64 first, u64 last,
+				   int reason, unsigned int level)
 {
-	struct ioasid_pt_leaf item = {
-		.first = first,
-		.last = last,
-		.fault_reason = reason,
-		.fault_level = level,
-	};
-
-	return it->fn(it->arg, &item);
+	return ioasid_pt_fault_item(it->fn, it->arg, first, last, reason, level);
 }
 
 static int rv_pt_iter_leaf(struct rv_pt_iter *it, u64 first, u64 last,
@@ -451,7 +428,7 @@ static int rv_pt_iter_table(struct rv_pt_iter *it, u64 table,
 		ret = it->io->read(it->io->priv, table + 8 * index, &pte);
 		if (ret)	/* the table page: the rest of it too */
 			return rv_pt_iter_fault(it, addr, last,
-						rv_pt_reason(ret, IOASID_FAULT_TABLE),
+						ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 						level);
 
 		ret = rv_pt_entry(it->cfg, pte, level, &leaf);

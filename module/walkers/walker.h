@@ -134,4 +134,37 @@ static inline bool ioasid_pt_permits(u32 perm, u32 access)
 	return (perm & need) == need;
 }
 
+/* Record a fault of a walk in @res; its reason is the walk's return value. */
+static inline int ioasid_pt_fail(struct ioasid_pt_result *res, int reason,
+				 unsigned int level)
+{
+	res->fault_reason = reason;
+	res->fault_level = level;
+	return reason;
+}
+
+/* A reason from an io callback, or @fallback when it is not a reason. */
+static inline int ioasid_pt_io_reason(int ret, int fallback)
+{
+	if (ret >= IOASID_FAULT_NOT_ATTACHED && ret <= IOASID_FAULT_WALK_LIMIT)
+		return ret;
+	return fallback;
+}
+
+/* An iteration's fault item over [@first, @last], handed to @fn. */
+static inline int ioasid_pt_fault_item(int (*fn)(void *arg,
+						 const struct ioasid_pt_leaf *leaf),
+				       void *arg, u64 first, u64 last,
+				       int reason, unsigned int level)
+{
+	struct ioasid_pt_leaf item = {
+		.first = first,
+		.last = last,
+		.fault_reason = reason,
+		.fault_level = level,
+	};
+
+	return fn(arg, &item);
+}
+
 #endif

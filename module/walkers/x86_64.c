@@ -42,22 +42,6 @@ struct x86_pt_walk {
 	u32 maybe;
 };
 
-static inline int x86_pt_fail(struct ioasid_pt_result *res, int reason,
-			      unsigned int level)
-{
-	res->fault_reason = reason;
-	res->fault_level = level;
-	return reason;
-}
-
-/* A reason from an io callback, or @fallback when it is not a reason. */
-static inline int x86_pt_reason(int ret, int fallback)
-{
-	if (ret >= IOASID_FAULT_NOT_ATTACHED && ret <= IOASID_FAULT_WALK_LIMIT)
-		return ret;
-	return fallback;
-}
-
 static inline unsigned int x86_pt_shift(unsigned int level)
 {
 	return X86_PT_PAGE_SHIFT + X86_PT_LEVEL_BITS * (level - 1);
@@ -199,14 +183,14 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 
 		ret = io->read(io->priv, addr, &pte);
 		if (ret)
-			return x86_pt_fail(res, x86_pt_reason(ret, IOASID_FAULT_TABLE),
+			return ioasid_pt_fail(res, ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 					   level);
 		w->addr[level] = addr;
 		w->pte[level] = pte;
 
 		ret = x86_pt_entry(cfg, pte, level, &leaf);
 		if (ret)
-			return x86_pt_fail(res, ret, level);
+			return ioasid_pt_fail(res, ret, level);
 		x86_pt_path_add(&path, pte);
 		if (leaf)
 			break;
@@ -214,7 +198,7 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 	}
 
 	if (!leaf)	/* cannot happen: level 1 always ends the path */
-		return x86_pt_fail(res, IOASID_FAULT_RESERVED, 1);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 1);
 
 	w->leaf = level;
 	w->page_size = 1ULL << x86_pt_shift(level);
@@ -226,7 +210,7 @@ static int x86_pt_translate(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 	if ((need & w->perm) != need) {
 		res->perm = w->perm;
 		res->maybe = w->maybe;
-		return x86_pt_fail(res, IOASID_FAULT_PERMISSION, level);
+		return ioasid_pt_fail(res, IOASID_FAULT_PERMISSION, level);
 	}
 	return 0;
 }
@@ -258,7 +242,7 @@ static int x86_pt_update_ad(const struct ioasid_x86_64_cfg *cfg, u32 access,
 			return -1;
 		}
 		if (ret)
-			return x86_pt_fail(res, x86_pt_reason(ret, IOASID_FAULT_AD_UPDATE),
+			return ioasid_pt_fail(res, ioasid_pt_io_reason(ret, IOASID_FAULT_AD_UPDATE),
 					   level);
 	}
 	return 0;
@@ -274,9 +258,9 @@ int ioasid_x86_64_walk(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 
 	*res = (struct ioasid_pt_result){ 0 };
 	if (!x86_pt_cfg_ok(cfg))
-		return x86_pt_fail(res, IOASID_FAULT_RESERVED, 0);
+		return ioasid_pt_fail(res, IOASID_FAULT_RESERVED, 0);
 	if (!x86_pt_canonical(iova, cfg->levels))
-		return x86_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
+		return ioasid_pt_fail(res, IOASID_FAULT_NON_CANONICAL, cfg->levels);
 
 	for (attempt = 0; attempt < X86_PT_ATTEMPTS; attempt++) {
 		ret = x86_pt_translate(cfg, iova, access, io, &w, res);
@@ -297,7 +281,7 @@ int ioasid_x86_64_walk(const struct ioasid_x86_64_cfg *cfg, u64 iova,
 		return 0;
 	}
 	/* The entry at res->fault_level kept changing. */
-	return x86_pt_fail(res, IOASID_FAULT_AD_UPDATE, res->fault_level);
+	return ioasid_pt_fail(res, IOASID_FAULT_AD_UPDATE, res->fault_level);
 }
 
 /* One iteration, and what it calls for each item. */
@@ -308,17 +292,10 @@ struct x86_pt_iter {
 	void *arg;
 };
 
-static int x86_pt_iter_fault(struct x86_pt_iter *it, u64 first, u64 last,
-			     int reason, unsigned int level)
+static inline int x86_pt_iter_fault(struct x86_pt_iter *it, u64 first, u64 last,
+				    int reason, unsigned int level)
 {
-	struct ioasid_pt_leaf item = {
-		.first = first,
-		.last = last,
-		.fault_reason = reason,
-		.fault_level = level,
-	};
-
-	return it->fn(it->arg, &item);
+	return ioasid_pt_fault_item(it->fn, it->arg, first, last, reason, level);
 }
 
 static int x86_pt_iter_leaf(struct x86_pt_iter *it, u64 first, u64 last,
@@ -368,7 +345,7 @@ static int x86_pt_iter_table(struct x86_pt_iter *it, u64 table,
 		ret = it->io->read(it->io->priv, table + 8 * index, &pte);
 		if (ret)	/* the table page: the rest of it too */
 			return x86_pt_iter_fault(it, addr, last,
-						 x86_pt_reason(ret, IOASID_FAULT_TABLE),
+						 ioasid_pt_io_reason(ret, IOASID_FAULT_TABLE),
 						 level);
 
 		ret = x86_pt_entry(it->cfg, pte, level, &leaf);
