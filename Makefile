@@ -139,14 +139,14 @@ $(FUZZ): $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(KSELFTEST_HDRS) $(LIB_SO) $
 # them (with the module's warnings), under ASan and UBSan, any error fatal.
 # Static pattern rules: they win over the generic rule below.
 SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-WALKER_HDRS := module/walkers/walker.h uapi/linux/ioasid.h tests/include/walker_shim.h \
+WALKER_HDRS := $(wildcard module/walkers/*.h) uapi/linux/ioasid.h tests/include/walker_shim.h \
 	$(wildcard tests/unit/*.h)
 
 $(BUILD)/walkers/%.o: module/walkers/%.c $(WALKER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(CURDIR)/tests/include $(SAN_CFLAGS) -c -o $@ $<
 
-$(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS)): \
+$(filter-out $(BUILD)/tests/unit/walker_diff,$(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS))): \
 $(BUILD)/tests/unit/walker_%: tests/unit/walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(BUILD)/walkers/$*.o
@@ -155,6 +155,14 @@ $(filter $(BUILD)/tests/unit/fuzz_walker_%,$(UNITTESTS)): \
 $(BUILD)/tests/unit/fuzz_walker_%: tests/unit/fuzz_walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(BUILD)/walkers/$*.o
+
+# The differential test of every walker (tests/unit/walker_diff.c) is the one
+# walker test that links them all: every module/walkers/*.c, built as above.
+WALKER_OBJS := $(patsubst module/walkers/%.c,$(BUILD)/walkers/%.o,$(wildcard module/walkers/*.c))
+$(BUILD)/tests/unit/walker_diff: tests/unit/walker_diff.c $(WALKER_OBJS) $(KSELFTEST_HDRS) \
+		$(WALKER_HDRS) tests/include/pt_encode.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
 
 # Host unit tests link the static library: they also check it is complete.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)

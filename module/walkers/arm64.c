@@ -448,6 +448,7 @@ struct arm_pt_iter {
 	const struct ioasid_pt_io *io;
 	int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf);
 	void *arg;
+	bool limited;	/* a read said IOASID_FAULT_WALK_LIMIT */
 };
 
 static int arm_pt_iter_fault(struct arm_pt_iter *it, u64 first, u64 last,
@@ -512,10 +513,11 @@ static int arm_pt_iter_table(struct arm_pt_iter *it, u64 table,
 
 		ret = it->io->read(it->io->priv,
 				   table + 8 * ((addr >> shift) & imask), &pte);
-		if (ret)	/* the table page: the rest of it too */
-			return arm_pt_iter_fault(it, addr, last,
-						 arm_pt_reason(ret, IOASID_FAULT_TABLE),
-						 level);
+		if (ret) {	/* the table page: the rest of it too */
+			ret = arm_pt_reason(ret, IOASID_FAULT_TABLE);
+			it->limited = it->limited || ret == IOASID_FAULT_WALK_LIMIT;
+			return arm_pt_iter_fault(it, addr, last, ret, level);
+		}
 
 		ret = arm_pt_entry(it->cfg, it->h, pte, level, &leaf);
 		if (ret == IOASID_FAULT_NOT_PRESENT) {
@@ -596,9 +598,15 @@ int ioasid_arm64_iterate(const struct ioasid_arm64_cfg *cfg, u64 start,
 			nc_first = addr;
 			nc_level = level;
 		} else if (i >= 0 && !(cfg->flags & arm_pt_epd[i])) {
+			/* Once the budget is spent, no half's table is read. */
 			it.h = &cfg->half[i];
-			ret = arm_pt_iter_table(&it, it.h->root, it.h->levels,
-						addr, end, &arm_pt_path_top);
+			if (it.limited)
+				ret = arm_pt_iter_fault(&it, addr, end,
+							IOASID_FAULT_WALK_LIMIT,
+							it.h->levels);
+			else
+				ret = arm_pt_iter_table(&it, it.h->root, it.h->levels,
+							addr, end, &arm_pt_path_top);
 			if (ret)
 				return ret;
 		}

@@ -156,7 +156,10 @@ int ioasid_arm64_walk(const struct ioasid_arm64_cfg *cfg, u64 iova,
  * input addresses). Addresses outside both halves make
  * IOASID_FAULT_NON_CANONICAL items at the level of the half bit 55
  * selects (one item for a run of them at one level). A disabled half
- * (EPDn) makes no item, as a non-present entry. @update: SET_A when the
+ * (EPDn) makes no item, as a non-present entry. Once @io->read returned
+ * IOASID_FAULT_WALK_LIMIT, the halves' parts visited after it (other
+ * tagged copies, the other half) are read no more: each is one
+ * IOASID_FAULT_WALK_LIMIT item at its top level. @update: SET_A when the
  * leaf's AF is clear (with HA), SET_D when a write would clear its AP[2]
  * (HD, DBM, AP[2], and @maybe not 0). A write walk of an item's address
  * gets @perm | @maybe, less IOASID_PT_SX when the update makes the page

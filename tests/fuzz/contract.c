@@ -682,16 +682,23 @@ struct expect contract_batch(struct model *m, const struct ioasid_batch *c)
 }
 
 /*
- * One BATCH entry, as copied: EFAULT unreadable, EINVAL size member not
- * @entry_size, E2BIG a non-zero tail. Empty: it runs as MAP or UNMAP.
+ * One BATCH entry, as copied: EFAULT unreadable (or E2BIG, when its tail
+ * is non-zero and the kernel may meet that before the unreadable part),
+ * EINVAL size member not @entry_size, E2BIG a non-zero tail. Empty: it
+ * runs as MAP or UNMAP.
  */
 struct expect contract_batch_entry(uint32_t entry_size, uint32_t entry_field,
 				   bool tail_nonzero, bool readable)
 {
 	struct expect x = EX_NONE;
 
-	if (!readable)
-		return ex_of(EFAULT);
+	if (!readable) {
+		/* Cut short: a non-zero tail byte before the cut may come first. */
+		x = ex_of(EFAULT);
+		if (tail_nonzero)
+			ex_add(&x, E2BIG);
+		return x;
+	}
 	if (entry_field != entry_size)
 		ex_add(&x, EINVAL);
 	if (tail_nonzero)
@@ -1220,8 +1227,13 @@ struct expect contract_inv_entry(struct model *m,
 	struct expect x = EX_NONE;
 	uint64_t g = e->granule;
 
-	if (!readable)
-		return ex_of(EFAULT);
+	if (!readable) {
+		/* Cut short: a non-zero tail byte before the cut may come first. */
+		x = ex_of(EFAULT);
+		if (tail_nonzero)
+			ex_add(&x, E2BIG);
+		return x;
+	}
 	if (tail_nonzero)
 		ex_add(&x, E2BIG);
 	if (e->scope & ~scopes || e->flags & ~flags)

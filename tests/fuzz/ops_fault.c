@@ -631,7 +631,13 @@ static void resp_errnos(const uint8_t *p, uint64_t left, uint64_t ok, struct exp
 		return;
 	}
 	if (ok < size) {
+		/* Partly readable: a non-zero byte of the tail before the cut may be seen first. */
 		ex_add(x, EFAULT);
+		for (i = RESP; i < ok; i++)
+			if (p[i]) {
+				ex_add(x, E2BIG);
+				break;
+			}
 		return;
 	}
 	for (i = RESP; i < size; i++)

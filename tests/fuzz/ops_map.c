@@ -489,7 +489,7 @@ void op_batch(struct fz *f)
 		readable = c.entries != 8 &&
 			   (size_t)(ent - f->mem.aux) + esz <= FZ_AUX_PAGES * PG;
 		field = s.env.lib ? esz : e[i].map.size;
-		x = contract_batch_entry(esz, field, i == tail_bad, readable);
+		x = contract_batch_entry(esz, field, i == tail_bad && c.entries != 8, readable);
 		if (readable) {
 			struct expect y = is_map ? contract_map(m, &e[i].map, f->capable) :
 						   contract_unmap(m, &e[i].unmap);

@@ -384,7 +384,9 @@ void op_invalidate(struct fz *f)
 				     (uint64_t)i * c.entry_size;
 
 			fits = c.entries == (uintptr_t)arr && p + c.entry_size <= end;
-			x = contract_inv_entry(&f->m, &e[i], fits && tails[i], fits);
+			/* A cut entry: its tail may be seen non-zero before the cut. */
+			x = contract_inv_entry(&f->m, &e[i], c.entries == (uintptr_t)arr && tails[i],
+					       fits);
 			for (k = 1; k < 128; k++)
 				if (ex_has(&x, k)) {
 					ex_add(&s.x, k);
