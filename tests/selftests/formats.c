@@ -1199,7 +1199,9 @@ TEST_F(one, arm64_halves)
 
 		for (i = 0; i < ARRAY_SIZE(bits); i++) {
 			pt_enc_set(ent, old | (1ULL << bits[i]));
-			TH_LOG("table descriptor bit %u", bits[i]);
+			ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+			TH_LOG("table descriptor bit %u (uAPI: 49:48 and 11:2 reserved)",
+			       bits[i]);
 			EXPECT_FAULT(self->dev, 0, hi + 8, IOASID_FAULT_RESERVED, id, 2);
 		}
 		pt_enc_set(ent, old);
