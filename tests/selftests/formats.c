@@ -1166,9 +1166,9 @@ TEST_F(one, arm64_halves)
 	ASSERT_EQ(0, pt_enc_map(&e, hi, D(2), 2 * PAGE, PT_ENC_ALL));
 	ASSERT_EQ(0, pt_enc_map(&e, hi + SZ_2M, GPA, SZ_2M, PT_ENC_ALL));
 	EXPECT_READ(self->dev, 0, lo + 0xfff0, D(1) + 0xfff0, 16);
-	EXPECT_READ(self->dev, 0, hi + 0x1ff0, D(2) + 0x1ff0, 32);
-	EXPECT_WRITE(self->dev, 0, hi + SZ_2M + DATA_OFF + 0x123450,
-		     GPA + DATA_OFF + 0x123450, 16, 1);
+	EXPECT_READ(self->dev, 0, hi + 0x1ff0, D(2) + 0x1ff0, 16);
+	EXPECT_WRITE(self->dev, 0, hi + SZ_2M + DATA_OFF + 0x23450,
+		     GPA + DATA_OFF + 0x23450, 16, 1);
 	/* Between the halves: neither translates it. */
 	do {
 		struct ioasid_device_info i =
