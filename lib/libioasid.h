@@ -55,6 +55,12 @@ int ioasid_node_alloc_user(struct ioasid_handle *handle, uint32_t parent_id,
 			   uint32_t *id);
 int ioasid_bind(struct ioasid_handle *handle, uint32_t id, uint64_t root,
 		uint32_t flags);
+/*
+ * BIND of an IOASID_FORMAT_ARM64 node with both halves of its input space:
+ * TTB0 at @root, TTB1 at @root1 (0 where the node's format has no TTB1).
+ */
+int ioasid_bind_halves(struct ioasid_handle *handle, uint32_t id,
+		       uint64_t root, uint64_t root1, uint32_t flags);
 int ioasid_unbind(struct ioasid_handle *handle, uint32_t id);
 int ioasid_invalidate(struct ioasid_handle *handle,
 		      const struct ioasid_inv_entry *entries,

@@ -124,27 +124,82 @@ IOASID_EXPORT int ioasid_node_alloc_user(struct ioasid_handle *handle,
 	return ret;
 }
 
-IOASID_EXPORT int ioasid_format_info(struct ioasid_handle *handle,
-				     uint32_t format,
-				     struct ioasid_format_info *info)
+/*
+ * struct ioasid_format_info grew in 0.6 (out_granule_bitmap, for the Arm64
+ * granules). A caller built against an older header has room for the 64
+ * bytes it had then and keeps the 0.3 symbol, which asks for no more;
+ * callers built since get 0.6's.
+ */
+#define IOASID_FORMAT_INFO_SIZE_0_3 \
+	(offsetof(struct ioasid_format_info, __reserved2) + \
+	 sizeof(((struct ioasid_format_info *)0)->__reserved2))
+
+static int ioasid_format_info_sized(struct ioasid_handle *handle,
+				    uint32_t format,
+				    struct ioasid_format_info *info,
+				    size_t size)
 {
 	if (!handle || !info)
 		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	memset(info, 0, size);
+	info->size = size;
 	info->format = format;
 	return __ioasid_ioctl(handle, IOASID_FORMAT_INFO, info);
 }
 
-IOASID_EXPORT int ioasid_bind(struct ioasid_handle *handle, uint32_t id,
-			      uint64_t root, uint32_t flags)
+IOASID_EXPORT int ioasid_format_info_0_3(struct ioasid_handle *handle,
+					 uint32_t format,
+					 struct ioasid_format_info *info);
+IOASID_EXPORT int ioasid_format_info_0_6(struct ioasid_handle *handle,
+					 uint32_t format,
+					 struct ioasid_format_info *info);
+__asm__(".symver ioasid_format_info_0_3, ioasid_format_info@LIBIOASID_0.3");
+__asm__(".symver ioasid_format_info_0_6, ioasid_format_info@@LIBIOASID_0.6");
+
+IOASID_EXPORT int ioasid_format_info_0_3(struct ioasid_handle *handle,
+					 uint32_t format,
+					 struct ioasid_format_info *info)
+{
+	return ioasid_format_info_sized(handle, format, info,
+					IOASID_FORMAT_INFO_SIZE_0_3);
+}
+
+IOASID_EXPORT int ioasid_format_info_0_6(struct ioasid_handle *handle,
+					 uint32_t format,
+					 struct ioasid_format_info *info)
+{
+	return ioasid_format_info_sized(handle, format, info, sizeof(*info));
+}
+
+/*
+ * Every BIND sends the whole current struct. With @root1 0 (ioasid_bind())
+ * a module that predates root1 takes it (a zero tail) and one that knows
+ * it sees "no TTB1"; a non-zero @root1 is E2BIG for the former.
+ */
+static int ioasid_bind_cmd(struct ioasid_handle *handle, uint32_t id,
+			   uint64_t root, uint64_t root1, uint32_t flags)
 {
 	IOASID_INIT(struct ioasid_bind, cmd);
 
 	cmd.flags = flags;
 	cmd.id = id;
 	cmd.root = root;
+	cmd.root1 = root1;
 	return __ioasid_ioctl(handle, IOASID_BIND, &cmd);
+}
+
+IOASID_EXPORT int ioasid_bind(struct ioasid_handle *handle, uint32_t id,
+			      uint64_t root, uint32_t flags)
+{
+	return ioasid_bind_cmd(handle, id, root, 0, flags);
+}
+
+/* Both halves of an Arm64 node: TTB0 at @root, TTB1 at @root1. */
+IOASID_EXPORT int ioasid_bind_halves(struct ioasid_handle *handle, uint32_t id,
+				     uint64_t root, uint64_t root1,
+				     uint32_t flags)
+{
+	return ioasid_bind_cmd(handle, id, root, root1, flags);
 }
 
 IOASID_EXPORT int ioasid_unbind(struct ioasid_handle *handle, uint32_t id)

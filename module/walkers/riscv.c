@@ -201,6 +201,9 @@ static int rv_pt_entry(const struct ioasid_riscv_cfg *cfg, u64 pte,
 	size = rv_pt_leaf_size(pte, level);
 	if (size != RV_PT_SZ_4K && !(cfg->pgsize_bitmap & size))
 		return IOASID_FAULT_RESERVED;
+	/* A superpage wider than the output space would run past it. */
+	if ((size - 1) >> cfg->phys_bits)
+		return IOASID_FAULT_RESERVED;
 	/* A superpage's PPN is aligned to its size (NAPOT: replaced). */
 	if (!(pte & RV_PT_N) && (addr & (size - 1)))
 		return IOASID_FAULT_RESERVED;

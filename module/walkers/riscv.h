@@ -97,7 +97,9 @@ void ioasid_riscv_info(struct ioasid_format_info *info);
  *   N without Svnapot or not a 64 KiB encoding of a 4 KiB-level leaf,
  *   PBMT without Svpbmt or 3, W without R, A, D, U, N or PBMT in a
  *   pointer, a pointer at level 1, PPN bits at or above @cfg->phys_bits,
- *   a misaligned superpage, a leaf size not in @cfg->pgsize_bitmap):
+ *   a misaligned superpage, a leaf size not in @cfg->pgsize_bitmap, a
+ *   superpage larger than 2^@cfg->phys_bits, whose outputs would run past
+ *   it: 512 GiB below 39 bits, 256 TiB below 48):
  *   IOASID_FAULT_RESERVED at the entry's level.
  * - Permissions are the leaf's alone (RISC-V pointers carry none).
  * - Without IOASID_RISCV_CFG_AD_UPDATE, a leaf with A clear faults with

@@ -87,7 +87,9 @@ struct ioasid_pt_result {
  *	the item (struct ioasid_pt_result's @perm for such a walk), without
  *	setting any accessed or dirty bit
  * @maybe: IOASID_PT_* a walk that writes gets on top of @perm, by setting
- *	the leaf's dirty bit (struct ioasid_pt_result's @maybe)
+ *	the leaf's dirty bit (struct ioasid_pt_result's @maybe), less what
+ *	that write takes away (Arm64: SX of a page it makes writable by
+ *	unprivileged requests)
  * @update: IOASID_PT_SET_* : the accessed and dirty bits a walk would set
  *	(only when the format sets them): SET_A when an entry of the path
  *	lacks its accessed bit, SET_D when the leaf is not yet dirty

@@ -37,8 +37,14 @@
 #define FQ_FLAGS	(IOASID_FAULT_QUEUE_CLOEXEC | IOASID_FAULT_QUEUE_NONBLOCK | \
 			 IOASID_FAULT_QUEUE_TIMEOUT)
 #define SZ_4K		(1ULL << 12)
+#define SZ_16K		(1ULL << 14)
+#define SZ_64K		(1ULL << 16)
 #define SZ_2M		(1ULL << 21)
+#define SZ_32M		(1ULL << 25)
+#define SZ_512M		(1ULL << 29)
 #define SZ_1G		(1ULL << 30)
+#define SZ_512G		(1ULL << 39)
+#define SZ_256T		(1ULL << 48)
 
 /* What FORMAT_INFO says of x86-64, and so what ALLOC and BIND take. */
 const struct ioasid_format_info contract_x86_64 = {
@@ -50,7 +56,110 @@ const struct ioasid_format_info contract_x86_64 = {
 	.out_min_phys_bits = 32,
 	.out_max_phys_bits = 52,
 	.out_input_bits = 57,
+	.out_granule_bitmap = SZ_4K,
 };
+
+/*
+ * Arm64 (struct ioasid_format_arm64): every flag but BIG_ENDIAN, no bind
+ * flag; the pages and blocks of the three granules; CD.IPS's widths up to
+ * 48 (52 is EOPNOTSUPP); the halves' input sizes 25 to 48 bits, which the
+ * granules walk in 1 (16 or 64 KiB, 25 bits) to 4 levels.
+ */
+static const struct ioasid_format_info contract_arm64 = {
+	.format = IOASID_FORMAT_ARM64,
+	.out_format_flags = IOASID_ARM64_HA | IOASID_ARM64_HD | IOASID_ARM64_EPD0 |
+			    IOASID_ARM64_EPD1 | IOASID_ARM64_TBI0 | IOASID_ARM64_TBI1,
+	.out_bind_flags = 0,
+	.out_pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G | SZ_16K | SZ_32M | SZ_64K |
+			     SZ_512M,
+	.out_levels_bitmap = (1ULL << 1) | (1ULL << 2) | (1ULL << 3) | (1ULL << 4),
+	.out_min_phys_bits = 32,
+	.out_max_phys_bits = 48,
+	.out_input_bits = 48,
+	.out_granule_bitmap = SZ_4K | SZ_16K | SZ_64K,
+};
+
+/* RISC-V Sv39/48/57 (struct ioasid_format_riscv). */
+static const struct ioasid_format_info contract_riscv = {
+	.format = IOASID_FORMAT_RISCV,
+	.out_format_flags = IOASID_RISCV_AD_UPDATE | IOASID_RISCV_SVNAPOT |
+			    IOASID_RISCV_SVPBMT,
+	.out_bind_flags = IOASID_BIND_RISCV_SUM,
+	.out_pgsize_bitmap = SZ_4K | SZ_64K | SZ_2M | SZ_1G | SZ_512G | SZ_256T,
+	.out_levels_bitmap = (1ULL << 3) | (1ULL << 4) | (1ULL << 5),
+	.out_min_phys_bits = 32,
+	.out_max_phys_bits = 56,
+	.out_input_bits = 57,
+	.out_granule_bitmap = SZ_4K,
+};
+
+/*
+ * AMD v1 (struct ioasid_format_amd_v1): every power of two from 4 KiB to
+ * 2^52, the largest a leaf below 2^52 can be (a descriptor may declare
+ * more, up to the top level's span: never met).
+ */
+static const struct ioasid_format_info contract_amd_v1 = {
+	.format = IOASID_FORMAT_AMD_V1,
+	.out_format_flags = IOASID_AMD_V1_AD_UPDATE,
+	.out_bind_flags = 0,
+	.out_pgsize_bitmap = (1ULL << 53) - SZ_4K,
+	.out_levels_bitmap = 0x7e,		/* 1 to 6 */
+	.out_min_phys_bits = 32,
+	.out_max_phys_bits = 52,
+	.out_input_bits = 64,
+	.out_granule_bitmap = SZ_4K,
+};
+
+const struct ioasid_format_info *contract_format(uint32_t format)
+{
+	switch (format) {
+	case IOASID_FORMAT_X86_64:
+		return &contract_x86_64;
+	case IOASID_FORMAT_ARM64:
+		return &contract_arm64;
+	case IOASID_FORMAT_RISCV:
+		return &contract_riscv;
+	case IOASID_FORMAT_AMD_V1:
+		return &contract_amd_v1;
+	}
+	return NULL;
+}
+
+uint64_t contract_all_bind_flags(void)
+{
+	return contract_x86_64.out_bind_flags | contract_arm64.out_bind_flags |
+	       contract_riscv.out_bind_flags | contract_amd_v1.out_bind_flags;
+}
+
+/* The levels of a half of @tsz (64 - input bits) with granule 2^@tg. */
+unsigned int contract_arm64_levels(uint32_t tsz, uint32_t tg)
+{
+	uint32_t bits = 64 - tsz, stride = tg - 3;
+
+	return (bits - tg + stride - 1) / stride;
+}
+
+uint64_t contract_arm64_top_align(uint32_t tsz, uint32_t tg)
+{
+	uint32_t bits = 64 - tsz, stride = tg - 3;
+	uint32_t top = bits - tg - (contract_arm64_levels(tsz, tg) - 1) * stride;
+	uint64_t size = 8ULL << top;
+
+	return size < 64 ? 64 : size;
+}
+
+uint64_t contract_root_align(const struct m_format *fmt, unsigned int half)
+{
+	if (fmt->format != IOASID_FORMAT_ARM64)
+		return SZ_4K;
+	return contract_arm64_top_align(fmt->tsz[half], fmt->tg[half]);
+}
+
+bool contract_has_ttb1(const struct m_format *fmt)
+{
+	return fmt->format == IOASID_FORMAT_ARM64 &&
+	       !(fmt->flags & IOASID_ARM64_EPD1);
+}
 
 /* A node that MAP, UNMAP, IOVA_RANGES, RESERVE_IOVA, DIRTY_* take. */
 static bool kernel_managed(const struct m_node *n)
@@ -130,22 +239,109 @@ struct expect contract_get_info(const struct ioasid_info *c)
 	return ex_or_ok(x);
 }
 
+/* A granule's page and block sizes (Arm64, @tg its log2). */
+static uint64_t arm64_granule_sizes(uint32_t tg)
+{
+	switch (tg) {
+	case 12:
+		return SZ_4K | SZ_2M | SZ_1G;
+	case 14:
+		return SZ_16K | SZ_32M;
+	case 16:
+		return SZ_64K | SZ_512M;
+	}
+	return 0;
+}
+
+/* Arm64's values (struct ioasid_format_arm64's kernel-doc). */
+static void check_arm64(struct expect *x, const struct ioasid_format_arm64 *a)
+{
+	const struct ioasid_format_info *fi = &contract_arm64;
+	uint64_t sizes = arm64_granule_sizes(a->tg0) | arm64_granule_sizes(a->tg1);
+	uint64_t pg = a->pgsize_bitmap;
+
+	if (a->flags & ~fi->out_format_flags || a->__reserved ||
+	    a->oas_bits == 52)		/* BIG_ENDIAN: not in out_format_flags */
+		ex_add(x, EOPNOTSUPP);
+	if (a->t0sz < 16 || a->t0sz > 39 || a->t1sz < 16 || a->t1sz > 39 ||
+	    !arm64_granule_sizes(a->tg0) || !arm64_granule_sizes(a->tg1))
+		ex_add(x, EINVAL);
+	switch (a->oas_bits) {
+	case 32: case 36: case 40: case 42: case 44: case 48: case 52:
+		break;
+	default:
+		ex_add(x, EINVAL);
+	}
+	/* HD needs HA (CD.HD without CD.HA). */
+	if ((a->flags & (IOASID_ARM64_HA | IOASID_ARM64_HD)) == IOASID_ARM64_HD)
+		ex_add(x, EINVAL);
+	/* Each granule's page size in it, and no size of another granule. */
+	if (pg && sizes && (pg & ~sizes ||
+			    !(pg & (1ULL << a->tg0)) || !(pg & (1ULL << a->tg1))))
+		ex_add(x, EINVAL);
+}
+
+/* RISC-V's values: Sv39/48/57, 32 to 56 bits, the sizes of those levels. */
+static void check_riscv(struct expect *x, const struct ioasid_format_riscv *r)
+{
+	const struct ioasid_format_info *fi = &contract_riscv;
+	uint64_t sizes = SZ_4K | SZ_2M | SZ_1G, pg = r->pgsize_bitmap;
+
+	if (r->flags & ~fi->out_format_flags || r->__reserved)
+		ex_add(x, EOPNOTSUPP);
+	if (r->levels < 3 || r->levels > 5 || r->phys_bits < fi->out_min_phys_bits ||
+	    r->phys_bits > fi->out_max_phys_bits)
+		ex_add(x, EINVAL);
+	if (r->levels >= 4)
+		sizes |= SZ_512G;
+	if (r->levels >= 5)
+		sizes |= SZ_256T;
+	if (r->flags & IOASID_RISCV_SVNAPOT)
+		sizes |= SZ_64K;
+	if (pg && (!(pg & SZ_4K) || pg & ~sizes))
+		ex_add(x, EINVAL);
+}
+
+/* AMD v1's values: Mode 1 to 6, 32 to 52 bits, sizes up to the top's span. */
+static void check_amd_v1(struct expect *x, const struct ioasid_format_amd_v1 *d)
+{
+	const struct ioasid_format_info *fi = &contract_amd_v1;
+	uint64_t pg = d->pgsize_bitmap, sizes = ~(SZ_4K - 1);
+
+	if (d->flags & ~fi->out_format_flags || d->__reserved)
+		ex_add(x, EOPNOTSUPP);
+	if (d->levels < 1 || d->levels > 6 || d->phys_bits < fi->out_min_phys_bits ||
+	    d->phys_bits > fi->out_max_phys_bits)
+		ex_add(x, EINVAL);
+	else if (12 + 9 * d->levels < 63)	/* up to the span, itself included */
+		sizes &= (1ULL << (12 + 9 * d->levels + 1)) - 1;
+	if (pg && (!(pg & SZ_4K) || pg & ~sizes))
+		ex_add(x, EINVAL);
+}
+
 /*
  * A user-managed node's format descriptor, @len bytes at @d as the kernel
  * reads them (@readable: the pointer is good): EFAULT unreadable, EINVAL a
  * size member that is not @len or shorter than the descriptor as first
- * shipped (32 bytes) or values the format does not take, E2BIG a non-zero
- * tail, EOPNOTSUPP an unknown format, flag or non-zero __reserved.
+ * shipped (32 bytes, every format) or values the format does not take,
+ * E2BIG a non-zero tail, EOPNOTSUPP an unknown format, flag or non-zero
+ * __reserved (and Arm64's BIG_ENDIAN and 52-bit output).
  */
 static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 			     bool readable)
 {
-	const struct ioasid_format_info *fi = &contract_x86_64;
+	const struct ioasid_format_info *fi;
 	struct ioasid_format_x86_64 fmt = { 0 };
+	uint8_t raw[32] = { 0 };
 	uint64_t pg;
 	uint32_t i;
 
-	if (len < sizeof(fmt))		/* the x86-64 descriptor as first shipped */
+	_Static_assert(sizeof(fmt) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_arm64) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_riscv) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_amd_v1) == sizeof(raw),
+		       "every descriptor as first shipped is 32 bytes");
+	if (len < sizeof(fmt))		/* every descriptor as first shipped */
 		ex_add(x, EINVAL);
 	if (len > 4096) {		/* its tail is checked: bounded */
 		ex_add(x, E2BIG);
@@ -158,10 +354,12 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 	}
 	if (len < sizeof(struct ioasid_format_header))
 		return;
-	memcpy(&fmt, d, len < sizeof(fmt) ? len : sizeof(fmt));
+	memcpy(raw, d, len < sizeof(raw) ? len : sizeof(raw));
+	memcpy(&fmt, raw, sizeof(fmt));
 	if (fmt.hdr.size != len)
 		ex_add(x, EINVAL);
-	if (fmt.hdr.format != IOASID_FORMAT_X86_64) {
+	fi = contract_format(fmt.hdr.format);
+	if (!fi) {
 		ex_add(x, EOPNOTSUPP);
 		return;
 	}
@@ -172,6 +370,17 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 			ex_add(x, E2BIG);
 			break;
 		}
+	switch (fmt.hdr.format) {
+	case IOASID_FORMAT_ARM64:
+		check_arm64(x, (const struct ioasid_format_arm64 *)raw);
+		return;
+	case IOASID_FORMAT_RISCV:
+		check_riscv(x, (const struct ioasid_format_riscv *)raw);
+		return;
+	case IOASID_FORMAT_AMD_V1:
+		check_amd_v1(x, (const struct ioasid_format_amd_v1 *)raw);
+		return;
+	}
 	if (fmt.flags & ~fi->out_format_flags || fmt.__reserved)
 		ex_add(x, EOPNOTSUPP);
 	if (fmt.levels >= 64 || !(fi->out_levels_bitmap >> fmt.levels & 1))
@@ -230,7 +439,7 @@ struct expect contract_format_info(struct model *m,
 
 	(void)m;
 	if (c->flags || c->__reserved || c->__reserved2 ||
-	    c->format != IOASID_FORMAT_X86_64)
+	    !contract_format(c->format))
 		ex_add(&x, EOPNOTSUPP);
 	return ex_or_ok(x);
 }
@@ -908,17 +1117,20 @@ struct expect contract_dirty_bitmap(struct model *m,
 }
 
 /*
- * BIND: EOPNOTSUPP a flag the format does not take (x86-64 is the only
- * format, so this depends on the request only) or __reserved; ENOENT no
- * such node; EINVAL a node that is not user-managed, a root not 4 KiB
- * aligned or not below 2^phys_bits.
+ * BIND: EOPNOTSUPP a flag the node's format does not take (a bit no format
+ * takes: whatever the node) or __reserved; ENOENT no such node; EINVAL a
+ * node that is not user-managed, a root not aligned (4 KiB; Arm64: its
+ * top-level table's size) or not below 2^phys_bits (Arm64: oas_bits), the
+ * same of root1 for an Arm64 node with TTB1, a non-zero root1 for any
+ * other.
  */
 struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 {
 	struct m_node *n = model_node(m, c->id);
+	const struct ioasid_format_info *fi;
 	struct expect x = EX_NONE;
 
-	if (c->flags & ~contract_x86_64.out_bind_flags || c->__reserved)
+	if (c->flags & ~contract_all_bind_flags() || c->__reserved)
 		ex_add(&x, EOPNOTSUPP);
 	if (!n) {
 		ex_add(&x, ENOENT);
@@ -928,26 +1140,42 @@ struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 		ex_add(&x, EINVAL);
 		return x;
 	}
-	if (c->root & (SZ_4K - 1) || c->root >> n->fmt.phys_bits)
+	fi = contract_format(n->fmt.format);
+	if (c->flags & ~fi->out_bind_flags)
+		ex_add(&x, EOPNOTSUPP);
+	if (c->root & (contract_root_align(&n->fmt, 0) - 1) ||
+	    c->root >> n->fmt.phys_bits)
 		ex_add(&x, EINVAL);
+	/* An Arm64 TTB0 half disabled by EPD0 takes no table (as root1, EPD1). */
+	if (n->fmt.format == IOASID_FORMAT_ARM64 &&
+	    n->fmt.flags & IOASID_ARM64_EPD0 && c->root)
+		ex_add(&x, EINVAL);
+	if (contract_has_ttb1(&n->fmt)) {
+		if (c->root1 & (contract_root_align(&n->fmt, 1) - 1) ||
+		    c->root1 >> n->fmt.phys_bits)
+			ex_add(&x, EINVAL);
+	} else if (c->root1) {
+		ex_add(&x, EINVAL);
+	}
 	return ex_or_ok(x);
 }
 
 /*
  * UNBIND: EOPNOTSUPP __reserved, or a flag bit that is no bind flag; EINVAL
- * a non-zero root, or a bind flag (UNBIND takes none); ENOENT no such node,
- * or not bound; EINVAL a node that is not user-managed.
+ * a non-zero root or root1, or a bind flag (UNBIND takes none); ENOENT no
+ * such node, or not bound; EINVAL a node that is not user-managed.
  */
 struct expect contract_unbind(struct model *m, const struct ioasid_bind *c)
 {
 	struct m_node *n = model_node(m, c->id);
 	struct expect x = EX_NONE;
+	uint64_t known = contract_all_bind_flags();
 
 	if (c->__reserved)
 		ex_add(&x, EOPNOTSUPP);
-	if (c->flags & ~contract_x86_64.out_bind_flags)
+	if (c->flags & ~known)
 		ex_add(&x, EOPNOTSUPP);
-	if (c->root || c->flags & contract_x86_64.out_bind_flags)
+	if (c->root || c->root1 || c->flags & known)
 		ex_add(&x, EINVAL);
 	if (!n) {
 		ex_add(&x, ENOENT);

@@ -88,6 +88,20 @@ struct expect contract_bad_ioctl(void);
 
 /* What FORMAT_INFO reports of x86-64; ALLOC and BIND take what it says. */
 extern const struct ioasid_format_info contract_x86_64;
+/* The same of any format the header defines; NULL for another number. */
+const struct ioasid_format_info *contract_format(uint32_t format);
+/* All bind flags any format takes. */
+uint64_t contract_all_bind_flags(void);
+/*
+ * Arm64: the alignment of a half's top-level table (its size, at least 64
+ * bytes) and the levels of its walk, from its input size and granule.
+ */
+uint64_t contract_arm64_top_align(uint32_t tsz, uint32_t tg);
+unsigned int contract_arm64_levels(uint32_t tsz, uint32_t tg);
+/* A bound node's root alignment: 4 KiB, or Arm64's top table for @half. */
+uint64_t contract_root_align(const struct m_format *fmt, unsigned int half);
+/* Arm64 with its TTB1 half enabled: BIND takes a root1. */
+bool contract_has_ttb1(const struct m_format *fmt);
 
 /* An instruction fetch is a read: with WRITE it is EINVAL. */
 static inline bool contract_exec_write(uint32_t flags)

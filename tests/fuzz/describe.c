@@ -87,7 +87,7 @@ static const struct field f_format_info[] = {
 	F(ioasid_format_info, __reserved), F(ioasid_format_info, __reserved2), END };
 static const struct field f_bind[] = {
 	F(ioasid_bind, flags), F(ioasid_bind, id), F(ioasid_bind, __reserved),
-	F(ioasid_bind, root), END };
+	F(ioasid_bind, root), F(ioasid_bind, root1), END };
 static const struct field f_invalidate[] = {
 	F(ioasid_invalidate, flags), F(ioasid_invalidate, count),
 	F(ioasid_invalidate, entry_size), F(ioasid_invalidate, entries),

@@ -15,6 +15,8 @@
  *   ops_pci.c   a real PCI device (edu): ADOPT, ATTACH/DETACH, its DMA
  *   ops_fault.c fault queues, their records and responses, and page
  *               requests (a context of their own: the rig)
+ *   ops_walk.c  DMA and TRANSLATE through user-managed nodes of every
+ *               format, over scribbled tables (a context of its own)
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
  *   describe.c  printing a call's struct for reports and traces
@@ -143,6 +145,11 @@ void fz_fault_after_op(struct fz *f);
 void fz_rig_teardown(struct fz *f);
 void fz_rig_totals(long long *nodes, long long *mappings, long long *pinned);
 uint64_t fz_now_ns(void);
+
+/* ops_walk.c: DMA through user-managed nodes of every format (the walk rig) */
+void fz_walk_teardown(struct fz *f);
+void fz_walk_totals(long long *nodes, long long *mappings, long long *pinned);
+void fz_walk_summary(struct fz *f);
 
 /* describe.c */
 void fz_describe(const struct fz_call *c, char *out, size_t len);

@@ -181,6 +181,11 @@ static void sweep(struct fz *f)
 	nodes -= rig_nodes;
 	mappings -= rig_mappings;
 	pinned -= rig_pinned;
+	/* And the walk rig's (ops_walk.c). */
+	fz_walk_totals(&rig_nodes, &rig_mappings, &rig_pinned);
+	nodes -= rig_nodes;
+	mappings -= rig_mappings;
+	pinned -= rig_pinned;
 
 	for (i = 0; i < f->m.nnodes && !stopped; i++)
 		op_node_info_of(f, f->m.nodes[i].id);
@@ -283,6 +288,7 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 		f->h = NULL;
 		fz_fault_close_fds(f);
 		fz_rig_teardown(f);
+		fz_walk_teardown(f);
 		model_reset(&f->m);
 		sweep(f);
 	}
@@ -293,6 +299,7 @@ TEST_F_TIMEOUT(fuzz, run, 3600)
 	printf("#   DMA moved %llu bytes, %llu transfers stopped part way\n",
 	       (unsigned long long)f->dma_bytes, (unsigned long long)f->dma_partial);
 	fz_fault_summary(f);
+	fz_walk_summary(f);
 	fz_pci_teardown(f);
 	/* Which outcomes each ioctl had: the contract's coverage. */
 	for (i = 0; i < 32; i++) {

@@ -420,6 +420,7 @@ void model_add_node(struct model *m, uint32_t id, uint32_t parent)
 	n->fault_queue = 0;
 	n->bound = false;
 	n->root = 0;
+	n->root1 = 0;
 	n->bind_flags = 0;
 	n->depth = p ? p->depth + 1 : 1;
 	n->nchildren = 0;

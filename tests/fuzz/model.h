@@ -47,12 +47,19 @@ struct m_res {
 	uint64_t len;
 };
 
-/* A user-managed node's format descriptor (x86-64 is the only format). */
+/*
+ * A user-managed node's format descriptor, any format: @phys_bits is
+ * Arm64's oas_bits; @levels is 0 for Arm64, whose halves have their own
+ * input sizes (@tsz) and granules (@tg, log2).
+ */
 struct m_format {
+	uint32_t format;	/* enum ioasid_format */
 	uint32_t flags;
 	uint32_t levels;
 	uint32_t phys_bits;
 	uint64_t pgsize_bitmap;
+	uint8_t tsz[2];		/* Arm64: t0sz, t1sz */
+	uint8_t tg[2];		/* Arm64: tg0, tg1 */
 };
 
 struct m_node {
@@ -65,6 +72,7 @@ struct m_node {
 	uint32_t fault_queue;	/* the queue it names, 0 for none */
 	bool bound;		/* user-managed: a table is bound */
 	uint64_t root;		/* ... at this root */
+	uint64_t root1;		/* ... and this TTB1 (Arm64) */
 	uint32_t bind_flags;	/* ... with these flags */
 	unsigned int depth;
 	unsigned int nchildren;

@@ -54,6 +54,10 @@ static void pick_env(struct fz *f, const struct spec *s, struct env *e)
 		e->lib = true;
 		return;
 	}
+	if (s->has_short && s->min < s->ksize && pct(f, 4)) {
+		e->size = s->min;		/* as first shipped */
+		return;
+	}
 	if (!pct(f, 5))
 		return;
 	switch (rn(f, 10)) {
@@ -124,8 +128,9 @@ int fz_do(struct fz *f, struct spec *s)
 		x = s->x;
 		s->applies = true;
 	} else {
-		x = contract_envelope(s->x, e, s->min, s->has_out, s->acts,
-				      &s->applies);
+		x = contract_envelope(s->has_short && e->size == s->min &&
+				      s->min < s->ksize ? s->x_short : s->x,
+				      e, s->min, s->has_out, s->acts, &s->applies);
 	}
 
 	/* Lay the struct out where the kernel will find it. */
@@ -400,6 +405,8 @@ enum {
 	/* Only with IOASID_CAP_FAULT_QUEUE (ops_fault.c). */
 	W_FQ_ALLOC = 6, W_FQ_INFO = 8, W_FQ_READ = 14, W_FQ_WRITE = 6, W_FQ_CLOSE = 2,
 	W_RIG = 60,
+	/* Only with IOASID_CAP_USER_MANAGED (ops_walk.c). */
+	W_WALK = 50,
 };
 
 static const struct {
@@ -421,6 +428,8 @@ static const struct {
 	/* These do nothing without IOASID_CAP_FAULT_QUEUE (the rig: nor without both). */
 	{ W_FQ_ALLOC, op_fq_alloc }, { W_FQ_INFO, op_fq_info }, { W_FQ_READ, op_fq_read },
 	{ W_FQ_WRITE, op_fq_write }, { W_FQ_CLOSE, op_fq_close }, { W_RIG, op_rig },
+	/* The walk rig: nothing without IOASID_CAP_USER_MANAGED. */
+	{ W_WALK, op_walk },
 };
 
 static void op_unmap_some(struct fz *f)

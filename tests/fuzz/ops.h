@@ -28,6 +28,13 @@ struct spec {
 	bool has_out;		/* the struct has out_* members */
 	int (*lib)(struct fz *f, void *cmd);	/* libioasid path: 0 or -errno */
 	bool plain;		/* force the plain envelope */
+	/*
+	 * The struct as first shipped (size @min < @ksize) is a request of
+	 * its own: the kernel sees the members past @min as 0. @x_short
+	 * holds its outcomes; without @has_short that size is not tried.
+	 */
+	bool has_short;
+	struct expect x_short;
 	/* Results. */
 	bool applies;		/* the kernel saw the request as made */
 	struct env env;
@@ -114,6 +121,9 @@ void fz_fault_translation(struct fz *f, struct m_dev *d, uint32_t flags, uint32_
 			  uint64_t addr, bool wrapped);
 bool fz_fq_option_done(struct fz *f, const struct ioasid_option *c);
 void fz_fq_pick_option(struct fz *f, struct ioasid_option *c);
+
+/* ops_walk.c */
+void op_walk(struct fz *f);
 
 /* ops_pci.c */
 bool fz_pci_on(void);

@@ -96,11 +96,8 @@ static int lib_alloc(struct fz *f, void *cmd)
 	return ioasid_node_alloc_cmd(f->h, c);
 }
 
-/*
- * A user-managed node's format descriptor in @d (an aux page), mostly
- * valid, often just not; its length in *@len.
- */
-static void pick_descriptor(struct fz *f, uint8_t *d, uint32_t *len)
+/* x86-64: levels, physical bits and page sizes, mostly valid. */
+static void pick_x86_64(struct fz *f, struct ioasid_format_x86_64 *fmt)
 {
 	static const uint32_t levels[] = { 4, 5, 4, 5, 0, 3, 6, 64 };
 	static const uint32_t bits[] = { 48, 39, 32, 52, 46, 31, 53, 64 };
@@ -109,29 +106,183 @@ static void pick_descriptor(struct fz *f, uint8_t *d, uint32_t *len)
 		(1ULL << 12) | (1ULL << 21) | (1ULL << 30), 1ULL << 21,
 		(1ULL << 12) | (1ULL << 13), (1ULL << 12) | (1ULL << 39),
 	};
-	struct ioasid_format_x86_64 fmt = { .hdr = { sizeof(fmt), IOASID_FORMAT_X86_64 } };
-	unsigned int r;
 
-	fmt.levels = levels[pct(f, 90) ? rn(f, 4) : rn(f, 8)];
-	fmt.phys_bits = bits[pct(f, 90) ? rn(f, 5) : rn(f, 8)];
-	fmt.pgsize_bitmap = pgsizes[pct(f, 90) ? rn(f, 4) : rn(f, 7)];
-	fmt.flags = (pct(f, 40) ? IOASID_X86_64_AD_UPDATE : 0) | bad_flag(f, 1, 3);
-	fmt.__reserved = bad_u32(f, 2);
+	fmt->levels = levels[pct(f, 90) ? rn(f, 4) : rn(f, 8)];
+	fmt->phys_bits = bits[pct(f, 90) ? rn(f, 5) : rn(f, 8)];
+	fmt->pgsize_bitmap = pgsizes[pct(f, 90) ? rn(f, 4) : rn(f, 7)];
+	fmt->flags = (pct(f, 40) ? IOASID_X86_64_AD_UPDATE : 0) | bad_flag(f, 1, 3);
+}
+
+/* A granule's sizes (Arm64): its page, and its blocks now and then. */
+static uint64_t arm64_sizes(struct fz *f, uint32_t tg)
+{
+	uint64_t blocks = tg == 12 ? (1ULL << 21) | (1ULL << 30) :
+			  tg == 14 ? 1ULL << 25 : tg == 16 ? 1ULL << 29 : 0;
+
+	return (1ULL << (tg & 63)) | (pct(f, 60) ? blocks :
+				      pct(f, 50) ? blocks & -blocks : 0);
+}
+
+/*
+ * Arm64: the halves' input sizes at and just past their bounds (16 to 39),
+ * the granules (and 13, 15, 0), every output width of CD.IPS and 52
+ * (EOPNOTSUPP) and others; every flag (HD without HA, BIG_ENDIAN);
+ * page sizes of the granules, with a granule's page missing or another
+ * granule's size now and then.
+ */
+static void pick_arm64(struct fz *f, struct ioasid_format_arm64 *a)
+{
+	static const uint8_t tsz[] = { 16, 25, 39, 28, 33, 17, 15, 40, 0, 64 };
+	static const uint8_t tg[] = { 12, 14, 16, 13, 15, 0, 11, 17 };
+	static const uint32_t oas[] = { 48, 40, 44, 32, 36, 42, 52, 41, 56, 31, 0 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		uint8_t t = tsz[pct(f, 92) ? rn(f, 6) : rn(f, 10)];
+		uint8_t g = tg[pct(f, 94) ? rn(f, 3) : rn(f, 8)];
+
+		if (i == 0) {
+			a->t0sz = t;
+			a->tg0 = g;
+		} else {
+			a->t1sz = pct(f, 50) ? a->t0sz : t;
+			a->tg1 = pct(f, 50) ? a->tg0 : g;
+		}
+	}
+	a->oas_bits = oas[pct(f, 90) ? rn(f, 6) : rn(f, 11)];
+	a->flags = (pct(f, 40) ? IOASID_ARM64_HA : 0) |
+		   (pct(f, 30) ? IOASID_ARM64_HD : 0) |
+		   (pct(f, 20) ? IOASID_ARM64_EPD0 : 0) |
+		   (pct(f, 40) ? IOASID_ARM64_EPD1 : 0) |
+		   (pct(f, 25) ? IOASID_ARM64_TBI0 : 0) |
+		   (pct(f, 25) ? IOASID_ARM64_TBI1 : 0) |
+		   (pct(f, 3) ? IOASID_ARM64_BIG_ENDIAN : 0) | bad_flag(f, 7, 3);
+	if (pct(f, 50)) {
+		a->pgsize_bitmap = arm64_sizes(f, a->tg0) | arm64_sizes(f, a->tg1);
+		if (pct(f, 4))
+			a->pgsize_bitmap &= ~(1ULL << (a->tg0 & 63));
+		if (pct(f, 4))
+			a->pgsize_bitmap |= 1ULL << (12 + 2 * rn(f, 3));
+		if (pct(f, 2))
+			a->pgsize_bitmap |= 1ULL << (30 + rn(f, 20));
+	}
+}
+
+/* RISC-V: Sv39/48/57 (and 2, 6), 32 to 56 bits, sizes of those levels. */
+static void pick_riscv(struct fz *f, struct ioasid_format_riscv *r)
+{
+	static const uint32_t levels[] = { 3, 4, 5, 2, 6, 0 };
+	static const uint32_t bits[] = { 56, 44, 32, 48, 34, 31, 57, 64 };
+	static const uint64_t pgsizes[] = {
+		0, 1ULL << 12, (1ULL << 12) | (1ULL << 21) | (1ULL << 30),
+		(1ULL << 12) | (1ULL << 16), (1ULL << 12) | (1ULL << 39),
+		(1ULL << 12) | (1ULL << 48) | (1ULL << 39) | (1ULL << 21),
+		1ULL << 21, (1ULL << 12) | (1ULL << 13),
+	};
+
+	r->levels = levels[pct(f, 92) ? rn(f, 3) : rn(f, 6)];
+	r->phys_bits = bits[pct(f, 90) ? rn(f, 5) : rn(f, 8)];
+	r->pgsize_bitmap = pgsizes[pct(f, 85) ? rn(f, 6) : rn(f, 8)];
+	r->flags = (pct(f, 40) ? IOASID_RISCV_AD_UPDATE : 0) |
+		   (pct(f, 40) ? IOASID_RISCV_SVNAPOT : 0) |
+		   (pct(f, 40) ? IOASID_RISCV_SVPBMT : 0) | bad_flag(f, 3, 3);
+}
+
+/* AMD v1: Mode 1 to 6 (and 0, 7), 32 to 52 bits, any power of two. */
+static void pick_amd_v1(struct fz *f, struct ioasid_format_amd_v1 *d)
+{
+	static const uint32_t levels[] = { 3, 4, 6, 1, 2, 5, 0, 7 };
+	static const uint32_t bits[] = { 52, 48, 32, 40, 31, 53, 64 };
+	uint64_t pg = 0;
+	unsigned int i, n;
+
+	d->levels = levels[pct(f, 92) ? rn(f, 6) : rn(f, 8)];
+	d->phys_bits = bits[pct(f, 90) ? rn(f, 4) : rn(f, 7)];
+	if (pct(f, 60)) {
+		pg = 1ULL << 12;
+		n = rn(f, 5);
+		for (i = 0; i < n; i++)		/* up to the top's span, mostly */
+			pg |= 1ULL << (13 + rn(f, pct(f, 90) && d->levels && d->levels < 6 ?
+						  9 * d->levels : 51));
+		if (pct(f, 3))
+			pg &= ~(1ULL << 12);
+		if (pct(f, 2))
+			pg |= 1ULL << rn(f, 12);
+	}
+	d->pgsize_bitmap = pg;
+	d->flags = (pct(f, 40) ? IOASID_AMD_V1_AD_UPDATE : 0) | bad_flag(f, 1, 3);
+}
+
+/*
+ * A user-managed node's format descriptor in @d (an aux page), of any
+ * format, mostly valid, often just not; its length in *@len. The model's
+ * view of it in *@mf.
+ */
+static void pick_descriptor(struct fz *f, uint8_t *d, uint32_t *len,
+			    struct m_format *mf)
+{
+	union {
+		struct ioasid_format_header hdr;
+		struct ioasid_format_x86_64 x86;
+		struct ioasid_format_arm64 arm;
+		struct ioasid_format_riscv rv;
+		struct ioasid_format_amd_v1 amd;
+	} u;
+	unsigned int r = rn(f, 100);
+
+	memset(&u, 0, sizeof(u));
+	u.hdr.size = sizeof(u);
+	if (r < 40) {
+		u.hdr.format = IOASID_FORMAT_X86_64;
+		pick_x86_64(f, &u.x86);
+		u.x86.__reserved = bad_u32(f, 2);
+	} else if (r < 60) {
+		u.hdr.format = IOASID_FORMAT_ARM64;
+		pick_arm64(f, &u.arm);
+		u.arm.__reserved = bad_u32(f, 2);
+	} else if (r < 80) {
+		u.hdr.format = IOASID_FORMAT_RISCV;
+		pick_riscv(f, &u.rv);
+		u.rv.__reserved = bad_u32(f, 2);
+	} else {
+		u.hdr.format = IOASID_FORMAT_AMD_V1;
+		pick_amd_v1(f, &u.amd);
+		u.amd.__reserved = bad_u32(f, 2);
+	}
 	if (pct(f, 3))
-		fmt.hdr.format = pct(f, 50) ? rn(f, 4) : rnd(f);
-	*len = sizeof(fmt);
+		u.hdr.format = pct(f, 50) ? rn(f, 7) : rnd(f);
+	mf->format = u.hdr.format;
+	if (u.hdr.format == IOASID_FORMAT_ARM64) {
+		mf->flags = u.arm.flags;
+		mf->levels = 0;
+		mf->phys_bits = u.arm.oas_bits;
+		mf->pgsize_bitmap = u.arm.pgsize_bitmap;
+		mf->tsz[0] = u.arm.t0sz;
+		mf->tsz[1] = u.arm.t1sz;
+		mf->tg[0] = u.arm.tg0;
+		mf->tg[1] = u.arm.tg1;
+	} else {
+		/* x86-64, RISC-V and AMD v1 share the layout. */
+		mf->flags = u.x86.flags;
+		mf->levels = u.x86.levels;
+		mf->phys_bits = u.x86.phys_bits;
+		mf->pgsize_bitmap = u.x86.pgsize_bitmap;
+		memset(mf->tsz, 0, sizeof(mf->tsz));
+		memset(mf->tg, 0, sizeof(mf->tg));
+	}
+	*len = sizeof(u);
 	memset(d, 0, 64);
 	r = rn(f, 100);
 	if (r < 4)
-		*len = sizeof(fmt) + 8 * (1 + rn(f, 4));	/* a zero tail */
+		*len = sizeof(u) + 8 * (1 + rn(f, 4));	/* a zero tail */
 	else if (r < 6)
-		*len = rn(f, sizeof(fmt));			/* too short */
-	fmt.hdr.size = *len;
+		*len = rn(f, sizeof(u));		/* too short */
+	u.hdr.size = *len;
 	if (pct(f, 3))
-		fmt.hdr.size += pct(f, 50) ? 8 : -8;
-	memcpy(d, &fmt, sizeof(fmt));
-	if (*len > sizeof(fmt) && pct(f, 30))
-		d[sizeof(fmt) + rn(f, *len - sizeof(fmt))] = 1 + rn(f, 255);
+		u.hdr.size += pct(f, 50) ? 8 : -8;
+	memcpy(d, &u, sizeof(u));
+	if (*len > sizeof(u) && pct(f, 30))
+		d[sizeof(u) + rn(f, *len - sizeof(u))] = 1 + rn(f, 255);
 }
 
 /* A fresh id: not 0, not any live object's. */
@@ -153,6 +304,7 @@ void op_alloc(struct fz *f)
 	unsigned int r = rn(f, 100), i, deep = 0;
 	uint8_t *desc = f->mem.aux + FZ_AUX_PAGES * PG - 128;
 	bool desc_ok = false;
+	struct m_format fmt = { 0 };
 
 	if (m->nnodes >= M_MAX_NODES)
 		return op_destroy(f);
@@ -177,7 +329,7 @@ void op_alloc(struct fz *f)
 		c.mode = IOASID_MODE_USER_MANAGED;
 		if (!c.parent_id && pct(f, 80))
 			c.parent_id = pick_node(f, 0);	/* never a root */
-		pick_descriptor(f, desc, &c.format_len);
+		pick_descriptor(f, desc, &c.format_len, &fmt);
 		r = rn(f, 100);
 		c.format = r < 96 ? (uintptr_t)desc : r < 98 ? 0 :
 			   (uintptr_t)f->mem.guard;
@@ -208,18 +360,13 @@ void op_alloc(struct fz *f)
 	s.has_out = true;
 	s.lib = lib_alloc;
 	if (c.mode == IOASID_MODE_USER_MANAGED)
-		fz_note(f, "levels %u phys_bits %u pgsizes 0x%llx flags 0x%x",
-			((struct ioasid_format_x86_64 *)desc)->levels,
-			((struct ioasid_format_x86_64 *)desc)->phys_bits,
-			(unsigned long long)((struct ioasid_format_x86_64 *)desc)->pgsize_bitmap,
-			((struct ioasid_format_x86_64 *)desc)->flags);
+		fz_note(f, "format %u levels %u phys_bits %u pgsizes 0x%llx flags 0x%x "
+			"tsz %u/%u tg %u/%u", fmt.format, fmt.levels, fmt.phys_bits,
+			(unsigned long long)fmt.pgsize_bitmap, fmt.flags, fmt.tsz[0],
+			fmt.tsz[1], fmt.tg[0], fmt.tg[1]);
 	if (fz_do(f, &s) || !s.applies || !check_new_id(f, c.out_id))
 		return;
 	if (c.mode == IOASID_MODE_USER_MANAGED) {
-		const struct ioasid_format_x86_64 *d = (const void *)desc;
-		struct m_format fmt = { d->flags, d->levels, d->phys_bits,
-					d->pgsize_bitmap };
-
 		model_add_user_node(m, c.out_id, c.parent_id, &fmt,
 				    c.flags & IOASID_ALLOC_CACHING_MODE);
 	} else {
@@ -296,7 +443,7 @@ void op_node_info_of(struct fz *f, uint32_t id)
 		return;
 	bytes = model_mapped_bytes(n);
 	user = n->mode == IOASID_MODE_USER_MANAGED;
-	if (c.out_format != (user ? IOASID_FORMAT_X86_64 : 0) ||
+	if (c.out_format != (user ? n->fmt.format : 0) ||
 	    c.out_flags != ((n->bound ? IOASID_NODE_BOUND : 0) |
 			    (n->caching ? IOASID_NODE_CACHING_MODE : 0) |
 			    (n->pri_auto_invalid ? IOASID_NODE_PRI_AUTO_INVALID : 0)) ||
@@ -306,7 +453,7 @@ void op_node_info_of(struct fz *f, uint32_t id)
 			"flags 0x%x reserved2 0x%x; the model says format %u, %s, "
 			"root 0x%llx flags 0x%x", id, c.out_format, c.out_flags,
 			(unsigned long long)c.out_root, c.out_bind_flags,
-			c.__reserved2, user ? IOASID_FORMAT_X86_64 : 0,
+			c.__reserved2, user ? n->fmt.format : 0,
 			n->bound ? (n->caching ? "bound, caching mode" : "bound") :
 			(n->caching ? "not bound, caching mode" : "not bound"),
 			(unsigned long long)(n->bound ? n->root : 0),

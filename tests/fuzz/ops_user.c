@@ -30,11 +30,38 @@ static uint32_t pick_user_node(struct fz *f, unsigned int other_pct)
 
 /* FORMAT_INFO ------------------------------------------------------------------- */
 
+/* libioasid 0.3's ioasid_format_info(): the 64-byte struct of before 0.6. */
+int ioasid_format_info_0_3(struct ioasid_handle *handle, uint32_t format,
+			   struct ioasid_format_info *info);
+__asm__(".symver ioasid_format_info_0_3, ioasid_format_info@LIBIOASID_0.3");
+
+/* The last lib_format_info() called the 0.3 version. */
+static bool lib_format_info_old;
+
 static int lib_format_info(struct fz *f, void *cmd)
 {
 	struct ioasid_format_info *c = cmd;
+	uint8_t old[sizeof(*c) + 8];
+	unsigned int i;
+	int ret;
 
-	return ioasid_format_info(f->h, c->format, c);
+	lib_format_info_old = !pct(f, 70);
+	if (!lib_format_info_old)
+		return ioasid_format_info(f->h, c->format, c);
+	/* The old version writes its 64 bytes and not one more. */
+	memset(old, CANARY, sizeof(old));
+	ret = ioasid_format_info_0_3(f->h, c->format, (void *)old);
+	for (i = 64; i < sizeof(old); i++)
+		if (old[i] != CANARY) {
+			fz_fail(f, "ioasid_format_info@LIBIOASID_0.3 wrote byte %u", i);
+			return ret;
+		}
+	if (((struct ioasid_format_info *)old)->size != 64)
+		fz_fail(f, "ioasid_format_info@LIBIOASID_0.3 sent size %u",
+			((struct ioasid_format_info *)old)->size);
+	memcpy(c, old, 64);
+	c->size = sizeof(*c);
+	return ret;
 }
 
 void op_format_info(struct fz *f)
@@ -42,35 +69,58 @@ void op_format_info(struct fz *f)
 	struct ioasid_format_info c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "FORMAT_INFO", IOASID_CMD_FORMAT_INFO,
 			     IOASID_FORMAT_INFO);
-	const struct ioasid_format_info *want = &contract_x86_64;
+	const struct ioasid_format_info *want;
+	uint64_t granules;
+	bool short_size;
 
 	if (!f->m.has_user)
 		return;
-	c.format = pct(f, 90) ? IOASID_FORMAT_X86_64 :
-		   pct(f, 50) ? rn(f, 4) : (uint32_t)rnd(f);
+	c.format = pct(f, 90) ? 1 + rn(f, 4) :
+		   pct(f, 50) ? rn(f, 6) : (uint32_t)rnd(f);
 	c.flags = bad_flag(f, 0, 2);
 	c.__reserved = bad_u32(f, 2);
 	c.__reserved2 = bad_u32(f, 1);
 	s.x = contract_format_info(&f->m, &c);
+	s.x_short = s.x;	/* 64 bytes: everything but out_granule_bitmap */
+	s.has_short = true;
 	s.acts = ex_of(0);
 	s.has_out = true;
 	s.lib = !c.flags && !c.__reserved && !c.__reserved2 ? lib_format_info : NULL;
 	if (fz_do(f, &s) || !s.applies)
 		return;
+	want = contract_format(c.format);
+	/*
+	 * The struct of before 0.6 (as the kernel was asked, or as libioasid
+	 * 0.3 asks): out_granule_bitmap is neither asked for nor written (fz_do
+	 * checks nothing past the size changed).
+	 */
+	short_size = s.env.lib ? lib_format_info_old : s.env.size < sizeof(c);
+	granules = short_size ? want->out_granule_bitmap : c.out_granule_bitmap;
 	if (c.out_format_flags != want->out_format_flags ||
 	    c.out_bind_flags != want->out_bind_flags ||
 	    c.out_pgsize_bitmap != want->out_pgsize_bitmap ||
 	    c.out_levels_bitmap != want->out_levels_bitmap ||
 	    c.out_min_phys_bits != want->out_min_phys_bits ||
 	    c.out_max_phys_bits != want->out_max_phys_bits ||
-	    c.out_input_bits != want->out_input_bits || c.__reserved2)
-		fz_fail(f, "FORMAT_INFO of x86-64: flags 0x%llx bind 0x%llx pgsizes "
+	    c.out_input_bits != want->out_input_bits || c.__reserved2 ||
+	    granules != want->out_granule_bitmap)
+		fz_fail(f, "FORMAT_INFO of format %u: flags 0x%llx bind 0x%llx pgsizes "
 			"0x%llx levels 0x%llx phys bits %u..%u input bits %u "
-			"reserved2 %u", (unsigned long long)c.out_format_flags,
+			"reserved2 %u granules 0x%llx; the header says 0x%llx 0x%llx "
+			"0x%llx 0x%llx %u..%u %u 0 0x%llx", c.format,
+			(unsigned long long)c.out_format_flags,
 			(unsigned long long)c.out_bind_flags,
 			(unsigned long long)c.out_pgsize_bitmap,
 			(unsigned long long)c.out_levels_bitmap, c.out_min_phys_bits,
-			c.out_max_phys_bits, c.out_input_bits, c.__reserved2);
+			c.out_max_phys_bits, c.out_input_bits, c.__reserved2,
+			(unsigned long long)c.out_granule_bitmap,
+			(unsigned long long)want->out_format_flags,
+			(unsigned long long)want->out_bind_flags,
+			(unsigned long long)want->out_pgsize_bitmap,
+			(unsigned long long)want->out_levels_bitmap,
+			want->out_min_phys_bits, want->out_max_phys_bits,
+			want->out_input_bits,
+			(unsigned long long)want->out_granule_bitmap);
 }
 
 /* BIND and UNBIND ----------------------------------------------------------------- */
@@ -79,6 +129,8 @@ static int lib_bind(struct fz *f, void *cmd)
 {
 	struct ioasid_bind *c = cmd;
 
+	if (c->root1 || pct(f, 30))
+		return ioasid_bind_halves(f->h, c->id, c->root, c->root1, c->flags);
 	return ioasid_bind(f->h, c->id, c->root, c->flags);
 }
 
@@ -89,41 +141,84 @@ static int lib_unbind(struct fz *f, void *cmd)
 	return ioasid_unbind(f->h, c->id);
 }
 
+/*
+ * A table root for a node of @fmt (NULL: not a user-managed node) in the
+ * half @half: mostly aligned where the parent maps, often just not.
+ */
+static uint64_t pick_root(struct fz *f, const struct m_format *fmt,
+			  unsigned int half)
+{
+	uint64_t align = fmt ? contract_root_align(fmt, half) : PG;
+	unsigned int bits = fmt ? fmt->phys_bits : 48, r = rn(f, 100);
+
+	if (bits > 63)
+		bits = 63;
+	if (r < 60)
+		return rn(f, WIN_PAGES) * PG & ~(align - 1);	/* where the parent maps */
+	if (r < 80)
+		return (rnd(f) & ((1ULL << bits) - 1)) & ~(align - 1);
+	if (r < 86)
+		return (1ULL << bits) - align;			/* the highest taken */
+	if (r < 91)
+		return 1ULL << bits;				/* one table too high */
+	if (r < 95)
+		return rn(f, WIN_PAGES) * PG + (align > 64 && pct(f, 50) ?
+						 align / 2 : 8 * (1 + rn(f, 7)));
+	return rnd(f);
+}
+
+/* Bind flags: mostly the node's format's, now and then another's or none. */
+static uint32_t pick_bind_flags(struct fz *f, const struct m_format *fmt)
+{
+	uint32_t all = contract_all_bind_flags(), own, flags;
+
+	own = fmt ? contract_format(fmt->format)->out_bind_flags : 0;
+	if (!fmt)
+		own = IOASID_BIND_X86_SRE | IOASID_BIND_X86_WPE;
+	flags = own & (pct(f, 50) ? rnd(f) : 0);
+	if (pct(f, 4))
+		flags |= all & rnd(f);			/* another format's */
+	return flags | bad_flag(f, 3, 3);
+}
+
 void op_bind(struct fz *f)
 {
 	struct ioasid_bind c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "BIND", IOASID_CMD_BIND, IOASID_BIND);
+	const struct m_format *fmt;
+	struct ioasid_bind short_c;
 	struct m_node *n;
-	unsigned int bits, r;
 
 	if (!f->m.has_user)
 		return;
 	c.id = pick_user_node(f, 10);
 	n = model_node(&f->m, c.id);
-	bits = n && n->mode == IOASID_MODE_USER_MANAGED ? n->fmt.phys_bits : 48;
-	r = rn(f, 100);
-	if (r < 60)
-		c.root = rn(f, WIN_PAGES) * PG;		/* where the parent maps */
-	else if (r < 80)
-		c.root = (rnd(f) & ((1ULL << bits) - 1)) & ~(PG - 1);
-	else if (r < 86)
-		c.root = (1ULL << bits) - PG;		/* the highest taken */
-	else if (r < 92)
-		c.root = 1ULL << bits;			/* one page too high */
-	else if (r < 96)
-		c.root = rn(f, WIN_PAGES) * PG + 1 + rn(f, PG - 1);
-	else
-		c.root = rnd(f);
-	c.flags = (pct(f, 50) ? IOASID_BIND_X86_SRE : 0) |
-		  (pct(f, 30) ? IOASID_BIND_X86_WPE : 0) | bad_flag(f, 2, 3);
+	fmt = n && n->mode == IOASID_MODE_USER_MANAGED ? &n->fmt : NULL;
+	c.root = pick_root(f, fmt, 0);
+	if (fmt && fmt->format == IOASID_FORMAT_ARM64 &&
+	    fmt->flags & IOASID_ARM64_EPD0 && pct(f, 80))
+		c.root = 0;			/* the disabled half's */
+	/* TTB1: where the node has it, mostly; elsewhere now and then (EINVAL). */
+	if (fmt && contract_has_ttb1(fmt) ? pct(f, 85) : pct(f, 4))
+		c.root1 = pick_root(f, fmt && fmt->format == IOASID_FORMAT_ARM64 ?
+				    fmt : NULL, 1);
+	c.flags = pick_bind_flags(f, fmt);
 	c.__reserved = bad_u32(f, 1);
 	s.x = contract_bind(&f->m, &c);
+	/* The 24-byte struct of before root1: the kernel sees root1 0. */
+	short_c = c;
+	short_c.root1 = 0;
+	s.x_short = contract_bind(&f->m, &short_c);
+	s.has_short = true;
 	s.acts = ex_of(0);
 	s.lib = !c.__reserved ? lib_bind : NULL;
+	fz_note(f, "format %u root1 0x%llx", fmt ? fmt->format : 0,
+		(unsigned long long)c.root1);
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	n->bound = true;
 	n->root = c.root;
+	n->root1 = s.env.lib || s.env.size >= sizeof(c) ? c.root1 : 0;
 	n->bind_flags = c.flags;
 }
 
@@ -131,6 +226,7 @@ void op_unbind(struct fz *f)
 {
 	struct ioasid_bind c = { .size = sizeof(c) };
 	struct spec s = SPEC(c, "UNBIND", IOASID_CMD_UNBIND, IOASID_UNBIND);
+	struct ioasid_bind short_c;
 	struct m_node *n;
 
 	if (!f->m.has_user)
@@ -140,15 +236,23 @@ void op_unbind(struct fz *f)
 	if (pct(f, 3))
 		c.root = pct(f, 50) ? PG : rnd(f);
 	if (pct(f, 3))
-		c.flags = pct(f, 50) ? IOASID_BIND_X86_SRE : bad_flag(f, 2, 100);
+		c.root1 = pct(f, 50) ? PG : rnd(f);
+	if (pct(f, 3))
+		c.flags = pct(f, 50) ? IOASID_BIND_X86_SRE :
+			  pct(f, 50) ? IOASID_BIND_RISCV_SUM : bad_flag(f, 3, 100);
 	c.__reserved = bad_u32(f, 1);
 	s.x = contract_unbind(&f->m, &c);
+	short_c = c;
+	short_c.root1 = 0;
+	s.x_short = contract_unbind(&f->m, &short_c);
+	s.has_short = true;
 	s.acts = ex_of(0);
-	s.lib = !c.__reserved && !c.root && !c.flags ? lib_unbind : NULL;
+	s.lib = !c.__reserved && !c.root && !c.root1 && !c.flags ? lib_unbind : NULL;
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	n->bound = false;
 	n->root = 0;
+	n->root1 = 0;
 	n->bind_flags = 0;
 }
 

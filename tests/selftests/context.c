@@ -775,6 +775,125 @@ TEST_F(context, dma_old_size)
 	munmap(mem, getpagesize());
 }
 
+/* Grown structs of issue 12 --------------------------------------------------- */
+
+static bool has_user_managed(struct ioasid_handle *h)
+{
+	struct ioasid_info info;
+
+	return !ioasid_get_info(h, &info) &&
+	       info.out_capabilities & IOASID_CAP_USER_MANAGED;
+}
+
+/*
+ * FORMAT_INFO grew from 64 bytes (up to __reserved2) to 72
+ * (out_granule_bitmap). The old size still gets every other answer and
+ * nothing written past it; the whole struct gets the granules of every
+ * format the module walks (4 KiB; Arm64 16 and 64 KiB too).
+ */
+TEST_F(context, format_info_old_size)
+{
+	struct {
+		struct ioasid_format_info cmd;
+		uint8_t extra[8];
+	} buf;
+	uint32_t format;
+
+	if (!has_user_managed(self->handle))
+		SKIP(return, "no IOASID_CAP_USER_MANAGED");
+	memset(&buf, 0x5a, sizeof(buf));
+	buf.cmd.size = 64;
+	buf.cmd.flags = 0;
+	buf.cmd.format = IOASID_FORMAT_X86_64;
+	buf.cmd.__reserved = 0;
+	buf.cmd.__reserved2 = 0;
+	ASSERT_EQ(0, ioctl(self->fd, IOASID_FORMAT_INFO, &buf));
+	EXPECT_EQ(1ULL << 12, buf.cmd.out_pgsize_bitmap & (1ULL << 12));
+	EXPECT_EQ((1ULL << 4) | (1ULL << 5), buf.cmd.out_levels_bitmap);
+	EXPECT_EQ(0, buf.cmd.__reserved2);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, buf.cmd.out_granule_bitmap);
+	EXPECT_EQ(0x5a, buf.extra[0]);
+
+	for (format = IOASID_FORMAT_X86_64; format <= IOASID_FORMAT_AMD_V1; format++) {
+		memset(&buf, 0, sizeof(buf));
+		buf.cmd.size = sizeof(buf.cmd);
+		buf.cmd.format = format;
+		EXPECT_EQ(0, ioctl(self->fd, IOASID_FORMAT_INFO, &buf))
+			TH_LOG("format %u: %s", format, strerror(errno));
+		EXPECT_EQ(format == IOASID_FORMAT_ARM64 ?
+			  (1ULL << 12) | (1ULL << 14) | (1ULL << 16) : 1ULL << 12,
+			  buf.cmd.out_granule_bitmap) TH_LOG("format %u", format);
+		EXPECT_EQ(0, buf.extra[0]);
+	}
+	/* A non-zero tail past the whole struct. */
+	memset(&buf, 0, sizeof(buf));
+	buf.cmd.size = sizeof(buf.cmd) + 1;
+	buf.cmd.format = IOASID_FORMAT_X86_64;
+	buf.extra[0] = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOASID_FORMAT_INFO, &buf));
+}
+
+/*
+ * BIND and UNBIND grew from 24 bytes (up to root) to 32 (root1, TTB1 of
+ * Arm64 nodes). The old size works and root1 past it is not read; in the
+ * whole struct a non-zero root1 is EINVAL for a node without a TTB1 half
+ * (x86-64 here) and for UNBIND.
+ */
+TEST_F(context, bind_old_size)
+{
+	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
+	struct {
+		struct ioasid_bind cmd;
+		uint8_t extra[8];
+	} buf;
+	struct ioasid_node_info ni;
+	uint32_t root, user;
+
+	if (!has_user_managed(self->handle))
+		SKIP(return, "no IOASID_CAP_USER_MANAGED");
+	ASSERT_EQ(0, ioasid_node_alloc(self->handle, 0, IOASID_MODE_KERNEL_MANAGED, &root));
+	ASSERT_EQ(0, ioasid_node_alloc_user(self->handle, root, &fmt, sizeof(fmt), &user));
+
+	/* 24 bytes: root1 (garbage) is not read. */
+	memset(&buf, 0x5a, sizeof(buf));
+	buf.cmd.size = 24;
+	buf.cmd.flags = 0;
+	buf.cmd.id = user;
+	buf.cmd.__reserved = 0;
+	buf.cmd.root = 0x10000;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_BIND, &buf));
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, buf.cmd.root1);
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_EQ(0x10000, ni.out_root);
+	EXPECT_TRUE(ni.out_flags & IOASID_NODE_BOUND);
+	buf.cmd.root = 0;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_UNBIND, &buf));
+
+	/* 32 bytes: x86-64 has no TTB1, and UNBIND takes no root1. */
+	buf.cmd.size = sizeof(buf.cmd);
+	buf.cmd.root = 0x10000;
+	buf.cmd.root1 = 0x20000;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_BIND, &buf));
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_FALSE(ni.out_flags & IOASID_NODE_BOUND);
+	buf.cmd.root1 = 0;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_BIND, &buf));
+	buf.cmd.root = 0;
+	buf.cmd.root1 = 0x20000;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_UNBIND, &buf));
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_TRUE(ni.out_flags & IOASID_NODE_BOUND);
+	buf.cmd.root1 = 0;
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_UNBIND, &buf));
+	/* A non-zero tail past the whole struct. */
+	buf.cmd.size = sizeof(buf.cmd) + 1;
+	buf.cmd.root = 0x10000;
+	buf.extra[0] = 1;
+	EXPECT_ERRNO(E2BIG, ioctl(self->fd, IOASID_BIND, &buf));
+	EXPECT_EQ(0, ioasid_node_destroy(self->handle, user));
+	EXPECT_EQ(0, ioasid_node_destroy(self->handle, root));
+}
+
 #define TEST_BAD_POINTER(_struct, _ioctl, _last)				\
 	do {									\
 		EXPECT_ERRNO(EFAULT, ioctl(self->fd, _ioctl, NULL));		\

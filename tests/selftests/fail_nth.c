@@ -201,6 +201,7 @@ struct fn_dma {
 struct fn_state {
 	int fd;
 	uint32_t root, root2, child, dev, user;
+	uint32_t ufmt;		/* the user node's enum ioasid_format */
 	uint32_t pdev;		/* the adopted PCI device (edu) */
 	struct pci_vfio *pci;	/* its VFIO container and device, or NULL */
 	uint32_t pasid;		/* the PASID of DMA and TRANSLATE with one */
@@ -272,18 +273,60 @@ static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
 	return rc;
 }
 
+/*
+ * The user node's descriptor: 4 levels of 4 KiB tables in every format
+ * (Arm64: 4 KiB granules, 48-bit halves, TTB1 on; RISC-V: Sv48; AMD v1:
+ * Mode 4), each declared to update accessed and dirty state itself.
+ */
+static uint32_t fn_descriptor(uint32_t format, void *desc)
+{
+	memset(desc, 0, 32);
+	if (format == IOASID_FORMAT_ARM64) {
+		struct ioasid_format_arm64 *a = desc;
+
+		*a = (struct ioasid_format_arm64){
+			.hdr = { .size = sizeof(*a), .format = format },
+			.flags = IOASID_ARM64_HA | IOASID_ARM64_HD,
+			.t0sz = 16, .t1sz = 16, .tg0 = 12, .tg1 = 12, .oas_bits = 48 };
+		return sizeof(*a);
+	}
+	if (format == IOASID_FORMAT_RISCV) {
+		struct ioasid_format_riscv *r = desc;
+
+		*r = (struct ioasid_format_riscv){
+			.hdr = { .size = sizeof(*r), .format = format },
+			.flags = IOASID_RISCV_AD_UPDATE, .levels = 4, .phys_bits = 48 };
+		return sizeof(*r);
+	}
+	if (format == IOASID_FORMAT_AMD_V1) {
+		struct ioasid_format_amd_v1 *d = desc;
+
+		*d = (struct ioasid_format_amd_v1){
+			.hdr = { .size = sizeof(*d), .format = format },
+			.flags = IOASID_AMD_V1_AD_UPDATE, .levels = 4, .phys_bits = 48 };
+		return sizeof(*d);
+	}
+	{
+		struct ioasid_format_x86_64 *x = desc;
+
+		*x = (struct ioasid_format_x86_64){
+			.hdr = { .size = sizeof(*x), .format = IOASID_FORMAT_X86_64 },
+			.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48 };
+		return sizeof(*x);
+	}
+}
+
 static int fn_alloc_user_q(struct fn_state *s, uint32_t parent, uint32_t *id,
 			   uint32_t flags, uint32_t queue)
 {
-	struct ioasid_format_x86_64 f = {
-		.hdr = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 },
-		.flags = IOASID_X86_64_AD_UPDATE, .levels = 4, .phys_bits = 48 };
+	uint8_t f[32];
 	struct ioasid_alloc a = { .size = sizeof(a), .mode = IOASID_MODE_USER_MANAGED,
 				  .flags = flags, .fault_queue_id = queue,
-				  .parent_id = parent, .format = (uintptr_t)&f,
-				  .format_len = sizeof(f) };
-	int rc = fn_ioctl(s, IOASID_ALLOC, &a);
+				  .parent_id = parent, .format = (uintptr_t)f };
+	int rc;
 
+	a.format_len = fn_descriptor(s->ufmt, f);
+	rc = fn_ioctl(s, IOASID_ALLOC, &a);
 	*id = a.out_id;
 	return rc;
 }
@@ -294,16 +337,43 @@ static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id,
 	return fn_alloc_user_q(s, parent, id, flags, 0);
 }
 
-/* BIND the user node to a table at @root, or (IOASID_UNBIND) unbind it. */
+/*
+ * BIND the user node to a table at @root, or (IOASID_UNBIND) unbind it. An
+ * Arm64 node gets the same table as TTB1: an address of the upper half
+ * whose index bits are U_IOVA's translates as U_IOVA does (U_TTB1).
+ */
+#define U_TTB1		(0xffff000000000000ULL | U_IOVA)
 static int fn_bind(struct fn_state *s, unsigned long req, uint64_t root)
 {
 	struct ioasid_bind b = { .size = sizeof(b), .id = s->user, .root = root };
 
+	if (req == IOASID_BIND && s->ufmt == IOASID_FORMAT_ARM64)
+		b.root1 = root;
 	return fn_ioctl(s, req, &b);
 }
 
-/* The guest table of the user node (see U_TABLE), in @buf. */
-static void fn_user_table(uint8_t *buf)
+/*
+ * One entry of the user node's table in @format: a pointer to the table
+ * of level @level - 1 at @addr (@level > 1), or a 4 KiB leaf (@level 1),
+ * with every permission and the accessed (and a leaf's dirty) state set,
+ * so that walks write nothing.
+ */
+static uint64_t fn_entry(uint32_t format, unsigned int level, uint64_t addr)
+{
+	switch (format) {
+	case IOASID_FORMAT_ARM64:	/* table / page, AF and AP[1] in the page */
+		return addr | 3 | (level == 1 ? 0x440 : 0);
+	case IOASID_FORMAT_RISCV:	/* V; a leaf R, W, U, A, D */
+		return (addr >> 12) << 10 | (level == 1 ? 0xd7 : 1);
+	case IOASID_FORMAT_AMD_V1:	/* PR, NextLevel, IR, IW, A, D */
+		return addr | 1 | (uint64_t)(level - 1) << 9 | 3ULL << 61 |
+		       (level == 1 ? 0x60 : 0x20);
+	}
+	return addr | (level == 1 ? 0x67 : 0x27);	/* P, RW, US, A (and D) */
+}
+
+/* The guest table of the user node (see U_TABLE), in @buf, in @format. */
+static void fn_user_table(uint8_t *buf, uint32_t format)
 {
 	uint64_t *t = (uint64_t *)(buf + U_TABLE * PAGE);
 	unsigned int lvl, k;
@@ -315,12 +385,13 @@ static void fn_user_table(uint8_t *buf)
 	memset(t, 0, 4 * PAGE);
 	for (lvl = 4; lvl > 1; lvl--, t += PAGE / 8)
 		t[(U_IOVA >> (12 + 9 * (lvl - 1))) & 511] =
-			(W_IOVA + (U_TABLE + 5 - lvl) * PAGE) | 0x27;
+			fn_entry(format, lvl, W_IOVA + (U_TABLE + 5 - lvl) * PAGE);
 	for (k = 0; k < 4; k++)
-		t[((U_IOVA >> 12) & 511) + k] = (W_IOVA + (U_DATA + k) * PAGE) | 0x67;
+		t[((U_IOVA >> 12) & 511) + k] =
+			fn_entry(format, 1, W_IOVA + (U_DATA + k) * PAGE);
 	/* IOVA 0..+4p too (P_UIOVA): level 3 entry 0 -> the same level 2 table */
 	t = (uint64_t *)(buf + (U_TABLE + 1) * PAGE);
-	t[0] = (W_IOVA + (U_TABLE + 2) * PAGE) | 0x27;
+	t[0] = fn_entry(format, 3, W_IOVA + (U_TABLE + 2) * PAGE);
 }
 
 /* ADOPT the container's one device (the edu) into the context: its id. */
@@ -399,7 +470,7 @@ static uint64_t fn_hole_off(void)
 
 static uint64_t fn_hole_pte(void)
 {
-	return (W_IOVA + (U_DATA + H_PAGE) * PAGE) | 0x67;
+	return fn_entry(IOASID_FORMAT_X86_64, 1, W_IOVA + (U_DATA + H_PAGE) * PAGE);
 }
 
 /* A CPU write of the body to buf, which the memory check then expects. */
@@ -576,6 +647,24 @@ static long long fn_count_fds(void)
 #define W_RECORDS	(1u << 28)	/* 2 FAULT records queued (DMA at F_IOVA) */
 #define W_AUTO_INV	(1u << 29)	/* user: IOASID_ALLOC_PRI_AUTO_INVALID */
 #define W_FAULT_ANY	(W_QUEUE | W_PRI | W_HOLE | W_AUTO_INV)
+/* The user node's format (issue 12): x86-64 without these. */
+#define W_ARM64		(1u << 30)
+#define W_RISCV		(2u << 30)
+#define W_AMD_V1	(3u << 30)
+#define W_FORMAT	(3u << 30)
+
+static uint32_t fn_world_format(unsigned int w)
+{
+	switch (w & W_FORMAT) {
+	case W_ARM64:
+		return IOASID_FORMAT_ARM64;
+	case W_RISCV:
+		return IOASID_FORMAT_RISCV;
+	case W_AMD_V1:
+		return IOASID_FORMAT_AMD_V1;
+	}
+	return IOASID_FORMAT_X86_64;
+}
 
 static unsigned int fn_world_closure(unsigned int w)
 {
@@ -621,7 +710,7 @@ static unsigned int fn_world_closure(unsigned int w)
 			w |= W_CHILD | W_MAP;
 		if (w & (W_MAP | W_ROOT2 | W_CHILD | W_RESERVE | W_DIRTY))
 			w |= W_ROOT;
-		if (w)
+		if (w & ~W_FORMAT)
 			w |= W_CTX;
 	} while (w != prev);
 	return w;
@@ -634,6 +723,7 @@ static int fn_world(struct fn_state *s, unsigned int w)
 	uint64_t iova;
 
 	w = fn_world_closure(w);
+	s->ufmt = fn_world_format(w);
 	memcpy(s->buf, s->buf_ref, BUF_PAGES * PAGE);
 	memcpy(s->local, s->local_ref, LOCAL_PAGES * PAGE);
 	if (!(w & W_CTX))
@@ -1921,7 +2011,7 @@ FN_SEQ(alloc_user, W_MAP, body_alloc_user, expect_alloc_user, verify_id_free);
 
 static int body_format_info(struct fn_state *s)
 {
-	struct ioasid_format_info f = { .size = sizeof(f), .format = IOASID_FORMAT_X86_64 };
+	struct ioasid_format_info f = { .size = sizeof(f), .format = s->ufmt };
 
 	if (fn_ioctl(s, IOASID_FORMAT_INFO, &f))
 		return -1;
@@ -1989,11 +2079,16 @@ static int body_invalidate(struct fn_state *s)
 }
 FN_SEQ(invalidate, W_ATTACH_USER | W_WARM, body_invalidate, NULL, NULL);
 
-/* DMA through the user node: walks read the table through the root. */
+/*
+ * DMA through the user node: walks read the table through the root (an
+ * Arm64 node's read goes through its TTB1 half, the same table).
+ */
 static int body_dma_user(struct fn_state *s)
 {
+	uint64_t iova = s->ufmt == IOASID_FORMAT_ARM64 ? U_TTB1 : U_IOVA;
+
 	s->pasid = U_PASID;
-	if (fn_dma(s, IOASID_DMA_PASID, U_IOVA + 100, U_DATA * PAGE + 100, 0, 3 * PAGE))
+	if (fn_dma(s, IOASID_DMA_PASID, iova + 100, U_DATA * PAGE + 100, 0, 3 * PAGE))
 		return -1;
 	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + PAGE,
 		      (U_DATA + 1) * PAGE, 4 * PAGE, 2 * PAGE);
@@ -2060,6 +2155,35 @@ static void expect_destroy_user(struct fn_state *s, struct fn_snap *want, int rc
 	want->nodes--;
 }
 FN_SEQ(destroy_user, W_BIND, body_destroy_user, expect_destroy_user, NULL);
+
+/*
+ * The same for the formats of issue 12: a user node of each (see
+ * fn_descriptor(); Arm64 bound with both halves), over the same table
+ * encoded in its format. The module allocates per node (ALLOC, BIND) and
+ * per walk (DMA, TRANSLATE through a cold IOTLB).
+ */
+#define FN_SEQ_FORMAT(_fmt, _w)						\
+FN_SEQ(alloc_user_##_fmt, W_MAP | _w, body_alloc_user, expect_alloc_user,	\
+       verify_id_free);							\
+FN_SEQ(format_info_##_fmt, W_CTX | _w, body_format_info, NULL, NULL);	\
+FN_SEQ(bind_##_fmt, W_USER | _w, body_bind, expect_bound, NULL);		\
+FN_SEQ(rebind_##_fmt, W_ATTACH_USER | W_WARM | _w, body_rebind, expect_bound, \
+       NULL);								\
+FN_SEQ(dma_user_miss_##_fmt, W_ATTACH_USER | _w, body_dma_user, NULL, NULL); \
+FN_SEQ(dma_user_hit_##_fmt, W_ATTACH_USER | W_WARM | _w, body_dma_user, NULL, \
+       NULL);								\
+FN_SEQ(translate_user_##_fmt, W_ATTACH_USER | _w, body_translate_user, NULL, \
+       verify_translate_user);						\
+FN_SEQ(invalidate_##_fmt, W_ATTACH_USER | W_WARM | _w, body_invalidate, NULL, \
+       NULL);								\
+FN_SEQ(unbind_##_fmt, W_ATTACH_USER | W_WARM | _w, body_unbind, expect_unbound, \
+       NULL);								\
+FN_SEQ(destroy_user_##_fmt, W_BIND | _w, body_destroy_user, expect_destroy_user, \
+       NULL)
+
+FN_SEQ_FORMAT(arm64, W_ARM64);
+FN_SEQ_FORMAT(riscv, W_RISCV);
+FN_SEQ_FORMAT(amd_v1, W_AMD_V1);
 
 /* Dirty tracking */
 
@@ -3471,6 +3595,19 @@ FIXTURE_SETUP(fail_nth)
 		SKIP(return, "%s", why);
 	if (access(IOASID_DEVICE_PATH, F_OK))
 		ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	if (variant->seq->world & W_FORMAT) {
+		struct ioasid_format_info fi = {
+			.size = sizeof(fi), .format = fn_world_format(variant->seq->world) };
+		int fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+		ASSERT_LE(0, fd);
+		if (ioctl(fd, IOASID_FORMAT_INFO, &fi)) {
+			close(fd);
+			SKIP(return, "the module does not walk format %u (FORMAT_INFO: %s)",
+			     fi.format, strerror(errno));
+		}
+		close(fd);
+	}
 	if (fn_world_closure(variant->seq->world) & W_FAULT_ANY) {
 		struct ioasid_info info = { .size = sizeof(info) };
 		int fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -3491,7 +3628,7 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_TRUE(s->buf && s->buf_ref && s->local && s->local_ref && s->warm);
 	for (i = 0; i < BUF_PAGES * PAGE; i++)
 		s->buf_ref[i] = i * 7 + i / PAGE;
-	fn_user_table(s->buf_ref);
+	fn_user_table(s->buf_ref, fn_world_format(variant->seq->world));
 	if (fn_world_closure(variant->seq->world) & W_HOLE)
 		memset(s->buf_ref + fn_hole_off(), 0, 8);
 	for (i = 0; i < LOCAL_PAGES * PAGE; i++)

@@ -5,11 +5,63 @@
  * shipped. Nothing here loads a module (the host cannot).
  */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ioasid_test.h"
+
+/*
+ * A fake module behind one descriptor (fake.fd): this binary's ioctl()
+ * takes the library's calls there, keeps the request and its struct as
+ * the library sent it (size bytes, at most sizeof(fake.sent)), and answers
+ * like the module: it writes fake.reply back, at most the caller's size,
+ * and returns 0. Every other descriptor goes to the real system call.
+ */
+static struct {
+	int fd;
+	unsigned long request;
+	uint32_t size;
+	uint8_t sent[256];
+	uint8_t reply[256];
+	uint32_t reply_len;
+} fake = { .fd = -1 };
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+	uint32_t n;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd != fake.fd || fd < 0)
+		return syscall(SYS_ioctl, fd, request, arg);
+	fake.request = request;
+	memcpy(&fake.size, arg, 4);
+	n = fake.size < sizeof(fake.sent) ? fake.size : sizeof(fake.sent);
+	memset(fake.sent, 0, sizeof(fake.sent));
+	memcpy(fake.sent, arg, n);
+	n = fake.size < fake.reply_len ? fake.size : fake.reply_len;
+	memcpy((uint8_t *)arg + 4, fake.reply + 4, n > 4 ? n - 4 : 0);
+	return 0;
+}
+
+/* A handle on the fake module. */
+static struct ioasid_handle *fake_open(struct __test_metadata *_metadata)
+{
+	struct ioasid_handle *h;
+
+	/* Any descriptor will do: the real one is never asked. */
+	EXPECT_EQ(0, ioasid_open(&h, "/dev/null", 0));
+	fake.fd = ioasid_fd(h);
+	return h;
+}
 
 /* struct ioasid_info as shipped in 0.1.0, then only extended. */
 _Static_assert(offsetofend(struct ioasid_info, __reserved) == 40, "ioasid_info 0.1.0 size");
@@ -220,6 +272,120 @@ TEST(fault_functions_check_arguments)
 	EXPECT_EQ(6, val);
 	EXPECT_EQ(8, fd);
 	EXPECT_EQ(0, ioasid_close(handle));
+}
+
+/*
+ * libioasid 0.6: ioasid_bind_halves() sends both halves; ioasid_bind()
+ * the current struct with root1 0 (an older module takes its zero tail).
+ */
+TEST(bind_halves_sends_both_roots)
+{
+	struct ioasid_handle *h;
+	struct ioasid_bind b;
+
+	EXPECT_LIBERR(EINVAL, ioasid_bind_halves(NULL, 1, 0x1000, 0x2000, 0));
+	h = fake_open(_metadata);
+	ASSERT_NE(NULL, h);
+	EXPECT_EQ(0, ioasid_bind_halves(h, 7, 0x40000, 0x81000, IOASID_BIND_RISCV_SUM));
+	EXPECT_EQ(IOASID_BIND, fake.request);
+	memcpy(&b, fake.sent, sizeof(b));
+	EXPECT_EQ(sizeof(struct ioasid_bind), b.size);
+	EXPECT_EQ(32, b.size);
+	EXPECT_EQ(IOASID_BIND_RISCV_SUM, b.flags);
+	EXPECT_EQ(7, b.id);
+	EXPECT_EQ(0, b.__reserved);
+	EXPECT_EQ(0x40000, b.root);
+	EXPECT_EQ(0x81000, b.root1);
+
+	EXPECT_EQ(0, ioasid_bind(h, 9, 0x5000, IOASID_BIND_X86_SRE));
+	memcpy(&b, fake.sent, sizeof(b));
+	EXPECT_EQ(32, b.size);
+	EXPECT_EQ(9, b.id);
+	EXPECT_EQ(IOASID_BIND_X86_SRE, b.flags);
+	EXPECT_EQ(0x5000, b.root);
+	EXPECT_EQ(0, b.root1);
+
+	/* UNBIND: nothing but the id, root1 included. */
+	EXPECT_EQ(0, ioasid_unbind(h, 9));
+	EXPECT_EQ(IOASID_UNBIND, fake.request);
+	memcpy(&b, fake.sent, sizeof(b));
+	EXPECT_EQ(32, b.size);
+	EXPECT_EQ(9, b.id);
+	EXPECT_EQ(0, b.flags | b.root | b.root1 | b.__reserved);
+	EXPECT_EQ(0, ioasid_close(h));
+}
+
+/*
+ * 0.6's ioasid_format_info() asks for 72 bytes and gets out_granule_bitmap;
+ * a module that writes only the 64 bytes it knows leaves it 0.
+ */
+TEST(format_info_reads_the_granules)
+{
+	struct ioasid_format_info fi, k = { .size = sizeof(k) };
+	struct ioasid_handle *h = fake_open(_metadata);
+
+	ASSERT_NE(NULL, h);
+	k.format = IOASID_FORMAT_ARM64;
+	k.out_pgsize_bitmap = (1ULL << 12) | (1ULL << 14) | (1ULL << 16);
+	k.out_granule_bitmap = (1ULL << 12) | (1ULL << 14) | (1ULL << 16);
+	memcpy(fake.reply, &k, sizeof(k));
+	fake.reply_len = sizeof(k);
+	memset(&fi, 0x5a, sizeof(fi));
+	EXPECT_EQ(0, ioasid_format_info(h, IOASID_FORMAT_ARM64, &fi));
+	EXPECT_EQ(IOASID_FORMAT_INFO, fake.request);
+	EXPECT_EQ(72, fake.size);
+	memcpy(&k, fake.sent, sizeof(k));
+	EXPECT_EQ(IOASID_FORMAT_ARM64, k.format);
+	EXPECT_EQ(0, k.flags | k.__reserved | k.__reserved2);
+	EXPECT_EQ(0, k.out_granule_bitmap);	/* sent zeroed */
+	EXPECT_EQ(sizeof(fi), fi.size);
+	EXPECT_EQ((1ULL << 12) | (1ULL << 14) | (1ULL << 16), fi.out_granule_bitmap);
+
+	/* An older module answers 64 bytes: the granules stay 0. */
+	fake.reply_len = 64;
+	memset(&fi, 0x5a, sizeof(fi));
+	EXPECT_EQ(0, ioasid_format_info(h, IOASID_FORMAT_ARM64, &fi));
+	EXPECT_EQ(0, fi.out_granule_bitmap);
+	EXPECT_EQ((1ULL << 12) | (1ULL << 14) | (1ULL << 16), fi.out_pgsize_bitmap);
+	EXPECT_EQ(0, ioasid_close(h));
+}
+
+/* ioasid_node_alloc_user() passes any format's descriptor as it is. */
+TEST(alloc_user_takes_every_format)
+{
+	struct ioasid_format_arm64 arm = {
+		.hdr = { sizeof(arm), IOASID_FORMAT_ARM64 },
+		.flags = IOASID_ARM64_HA | IOASID_ARM64_EPD1,
+		.t0sz = 16, .t1sz = 16, .tg0 = 12, .tg1 = 16, .oas_bits = 48 };
+	struct ioasid_format_riscv rv = {
+		.hdr = { sizeof(rv), IOASID_FORMAT_RISCV },
+		.flags = IOASID_RISCV_SVNAPOT, .levels = 4, .phys_bits = 56 };
+	struct ioasid_format_amd_v1 amd = {
+		.hdr = { sizeof(amd), IOASID_FORMAT_AMD_V1 },
+		.levels = 6, .phys_bits = 52, .pgsize_bitmap = 1ULL << 12 };
+	const void *descs[] = { &arm, &rv, &amd };
+	struct ioasid_alloc a, k = { .size = sizeof(k), .out_id = 33 };
+	struct ioasid_handle *h = fake_open(_metadata);
+	unsigned int i;
+	uint32_t id;
+
+	ASSERT_NE(NULL, h);
+	memcpy(fake.reply, &k, sizeof(k));
+	fake.reply_len = sizeof(k);
+	for (i = 0; i < 3; i++) {
+		id = 0;
+		EXPECT_EQ(0, ioasid_node_alloc_user(h, 4, descs[i], 32, &id));
+		EXPECT_EQ(33, id);
+		EXPECT_EQ(IOASID_ALLOC, fake.request);
+		memcpy(&a, fake.sent, sizeof(a));
+		EXPECT_EQ(sizeof(a), a.size);
+		EXPECT_EQ(IOASID_MODE_USER_MANAGED, a.mode);
+		EXPECT_EQ(4, a.parent_id);
+		EXPECT_EQ((uintptr_t)descs[i], a.format);
+		EXPECT_EQ(32, a.format_len);
+		EXPECT_EQ(0, a.flags | a.fault_queue_id | a.__reserved2);
+	}
+	EXPECT_EQ(0, ioasid_close(h));
 }
 
 TEST(module_helpers_check_arguments)

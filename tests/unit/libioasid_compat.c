@@ -25,12 +25,18 @@
 #define DEVICE_INFO_SIZE_0_1	64
 #define DEVICE_INFO_SIZE_0_3	88
 #define INFO_SIZE_0_1		40
+#define FORMAT_INFO_SIZE_0_3	64
 _Static_assert(offsetofend(struct ioasid_node_info, out_pinned_bytes) ==
 	       NODE_INFO_SIZE_0_1, "node_info 0.1 size");
 _Static_assert(offsetofend(struct ioasid_device_info, out_faults) ==
 	       DEVICE_INFO_SIZE_0_1, "device_info 0.1 size");
 _Static_assert(offsetofend(struct ioasid_device_info, out_last_fault_level) ==
 	       DEVICE_INFO_SIZE_0_3, "device_info 0.3 size");
+_Static_assert(offsetofend(struct ioasid_format_info, __reserved2) ==
+	       FORMAT_INFO_SIZE_0_3, "format_info 0.3 size");
+_Static_assert(sizeof(struct ioasid_format_info) == 72, "format_info size");
+_Static_assert(offsetof(struct ioasid_format_info, out_granule_bitmap) == 64,
+	       "layout");
 _Static_assert(sizeof(struct ioasid_node_info) == 80, "node_info size");
 _Static_assert(sizeof(struct ioasid_device_info) == 136, "device_info size");
 _Static_assert(offsetof(struct ioasid_device_info, out_kind) == 88, "layout");
@@ -61,6 +67,9 @@ typedef int (*open_fn)(struct ioasid_handle **, const char *, unsigned int);
 typedef int (*close_fn)(struct ioasid_handle *);
 typedef int (*info_fn)(struct ioasid_handle *, void *);
 typedef int (*id_info_fn)(struct ioasid_handle *, uint32_t, void *);
+typedef int (*fmt_info_fn)(struct ioasid_handle *, uint32_t, void *);
+typedef int (*bind_halves_fn)(struct ioasid_handle *, uint32_t, uint64_t,
+			      uint64_t, uint32_t);
 typedef int (*adopt_fn)(struct ioasid_handle *, int, void *, uint32_t *);
 
 /* libioasid.so of this build: build/lib, next to build/tests/unit. */
@@ -213,6 +222,69 @@ TEST_F(compat, get_info_0_1_stays_within_40_bytes)
 	ASSERT_NE(NULL, fn);
 	EXPECT_LIBERR(ENOTTY, fn(self->h, p));
 	check_written(_metadata, self, p, INFO_SIZE_0_1, 0, 0);
+}
+
+/*
+ * ioasid_format_info() as 0.3 to 0.5 shipped it: 64 bytes, out_granule_bitmap
+ * (0.6) not among them. The format goes in, at offset 8.
+ */
+TEST_F(compat, format_info_0_3_stays_within_64_bytes)
+{
+	fmt_info_fn fn = (fmt_info_fn)dlvsym(self->dl, "ioasid_format_info",
+					     "LIBIOASID_0.3");
+	uint8_t *p = at_guard(_metadata, self, FORMAT_INFO_SIZE_0_3);
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_LIBERR(ENOTTY, fn(self->h, IOASID_FORMAT_ARM64, p));
+	check_written(_metadata, self, p, FORMAT_INFO_SIZE_0_3,
+		      offsetof(struct ioasid_format_info, format),
+		      IOASID_FORMAT_ARM64);
+	/* Its argument checks are those of the current version. */
+	EXPECT_LIBERR(EINVAL, fn(NULL, IOASID_FORMAT_X86_64, p));
+	EXPECT_LIBERR(EINVAL, fn(self->h, IOASID_FORMAT_X86_64, NULL));
+}
+
+/* 0.6's ioasid_format_info() asks for all 72 bytes, the granules too. */
+TEST_F(compat, format_info_0_6_uses_72_bytes)
+{
+	fmt_info_fn fn = (fmt_info_fn)dlvsym(self->dl, "ioasid_format_info",
+					     "LIBIOASID_0.6");
+	uint8_t *p = at_guard(_metadata, self, sizeof(struct ioasid_format_info));
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_NE((void *)fn, dlvsym(self->dl, "ioasid_format_info", "LIBIOASID_0.3"));
+	EXPECT_EQ((void *)fn, dlsym(self->dl, "ioasid_format_info"));
+	EXPECT_LIBERR(ENOTTY, fn(self->h, IOASID_FORMAT_RISCV, p));
+	check_written(_metadata, self, p, sizeof(struct ioasid_format_info),
+		      offsetof(struct ioasid_format_info, format),
+		      IOASID_FORMAT_RISCV);
+}
+
+/* Every function added in 0.6 is exported with that version, and no other. */
+TEST_F(compat, new_functions_are_in_0_6)
+{
+	static const char *const older[] = {
+		"LIBIOASID_0.1", "LIBIOASID_0.2", "LIBIOASID_0.3", "LIBIOASID_0.4",
+		"LIBIOASID_0.5",
+	};
+	bind_halves_fn fn = (bind_halves_fn)dlvsym(self->dl, "ioasid_bind_halves",
+						   "LIBIOASID_0.6");
+	unsigned int j;
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_EQ((void *)fn, dlsym(self->dl, "ioasid_bind_halves"));
+	for (j = 0; j < sizeof(older) / sizeof(older[0]); j++)
+		EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_bind_halves", older[j]))
+			TH_LOG("ioasid_bind_halves has a version older than 0.6 (%u)", j);
+	/* ioasid_format_info: 0.3 and 0.6 only; ioasid_bind stays at 0.3. */
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_format_info", "LIBIOASID_0.5"));
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_bind", "LIBIOASID_0.6"));
+	EXPECT_EQ(dlvsym(self->dl, "ioasid_bind", "LIBIOASID_0.3"),
+		  dlsym(self->dl, "ioasid_bind"));
+	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_format_info_0_3"));
+	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_format_info_0_6"));
+	EXPECT_LIBERR(EINVAL, fn(NULL, 1, 0x1000, 0x2000, 0));
+	EXPECT_LIBERR(ENOTTY, fn(self->h, 1, 0x1000, 0x2000, 0));
 }
 
 /*

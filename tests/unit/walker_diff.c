@@ -51,6 +51,7 @@
 #include "../../module/walkers/arm64.h"
 #include "../../module/walkers/riscv.h"
 #include "../../module/walkers/amd_v1.h"
+#include "../../module/walkers/x86_64.h"
 #include "pt_encode.h"
 
 #define TOP		(1ULL << 38)	/* inputs: BASE + [0, TOP), in every format */

@@ -603,6 +603,32 @@ TEST_F(walker, output_bits_above_phys_bits_are_reserved)
 	}
 }
 
+/* A superpage wider than the output space would run past it: reserved. */
+TEST_F(walker, superpage_wider_than_output_is_reserved)
+{
+	unsigned int pb;
+
+	for (pb = 32; pb <= 40; pb++) {
+		pt_reset(&self->pt, 4, pb, 0, ALL_SIZES);
+		pt_map(&self->pt, 0, 4, 0, LEAF);
+		pt_map(&self->pt, 1ULL << 39, 3, (1ULL << 32) - SZ_1G, LEAF);
+		if (pb < 39)
+			EXPECT_FAULT(IOASID_FAULT_RESERVED, 4, 0x1000, R_);
+		else
+			EXPECT_XLATE((1ULL << 39) - 1, SZ_512G, (1ULL << 39) - 1, R_);
+		/* A 1 GiB one always fits. */
+		EXPECT_XLATE((1ULL << 32) - 1, SZ_1G, (1ULL << 39) + SZ_1G - 1, R_);
+	}
+	for (pb = 46; pb <= 49; pb++) {
+		pt_reset(&self->pt, 5, pb, 0, ALL_SIZES);
+		pt_map(&self->pt, 1ULL << 48, 5, 0, LEAF);
+		if (pb < 48)
+			EXPECT_FAULT(IOASID_FAULT_RESERVED, 5, 1ULL << 48, W_);
+		else
+			EXPECT_XLATE((1ULL << 48) - 1, SZ_256T, (2ULL << 48) - 1, W_);
+	}
+}
+
 TEST_F(walker, reserved_bits_60_54)
 {
 	unsigned int levels, l, b;

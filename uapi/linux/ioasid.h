@@ -424,18 +424,29 @@ enum ioasid_arm64_flags {
  *	means every size of the declared granules.
  *
  * BIND's @root is TTB0, @root1 is TTB1 (struct ioasid_bind), each aligned
- * to the size of its top-level table (at least 64 bytes). A half's walk
- * starts at the level its input size needs (4 KiB granule, 48 bits: 4
- * levels). Descriptors are 8 bytes, little-endian: bit 0 valid; bit 1
- * table (above the last level) or page (the last level); a block (bit 1
- * clear) where the granule allows one; output address 47:granule; AP[1]
- * (6, unprivileged access), AP[2] (7, read-only), AF (10), DBM (51), PXN
- * (53), UXN (54); in table descriptors PXNTable (59), UXNTable (60) and
- * APTable (62:61) limit everything below. Bits 49:48 and 11:2 of a table
- * descriptor, and the output bits from @oas_bits to 47, are reserved.
- * Reads need no permission bit; the contiguous hint (52) is ignored; a
- * page writable by unprivileged requests is never executable by
- * privileged ones.
+ * to the size of its top-level table (at least 64 bytes), and 0 for a
+ * disabled half (EPD0, EPD1). The sizes and granule of a disabled half are
+ * still checked, and its granule's page size must be in @pgsize_bitmap.
+ * Bit 55 of the input selects the half; bits 63:56 are ignored with that
+ * half's TBI; the other bits above the half's input size must equal bit
+ * 55, else the walk faults with IOASID_FAULT_NON_CANONICAL at that half's
+ * top level (checked before EPD). A half's walk starts at the level its
+ * input size needs (4 KiB granule, 48 bits: 4 levels). Descriptors are 8
+ * bytes, little-endian: bit 0 valid; bit 1 table (above the last level)
+ * or page (the last level); a block (bit 1 clear) where the granule allows
+ * one; output address 47:granule; AP[1] (6, unprivileged access), AP[2]
+ * (7, read-only), AF (10, leaves only, checked before permissions), DBM
+ * (51), PXN (53), UXN (54); in table descriptors PXNTable (59), UXNTable
+ * (60) and APTable (62:61) limit everything below. Reserved: in a table
+ * descriptor bits 51:48; in a block or page bits 49:48 and address bits
+ * below the leaf's size (a misaligned leaf); in both, output bits from
+ * @oas_bits to 47. Ignored: bits 11:2, 58:52 and 63 of a table
+ * descriptor; the contiguous hint (52) of a leaf. Reads need no
+ * permission bit. A page writable by unprivileged requests is never
+ * executable by privileged ones (also once a write through DBM made it
+ * so). Unprivileged execute needs UXN clear, not AP[1]; but an EXEC
+ * request also reads, so an execute-only page refuses unprivileged
+ * fetches.
  */
 struct ioasid_format_arm64 {
 	struct ioasid_format_header hdr;
@@ -486,11 +497,23 @@ enum ioasid_riscv_flags {
  * IOASID_BIND_RISCV_SUM lets privileged requests use U pages. Entries are
  * 8 bytes, little-endian: V (0), R (1), W (2), X (3), U (4), G (5,
  * ignored), A (6), D (7), PPN (53:10), bits 60:54 reserved. R, W and X
- * all clear: a pointer to the next level (then A, D and U must be clear);
- * any set: a leaf, at any level, whose PPN must be aligned to its size; W
- * without R is reserved. The input address must sign-extend its bit 38,
- * 47 or 56. Unprivileged requests need U; privileged ones may read and
- * write U pages only with SUM and never execute them.
+ * all clear: a pointer to the next level, where A, D, U, N and PBMT must
+ * be clear (N and PBMT even with SVNAPOT and SVPBMT), and never at the
+ * 4 KiB level. Any of them set: a leaf, at any level, whose PPN must be
+ * aligned to its size, and no larger than 2^@phys_bits (512 GiB leaves
+ * need 39 bits, 256 TiB ones 48); W without R is reserved; N only in a
+ * 4 KiB-level leaf, whose PPN[3:0] is then 0b1000 (the walker uses the
+ * entry it reads and does not check the other 15). The input address
+ * must sign-extend its bit 38, 47 or 56. Unprivileged requests need U;
+ * privileged ones may read and write U pages only with SUM and never
+ * execute them. An EXEC request also reads: an execute-only page (X
+ * without R) refuses it, unlike the hardware's instruction fetch.
+ *
+ * Checks, in order: reserved encodings (IOASID_FAULT_RESERVED); without
+ * AD_UPDATE, A clear (IOASID_FAULT_ACCESS_FLAG, whatever the request);
+ * permissions (IOASID_FAULT_PERMISSION); without AD_UPDATE, a permitted
+ * write to a leaf with D clear (IOASID_FAULT_ACCESS_FLAG). A size in
+ * @pgsize_bitmap that @levels and @flags do not have is EINVAL at ALLOC.
  */
 struct ioasid_format_riscv {
 	struct ioasid_format_header hdr;
@@ -1613,8 +1636,9 @@ enum ioasid_bind_flags {
  * @id: a user-managed node
  * @__reserved: must be 0
  * @root: BIND: the address of the top-level table in the parent's IOVA
- *	space, 4 KiB aligned (Arm64: aligned to the table's size), below
- *	2^phys_bits (Arm64: 2^oas_bits); UNBIND: must be 0
+ *	space, 4 KiB aligned (Arm64: aligned to the table's size; 0 with
+ *	IOASID_ARM64_EPD0), below 2^phys_bits (Arm64: 2^oas_bits); UNBIND:
+ *	must be 0
  * @root1: BIND of an IOASID_FORMAT_ARM64 node whose TTB1 half is enabled
  *	(no IOASID_ARM64_EPD1): TTB1, the top-level table of the upper half,
  *	with @root's rules; must be 0 otherwise, and for UNBIND
