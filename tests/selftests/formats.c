@@ -1191,20 +1191,30 @@ TEST_F(one, arm64_halves)
 	/* APTable[1] (read-only below) in TTB1's level-2 pointer. */
 	ent = pt_enc_entry(&e, hi, 2);
 	ASSERT_NE(NULL, ent);
-	/* Bits 49:48 and 11:2 of a table descriptor are reserved. */
+	/*
+	 * Table descriptors: bits 51:48 are reserved; 11:2, 58:52 and 63 are
+	 * ignored.
+	 */
 	do {
-		static const unsigned int bits[] = { 2, 5, 11, 48, 49 };
+		static const unsigned int reserved[] = { 48, 49, 50, 51 };
+		static const unsigned int ignored[] = { 2, 5, 10, 11, 52, 58, 63 };
 		uint64_t old = pt_enc_get(ent);
 		unsigned int i;
 
-		for (i = 0; i < ARRAY_SIZE(bits); i++) {
-			pt_enc_set(ent, old | (1ULL << bits[i]));
+		for (i = 0; i < ARRAY_SIZE(reserved); i++) {
+			pt_enc_set(ent, old | (1ULL << reserved[i]));
 			ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
-			TH_LOG("table descriptor bit %u (uAPI: 49:48 and 11:2 reserved)",
-			       bits[i]);
+			TH_LOG("reserved table descriptor bit %u", reserved[i]);
 			EXPECT_FAULT(self->dev, 0, hi + 8, IOASID_FAULT_RESERVED, id, 2);
 		}
+		for (i = 0; i < ARRAY_SIZE(ignored); i++) {
+			pt_enc_set(ent, old | (1ULL << ignored[i]));
+			ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+			TH_LOG("ignored table descriptor bit %u", ignored[i]);
+			EXPECT_READ(self->dev, 0, hi + 8 * i, D(2) + 8 * i, 8);
+		}
 		pt_enc_set(ent, old);
+		ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
 	} while (0);
 	EXPECT_WRITE(self->dev, 0, hi + 8, D(2) + 8, 8, 2);
 	pt_enc_set(ent, pt_enc_get(ent) | PT_ARM_APTABLE1);
