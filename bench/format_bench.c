@@ -67,7 +67,7 @@ static struct {
 } opt = {
 	.tests = ~0U,
 	.samples = 5000,
-	.rounds = 7,
+	.rounds = 9,
 	.batch_ms = 20,
 	.formats = ~0U,
 };
@@ -606,7 +606,7 @@ static void usage(void)
 "  --formats LIST   of x86_64-4lvl, arm64-4k, arm64-16k, arm64-64k, riscv-sv48,\n"
 "                   riscv-sv57, amd_v1-4lvl, amd_v1-6lvl (default: all)\n"
 "  --samples N      cold: samples per format (default 5000)\n"
-"  --rounds N       dma: interleaved rounds per cell, median shown (default 7)\n"
+"  --rounds N       dma: interleaved rounds per cell, median shown (default 9)\n"
 "  --batch-ms MS    dma: time of one round of one cell (default 20)\n"
 "  --csv            also print csv,<kernel>,<test>,<case>,<format>,<metric>,<value> lines\n");
 	exit(2);
