@@ -622,6 +622,9 @@ static inline bool pt_enc_leaf_place(const struct pt_enc *e,
 			}
 			break;
 		case IOASID_FORMAT_RISCV:
+			/* No leaf larger than 2^phys_bits. */
+			if (size > (1ULL << (e->p.phys_bits < 63 ? e->p.phys_bits : 63)))
+				break;
 			if (size == span) {
 				*level = l;
 				return true;

@@ -363,8 +363,8 @@ static uint64_t fn_entry(uint32_t format, unsigned int level, uint64_t addr)
 	switch (format) {
 	case IOASID_FORMAT_ARM64:	/* table / page, AF and AP[1] in the page */
 		return addr | 3 | (level == 1 ? 0x440 : 0);
-	case IOASID_FORMAT_RISCV:	/* V; a leaf R, W, U, A, D */
-		return (addr >> 12) << 10 | (level == 1 ? 0xd7 : 1);
+	case IOASID_FORMAT_RISCV:	/* V; a leaf R, W, X, U, A, D */
+		return (addr >> 12) << 10 | (level == 1 ? 0xdf : 1);
 	case IOASID_FORMAT_AMD_V1:	/* PR, NextLevel, IR, IW, A, D */
 		return addr | 1 | (uint64_t)(level - 1) << 9 | 3ULL << 61 |
 		       (level == 1 ? 0x60 : 0x20);

@@ -29,14 +29,14 @@
 #define FIXED		IOASID_MAP_FIXED_IOVA
 
 /*
- * Guest memory: 8 MiB at GPA 1 GiB (1 GiB aligned, so leaves up to 1 GiB
+ * Guest memory: 4 MiB at GPA 1 GiB (1 GiB aligned, so leaves up to 1 GiB
  * can point at its start, and larger ones at 0 cover it).
  *   [0, 1M)   table memory, one root mapping per 4 KiB page (so that one
  *             table page can be unmapped)
- *   [1M, 8M)  data, one mapping, a pattern no two pages share
+ *   [1M, 4M)  data, one mapping, a pattern no two pages share
  */
 #define GPA		0x40000000ULL
-#define GMEM		(8ULL << 20)
+#define GMEM		(4ULL << 20)
 #define TBL_BYTES	SZ_1M
 #define DATA_OFF	SZ_1M
 
@@ -50,13 +50,10 @@ static const char *const format_names[] = {
 	[IOASID_FORMAT_RISCV] = "RISC-V", [IOASID_FORMAT_AMD_V1] = "AMD v1",
 };
 
+/* The initial 8 bytes at guest offset @off (cheap: TCG fills megabytes). */
 static uint64_t pat64(uint64_t off)
 {
-	uint64_t x = (off >> 3) * 0x9e3779b97f4a7c15ULL + 0x1234567;
-
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 32);
+	return ((off >> 3) + 0x1234567) * 0x9e3779b97f4a7c15ULL;
 }
 
 /* Raw ioctls ---------------------------------------------------------------- */
@@ -441,10 +438,13 @@ static unsigned int hole_level(struct pt_enc *e, uint64_t iova)
 	return 0;
 }
 
-/* Where a leaf of @size points so that it holds guest data: its base. */
+/* Guest data that a leaf of any size can reach (leaf_pa()). */
+#define LEAF_DATA	(GPA + DATA_OFF + 0x180000)
+
+/* Where a leaf of @size points so that it holds LEAF_DATA: its base. */
 static uint64_t leaf_pa(uint64_t size)
 {
-	return (GPA + DATA_OFF + 0x300000) & ~(size - 1);
+	return LEAF_DATA & ~(size - 1);
 }
 
 /*
@@ -609,8 +609,8 @@ TEST_F(fmt, permissions)
 		va = (variant->va + 64 * self->page + s - 1) & ~(s - 1);
 		ASSERT_EQ(0, pt_enc_map_leaf(&self->enc, va, leaf_pa(s), s,
 					     PT_R | PT_U, s));
-		va += GPA + DATA_OFF + 0x300000 - leaf_pa(s);
-		EXPECT_READ(self->dev, 0, va, GPA + DATA_OFF + 0x300000, 16);
+		va += LEAF_DATA - leaf_pa(s);
+		EXPECT_READ(self->dev, 0, va, LEAF_DATA, 16);
 		EXPECT_FAULT(self->dev, IOASID_DMA_WRITE, va + 0x200,
 			     IOASID_FAULT_PERMISSION, self->user,
 			     pt_enc_leaf_level(&self->enc, va, s));
@@ -1166,9 +1166,9 @@ TEST_F(one, arm64_halves)
 	ASSERT_EQ(0, pt_enc_map(&e, hi, D(2), 2 * PAGE, PT_ENC_ALL));
 	ASSERT_EQ(0, pt_enc_map(&e, hi + SZ_2M, GPA, SZ_2M, PT_ENC_ALL));
 	EXPECT_READ(self->dev, 0, lo + 0xfff0, D(1) + 0xfff0, 16);
-	EXPECT_READ(self->dev, 0, hi + 0x1ff0, D(2) + 0x1ff0, 32);
-	EXPECT_WRITE(self->dev, 0, hi + SZ_2M + DATA_OFF + 0x123450,
-		     GPA + DATA_OFF + 0x123450, 16, 1);
+	EXPECT_READ(self->dev, 0, hi + 0x1ff0, D(2) + 0x1ff0, 16);
+	EXPECT_WRITE(self->dev, 0, hi + SZ_2M + DATA_OFF + 0x23450,
+		     GPA + DATA_OFF + 0x23450, 16, 1);
 	/* Between the halves: neither translates it. */
 	do {
 		struct ioasid_device_info i =
@@ -1191,18 +1191,30 @@ TEST_F(one, arm64_halves)
 	/* APTable[1] (read-only below) in TTB1's level-2 pointer. */
 	ent = pt_enc_entry(&e, hi, 2);
 	ASSERT_NE(NULL, ent);
-	/* Bits 49:48 and 11:2 of a table descriptor are reserved. */
+	/*
+	 * Table descriptors: bits 51:48 are reserved; 11:2, 58:52 and 63 are
+	 * ignored.
+	 */
 	do {
-		static const unsigned int bits[] = { 2, 5, 11, 48, 49 };
+		static const unsigned int reserved[] = { 48, 49, 50, 51 };
+		static const unsigned int ignored[] = { 2, 5, 10, 11, 52, 58, 63 };
 		uint64_t old = pt_enc_get(ent);
 		unsigned int i;
 
-		for (i = 0; i < ARRAY_SIZE(bits); i++) {
-			pt_enc_set(ent, old | (1ULL << bits[i]));
-			TH_LOG("table descriptor bit %u", bits[i]);
+		for (i = 0; i < ARRAY_SIZE(reserved); i++) {
+			pt_enc_set(ent, old | (1ULL << reserved[i]));
+			ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+			TH_LOG("reserved table descriptor bit %u", reserved[i]);
 			EXPECT_FAULT(self->dev, 0, hi + 8, IOASID_FAULT_RESERVED, id, 2);
 		}
+		for (i = 0; i < ARRAY_SIZE(ignored); i++) {
+			pt_enc_set(ent, old | (1ULL << ignored[i]));
+			ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+			TH_LOG("ignored table descriptor bit %u", ignored[i]);
+			EXPECT_READ(self->dev, 0, hi + 8 * i, D(2) + 8 * i, 8);
+		}
 		pt_enc_set(ent, old);
+		ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
 	} while (0);
 	EXPECT_WRITE(self->dev, 0, hi + 8, D(2) + 8, 8, 2);
 	pt_enc_set(ent, pt_enc_get(ent) | PT_ARM_APTABLE1);

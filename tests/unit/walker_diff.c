@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "../../module/walkers/walker.h"
+#include "../../module/walkers/x86_64.h"
 #include "../../module/walkers/arm64.h"
 #include "../../module/walkers/riscv.h"
 #include "../../module/walkers/amd_v1.h"
@@ -340,12 +340,10 @@ static bool case_build(struct ecase *c, const struct pt_enc_params *p,
 	pt_enc_desc(&c->enc, &d);
 	switch (p->format) {
 	case IOASID_FORMAT_X86_64:
-		c->cfg.x86 = (struct ioasid_x86_64_cfg){
-			.root = pt_enc_root(&c->enc), .levels = p->levels,
-			.phys_bits = p->phys_bits,
-			.flags = IOASID_X86_64_CFG_SRE | IOASID_X86_64_CFG_WPE,
-			.pgsize_bitmap = IOASID_X86_64_PGSIZES,
-		};
+		rc = ioasid_x86_64_config(&c->cfg.x86, &d.x86_64);
+		if (!rc)
+			rc = ioasid_x86_64_bind(&c->cfg.x86, IOASID_BIND_X86_SRE |
+						IOASID_BIND_X86_WPE, pt_enc_root(&c->enc), 0);
 		break;
 	case IOASID_FORMAT_ARM64:
 		rc = ioasid_arm64_config(&c->cfg.arm64, &d.arm64);
