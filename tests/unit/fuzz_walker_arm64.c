@@ -35,6 +35,7 @@
 
 #include "kselftest.h"
 #include "walker_mem.h"
+#include "walker_rng.h"
 #include "../../module/walkers/arm64.h"
 
 #define MAX_PAGES	48	/* 192 KiB: three 64 KiB tables */
@@ -86,28 +87,6 @@ static const char *const family_name[F_NR] = {
 
 static unsigned long failures[F_NR];
 static bool verbose;
-
-/* splitmix64 */
-static u64 rnd_state;
-
-static u64 rnd(void)
-{
-	u64 z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return rnd_below(100) < pct;
-}
 
 /* Geometry, written from the Arm ARM's tables. */
 static unsigned int g_levels(unsigned int tsz, unsigned int g)

@@ -34,6 +34,7 @@
 
 #include "kselftest.h"
 #include "walker_mem.h"
+#include "walker_rng.h"
 #include "../../module/walkers/riscv.h"
 
 #define MAX_PAGES	16
@@ -90,29 +91,6 @@ static const char *const family_name[F_NR] = {
 
 static unsigned long failures[F_NR];
 static bool verbose;
-
-/* splitmix64: small, fast, and good enough to seed and to fuzz. */
-static u64 rnd_state;
-
-static u64 rnd(void)
-{
-	u64 z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
-
-/* True with probability @pct percent. */
-static bool chance(unsigned int pct)
-{
-	return rnd_below(100) < pct;
-}
 
 static unsigned int idx(u64 iova, unsigned int level)
 {
