@@ -36,6 +36,7 @@
 #include "kselftest.h"
 #include "walker_mem.h"
 #include "walker_rng.h"
+#include "fuzz_walker.h"
 #include "../../module/walkers/arm64.h"
 
 #define MAX_PAGES	48	/* 192 KiB: three 64 KiB tables */
@@ -1157,63 +1158,18 @@ static void one_iterate(struct fz *f, struct fzi *it, u64 *snap)
 	}
 }
 
-static u64 env_u64(const char *name, u64 dflt)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	u64 first, iters, i, walks = 0;
 	double seconds, start, elapsed;
-	unsigned int w, fam, g, l;
+	unsigned int w, g, l;
 	u64 *before;
 	struct fzi *it;
 	struct fz f;
-	int opt;
 
-	seconds = env_u64("WALKER_FUZZ_SECONDS", 10);
-	seed = env_u64("WALKER_FUZZ_SEED", (u64)time(NULL) ^ ((u64)getpid() << 32));
-	iters = env_u64("WALKER_FUZZ_ITERS", 0);
-	first = env_u64("WALKER_FUZZ_FIRST", 0);
-	while ((opt = getopt(argc, argv, "t:s:n:f:v")) != -1) {
-		switch (opt) {
-		case 't':
-			seconds = strtod(optarg, NULL);
-			break;
-		case 's':
-			seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'n':
-			iters = strtoull(optarg, NULL, 0);
-			break;
-		case 'f':
-			first = strtoull(optarg, NULL, 0);
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-n ITERATIONS] [-f FIRST] [-v]\n",
-				argv[0]);
-			return 2;
-		}
-	}
-
-	ksft_print_header();
-	ksft_set_plan(F_NR);
-	ksft_print_msg("seed %" PRIu64 " (replay: -s %" PRIu64 " or WALKER_FUZZ_SEED), %.1f s%s\n",
-		       seed, seed, seconds, iters ? ", bounded by -n" : "");
+	if (fuzz_options(argc, argv, &seconds, &seed, &iters, &first, &verbose))
+		return 2;
+	fuzz_header(F_NR, seed, seconds, iters);
 
 	if (wmem_init(&f.m, 0, MAX_PAGES))
 		ksft_exit_fail_msg("no memory\n");
@@ -1300,16 +1256,7 @@ int main(int argc, char **argv)
 			failures[F_COVERAGE]++;
 	}
 
-	for (fam = 0; fam < F_NR; fam++) {
-		if (fam == F_COVERAGE && iters < COVERAGE_ITERS)
-			ksft_test_result_code(KSFT_SKIP, family_name[fam],
-					      "only %" PRIu64 " iterations", iters);
-		else if (failures[fam])
-			ksft_test_result_code(KSFT_FAIL, family_name[fam],
-					      "%lu violations", failures[fam]);
-		else
-			ksft_test_result_code(KSFT_PASS, family_name[fam], NULL);
-	}
+	fuzz_results(family_name, failures, F_NR, F_COVERAGE, iters, COVERAGE_ITERS);
 	free(it);
 	free(before);
 	wmem_fini(&f.m);
