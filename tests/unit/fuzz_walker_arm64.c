@@ -812,49 +812,11 @@ static void one_walk(struct fz *f, u64 *before)
 #define ITER_ITEMS	512	/* items */
 #define ITER_PROBES	24	/* addresses walked */
 
-struct fzi {
-	struct fz *f;
-	u64 start, last;
-	unsigned long reads, calls;
-	unsigned int read_fail_at;
-	int read_fail;
-	int cut_reason;
-	u64 cut;
-	bool cut_seen;
-	unsigned int n;
-	struct ioasid_pt_leaf items[ITER_ITEMS];
-};
+#include "fuzz_walker_iter.h"
 
 static unsigned long seen_iter_size, seen_iter_fault[NREASONS];
 static unsigned long seen_iter_cut, seen_iter_stop, seen_iter_update;
 static unsigned long seen_probe[NREASONS];
-
-static int fzi_read(void *priv, u64 addr, u64 *val)
-{
-	struct fzi *it = priv;
-	int ret;
-
-	it->reads++;
-	if (addr & 7)
-		violation(it->f, F_ITER_ITEMS, "read of %#" PRIx64, addr);
-	if (it->read_fail_at && it->reads == it->read_fail_at)
-		ret = it->read_fail;
-	else if (it->reads > ITER_BUDGET)
-		ret = IOASID_FAULT_WALK_LIMIT;
-	else
-		return wmem_read(&it->f->m, addr, val);
-	if (!it->cut_reason)
-		it->cut_reason = ret == IOASID_FAULT_WALK_LIMIT ? ret : IOASID_FAULT_TABLE;
-	return ret;
-}
-
-static int fzi_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
-{
-	struct fzi *it = priv;
-
-	violation(it->f, F_ITER_ITEMS, "cmpxchg of %#" PRIx64, addr);
-	return IOASID_FAULT_AD_UPDATE;
-}
 
 static int fzi_item(void *arg, const struct ioasid_pt_leaf *l)
 {
@@ -958,23 +920,6 @@ static void check_items(struct fzi *it, int ret)
 	}
 }
 
-static const struct ioasid_pt_leaf *find_item(const struct fzi *it, u64 a)
-{
-	unsigned int lo = 0, hi = it->n;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (it->items[mid].last < a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < it->n && it->items[lo].first <= a && a <= it->items[lo].last)
-		return &it->items[lo];
-	return NULL;
-}
-
 static void probe(struct fzi *it, u64 a, const u64 *snap)
 {
 	struct ioasid_pt_io io = wmem_io(&it->f->m);
@@ -1042,11 +987,6 @@ static void probe(struct fzi *it, u64 a, const u64 *snap)
 	default:
 		violation(f, F_ITER_WALK, "%#" PRIx64 ": walk %d", a, ret);
 	}
-}
-
-static u64 sat_add(u64 a, u64 b)
-{
-	return a + b < a ? ~0ULL : a + b;
 }
 
 static void random_range(struct fz *f, u64 *start, u64 *last)
