@@ -1193,31 +1193,7 @@ TEST_F(walker, invalid_configuration)
 
 #define MAX_ITEMS	600
 
-struct items {
-	unsigned int n;
-	unsigned long calls, disorder, faults, stop_after;
-	int stop_ret;
-	struct ioasid_pt_leaf it[MAX_ITEMS];
-	struct ioasid_pt_leaf last_item;
-};
-
-static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
-{
-	struct items *s = arg;
-
-	if (leaf->first > leaf->last ||
-	    (s->calls && leaf->first <= s->last_item.last))
-		s->disorder++;
-	s->calls++;
-	if (leaf->fault_reason)
-		s->faults++;
-	s->last_item = *leaf;
-	if (s->n < MAX_ITEMS)
-		s->it[s->n++] = *leaf;
-	if (s->stop_after && s->calls == s->stop_after)
-		return s->stop_ret;
-	return 0;
-}
+#include "walker_items.h"
 
 static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
 {

@@ -1473,34 +1473,7 @@ TEST_F(walker, sv57_many_pages)
 
 #define MAX_ITEMS	64
 
-struct items {
-	unsigned int n;			/* kept, the first MAX_ITEMS */
-	unsigned long calls;		/* all */
-	unsigned long disorder;		/* items not after the previous one */
-	unsigned long faults;		/* items with a fault_reason */
-	unsigned long stop_after;	/* > 0: stop at this call */
-	int stop_ret;			/* with this */
-	struct ioasid_pt_leaf it[MAX_ITEMS];
-	struct ioasid_pt_leaf last_item;
-};
-
-static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
-{
-	struct items *s = arg;
-
-	if (leaf->first > leaf->last ||
-	    (s->calls && leaf->first <= s->last_item.last))
-		s->disorder++;
-	s->calls++;
-	if (leaf->fault_reason)
-		s->faults++;
-	s->last_item = *leaf;
-	if (s->n < MAX_ITEMS)
-		s->it[s->n++] = *leaf;
-	if (s->stop_after && s->calls == s->stop_after)
-		return s->stop_ret;
-	return 0;
-}
+#include "walker_items.h"
 
 static int no_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
 {

@@ -1045,34 +1045,7 @@ TEST_F(walker, five_levels_many_pages)
 /* ioasid_x86_64_iterate(): the items it gives, kept in order. */
 #define MAX_ITEMS	64
 
-struct items {
-	unsigned int n;			/* kept, the first MAX_ITEMS */
-	unsigned long calls;		/* all */
-	unsigned long disorder;		/* items not after the previous one */
-	unsigned long faults;		/* items with a fault_reason */
-	unsigned long stop_after;	/* > 0: stop at this call */
-	int stop_ret;			/* with this */
-	struct ioasid_pt_leaf it[MAX_ITEMS];
-	struct ioasid_pt_leaf last_item;
-};
-
-static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
-{
-	struct items *s = arg;
-
-	if (leaf->first > leaf->last ||
-	    (s->calls && leaf->first <= s->last_item.last))
-		s->disorder++;
-	s->calls++;
-	if (leaf->fault_reason)
-		s->faults++;
-	s->last_item = *leaf;
-	if (s->n < MAX_ITEMS)
-		s->it[s->n++] = *leaf;
-	if (s->stop_after && s->calls == s->stop_after)
-		return s->stop_ret;
-	return 0;
-}
+#include "walker_items.h"
 
 /* Iterate, counting reads and cmpxchgs from zero; keeps s->stop_*. */
 static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
