@@ -32,6 +32,8 @@
 
 #include "kselftest.h"
 #include "walker_mem.h"
+#include "walker_rng.h"
+#include "fuzz_walker.h"
 #include "../../module/walkers/x86_64.h"
 
 #define MAX_PAGES	16
@@ -63,29 +65,6 @@ static const char *const family_name[F_NR] = {
 
 static unsigned long failures[F_NR];
 static bool verbose;
-
-/* splitmix64: small, fast, and good enough to seed and to fuzz. */
-static u64 rnd_state;
-
-static u64 rnd(void)
-{
-	u64 z = (rnd_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static u64 rnd_below(u64 n)
-{
-	return n ? rnd() % n : 0;
-}
-
-/* True with probability @pct percent. */
-static bool chance(unsigned int pct)
-{
-	return rnd_below(100) < pct;
-}
 
 static unsigned int idx(u64 iova, unsigned int level)
 {
@@ -697,49 +676,11 @@ static void one_walk(struct fz *f, u64 *before)
 #define ITER_ITEMS	512	/* items */
 #define ITER_PROBES	24	/* addresses walked */
 
-struct fzi {
-	struct fz *f;
-	u64 start, last;
-	unsigned long reads, calls;
-	unsigned int read_fail_at;	/* the n-th read returns read_fail */
-	int read_fail;
-	int cut_reason;		/* a read failed by injection or budget... */
-	u64 cut;		/* ...and the next item starts here (or ~0) */
-	bool cut_seen;
-	unsigned int n;
-	struct ioasid_pt_leaf items[ITER_ITEMS];
-};
+#include "fuzz_walker_iter.h"
 
 static unsigned long seen_iter_size[4], seen_iter_fault[IOASID_FAULT_WALK_LIMIT + 1];
 static unsigned long seen_iter_cut, seen_iter_stop, seen_iter_update;
 static unsigned long seen_probe[IOASID_FAULT_WALK_LIMIT + 1];
-
-static int fzi_read(void *priv, u64 addr, u64 *val)
-{
-	struct fzi *it = priv;
-	int ret;
-
-	it->reads++;
-	if (addr & 7)
-		violation(it->f, F_ITER_ITEMS, "read of %#" PRIx64, addr);
-	if (it->read_fail_at && it->reads == it->read_fail_at)
-		ret = it->read_fail;
-	else if (it->reads > ITER_BUDGET)
-		ret = IOASID_FAULT_WALK_LIMIT;
-	else
-		return wmem_read(&it->f->m, addr, val);
-	if (!it->cut_reason)
-		it->cut_reason = ret == IOASID_FAULT_WALK_LIMIT ? ret : IOASID_FAULT_TABLE;
-	return ret;
-}
-
-static int fzi_cmpxchg(void *priv, u64 addr, u64 old, u64 new, u64 *cur)
-{
-	struct fzi *it = priv;
-
-	violation(it->f, F_ITER_ITEMS, "cmpxchg of %#" PRIx64, addr);
-	return IOASID_FAULT_AD_UPDATE;
-}
 
 static int fzi_item(void *arg, const struct ioasid_pt_leaf *l)
 {
@@ -835,24 +776,6 @@ static void check_items(struct fzi *it, int ret)
 	}
 }
 
-/* The item holding @a, or NULL. */
-static const struct ioasid_pt_leaf *find_item(const struct fzi *it, u64 a)
-{
-	unsigned int lo = 0, hi = it->n;
-
-	while (lo < hi) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (it->items[mid].last < a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < it->n && it->items[lo].first <= a && a <= it->items[lo].last)
-		return &it->items[lo];
-	return NULL;
-}
-
 /* A walk of @a (the memory put back after it) against the items. */
 static void probe(struct fzi *it, u64 a, const u64 *snap)
 {
@@ -916,11 +839,6 @@ static void probe(struct fzi *it, u64 a, const u64 *snap)
 	default:
 		violation(f, F_ITER_WALK, "%#" PRIx64 ": walk %d", a, ret);
 	}
-}
-
-static u64 sat_add(u64 a, u64 b)
-{
-	return a + b < a ? ~0ULL : a + b;
 }
 
 static void random_range(struct fz *f, u64 *start, u64 *last)
@@ -1032,21 +950,6 @@ static void one_iterate(struct fz *f, struct fzi *it, u64 *snap)
 	}
 }
 
-static u64 env_u64(const char *name, u64 dflt)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : dflt;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(int argc, char **argv)
 {
 	u64 first, iters, i, walks = 0;
@@ -1054,41 +957,11 @@ int main(int argc, char **argv)
 	u64 *before;
 	struct fzi *it;
 	struct fz f;
-	unsigned int w, fam;
-	int opt;
+	unsigned int w;
 
-	seconds = env_u64("WALKER_FUZZ_SECONDS", 10);
-	seed = env_u64("WALKER_FUZZ_SEED", (u64)time(NULL) ^ ((u64)getpid() << 32));
-	iters = env_u64("WALKER_FUZZ_ITERS", 0);
-	first = env_u64("WALKER_FUZZ_FIRST", 0);
-	while ((opt = getopt(argc, argv, "t:s:n:f:v")) != -1) {
-		switch (opt) {
-		case 't':
-			seconds = strtod(optarg, NULL);
-			break;
-		case 's':
-			seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'n':
-			iters = strtoull(optarg, NULL, 0);
-			break;
-		case 'f':
-			first = strtoull(optarg, NULL, 0);
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-s SEED] [-n ITERATIONS] [-f FIRST] [-v]\n",
-				argv[0]);
-			return 2;
-		}
-	}
-
-	ksft_print_header();
-	ksft_set_plan(F_NR);
-	ksft_print_msg("seed %" PRIu64 " (replay: -s %" PRIu64 " or WALKER_FUZZ_SEED), %.1f s%s\n",
-		       seed, seed, seconds, iters ? ", bounded by -n" : "");
+	if (fuzz_options(argc, argv, &seconds, &seed, &iters, &first, &verbose))
+		return 2;
+	fuzz_header(F_NR, seed, seconds, iters);
 
 	if (wmem_init(&f.m, 0, MAX_PAGES))
 		ksft_exit_fail_msg("no memory\n");
@@ -1164,16 +1037,7 @@ int main(int argc, char **argv)
 			failures[F_COVERAGE]++;
 	}
 
-	for (fam = 0; fam < F_NR; fam++) {
-		if (fam == F_COVERAGE && iters < COVERAGE_ITERS)
-			ksft_test_result_code(KSFT_SKIP, family_name[fam],
-					      "only %" PRIu64 " iterations", iters);
-		else if (failures[fam])
-			ksft_test_result_code(KSFT_FAIL, family_name[fam],
-					      "%lu violations", failures[fam]);
-		else
-			ksft_test_result_code(KSFT_PASS, family_name[fam], NULL);
-	}
+	fuzz_results(family_name, failures, F_NR, F_COVERAGE, iters, COVERAGE_ITERS);
 	free(it);
 	free(before);
 	wmem_fini(&f.m);

@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "walker_mem.h"
+#include "walker_expect.h"
 #include "../../module/walkers/arm64.h"
 
 #define BASE		0x1000000ULL	/* 64 KiB aligned */
@@ -255,28 +256,6 @@ FIXTURE_TEARDOWN(walker)
 		EXPECT_EQ(0, self->pt.m.outside);
 	wmem_fini(&self->pt.m);
 }
-
-/* Expect a fault of @reason at @level from walking @iova for @access. */
-#define EXPECT_FAULT(reason, lvl, iova, access)				\
-	do {								\
-		struct ioasid_pt_result __r;				\
-		EXPECT_EQ(reason, walk(&self->pt, iova, access, &__r));	\
-		EXPECT_EQ(reason, __r.fault_reason);			\
-		EXPECT_EQ(lvl, __r.fault_level);			\
-		EXPECT_EQ(0, __r.out);					\
-		EXPECT_EQ(0, __r.page_size);				\
-	} while (0)
-
-/* Expect a translation of @iova to @out in a @size page. */
-#define EXPECT_XLATE(out_, size, iova, access)				\
-	do {								\
-		struct ioasid_pt_result __r;				\
-		EXPECT_EQ(0, walk(&self->pt, iova, access, &__r));	\
-		EXPECT_EQ(0, __r.fault_reason);				\
-		EXPECT_EQ(0, __r.fault_level);				\
-		EXPECT_EQ(out_, __r.out);				\
-		EXPECT_EQ(size, __r.page_size);				\
-	} while (0)
 
 /* ALLOC, BIND and FORMAT_INFO ------------------------------------------- */
 
@@ -1399,34 +1378,7 @@ TEST_F(walker, invalid_configuration)
 
 #define MAX_ITEMS	4096
 
-struct items {
-	unsigned int n;			/* items kept */
-	unsigned long calls;		/* all items */
-	unsigned long disorder;		/* items out of order, or empty */
-	unsigned long faults;		/* fault items */
-	unsigned long stop_after;	/* > 0: return stop_ret at that call */
-	int stop_ret;
-	struct ioasid_pt_leaf it[MAX_ITEMS];
-	struct ioasid_pt_leaf last_item;
-};
-
-static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
-{
-	struct items *s = arg;
-
-	if (leaf->first > leaf->last ||
-	    (s->calls && leaf->first <= s->last_item.last))
-		s->disorder++;
-	s->calls++;
-	if (leaf->fault_reason)
-		s->faults++;
-	s->last_item = *leaf;
-	if (s->n < MAX_ITEMS)
-		s->it[s->n++] = *leaf;
-	if (s->stop_after && s->calls == s->stop_after)
-		return s->stop_ret;
-	return 0;
-}
+#include "walker_items.h"
 
 static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
 {
@@ -1441,34 +1393,6 @@ static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
 	memset(s->it, 0xa5, sizeof(s->it));
 	return ioasid_arm64_iterate(&pt->cfg, start, last, &io, collect, s);
 }
-
-#define EXPECT_LEAF_ITEM(s, i, first_, last_, out_, size, perm_)	\
-	do {								\
-		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
-		ASSERT_LT(i, (s)->n);					\
-		EXPECT_EQ(first_, __l->first);				\
-		EXPECT_EQ(last_, __l->last);				\
-		EXPECT_EQ(out_, __l->out);				\
-		EXPECT_EQ(size, __l->page_size);			\
-		EXPECT_EQ(perm_, __l->perm);				\
-		EXPECT_EQ(0, __l->fault_reason);			\
-		EXPECT_EQ(0, __l->fault_level);				\
-	} while (0)
-
-#define EXPECT_FAULT_ITEM(s, i, first_, last_, reason, lvl)		\
-	do {								\
-		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
-		ASSERT_LT(i, (s)->n);					\
-		EXPECT_EQ(first_, __l->first);				\
-		EXPECT_EQ(last_, __l->last);				\
-		EXPECT_EQ(reason, __l->fault_reason);			\
-		EXPECT_EQ(lvl, __l->fault_level);			\
-		EXPECT_EQ(0, __l->out);					\
-		EXPECT_EQ(0, __l->page_size);				\
-		EXPECT_EQ(0, __l->perm);				\
-		EXPECT_EQ(0, __l->maybe);				\
-		EXPECT_EQ(0, __l->update);				\
-	} while (0)
 
 /*
  * Every item agrees with walks of its first and last address, and of a

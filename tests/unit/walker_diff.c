@@ -53,6 +53,7 @@
 #include "../../module/walkers/amd_v1.h"
 #include "../../module/walkers/x86_64.h"
 #include "pt_encode.h"
+#include "walker_rng.h"
 
 #define TOP		(1ULL << 38)	/* inputs: BASE + [0, TOP), in every format */
 #define OUT_TOP		(1ULL << 40)	/* outputs: [0, OUT_TOP) */
@@ -99,23 +100,6 @@ static bool check(enum family f, bool ok, const char *fmt, ...)
 		printf("\n");
 	}
 	return false;
-}
-
-/* A small PRNG (splitmix64): results depend only on the seed. */
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rnd_below(uint64_t n)
-{
-	return n ? rnd() % n : 0;
 }
 
 /* The mappings --------------------------------------------------------------- */
@@ -699,7 +683,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < F_NR; i++)
 			before += fails[i];
 		cur_seed = seed + done;
-		rng = cur_seed;
+		rnd_state = cur_seed;
 		base = rnd_below(2) ? 0 - TOP : 0;
 		gen_mappings();
 		build_cases();

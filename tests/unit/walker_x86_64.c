@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "walker_mem.h"
+#include "walker_expect.h"
 #include "../../module/walkers/x86_64.h"
 
 #define BASE		0x100000ULL
@@ -151,28 +152,6 @@ FIXTURE_TEARDOWN(walker)
 		EXPECT_EQ(0, self->pt.m.outside);
 	wmem_fini(&self->pt.m);
 }
-
-/* Expect a fault of @reason at @level from walking @iova for @access. */
-#define EXPECT_FAULT(reason, lvl, iova, access)				\
-	do {								\
-		struct ioasid_pt_result __r;				\
-		EXPECT_EQ(reason, walk(&self->pt, iova, access, &__r));	\
-		EXPECT_EQ(reason, __r.fault_reason);			\
-		EXPECT_EQ(lvl, __r.fault_level);			\
-		EXPECT_EQ(0, __r.out);					\
-		EXPECT_EQ(0, __r.page_size);				\
-	} while (0)
-
-/* Expect a translation of @iova to @out in a @size page. */
-#define EXPECT_XLATE(out_, size, iova, access)				\
-	do {								\
-		struct ioasid_pt_result __r;				\
-		EXPECT_EQ(0, walk(&self->pt, iova, access, &__r));	\
-		EXPECT_EQ(0, __r.fault_reason);				\
-		EXPECT_EQ(0, __r.fault_level);				\
-		EXPECT_EQ(out_, __r.out);				\
-		EXPECT_EQ(size, __r.page_size);				\
-	} while (0)
 
 /* Every leaf size, with offsets inside the page, for 4 and 5 levels. */
 static const u64 offsets[] = { 0, 1, 8, 0x7ff, 0xff8, 0xfff, 0x1000, 0x12345,
@@ -1066,34 +1045,7 @@ TEST_F(walker, five_levels_many_pages)
 /* ioasid_x86_64_iterate(): the items it gives, kept in order. */
 #define MAX_ITEMS	64
 
-struct items {
-	unsigned int n;			/* kept, the first MAX_ITEMS */
-	unsigned long calls;		/* all */
-	unsigned long disorder;		/* items not after the previous one */
-	unsigned long faults;		/* items with a fault_reason */
-	unsigned long stop_after;	/* > 0: stop at this call */
-	int stop_ret;			/* with this */
-	struct ioasid_pt_leaf it[MAX_ITEMS];
-	struct ioasid_pt_leaf last_item;
-};
-
-static int collect(void *arg, const struct ioasid_pt_leaf *leaf)
-{
-	struct items *s = arg;
-
-	if (leaf->first > leaf->last ||
-	    (s->calls && leaf->first <= s->last_item.last))
-		s->disorder++;
-	s->calls++;
-	if (leaf->fault_reason)
-		s->faults++;
-	s->last_item = *leaf;
-	if (s->n < MAX_ITEMS)
-		s->it[s->n++] = *leaf;
-	if (s->stop_after && s->calls == s->stop_after)
-		return s->stop_ret;
-	return 0;
-}
+#include "walker_items.h"
 
 /* Iterate, counting reads and cmpxchgs from zero; keeps s->stop_*. */
 static int iterate(struct pt *pt, u64 start, u64 last, struct items *s)
@@ -1120,34 +1072,6 @@ static u64 high_first(unsigned int levels)
 {
 	return ~low_last(levels);
 }
-
-#define EXPECT_LEAF_ITEM(s, i, first_, last_, out_, size, perm_)	\
-	do {								\
-		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
-		ASSERT_LT(i, (s)->n);					\
-		EXPECT_EQ(first_, __l->first);				\
-		EXPECT_EQ(last_, __l->last);				\
-		EXPECT_EQ(out_, __l->out);				\
-		EXPECT_EQ(size, __l->page_size);			\
-		EXPECT_EQ(perm_, __l->perm);				\
-		EXPECT_EQ(0, __l->fault_reason);			\
-		EXPECT_EQ(0, __l->fault_level);				\
-	} while (0)
-
-#define EXPECT_FAULT_ITEM(s, i, first_, last_, reason, lvl)		\
-	do {								\
-		const struct ioasid_pt_leaf *__l = &(s)->it[i];		\
-		ASSERT_LT(i, (s)->n);					\
-		EXPECT_EQ(first_, __l->first);				\
-		EXPECT_EQ(last_, __l->last);				\
-		EXPECT_EQ(reason, __l->fault_reason);			\
-		EXPECT_EQ(lvl, __l->fault_level);			\
-		EXPECT_EQ(0, __l->out);					\
-		EXPECT_EQ(0, __l->page_size);				\
-		EXPECT_EQ(0, __l->perm);				\
-		EXPECT_EQ(0, __l->maybe);				\
-		EXPECT_EQ(0, __l->update);				\
-	} while (0)
 
 /*
  * Every item agrees with walks of its first and last address (and the
