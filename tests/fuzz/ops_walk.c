@@ -32,8 +32,10 @@
  * And one thing is predicted: a chain of entries the rig plants (every
  * level of the format for one IOVA, with every permission and every
  * accessed and dirty bit set, so that no walker writes), while it is
- * intact in memory and the node was invalidated since, must translate to
- * the planted page: TRANSLATE's out_uaddr exactly, and a DMA there reads
+ * intact in memory and the node was invalidated since, and no other entry
+ * of its tables is a larger leaf covering the IOVA (AMD v1 NextLevel 7,
+ * RISC-V Svnapot: what a walk of another address caches from one covers
+ * it), must translate to the planted page: TRANSLATE's out_uaddr exactly, and a DMA there reads
  * or writes that page (a write into the read-only part: EIO, the root's
  * PERMISSION).
  */
@@ -87,7 +89,7 @@ static struct {
 	unsigned int ops;
 	/* Statistics. */
 	uint64_t rigs, xlate_ok, xlate_fault, dma_ok, dma_partial, dma_fault;
-	uint64_t exact[5], exact_fault, consistent, by_reason[32];
+	uint64_t exact[5], exact_fault, exact_shadowed, consistent, by_reason[32];
 } W;
 
 /* One ioctl of the rig, counted and described like the fuzzer's own. */
@@ -407,6 +409,52 @@ static bool wk_intact(const struct wnode *n)
 	}
 	/* The root's entry may sit in the read-only part; it is not written. */
 	return true;
+}
+
+/*
+ * Whether an entry of one of the chain's tables, other than the chain's
+ * own, is a leaf larger than its slot (AMD v1 NextLevel 7, RISC-V Svnapot)
+ * whose range covers the planted IOVA. The guest must repeat such a leaf in
+ * every entry it covers; where the scribbles did not, a walk of another
+ * address that used it may cache the whole leaf, and then the planted IOVA
+ * hits that entry, as it would in a hardware IOTLB. No prediction then.
+ * (Only the chain's tables matter: any other table lies under another entry
+ * of one of them, so what it maps is apart from the planted IOVA.)
+ */
+static bool wk_shadowed(const struct wnode *n)
+{
+	unsigned int k, lv, shift, j;
+	uint64_t table, e, addr, base, size, idx;
+
+	if (n->fmt.format != IOASID_FORMAT_AMD_V1 && n->fmt.format != IOASID_FORMAT_RISCV)
+		return false;
+	for (k = 0; k < n->nslots; k++) {
+		lv = n->nslots - k;		/* the slot's level */
+		shift = 12 + 9 * (lv - 1);	/* what one entry there spans */
+		table = n->slot[k] & ~(PG - 1);
+		idx = (n->slot[k] & (PG - 1)) / 8;
+		for (j = 0; j < PG / 8; j++) {
+			if (j == idx)
+				continue;
+			memcpy(&e, W.mem + table + j * 8, 8);
+			if (n->fmt.format == IOASID_FORMAT_RISCV) {
+				/* NAPOT leaves are 64 KiB: 16 entries of level 1. */
+				if (lv == 1 && e & 1 && e >> 63 && e & 0xe && j / 16 == idx / 16)
+					return true;
+				continue;
+			}
+			if (!(e & 1) || (e >> 9 & 7) != 7)
+				continue;
+			addr = e & 0x000ffffffffff000ULL;
+			size = 13 + __builtin_ctzll(~(addr >> 12));
+			/* An entry of index j covers base..base + 2^shift - 1. */
+			base = shift + 9 >= 64 ? 0 : n->iova & ~((1ULL << (shift + 9)) - 1);
+			base |= (uint64_t)j << shift;
+			if (size >= 64 || (base ^ n->iova) >> size == 0)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* IOVAs ------------------------------------------------------------------------- */
@@ -789,6 +837,10 @@ static void wk_op_exact(struct fz *f)
 		return;
 	if (!wk_intact(n))
 		return;
+	if (wk_shadowed(n)) {
+		W.exact_shadowed++;
+		return;
+	}
 	iova = n->iova;
 	/* Arm64 with top-byte ignore in the half: any top byte, same page. */
 	if (n->fmt.format == IOASID_FORMAT_ARM64 && pct(f, 30) &&
@@ -1071,8 +1123,9 @@ void fz_walk_summary(struct fz *f)
 			off += snprintf(line + off, sizeof(line) - off, " %s %llu", names[i],
 					(unsigned long long)W.exact[i]);
 	if (off < sizeof(line))
-		off += snprintf(line + off, sizeof(line) - off, ", read-only %llu; reasons:",
-				(unsigned long long)W.exact_fault);
+		off += snprintf(line + off, sizeof(line) - off, ", read-only %llu, shadowed "
+				"by a larger leaf %llu; reasons:", (unsigned long long)W.exact_fault,
+				(unsigned long long)W.exact_shadowed);
 	for (i = 0; i < 32 && off < sizeof(line); i++)
 		if (W.by_reason[i])
 			off += snprintf(line + off, sizeof(line) - off, " %u:%llu", i,

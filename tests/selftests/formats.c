@@ -1372,4 +1372,33 @@ TEST_F(one, amd_v1_next_level)
 	} while (0);
 }
 
+/*
+ * A NextLevel 7 leaf the guest did not repeat in every entry it covers:
+ * the walker uses the entry it reads, and the IOTLB entry made from it
+ * covers the whole leaf, so an address whose own entry says otherwise
+ * translates through it until the node is invalidated, as in a hardware
+ * IOTLB. (The fuzzer's walk rig once predicted the address's own entry.)
+ */
+TEST_F(one, amd_v1_next_level_not_repeated)
+{
+	struct pt_enc_params p = pt_enc_amd_v1_params(3);
+	uint64_t va = 0x40000000ULL, *own;
+	struct pt_enc e;
+	uint32_t id;
+
+	SKIP_UNKNOWN(self->h, IOASID_FORMAT_AMD_V1);
+	id = one_node(_metadata, self, &e, &p, 0, 0);
+	/* 32 KiB over 8 entries, then entry 3 made a 4 KiB leaf elsewhere. */
+	ASSERT_EQ(0, pt_enc_map_leaf(&e, va, D(8), 8 * PAGE, PT_ENC_RW, 8 * PAGE));
+	own = pt_enc_entry(&e, va + 3 * PAGE, 1);
+	pt_enc_set(own, D(2) | PT_AMD_PR | PT_AMD_IR | PT_AMD_IW);
+	ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+	/* A walk through entry 0 caches the whole leaf: entry 3 is not read. */
+	EXPECT_READ(self->dev, 0, va + 8, D(8) + 8, 8);
+	EXPECT_READ(self->dev, 0, va + 3 * PAGE + 16, D(8) + 3 * PAGE + 16, 8);
+	/* Invalidated, the first walk there reads entry 3. */
+	ASSERT_EQ(0, ioasid_invalidate_all(self->h, id));
+	EXPECT_READ(self->dev, 0, va + 3 * PAGE + 16, D(2) + 16, 8);
+}
+
 TEST_HARNESS_MAIN

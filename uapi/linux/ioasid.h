@@ -469,7 +469,9 @@ struct ioasid_format_arm64 {
  *	IOASID_FAULT_ACCESS_FLAG.
  * @IOASID_RISCV_SVNAPOT: Svnapot: a 4 KiB-level leaf with N (63) set and
  *	PPN[3:0] = 0b1000 maps a naturally aligned 64 KiB range. Without it,
- *	N is reserved.
+ *	N is reserved. The guest repeats the leaf in all 16 entries; the
+ *	walker uses the entry it reads, and what it caches from it covers the
+ *	whole 64 KiB until an INVALIDATE, whatever the other entries say.
  * @IOASID_RISCV_SVPBMT: Svpbmt: PBMT (62:61) values 0 to 2 are taken (and
  *	do not change the translation), 3 is reserved. Without it, PBMT is
  *	reserved.
@@ -561,7 +563,9 @@ enum ioasid_amd_v1_flags {
  * from bit 12 (size 2^(13 + n) for n ones), above the size of a NextLevel
  * 0 leaf of the entry's level and at most its table's span (level 1:
  * 8 KiB to 2 MiB), which the guest repeats in every entry it covers (the
- * walker uses the entry it reads and does not check the others). A read
+ * walker uses the entry it reads and does not check the others; what it
+ * caches from it covers the whole leaf until an INVALIDATE, whatever the
+ * other entries say). A read
  * needs IR, a write IW, in every entry of the path: pointers limit the
  * levels below. Execute and privileged requests need no more than a read.
  * Reserved: bits 58:52 of every present entry, address bits from
