@@ -164,6 +164,15 @@ $(BUILD)/tests/unit/walker_diff: tests/unit/walker_diff.c $(WALKER_OBJS) $(KSELF
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
 
+# The PASID-table decoders' tests and fuzzers (tests/unit/pasid_<kind>.c,
+# fuzz_pasid_<kind>.c) link every walker: a decoder hands out stage-1
+# configurations that the tests walk.
+$(filter $(BUILD)/tests/unit/pasid_% $(BUILD)/tests/unit/fuzz_pasid_%,$(UNITTESTS)): \
+$(BUILD)/tests/unit/%: tests/unit/%.c $(WALKER_OBJS) $(KSELFTEST_HDRS) $(WALKER_HDRS) \
+		tests/include/pt_encode.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
+
 # Host unit tests link the static library: they also check it is complete.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)
 	@mkdir -p $(@D)

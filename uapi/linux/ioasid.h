@@ -313,6 +313,10 @@ enum ioasid_format {
 	IOASID_FORMAT_ARM64 = 2,
 	IOASID_FORMAT_RISCV = 3,
 	IOASID_FORMAT_AMD_V1 = 4,
+	/* PROPOSAL (issue 12 item 4, not landed): PASID-table kinds */
+	IOASID_FORMAT_SMMUV3_CD = 5,
+	IOASID_FORMAT_AMD_GCR3 = 6,
+	IOASID_FORMAT_RISCV_PDT = 7,
 };
 
 /**
@@ -1284,6 +1288,16 @@ enum ioasid_fault_reason {
 	IOASID_FAULT_WALK_LIMIT,
 	IOASID_FAULT_RESOURCE,
 	IOASID_FAULT_ACCESS_FLAG,
+	/*
+	 * PROPOSAL (not landed): PASID_NOT_PRESENT: the PASID table has no
+	 * valid entry for the request's PASID (past the table's size, V clear,
+	 * or DMA without a PASID that the table's no-PASID behaviour aborts);
+	 * PASID_ENTRY: the entry, or a directory entry on its way, is
+	 * malformed or uses what the node's descriptor did not declare.
+	 * Level: 1 the table of entries, 2 a directory above it, ...
+	 */
+	IOASID_FAULT_PASID_NOT_PRESENT,
+	IOASID_FAULT_PASID_ENTRY,
 };
 
 #define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
@@ -1671,6 +1685,14 @@ struct ioasid_bind {
 	__u32 __reserved;
 	__aligned_u64 root;
 	__aligned_u64 root1;
+	/*
+	 * PROPOSAL (not landed): PASID-table kinds: the guest's raw entry
+	 * that points at the PASID table, words the kind does not use 0;
+	 * @root and @root1 0. SMMUv3: STE dwords 0 and 1; AMD: DTE qwords
+	 * 0 to 3 (as many as the GCR3 fields need); RISC-V: DC.tc, DC.ta,
+	 * DC.fsc.
+	 */
+	__aligned_u64 entry[4];
 };
 
 #define IOASID_BIND _IO(IOASID_TYPE, IOASID_CMD_BIND)
@@ -1700,6 +1722,14 @@ enum ioasid_inv_scope {
 enum ioasid_inv_flags {
 	IOASID_INV_NO_PASID = 1 << 0,
 	IOASID_INV_LEAF = 1 << 1,
+	/*
+	 * PROPOSAL (not landed): a PASID-table entry changed (CD, GCR3 or
+	 * PDT entry; with SCOPE_PASID that PASID's, else every one): the
+	 * cached decoded entry and every translation cached for the PASID
+	 * go. Other INVALIDATEs drop translations only, and a walk after
+	 * them still uses the cached decoded entry.
+	 */
+	IOASID_INV_PASID_TABLE = 1 << 2,
 };
 
 /**
