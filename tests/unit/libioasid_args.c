@@ -178,7 +178,7 @@ _Static_assert(IOASID_INVALIDATE == 0xA616, "ioctl number");
 
 /* The uAPI of issue 12 (more formats): grown by extension. */
 _Static_assert(sizeof(struct ioasid_format_info) == 72, "format_info size");
-_Static_assert(sizeof(struct ioasid_bind) == 32, "bind size");
+_Static_assert(sizeof(struct ioasid_bind) == 64, "bind size");
 _Static_assert(sizeof(struct ioasid_format_arm64) == 32, "arm64 descriptor size");
 _Static_assert(sizeof(struct ioasid_format_riscv) == 32, "riscv descriptor size");
 _Static_assert(sizeof(struct ioasid_format_amd_v1) == 32, "amd_v1 descriptor size");
