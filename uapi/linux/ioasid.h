@@ -586,6 +586,139 @@ struct ioasid_format_amd_v1 {
 	__aligned_u64 pgsize_bitmap;
 };
 
+/*
+ * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_SMMUV3_CD, the
+ * Arm SMMUv3 context-descriptor tables of a guest (a PASID-table kind).
+ */
+
+/**
+ * enum ioasid_smmuv3_cd_flags - flags of struct ioasid_format_smmuv3_cd
+ * @IOASID_SMMUV3_CD_2LVL: 2-level CD tables (the emulated SMMU_IDR0.CD2L):
+ *	an STE may select S1Fmt 1 (4 KiB leaf tables of 64 CDs) or 2 (64 KiB
+ *	leaf tables of 1024 CDs). Without it only linear tables are taken.
+ * @IOASID_SMMUV3_CD_HA: hardware update of the access flag
+ *	(SMMU_IDR0.HTTU 0b01 or 0b10): a CD may set HA; its tables are then
+ *	walked with IOASID_ARM64_HA.
+ * @IOASID_SMMUV3_CD_HD: hardware update of dirty state too (SMMU_IDR0.HTTU
+ *	0b10; needs IOASID_SMMUV3_CD_HA): a CD may set HD; with HA its tables
+ *	are walked with IOASID_ARM64_HD.
+ */
+enum ioasid_smmuv3_cd_flags {
+	IOASID_SMMUV3_CD_2LVL = 1 << 0,
+	IOASID_SMMUV3_CD_HA = 1 << 1,
+	IOASID_SMMUV3_CD_HD = 1 << 2,
+};
+
+/**
+ * struct ioasid_format_smmuv3_cd - descriptor of IOASID_FORMAT_SMMUV3_CD
+ * @hdr: size and IOASID_FORMAT_SMMUV3_CD
+ * @flags: enum ioasid_smmuv3_cd_flags
+ * @ssid_bits: the emulated SMMU_IDR1.SSIDSIZE, 0 to 20: the largest
+ *	STE.S1CDMax taken. 0: no substreams (S1CDMax, S1Fmt and S1DSS are
+ *	ignored, and every DMA with a PASID faults)
+ * @oas_bits: the emulated SMMU_IDR5.OAS as a width: 32, 36, 40, 42, 44 or
+ *	48 (52 and 56: EOPNOTSUPP, the Arm64 walker's limit). S1ContextPtr,
+ *	L1CD.L2Ptr and TTB0/TTB1 must be below 2^@oas_bits, and it caps every
+ *	CD's IPS
+ * @__reserved: must be 0
+ * @granule_bitmap: the stage-1 granules a CD may select (SMMU_IDR5.GRAN4K,
+ *	GRAN16K, GRAN64K) as their sizes: 4, 16 and 64 KiB; 0 means all three
+ *
+ * A node of this kind translates DMA through the guest's own SMMUv3
+ * structures (Arm IHI0070G.b, 5.2 STE, 5.3 L1CD, 5.4 CD; Linux
+ * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h STRTAB_STE_*, CTXDESC_*;
+ * QEMU hw/arm/smmuv3-internal.h STE_*, CD_*): BIND takes the STE, and at
+ * DMA time the CD of the request's PASID (SubstreamID) is read through
+ * the parent and decoded into an IOASID_FORMAT_ARM64 configuration, whose
+ * tables are then walked as that format's.
+ *
+ * ALLOC: EOPNOTSUPP for a flag not in enum ioasid_smmuv3_cd_flags, a
+ * non-zero @__reserved, @oas_bits 52 or 56; then EINVAL for
+ * IOASID_SMMUV3_CD_HD without IOASID_SMMUV3_CD_HA, another @oas_bits,
+ * @ssid_bits above 20, a bit of @granule_bitmap other than those three.
+ *
+ * BIND: struct ioasid_bind's @entry[0] and @entry[1] are the guest's STE
+ * dwords 0 and 1; @entry[2], @entry[3], @root and @root1 must be 0, and no
+ * bind flag is taken (EOPNOTSUPP). Nothing is read at BIND. EINVAL for:
+ * V (0) clear; bits 58:56 of dword 0 or 43:41 of dword 1 set; PRIVCFG
+ * (dword 1 bits 49:48) or INSTCFG (51:50) 0b10 or 0b11 (no attribute
+ * override: a request keeps its own); Config (3:1) 0b110 or 0b111 (the
+ * guest's stage 2: the parent node is the stage 2). Config 0b000 to 0b011
+ * aborts every DMA; 0b100 bypasses: DMA without a PASID uses its input
+ * address as a parent address. Config 0b101 (stage 1 translates) also
+ * needs, else EINVAL: S1PIE (dword 1 bit 24), S1STALLD (27) and STRW
+ * (31:30) clear (no permission indirection, no stall model, NS-EL1);
+ * S1CDMax (63:59) at most @ssid_bits (unless @ssid_bits is 0); S1Fmt
+ * (5:4) 1 or 2 only with IOASID_SMMUV3_CD_2LVL (3 behaves as 0, and S1DSS
+ * 3 as 0, as the architecture says); S1ContextPtr (55:6) below
+ * 2^@oas_bits and aligned to its table's size: 64 << S1CDMax bytes for a
+ * linear table, else 8 bytes per L1CD, 2^(S1CDMax - 6) (S1Fmt 1) or
+ * 2^(S1CDMax - 10) (S1Fmt 2) of them, at least 64 bytes. Only S1Fmt,
+ * S1ContextPtr, S1CDMax and S1DSS (dword 1 bits 1:0) are used. Ignored
+ * (memory attributes, ATS, stage 2, hints, events, software's: the VMM's
+ * business): S1CIR, S1COR, S1CSH (7:2), S2HWU (11:8), DRE (12), CONT
+ * (16:13), DCP (17), PPAR (18), MEV (19), SW_RESERVED (23:20), S2FWB (25),
+ * S1MPAM (26), EATS (29:28), MemAttr (35:32), MTCFG (36), ALLOCCFG
+ * (40:37), SHCFG (45:44), NSCFG (47:46), bits 63:52; with Config other
+ * than 0b101 every stage-1 field.
+ *
+ * DMA (fault levels: 1 the CD, 2 the L1CD, 0 decided by the STE alone,
+ * before any read): with Config abort, IOASID_FAULT_PASID_NOT_PRESENT at
+ * level 0; with Config bypass, DMA with a PASID faults so (the
+ * architecture's C_BAD_SUBSTREAMID). With Config 0b101 and S1CDMax 0 (or
+ * @ssid_bits 0), S1ContextPtr is one CD, used by DMA without a PASID, and
+ * DMA with any PASID, 0 too, faults PASID_NOT_PRESENT at level 0. With
+ * S1CDMax > 0: a PASID of S1CDMax bits or more faults so; DMA without a
+ * PASID follows S1DSS: 0b00 terminate (PASID_NOT_PRESENT, level 0:
+ * F_STREAM_DISABLED), 0b01 bypass (as Config bypass), 0b10 the CD of
+ * substream 0, and then DMA with PASID 0 faults PASID_NOT_PRESENT at level
+ * 0; with S1DSS 0b00 or 0b01, PASID 0 uses CD 0. The CD of index i (the
+ * PASID, or 0): S1ContextPtr + 64 * i in a linear table (S1Fmt 0, or
+ * S1CDMax 0); with 2-level tables, the L1CD (8 bytes) at S1ContextPtr +
+ * 8 * (i >> n), n = 6 (S1Fmt 1) or 10 (S1Fmt 2), then the CD at its L2Ptr
+ * + 64 * (i mod 2^n). L1CD: V (0) clear: PASID_NOT_PRESENT at level 2;
+ * bits 11:1 or 63:56 set, L2Ptr (55:12) not below 2^@oas_bits, or L2Ptr
+ * bits 15:12 set under S1Fmt 2 (64 KiB aligned leaf tables):
+ * IOASID_FAULT_PASID_ENTRY at level 2. The CD (level 1): dword 0 is read
+ * first, V (31) clear is PASID_NOT_PRESENT; else dwords 1 and 2 are read
+ * too (3 to 7, MAIR, AMAIR, IMPLEMENTATION DEFINED, PARTID, PMG, PIIU,
+ * PIIP, never). PASID_ENTRY for: AA64 (41) clear (VMSAv8-32 LPAE tables);
+ * A (46) clear (RAZ/WI termination: the emulated SMMU_IDR0.TERM_MODEL is
+ * 1); S (44) set (STALL_MODEL 0b01); WXN (36); PAN (40); HA (43) without
+ * IOASID_SMMUV3_CD_HA; HD (42) without IOASID_SMMUV3_CD_HD; AFFD (35)
+ * without HA (AF clear read as set); ENDI (15) unless EPD0 and EPD1 are
+ * both set; in dword 1 E0PD0 (2), HAFT (3), bits 57:56, PnCH (58), EPAN
+ * (59); in dword 2 E0PD1 (2), bits 57:56, DS (58), PIE (59); for a half
+ * whose EPDn is clear, TnSZ outside 16 to 39, TGn reserved or a granule
+ * not in @granule_bitmap, TTBn (bits 55:4 of dword 1 or 2) not below 2^IPS;
+ * and whatever ALLOC and BIND of IOASID_FORMAT_ARM64 refuse. A failed read
+ * through the parent faults with IOASID_FAULT_TABLE (or the parent's
+ * reason) at the level of what was read.
+ *
+ * The stage-1 configuration of a CD: IOASID_FORMAT_ARM64 with t0sz and
+ * tg0 from T0SZ (5:0) and TG0 (7:6: 0 4 KiB, 1 64 KiB, 2 16 KiB), t1sz and
+ * tg1 from T1SZ (21:16) and TG1 (23:22: 1 16 KiB, 2 4 KiB, 3 64 KiB), a
+ * disabled half's copied from the other half (4 KiB and 16 when both are
+ * disabled); flags EPD0 (14), EPD1 (30), TBI0 (38), TBI1 (39), HA, and HD
+ * when HA is set too (HD alone: neither, the architecture's reserved
+ * {HD, HA} 0b10); oas_bits the effective IPS, MIN(IPS (34:32: 32, 36, 40,
+ * 42, 44, 48, 52 or 56 bits), @oas_bits); every leaf size of the granules;
+ * roots TTB0 and TTB1 aligned down to their top-level table's size, at
+ * least 64 bytes (the SMMU aligns them before use), 0 for a disabled half.
+ * The ASID (63:48) is the entry's tag. Ignored: IR0, OR0, SH0, IR1, OR1,
+ * SH1, UWXN (37), R (45: every fault is reported), ASET (47), NSCFG0 and
+ * NSCFG1, HAD0 and HAD1 (as when SMMU_IDR3.HAD is 0), AIE (dword 2 bit
+ * 3), the HWU bits (63:60 of dwords 1 and 2).
+ */
+struct ioasid_format_smmuv3_cd {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 ssid_bits;
+	__u32 oas_bits;
+	__u32 __reserved;
+	__aligned_u64 granule_bitmap;
+};
+
 /**
  * struct ioasid_format_info - ioctl(IOASID_FORMAT_INFO)
  * @size: sizeof(struct ioasid_format_info)
