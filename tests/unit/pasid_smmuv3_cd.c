@@ -1146,6 +1146,108 @@ TEST_F(cd, cd_granules_sizes_and_walks)
 			}
 }
 
+/* Arm64 descriptor bits the walks below flip, from the Arm ARM. */
+#define PTE_AP2		(1ULL << 7)
+#define PTE_AF		(1ULL << 10)
+#define PTE_DBM		(1ULL << 51)
+
+/* HA, HD and AFFD as the walks see them: AF and dirty state. */
+TEST_F(cd, cd_httu_walks)
+{
+	struct ctx *c = &self->c;
+	u64 t = ctx_alloc(c, 64, 64), cd[8], *leaf;
+	struct ioasid_pasid_s1 s1;
+	struct ioasid_pt_result r;
+	struct pt_enc e;
+	struct cdf f = cdf_default(0);
+
+	s1_tables(c, &e, 12, 16, false, 1 << 20);
+	s1_map(&e, 0x5000, 0x900000, SZ_4K);
+	leaf = pt_enc_leaf(&e, 0x5000, NULL, NULL);
+	ASSERT_NE(NULL, leaf);
+	f.ttb0 = pt_enc_root(&e);
+
+	/* No HA: AF clear faults. */
+	pt_enc_set(leaf, pt_enc_get(leaf) & ~PTE_AF);
+	cd_make(cd, &f);
+	one_cd(c, t, cd);
+	ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+	EXPECT_EQ(IOASID_FAULT_ACCESS_FLAG,
+		  s1_walk(c, &s1, 0x5000, IOASID_ACCESS_READ, &r));
+	EXPECT_EQ(0, pt_enc_get(leaf) & PTE_AF);
+	/* HA (and AFFD, then ignored): the walk sets AF. */
+	f.extra0 = CD_HA | CD_AFFD;
+	cd_make(cd, &f);
+	one_cd(c, t, cd);
+	ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+	ASSERT_EQ(0, s1_walk(c, &s1, 0x5008, IOASID_ACCESS_READ, &r));
+	EXPECT_EQ(0x900008, r.out);
+	EXPECT_EQ(PTE_AF, pt_enc_get(leaf) & PTE_AF);
+
+	/* A writable-clean page: read-only without HD... */
+	pt_enc_set(leaf, pt_enc_get(leaf) | PTE_DBM | PTE_AP2);
+	EXPECT_EQ(IOASID_FAULT_PERMISSION,
+		  s1_walk(c, &s1, 0x5000, IOASID_ACCESS_WRITE, &r));
+	/* ... and with {HD, HA} 0b10, which updates nothing. */
+	f.extra0 = CD_HD;
+	cd_make(cd, &f);
+	one_cd(c, t, cd);
+	ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+	EXPECT_EQ(IOASID_FAULT_PERMISSION,
+		  s1_walk(c, &s1, 0x5000, IOASID_ACCESS_WRITE, &r));
+	EXPECT_EQ(PTE_AP2, pt_enc_get(leaf) & PTE_AP2);
+	/* HA and HD: the write dirties it (clears AP[2]). */
+	f.extra0 = CD_HA | CD_HD;
+	cd_make(cd, &f);
+	one_cd(c, t, cd);
+	ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+	ASSERT_EQ(0, s1_walk(c, &s1, 0x5010, IOASID_ACCESS_WRITE, &r));
+	EXPECT_EQ(0x900010, r.out);
+	EXPECT_EQ(0, pt_enc_get(leaf) & PTE_AP2);
+}
+
+/* IPS bounds what the tables may output. */
+TEST_F(cd, cd_ips_walks)
+{
+	struct ctx *c = &self->c;
+	u64 t = ctx_alloc(c, 64, 64), cd[8];
+	struct ioasid_pasid_s1 s1;
+	struct ioasid_pt_result r;
+	struct pt_enc e;
+	struct cdf f = cdf_default(0);
+	static const unsigned int ips[] = { 32, 36, 40, 48 };
+	unsigned int i;
+
+	s1_tables(c, &e, 16, 20, false, 1 << 20);
+	s1_map(&e, 0x10000, 0x800000000ULL, SZ_64K);	/* 2^35 */
+	f.t0sz = 20;
+	f.tg0 = 16;
+	f.ttb0 = pt_enc_root(&e);
+	for (i = 0; i < 4; i++) {
+		f.ips_bits = ips[i];
+		cd_make(cd, &f);
+		one_cd(c, t, cd);
+		ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+		EXPECT_EQ(ips[i], s1.arm64.oas_bits);
+		if (ips[i] <= 35) {
+			EXPECT_EQ(IOASID_FAULT_RESERVED,
+				  s1_walk(c, &s1, 0x10000, IOASID_ACCESS_READ, &r));
+		} else {
+			ASSERT_EQ(0, s1_walk(c, &s1, 0x10020, IOASID_ACCESS_READ, &r));
+			EXPECT_EQ(0x800000020ULL, r.out);
+		}
+	}
+	/* IPS 48 on an SMMU of 32 bits: capped, as if 32. */
+	ctx_config(c, 0, 0, 32, 0);
+	f.ips_bits = 48;
+	cd_make(cd, &f);
+	one_cd(c, t, cd);
+	ASSERT_EQ(0, lookup(c, false, 0, &s1, &r));
+	EXPECT_EQ(32, s1.arm64.oas_bits);
+	EXPECT_EQ(IOASID_FAULT_RESERVED,
+		  s1_walk(c, &s1, 0x10000, IOASID_ACCESS_READ, &r));
+}
+
 /* Both halves, with their own granules, and TBI. */
 TEST_F(cd, cd_both_halves_and_tbi)
 {
