@@ -682,6 +682,10 @@ enum ioasid_amd_gcr3_flags {
  * input address is a parent address (the host, v1, table is the parent
  * node's); with GIOV set, it uses PASID 0's GCR3 entry as above (what Linux
  * sets GIOV for in its v2 page-table mode).
+ *
+ * Decoded GCR3 entries are cached per PASID: a guest that changes one
+ * (and invalidates it on its vIOMMU) needs INVALIDATE with
+ * IOASID_INV_PASID_TABLE; a guest that changes its DTE, a new BIND.
  */
 struct ioasid_format_amd_gcr3 {
 	struct ioasid_format_header hdr;
