@@ -719,6 +719,118 @@ struct ioasid_format_smmuv3_cd {
 	__aligned_u64 granule_bitmap;
 };
 
+/*
+ * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_AMD_GCR3, a guest's
+ * AMD-Vi guest CR3 (GCR3) table bound with its device table entry.
+ */
+
+/**
+ * enum ioasid_amd_gcr3_flags - flags of struct ioasid_format_amd_gcr3
+ * @IOASID_AMD_GCR3_AD_UPDATE: the stage-1 tables are walked with
+ *	IOASID_X86_64_AD_UPDATE (A and D of the guest's x86-64 entries are
+ *	set as an AMD IOMMU sets them in guest tables, with that flag's
+ *	rules); without it they are neither read nor written
+ * @IOASID_AMD_GCR3_GIOV: the emulated IOMMU has GIOSup (EFR bit 48): BIND
+ *	takes a DTE with GIOV; without it GIOV set is EINVAL
+ * @IOASID_AMD_GCR3_LEVEL5: the emulated IOMMU walks 5-level guest tables
+ *	(EFR GATS, bits 13:12, = 01b): BIND takes GuestPagingMode 1; without
+ *	it only 0 (4 levels)
+ */
+enum ioasid_amd_gcr3_flags {
+	IOASID_AMD_GCR3_AD_UPDATE = 1 << 0,
+	IOASID_AMD_GCR3_GIOV = 1 << 1,
+	IOASID_AMD_GCR3_LEVEL5 = 1 << 2,
+};
+
+/**
+ * struct ioasid_format_amd_gcr3 - descriptor of IOASID_FORMAT_AMD_GCR3
+ * @hdr: size and IOASID_FORMAT_AMD_GCR3
+ * @flags: enum ioasid_amd_gcr3_flags
+ * @pasid_bits: the PASID width, 1 to 20: the emulated EFR's PASmax (bits
+ *	36:32) plus one
+ * @max_glx: the largest GLX a DTE may use, 0 to 2: the emulated EFR's
+ *	GLXSup (bits 15:14)
+ * @__reserved: must be 0
+ * @phys_bits: width of output (parent) addresses, 32 to 52: of the GCR3
+ *	table's pointers and of the stage-1 tables (struct
+ *	ioasid_format_x86_64's @phys_bits)
+ * @__reserved2: must be 0
+ * @pgsize_bitmap: the stage-1 leaf sizes, as struct ioasid_format_x86_64's
+ *	(4 KiB always; 2 MiB, 1 GiB when set; 0 for all three)
+ *
+ * ALLOC: EOPNOTSUPP for a flag not above or a non-zero reserved member;
+ * then EINVAL for @pasid_bits 0 or above 20, @max_glx above 2, @phys_bits
+ * outside 32 to 52, or a @pgsize_bitmap IOASID_FORMAT_X86_64 does not take.
+ *
+ * BIND: @root and @root1 0, @flags IOASID_BIND_X86_SRE and
+ * IOASID_BIND_X86_WPE (EOPNOTSUPP for others), applied to every PASID's
+ * stage 1 (a DTE has no such field); @entry is the guest's 256-bit DTE,
+ * @entry[n] its bits 64n + 63 to 64n:
+ *
+ * - @entry[0]: V (0) and TV (1) must be set (a DTE without them describes
+ *   no guest table: the VMM attaches the device elsewhere); GIOV (54);
+ *   GV (55) must be set; GLX (57:56): 0 a single table of 512 GCR3
+ *   entries, 1 two levels, 2 three levels, at most @max_glx (3 is
+ *   reserved); bits 14:12 of the GCR3 table root pointer (60:58).
+ *   Reserved, must be 0: 6:2 and 63. Ignored, the host stage's and other
+ *   functions' (the VMM's business, and the parent node's): HAD (8:7),
+ *   Mode (11:9), the host page-table root (51:12), PPR (52), GPRP (53),
+ *   IR (61), IW (62).
+ * - @entry[1]: DomainID (15:0), reported as the tag; root pointer bits
+ *   30:15 (31:16) and 51:31 (63:43). Ignored: 42:32 (I, SE, SA, IoCtl,
+ *   Cache, SD, EX, SysMgt).
+ * - @entry[2]: GuestPagingMode (55:54): 0 four-level, 1 five-level guest
+ *   tables (with IOASID_AMD_GCR3_LEVEL5), 2 and 3 reserved. Reserved, must
+ *   be 0: 53:52. Ignored: 51:0 and 63:56 (interrupt remapping).
+ * - @entry[3]: must be 0 (no GCR3 field lives there).
+ *
+ * The root pointer, 4 KiB aligned by construction, must be below
+ * 2^@phys_bits. Anything else above is EINVAL, with the node unchanged.
+ * Bit positions: Linux drivers/iommu/amd/amd_iommu_types.h (DTE_FLAG_GV,
+ * DTE_FLAG_GIOV, DTE_GLX, DTE_GCR3_14_12/30_15/51_31, DTE_GPT_LEVEL_MASK)
+ * and nested.c (validate_gdte_nested); QEMU hw/i386/amd_iommu.h
+ * (AMDVI_DTE_QUAD*_RESERVED).
+ *
+ * A request with PASID p (DMA-time rules): p at or above 2^@pasid_bits,
+ * or at or above 2^(9 * (GLX + 1)), faults with
+ * IOASID_FAULT_PASID_NOT_PRESENT at level GLX + 1, nothing read.
+ * Otherwise, from the root pointer, each level L from GLX + 1 down to 1
+ * reads the 8-byte little-endian entry at index p[9L - 1:9L - 9] of a
+ * 4 KiB table, once: V (0) clear faults with PASID_NOT_PRESENT at L (the
+ * other bits then ignored); a reserved bit set with PASID_ENTRY at L:
+ * 11:1, 63:52 and address bits from @phys_bits to 51; otherwise bits 51:12
+ * are the table below (L above 1) or the guest's CR3, the root of the
+ * PASID's stage-1 table (L = 1: a GCR3 entry). A table that cannot be
+ * read faults with the read's reason (IOASID_FAULT_TABLE) at L. Level 1
+ * is the table of GCR3 entries, 2 and 3 the directories above it (Linux
+ * iommu.c __get_gcr3_pte() indexes them so).
+ *
+ * The stage 1 then is IOASID_FORMAT_X86_64 as ALLOC would make it of
+ * struct ioasid_format_x86_64 { flags IOASID_X86_64_AD_UPDATE with
+ * IOASID_AMD_GCR3_AD_UPDATE, levels 4 or 5 by GuestPagingMode, @phys_bits,
+ * @pgsize_bitmap } and BIND of the GCR3 entry's bits 51:12 with BIND's
+ * @flags; its own faults are its walker's, at its own levels.
+ *
+ * A request without a PASID: with GIOV clear, stage 1 is bypassed: the
+ * input address is a parent address (the host, v1, table is the parent
+ * node's); with GIOV set, it uses PASID 0's GCR3 entry as above (what Linux
+ * sets GIOV for in its v2 page-table mode).
+ *
+ * Decoded GCR3 entries are cached per PASID: a guest that changes one
+ * (and invalidates it on its vIOMMU) needs INVALIDATE with
+ * IOASID_INV_PASID_TABLE; a guest that changes its DTE, a new BIND.
+ */
+struct ioasid_format_amd_gcr3 {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u8 pasid_bits;
+	__u8 max_glx;
+	__u16 __reserved;
+	__u32 phys_bits;
+	__u32 __reserved2;
+	__aligned_u64 pgsize_bitmap;
+};
+
 /**
  * struct ioasid_format_info - ioctl(IOASID_FORMAT_INFO)
  * @size: sizeof(struct ioasid_format_info)
