@@ -116,11 +116,12 @@ int ioasid_riscv_pdt_lookup(const struct ioasid_riscv_pdt_cfg *cfg,
  * @s1: an entry from ioasid_riscv_pdt_lookup()
  *
  * Return: IOASID_PT_ALL, or without the privileged grants
- * (IOASID_PT_SR, _SW, _SX) when the process context's ENS is clear. The
- * caller masks a walk's @perm and @maybe (or a bypass's IOASID_PT_ALL)
- * with it; a request the masked grant does not permit faults with
- * IOASID_FAULT_PERMISSION, as a privileged request does on x86-64 without
- * SRE.
+ * (IOASID_PT_SR, _SW, _SX) when the process context's ENS is clear. A
+ * request that needs a grant outside it (ioasid_pt_need()) is refused
+ * before any walk, with IOASID_FAULT_PERMISSION at level 0: nothing is
+ * read or updated for it, as the specification refuses it before
+ * walking. What a walk (or a bypass: IOASID_PT_ALL) grants and caches is
+ * masked with it, @perm and @maybe alike.
  */
 static inline u32 ioasid_riscv_pdt_perm_mask(const struct ioasid_pasid_s1 *s1)
 {

@@ -954,4 +954,310 @@ TEST_F(pdt, table_reads_fail)
 	r->m.outside = 0;
 }
 
+/* End to end: lookup, then the stage-1 walk -------------------------------------- */
+
+/*
+ * What the module does with a request and a decoded entry (riscv_pdt.h):
+ * the request as the IOMMU sees it, the ENS refusal before any walk, then
+ * a bypass or the RISC-V walk, whose grant is masked.
+ */
+static int s1_walk(struct rig *r, const struct ioasid_pasid_s1 *s1, bool has_pasid,
+		   u64 iova, u32 access, struct ioasid_pt_result *res)
+{
+	struct ioasid_pt_io io = rig_io(r);
+	u32 mask = ioasid_riscv_pdt_perm_mask(s1);
+	int ret;
+
+	access = ioasid_riscv_pdt_access(has_pasid, access);
+	memset(res, 0, sizeof(*res));
+	r->nlog = 0;
+	r->m.cmpxchgs = 0;
+	if (ioasid_pt_need(access) & ~mask)
+		return ioasid_pt_fail(res, IOASID_FAULT_PERMISSION, 0);
+	if (s1->kind == IOASID_PASID_BYPASS) {
+		res->out = iova;
+		res->page_size = SZ_4K;
+		res->perm = mask;
+		return 0;
+	}
+	ret = ioasid_riscv_walk(&s1->riscv, iova, access, &io, res);
+	res->perm &= mask;
+	res->maybe &= mask;
+	return ret;
+}
+
+/* Look @pasid up and walk @iova through it: 0 and @res, or the fault. */
+static int xlate(struct rig *r, bool has_pasid, u32 pasid, u64 iova, u32 access,
+		 struct ioasid_pt_result *res)
+{
+	struct ioasid_pasid_s1 s1;
+	int ret = lookup(r, has_pasid, pasid, &s1, res);
+
+	return ret ? ret : s1_walk(r, &s1, has_pasid, iova, access, res);
+}
+
+#define EXPECT_XLATE_TO(out_, size, has, pasid, iova, access)			\
+	do {									\
+		struct ioasid_pt_result __r;					\
+		EXPECT_EQ(0, xlate(&self->r, has, pasid, iova, access, &__r)) {	\
+			TH_LOG("pasid %#x iova %#llx access %#x: fault %u level %u", \
+			       (unsigned int)(pasid), (unsigned long long)(iova),	\
+			       (unsigned int)(access), __r.fault_reason,	\
+			       __r.fault_level);				\
+		}								\
+		EXPECT_EQ((u64)(out_), __r.out);				\
+		EXPECT_EQ((u64)(size), __r.page_size);				\
+	} while (0)
+
+#define EXPECT_XLATE_FAULT(reason, lvl, has, pasid, iova, access)		\
+	do {									\
+		struct ioasid_pt_result __r;					\
+		EXPECT_EQ(reason, xlate(&self->r, has, pasid, iova, access, &__r)) { \
+			TH_LOG("pasid %#x iova %#llx access %#x",		\
+			       (unsigned int)(pasid), (unsigned long long)(iova),	\
+			       (unsigned int)(access));				\
+		}								\
+		EXPECT_EQ(lvl, __r.fault_level);				\
+		EXPECT_EQ(0, __r.out);						\
+	} while (0)
+
+/* An encoder of stage-1 tables in region @n (0 to 2) of the stage-1 pages. */
+static void enc_init(struct __test_metadata *_metadata, struct rig *r, struct pt_enc *e,
+		     unsigned int n, unsigned int levels, u32 flags)
+{
+	struct pt_enc_params p = pt_enc_riscv_params(levels);
+	u64 off = (PDT_PAGES + n * 64) * SZ_4K;
+
+	p.flags = flags;
+	ASSERT_EQ(0, pt_enc_init(e, &p, (u8 *)r->m.buf + off, r->m.base + off, 64 * SZ_4K));
+}
+
+TEST_F(pdt, end_to_end_every_mode)
+{
+	static const struct {
+		u32 mode, pasid[2];
+	} modes[] = {
+		{ PD8, { 5, 0xfe } }, { PD17, { 0x105, 0x1fffe } }, { PD20, { 0x80105, 0xffffe } },
+	};
+	struct rig *r = &self->r;
+	struct pt_enc e[2];
+	unsigned int i, sv, t;
+
+	for (i = 0; i < ARRAY_LEN(modes); i++)
+		for (sv = 0; sv < 3; sv++) {
+			unsigned int levels = 3 + sv;
+
+			ASSERT_EQ(0, rig_bind(r, F_ALL, 48, modes[i].mode, TC));
+			/* Two PASIDs, two tables: the same IOVAs, other outputs. */
+			for (t = 0; t < 2; t++) {
+				u64 o = t * 0x1000000000ULL;
+
+				enc_init(_metadata, r, &e[t], t, levels, 0);
+				ASSERT_EQ(0, pt_enc_map(&e[t], 0x1000, o + 0x5000, SZ_4K,
+							PT_ENC_R | PT_ENC_U));
+				ASSERT_EQ(0, pt_enc_map(&e[t], 0x200000, o + 0x40000000, SZ_2M,
+							PT_ENC_ALL));
+				ASSERT_EQ(0, pt_enc_map(&e[t], 0x40000000, o + 0x80000000, SZ_1G,
+							PT_ENC_RW));
+				if (levels >= 4)
+					ASSERT_EQ(0, pt_enc_map(&e[t], 0x8000000000ULL,
+								0x10000000000ULL + o * 128,
+								1ULL << 39, PT_ENC_ALL));
+				set_pc(r, modes[i].pasid[t], TA_V | TA_ENS | TA_PSCID(t),
+				       ATP(SV39 + sv, pt_enc_root(&e[t])));
+			}
+			for (t = 0; t < 2; t++) {
+				u32 p = modes[i].pasid[t];
+				u64 o = t * 0x1000000000ULL;
+
+				EXPECT_XLATE_TO(o + 0x5000, SZ_4K, true, p, 0x1000, R_);
+				EXPECT_XLATE_TO(o + 0x5fff, SZ_4K, true, p, 0x1fff, R_);
+				EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 1, true, p, 0x1000, W_);
+				EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 1, true, p, 0x1000,
+						   R_ | PRIV);
+				EXPECT_XLATE_TO(o + 0x40123456, SZ_2M, true, p, 0x323456, W_);
+				EXPECT_XLATE_TO(o + 0x40123456, SZ_2M, true, p, 0x323456, X_);
+				EXPECT_XLATE_TO(o + 0x80000000, SZ_1G, true, p, 0x40000000, W_ | PRIV);
+				EXPECT_XLATE_TO(o + 0xbfffffff, SZ_1G, true, p, 0x7fffffff, R_ | PRIV);
+				EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 2 + 1, true, p,
+						   0x40000000, R_);
+				if (levels >= 4)
+					EXPECT_XLATE_TO(0x10000000000ULL + o * 128 + 0x123456789ULL,
+							1ULL << 39, true, p,
+							0x8123456789ULL, W_);
+				/* Unmapped: the stage-1 table's fault, at its level. */
+				EXPECT_XLATE_FAULT(IOASID_FAULT_NOT_PRESENT, 1, true, p, 0x2000, R_);
+				EXPECT_XLATE_FAULT(IOASID_FAULT_NOT_PRESENT, levels, true, p,
+						   1ULL << (12 + 9 * levels - 2), R_);
+				/* Past the input: non-canonical. */
+				EXPECT_XLATE_FAULT(IOASID_FAULT_NON_CANONICAL, levels, true, p,
+						   1ULL << (12 + 9 * levels - 1), R_);
+			}
+			/* Without a PASID and without DPE: bypassed. */
+			EXPECT_XLATE_TO(0x1000, SZ_4K, false, 0, 0x1000, W_);
+		}
+}
+
+TEST_F(pdt, end_to_end_privilege)
+{
+	static const struct {
+		u64 ta;
+		bool priv, priv_u, priv_ux;	/* privileged: any, to U pages, exec of U */
+	} cases[] = {
+		{ 0, false, false, false },
+		{ TA_SUM, false, false, false },
+		{ TA_ENS, true, false, false },
+		{ TA_ENS | TA_SUM, true, true, false },
+	};
+	static const u32 accesses[] = { R_, W_, X_ };
+	struct rig *r = &self->r;
+	struct pt_enc e;
+	unsigned int i, a, has;
+
+	for (i = 0; i < ARRAY_LEN(cases); i++) {
+		ASSERT_EQ(0, rig_bind(r, F_ALL, 48, PD17, TC | TC_DPE));
+		enc_init(_metadata, r, &e, 0, 4, 0);
+		ASSERT_EQ(0, pt_enc_map(&e, 0x1000, 0x11000, SZ_4K, PT_ENC_ALL));
+		ASSERT_EQ(0, pt_enc_map(&e, 0x2000, 0x22000, SZ_4K,
+					PT_ENC_R | PT_ENC_W | PT_ENC_X));
+		/* PASID 0x1234, and PASID 0 for DMA without one (DPE). */
+		set_pc(r, 0x1234, TA_V | cases[i].ta, ATP(SV48, pt_enc_root(&e)));
+		set_pc(r, 0, TA_V | cases[i].ta, ATP(SV48, pt_enc_root(&e)));
+		for (has = 0; has < 2; has++) {
+			u32 p = has ? 0x1234 : 0;
+
+			for (a = 0; a < ARRAY_LEN(accesses); a++) {
+				u32 acc = accesses[a];
+
+				/* Unprivileged: U pages only. */
+				EXPECT_XLATE_TO(0x11000, SZ_4K, has, p, 0x1000, acc);
+				EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 1, has, p, 0x2000, acc);
+				/* Without a PASID, PRIV is dropped: the same. */
+				if (!has) {
+					EXPECT_XLATE_TO(0x11000, SZ_4K, has, p, 0x1000, acc | PRIV);
+					EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 1, has, p,
+							   0x2000, acc | PRIV);
+					continue;
+				}
+				/* Privileged: ENS, SUM, never executing a U page. */
+				if (!cases[i].priv) {
+					EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 0, has, p,
+							   0x1000, acc | PRIV);
+					EXPECT_EQ(0, r->nlog);
+					EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 0, has, p,
+							   0x2000, acc | PRIV);
+					EXPECT_EQ(0, r->nlog);
+					continue;
+				}
+				EXPECT_XLATE_TO(0x22000, SZ_4K, has, p, 0x2000, acc | PRIV);
+				if (cases[i].priv_u && acc != X_)
+					EXPECT_XLATE_TO(0x11000, SZ_4K, has, p, 0x1000, acc | PRIV);
+				else
+					EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 1, has, p,
+							   0x1000, acc | PRIV);
+			}
+		}
+	}
+}
+
+TEST_F(pdt, end_to_end_ad_update)
+{
+	struct rig *r = &self->r;
+	struct ioasid_pt_result res;
+	struct pt_enc e;
+	u64 *leaf, v;
+	unsigned int sade;
+
+	for (sade = 0; sade < 2; sade++) {
+		ASSERT_EQ(0, rig_bind(r, F_ALL, 48, PD8, TC | (sade ? TC_SADE : 0)));
+		enc_init(_metadata, r, &e, 0, 3, 0);
+		ASSERT_EQ(0, pt_enc_map(&e, 0x1000, 0x11000, SZ_4K, PT_ENC_RW));
+		leaf = pt_enc_leaf(&e, 0x1000, NULL, NULL);
+		ASSERT_NE(NULL, leaf);
+		v = pt_enc_get(leaf) & ~(RV_A | RV_D);
+		pt_enc_set(leaf, v);
+		set_pc(r, 9, TA_V, ATP(SV39, pt_enc_root(&e)));
+		/* ENS clear: a privileged write is refused, nothing updated. */
+		EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 0, true, 9, 0x1000, W_ | PRIV);
+		EXPECT_EQ(0, r->m.cmpxchgs);
+		EXPECT_EQ(v, pt_enc_get(leaf));
+		set_pc(r, 9, TA_V | TA_ENS, ATP(SV39, pt_enc_root(&e)));
+		if (!sade) {
+			EXPECT_XLATE_FAULT(IOASID_FAULT_ACCESS_FLAG, 1, true, 9, 0x1000, R_ | PRIV);
+			EXPECT_EQ(v, pt_enc_get(leaf));
+			continue;
+		}
+		EXPECT_XLATE_TO(0x11000, SZ_4K, true, 9, 0x1000, R_ | PRIV);
+		EXPECT_EQ(v | RV_A, pt_enc_get(leaf));
+		ASSERT_EQ(0, xlate(r, true, 9, 0x1000, W_ | PRIV, &res));
+		EXPECT_EQ(1, r->m.cmpxchgs);
+		EXPECT_EQ(v | RV_A | RV_D, pt_enc_get(leaf));
+	}
+}
+
+TEST_F(pdt, end_to_end_napot_pbmt_phys_bits)
+{
+	struct rig *r = &self->r;
+	struct pt_enc e;
+	u64 *leaf;
+
+	/* Svnapot: 64 KiB leaves only when the descriptor says so. */
+	ASSERT_EQ(0, rig_bind(r, F_ALL, 48, PD8, TC));
+	enc_init(_metadata, r, &e, 0, 3, IOASID_RISCV_SVNAPOT);
+	ASSERT_EQ(0, pt_enc_map_leaf(&e, 0x10000, 0x7770000, 0x10000, PT_ENC_ALL, 0x10000));
+	ASSERT_EQ(0, pt_enc_map(&e, 0x100000, 0x100000000ULL, SZ_4K, PT_ENC_ALL));
+	set_pc(r, 1, TA_V, ATP(SV39, pt_enc_root(&e)));
+	EXPECT_XLATE_TO(0x777abcd, 0x10000, true, 1, 0x1abcd, R_);
+	ASSERT_EQ(0, rig_bind(r, F_ALL & ~IOASID_RISCV_PDT_SVNAPOT, 48, PD8, TC));
+	set_pc(r, 1, TA_V, ATP(SV39, pt_enc_root(&e)));
+	EXPECT_XLATE_FAULT(IOASID_FAULT_RESERVED, 1, true, 1, 0x1abcd, R_);
+
+	/* Svpbmt: PBMT 1 (NC) in a leaf. */
+	leaf = pt_enc_leaf(&e, 0x100000, NULL, NULL);
+	ASSERT_NE(NULL, leaf);
+	pt_enc_set(leaf, pt_enc_get(leaf) | (1ULL << 61));
+	EXPECT_XLATE_TO(0x100000000ULL, SZ_4K, true, 1, 0x100000, R_);
+	ASSERT_EQ(0, rig_bind(r, F_ALL & ~IOASID_RISCV_PDT_SVPBMT, 48, PD8, TC));
+	set_pc(r, 1, TA_V, ATP(SV39, pt_enc_root(&e)));
+	EXPECT_XLATE_FAULT(IOASID_FAULT_RESERVED, 1, true, 1, 0x100000, R_);
+
+	/* The descriptor's output width is the stage-1 format's. */
+	ASSERT_EQ(0, rig_bind(r, F_ALL, 32, PD8, TC));
+	set_pc(r, 1, TA_V, ATP(SV39, pt_enc_root(&e)));
+	EXPECT_XLATE_FAULT(IOASID_FAULT_RESERVED, 1, true, 1, 0x100000, R_);
+	EXPECT_XLATE_TO(0x777abcd, 0x10000, true, 1, 0x1abcd, R_);
+}
+
+TEST_F(pdt, end_to_end_bypass)
+{
+	struct rig *r = &self->r;
+
+	/* pdtp Bare: every request, whatever its privilege. */
+	ASSERT_EQ(0, rig_bind(r, F_ALL, 48, BARE, TC));
+	EXPECT_XLATE_TO(0x123456789ULL, SZ_4K, true, 7, 0x123456789ULL, W_ | PRIV);
+	EXPECT_XLATE_TO(0xfffffffffffff000ULL, SZ_4K, false, 0, 0xfffffffffffff000ULL, X_);
+	/* A Bare process context: ENS still decides for privileged requests. */
+	ASSERT_EQ(0, rig_bind(r, F_ALL, 48, PD17, TC | TC_DPE));
+	set_pc(r, 0x1ff, TA_V, ATP(BARE, 0));
+	set_pc(r, 0, TA_V, ATP(BARE, 0));
+	EXPECT_XLATE_TO(0xabc000, SZ_4K, true, 0x1ff, 0xabc000, W_);
+	EXPECT_XLATE_FAULT(IOASID_FAULT_PERMISSION, 0, true, 0x1ff, 0xabc000, R_ | PRIV);
+	EXPECT_XLATE_TO(0xabc000, SZ_4K, false, 0, 0xabc000, R_ | PRIV);
+	set_pc(r, 0x1ff, TA_V | TA_ENS, ATP(BARE, 0));
+	EXPECT_XLATE_TO(0xabc000, SZ_4K, true, 0x1ff, 0xabc000, X_ | PRIV);
+}
+
+TEST_F(pdt, end_to_end_stage1_table_unreadable)
+{
+	struct rig *r = &self->r;
+	unsigned int sv;
+
+	for (sv = 0; sv < 3; sv++) {
+		ASSERT_EQ(0, rig_bind(r, F_ALL, 48, PD8, TC));
+		set_pc(r, 2, TA_V, ATP(SV39 + sv, 0x7fff000000ULL));
+		EXPECT_XLATE_FAULT(IOASID_FAULT_TABLE, 3 + sv, true, 2, 0x1000, R_);
+	}
+	r->m.outside = 0;
+}
+
 TEST_HARNESS_MAIN

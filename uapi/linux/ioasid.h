@@ -697,11 +697,11 @@ enum ioasid_riscv_pdt_flags {
  *   its faults are that format's, at its levels. ta.PSCID (31:12) is the
  *   entry's tag in reports.
  * - ta.ENS (1) clear: privileged requests of that PASID are refused
- *   (bypass included): they fault with IOASID_FAULT_PERMISSION, after the
- *   stage-1 walk's own faults, as they do on x86-64 without SRE (the
- *   specification reports "transaction type disallowed" before walking).
- *   With ENS, privileged requests use U pages only with ta.SUM and never
- *   execute from them.
+ *   (bypass included) before any stage-1 walk, nothing read or updated
+ *   for them, with IOASID_FAULT_PERMISSION at level 0 (the specification's
+ *   "transaction type disallowed"); what the PASID's translations grant
+ *   excludes privileged requests. With ENS, privileged requests use U
+ *   pages only with ta.SUM and never execute from them.
  *
  * The decoded entry of a PASID is cached until an INVALIDATE with
  * IOASID_INV_PASID_TABLE, as IODIR.INVAL_PDT makes the IOMMU reread it.
