@@ -689,13 +689,13 @@ enum ioasid_riscv_pdt_flags {
  *   IOASID_FAULT_PASID_ENTRY: ta bits 11:3 or 63:32, fsc bits 59:44, a
  *   fsc.MODE other than Bare (0) or a declared Sv39 (8), Sv48 (9) or Sv57
  *   (10), a root (fsc.PPN << 12) at or above 2^@phys_bits.
- * - fsc.MODE Bare: that PASID bypasses stage 1. Sv39/48/57: the PASID
- *   translates through the IOASID_FORMAT_RISCV table at fsc.PPN << 12,
- *   with levels 3, 4 or 5, @phys_bits, IOASID_RISCV_AD_UPDATE from
- *   DC.tc.SADE, IOASID_RISCV_SVNAPOT and _SVPBMT from @flags, every leaf
- *   size, and IOASID_BIND_RISCV_SUM from ta.SUM (2) when ta.ENS is set;
- *   its faults are that format's, at its levels. ta.PSCID (31:12) is the
- *   entry's tag in reports.
+ * - fsc.MODE Bare: that PASID bypasses stage 1 (fsc.PPN is ignored).
+ *   Sv39/48/57: the PASID translates through the IOASID_FORMAT_RISCV
+ *   table at fsc.PPN << 12, with levels 3, 4 or 5, @phys_bits,
+ *   IOASID_RISCV_AD_UPDATE from DC.tc.SADE, IOASID_RISCV_SVNAPOT and
+ *   _SVPBMT from @flags, every leaf size, and IOASID_BIND_RISCV_SUM from
+ *   ta.SUM (2) when ta.ENS is set; its faults are that format's, at its
+ *   levels. ta.PSCID (31:12) is the entry's tag in reports.
  * - ta.ENS (1) clear: privileged requests of that PASID are refused
  *   (bypass included) before any stage-1 walk, nothing read or updated
  *   for them, with IOASID_FAULT_PERMISSION at level 0 (the specification's
