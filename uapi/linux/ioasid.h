@@ -831,6 +831,133 @@ struct ioasid_format_amd_gcr3 {
 	__aligned_u64 pgsize_bitmap;
 };
 
+/*
+ * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_RISCV_PDT, the
+ * RISC-V IOMMU's process-directory table, as the guest's device context
+ * (DC) points at it. Bit positions: the RISC-V IOMMU specification 1.0
+ * (riscv-non-isa/riscv-iommu, src/iommu_data_structures.adoc), its
+ * reference model (iommu_ref_model/libiommu/src/iommu_translate.c,
+ * iommu_process_context.c), QEMU (hw/riscv/riscv-iommu-bits.h,
+ * riscv_iommu_ctx_fetch() in hw/riscv/riscv-iommu.c) and Linux
+ * (drivers/iommu/riscv/iommu-bits.h: RISCV_IOMMU_DC_TC_*, _PC_TA_*).
+ */
+
+/**
+ * enum ioasid_riscv_pdt_flags - flags of struct ioasid_format_riscv_pdt
+ * @IOASID_RISCV_PDT_PD8: DC.fsc.MODE PD8 (1) is taken: a one-level table
+ *	of 256 process contexts (capabilities.PD8)
+ * @IOASID_RISCV_PDT_PD17: PD17 (2): two levels, 17-bit PASIDs
+ *	(capabilities.PD17)
+ * @IOASID_RISCV_PDT_PD20: PD20 (3): three levels, 20-bit PASIDs
+ *	(capabilities.PD20)
+ * @IOASID_RISCV_PDT_SV39: a process context may use Sv39 (PC.fsc.MODE 8;
+ *	capabilities.Sv39)
+ * @IOASID_RISCV_PDT_SV48: Sv48 (9; capabilities.Sv48)
+ * @IOASID_RISCV_PDT_SV57: Sv57 (10; capabilities.Sv57)
+ * @IOASID_RISCV_PDT_AMO_HWAD: DC.tc.SADE and DC.tc.GADE may be set
+ *	(capabilities.AMO_HWAD); SADE makes the stage-1 tables
+ *	IOASID_RISCV_AD_UPDATE
+ * @IOASID_RISCV_PDT_SVNAPOT: the stage-1 tables are IOASID_RISCV_SVNAPOT
+ *	(the specification makes Svnapot mandatory; without the flag a NAPOT
+ *	leaf faults with IOASID_FAULT_RESERVED)
+ * @IOASID_RISCV_PDT_SVPBMT: the stage-1 tables are IOASID_RISCV_SVPBMT
+ *	(capabilities.Svpbmt)
+ */
+enum ioasid_riscv_pdt_flags {
+	IOASID_RISCV_PDT_PD8 = 1 << 0,
+	IOASID_RISCV_PDT_PD17 = 1 << 1,
+	IOASID_RISCV_PDT_PD20 = 1 << 2,
+	IOASID_RISCV_PDT_SV39 = 1 << 3,
+	IOASID_RISCV_PDT_SV48 = 1 << 4,
+	IOASID_RISCV_PDT_SV57 = 1 << 5,
+	IOASID_RISCV_PDT_AMO_HWAD = 1 << 6,
+	IOASID_RISCV_PDT_SVNAPOT = 1 << 7,
+	IOASID_RISCV_PDT_SVPBMT = 1 << 8,
+};
+
+/**
+ * struct ioasid_format_riscv_pdt - descriptor of IOASID_FORMAT_RISCV_PDT
+ * @hdr: size and IOASID_FORMAT_RISCV_PDT
+ * @flags: enum ioasid_riscv_pdt_flags: what the emulated IOMMU's
+ *	capabilities register offers the guest
+ * @phys_bits: width of output (parent) addresses, 32 to 56
+ *	(capabilities.PAS): of the PDT pages, of the stage-1 tables and of
+ *	what they map (the stage-1 format's @phys_bits)
+ * @__reserved: must be 0
+ *
+ * ALLOC: EOPNOTSUPP for a flag FORMAT_INFO does not report or a non-zero
+ * @__reserved; EINVAL for @flags without any of PD8, PD17 and PD20, or
+ * without any of SV39, SV48 and SV57, or @phys_bits outside 32 to 56.
+ * FORMAT_INFO reports the flags, no bind flag, levels 1 to 3 (of the
+ * PDT), 32 to 56 output bits, and the leaf sizes and 57 input bits of
+ * the RISC-V stage-1 format it hands out.
+ *
+ * BIND takes no bind flag (EOPNOTSUPP) and the guest's device context in
+ * struct ioasid_bind's @entry: [0] DC.tc, [1] DC.ta, [2] DC.fsc (the
+ * pdtp), [3] 0; anything else is EINVAL:
+ *
+ * - DC.tc: V (0) and PDTV (5) must be 1 (a DC with PDTV 0 holds an iosatp:
+ *   bind an IOASID_FORMAT_RISCV node instead); DPE (9) is taken; SADE (8)
+ *   and GADE (7) need IOASID_RISCV_PDT_AMO_HWAD, and GADE is then ignored
+ *   (the second stage is the parent's); SBE (10, big-endian tables) and
+ *   SXL (11, Sv32) must be 0; EN_ATS (1), EN_PRI (2), T2GPA (3), DTF (4)
+ *   and PRPR (6) are ignored (they concern translated requests, ATS, page
+ *   requests and fault reporting, which the VMM emulates); bits 63:12
+ *   (reserved and custom) must be 0.
+ * - DC.ta: PSCID (31:12) is ignored (with PDTV each process context has
+ *   its own); every other bit (reserved, QoS RCID and MCID) must be 0.
+ * - DC.fsc: MODE (63:60) is Bare (0), or PD8 (1), PD17 (2) or PD20 (3)
+ *   declared in @flags; bits 59:44 must be 0; PPN (43:0) << 12 is the root
+ *   PDT page, below 2^@phys_bits (ignored with Bare).
+ *
+ * DMA-time rules (levels: 1 the leaf PDT page of process contexts, 2 and
+ * 3 the directory pages above it; reading a page through the parent can
+ * fail with IOASID_FAULT_TABLE at its level):
+ *
+ * - pdtp.MODE Bare: every request bypasses stage 1 (its address is a
+ *   parent address), with or without a PASID, whatever its privilege.
+ * - DMA without a PASID: with DPE, it uses process context 0 (PASID 0);
+ *   without DPE, it bypasses stage 1. It is unprivileged either way
+ *   (privilege travels with a process_id): the module drops
+ *   IOASID_ACCESS_PRIV from it.
+ * - A PASID wider than the mode takes (PD8: 8 bits, PD17: 17, PD20: 20)
+ *   faults with IOASID_FAULT_PASID_NOT_PRESENT at the top level (the
+ *   specification's "transaction type disallowed").
+ * - The walk: PD20 reads the root's entry PASID[19:17] (8 entries of 8
+ *   bytes), PD20's second level and PD17's root entry PASID[16:8] (512
+ *   entries), and the leaf page's 16-byte process context PASID[7:0]. A
+ *   directory entry: V (0), PPN (53:10) of the next page; V clear:
+ *   IOASID_FAULT_PASID_NOT_PRESENT; bits 9:1 or 63:54 set, or a next page
+ *   at or above 2^@phys_bits: IOASID_FAULT_PASID_ENTRY, at its level.
+ * - The process context, at level 1: ta then fsc, little-endian. ta.V (0)
+ *   clear: IOASID_FAULT_PASID_NOT_PRESENT (fsc is not read).
+ *   IOASID_FAULT_PASID_ENTRY: ta bits 11:3 or 63:32, fsc bits 59:44, a
+ *   fsc.MODE other than Bare (0) or a declared Sv39 (8), Sv48 (9) or Sv57
+ *   (10), a root (fsc.PPN << 12) at or above 2^@phys_bits.
+ * - fsc.MODE Bare: that PASID bypasses stage 1 (fsc.PPN is ignored).
+ *   Sv39/48/57: the PASID translates through the IOASID_FORMAT_RISCV
+ *   table at fsc.PPN << 12, with levels 3, 4 or 5, @phys_bits,
+ *   IOASID_RISCV_AD_UPDATE from DC.tc.SADE, IOASID_RISCV_SVNAPOT and
+ *   _SVPBMT from @flags, every leaf size, and IOASID_BIND_RISCV_SUM from
+ *   ta.SUM (2) when ta.ENS is set; its faults are that format's, at its
+ *   levels. ta.PSCID (31:12) is the entry's tag in reports.
+ * - ta.ENS (1) clear: privileged requests of that PASID are refused
+ *   (bypass included) before any stage-1 walk, nothing read or updated
+ *   for them, with IOASID_FAULT_PERMISSION at level 0 (the specification's
+ *   "transaction type disallowed"); what the PASID's translations grant
+ *   excludes privileged requests. With ENS, privileged requests use U
+ *   pages only with ta.SUM and never execute from them.
+ *
+ * The decoded entry of a PASID is cached until an INVALIDATE with
+ * IOASID_INV_PASID_TABLE, as IODIR.INVAL_PDT makes the IOMMU reread it.
+ */
+struct ioasid_format_riscv_pdt {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 phys_bits;
+	__aligned_u64 __reserved[2];
+};
+
 /**
  * struct ioasid_format_info - ioctl(IOASID_FORMAT_INFO)
  * @size: sizeof(struct ioasid_format_info)
