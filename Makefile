@@ -64,7 +64,7 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 TOOLS := $(BUILD)/bin/ioasidctl
 
 .PHONY: all module userspace lib tools tests examples bench check demo install \
-	install-lib install-tools dkms-src clean
+	install-lib install-tools install-man dkms-src clean
 
 all: module userspace
 
@@ -181,7 +181,7 @@ dkms-src:
 	cp -r Makefile VERSION dkms.conf module uapi scripts LICENSE LICENSES \
 		$(BUILD)/dkms/ioasid-$(VERSION)/
 
-install: install-lib install-tools
+install: install-lib install-tools install-man
 
 install-lib: lib
 	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux \
@@ -202,6 +202,11 @@ install-tools: tools
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8
 	install -m 0755 $(TOOLS) $(DESTDIR)$(bindir)/
 	install -m 0644 tools/*.8 $(DESTDIR)$(mandir)/man8/
+
+# The module's own page, ioasidfd(4): the device, access, parameters, sysfs.
+install-man:
+	install -d $(DESTDIR)$(mandir)/man4
+	install -m 0644 man/*.4 $(DESTDIR)$(mandir)/man4/
 
 clean:
 	rm -rf $(BUILD)
