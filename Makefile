@@ -68,10 +68,12 @@ TOOLS := $(BUILD)/bin/ioasidctl
 
 all: module userspace
 
+# "+": build-module.sh's kbuild runs are sub-makes, and get make's jobserver
+# (DKMS runs make -jN; without it they would build with -j1).
 module:
 	@test -n "$(strip $(MODULE_RELEASES))" || \
 		{ echo "no kernel build tree: install linux-headers or pass KDIR=" >&2; exit 1; }
-	@set -e; for r in $(MODULE_RELEASES); do \
+	+@set -e; for r in $(MODULE_RELEASES); do \
 		scripts/build-module.sh "$$r" "$(call kdir_of,$$r)" "$(BUILD)/kmod/$$r" \
 			$(if $(IOASID_WERROR),IOASID_WERROR=y); \
 	done
