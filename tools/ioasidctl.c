@@ -1041,6 +1041,7 @@ static void stats_params(struct json_out *j)
 {
 	struct dirent **names = NULL;
 	char path[PATH_MAX], val[128];
+	bool first = true;
 	int i, n;
 	FILE *f;
 
@@ -1063,7 +1064,8 @@ static void stats_params(struct json_out *j)
 			fclose(f);
 		val[strcspn(val, "\n")] = '\0';
 		if (!j) {
-			printf("%s%s=%s", i ? " " : "", name, val[0] ? val : "?");
+			printf("%s%s=%s", first ? "" : " ", name, val[0] ? val : "?");
+			first = false;
 			continue;
 		}
 		errno = 0;
