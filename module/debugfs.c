@@ -39,13 +39,15 @@
  *
  * Reading never makes an ioctl fail: no users reference is held, except
  * while waiting for a node's lock that a writer holds (that writer, an
- * ioctl, holds one itself). Open contexts are in a list under a mutex,
- * held by a reader from seq_file's start to stop; release() takes the
- * context out of the list before tearing it down, so a context a reader
- * finds there is whole. Lock order: the list's mutex, then what the
- * ioctls take (ioasid_pci_mutex; a node's lock or the IOTLB lock, never
- * both), then the object table's xa_lock. Nothing is printed under a
- * spinlock: records are copied out under the locks and printed after.
+ * ioctl, holds one itself). Open contexts are in a list. open() appends
+ * to it under a spinlock only (it runs under misc_open()'s global mutex,
+ * so it must not wait for a reader); release() takes the context out of
+ * it under ioasid_dbg_lock, a mutex, before tearing it down; a reader
+ * holds that mutex from seq_file's start to stop, so a context it finds
+ * in the list is whole. Lock order: ioasid_dbg_lock, then what the ioctls
+ * take (ioasid_pci_mutex; a node's lock or the IOTLB lock, never both),
+ * then the object table's xa_lock. Nothing is printed under a spinlock:
+ * records are copied out under the locks and printed after.
  */
 #include <linux/cred.h>
 #include <linux/debugfs.h>
@@ -64,11 +66,20 @@
 /* Objects passed over under the object table's lock before a break. */
 #define IOASID_DBG_SCAN		64
 
-/* Every open context, by ascending serial. */
+/*
+ * Every open context, by ascending serial: appended under
+ * ioasid_dbg_add_lock (RCU list primitives, for readers walking it
+ * meanwhile), removed under ioasid_dbg_lock and ioasid_dbg_add_lock.
+ */
 static LIST_HEAD(ioasid_dbg_ctxs);
+static DEFINE_SPINLOCK(ioasid_dbg_add_lock);
 static DEFINE_MUTEX(ioasid_dbg_lock);
-static u64 ioasid_dbg_serial;	/* the last one given; under ioasid_dbg_lock */
+static u64 ioasid_dbg_serial;	/* the last one given; ioasid_dbg_add_lock */
 static struct dentry *ioasid_dbg_dir;
+
+#define ioasid_dbg_for_each(d)						\
+	list_for_each_entry_rcu(d, &ioasid_dbg_ctxs, item,		\
+				lockdep_is_held(&ioasid_dbg_lock))
 
 void ioasid_debugfs_ctx_add(struct ioasid_ctx *ictx)
 {
@@ -77,16 +88,19 @@ void ioasid_debugfs_ctx_add(struct ioasid_ctx *ictx)
 	d->pid = task_tgid_nr(current);
 	d->uid = from_kuid_munged(&init_user_ns, current_uid());
 	get_task_comm(d->comm, current);
-	mutex_lock(&ioasid_dbg_lock);
+	spin_lock(&ioasid_dbg_add_lock);
 	d->serial = ++ioasid_dbg_serial;
-	list_add_tail(&d->item, &ioasid_dbg_ctxs);
-	mutex_unlock(&ioasid_dbg_lock);
+	list_add_tail_rcu(&d->item, &ioasid_dbg_ctxs);
+	spin_unlock(&ioasid_dbg_add_lock);
 }
 
+/* No reader holds @ictx once this returns. */
 void ioasid_debugfs_ctx_del(struct ioasid_ctx *ictx)
 {
 	mutex_lock(&ioasid_dbg_lock);
-	list_del(&ictx->dbg.item);
+	spin_lock(&ioasid_dbg_add_lock);
+	list_del_rcu(&ictx->dbg.item);
+	spin_unlock(&ioasid_dbg_add_lock);
 	mutex_unlock(&ioasid_dbg_lock);
 }
 
@@ -194,7 +208,7 @@ static struct ioasid_ctx *ioasid_dbg_ctx(struct ioasid_dbg_iter *it)
 	if (it->ictx && it->ictx->dbg.serial == it->serial)
 		return it->ictx;
 	it->ictx = NULL;
-	list_for_each_entry(d, &ioasid_dbg_ctxs, item) {
+	ioasid_dbg_for_each(d) {
 		if (d->serial == it->serial) {
 			it->ictx = container_of(d, struct ioasid_ctx, dbg);
 			break;
@@ -209,7 +223,7 @@ static int ioasid_dbg_next_ctx(struct ioasid_dbg_iter *it, u64 after)
 	struct ioasid_ctx_dbg *d;
 
 	lockdep_assert_held(&ioasid_dbg_lock);
-	list_for_each_entry(d, &ioasid_dbg_ctxs, item) {
+	ioasid_dbg_for_each(d) {
 		if (d->serial <= after)
 			continue;
 		it->ictx = container_of(d, struct ioasid_ctx, dbg);

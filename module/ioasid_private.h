@@ -66,7 +66,7 @@ extern struct ioasid_stats ioasid_stats;
 
 /**
  * struct ioasid_ctx_dbg - a context as the debugfs view shows it (debugfs.c)
- * @item: in the list of open contexts, under its mutex
+ * @item: in the list of open contexts (debugfs.c)
  * @serial: the context's number in the view, unique while the module is
  *	loaded
  * @pid: the opener's thread group id in the initial pid namespace

@@ -639,8 +639,9 @@ TEST_F(ctl, many_mappings_and_attachments)
 	uint8_t *buf;
 	struct run r;
 
-	if (nmaps < 40)
-		nmaps = 40;
+	/* Enough for a view of three pages and more, however slow the kernel. */
+	if (nmaps < 100)
+		nmaps = 100;
 	buf = ioasid_map_aligned(nmaps * PAGE, PAGE);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED, &root2));
