@@ -108,7 +108,7 @@ $(LIB_A): $(LIB_OBJS)
 
 LINK_LIB := -L$(BUILD)/lib -lioasid -Wl,-rpath,$(BUILD)/lib
 
-$(BUILD)/bin/%: tools/%.c $(LIB_SO)
+$(BUILD)/bin/%: tools/%.c $(LIB_SO) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIB)
 
@@ -126,7 +126,8 @@ $(KSELFTEST_HDRS):
 		linux-source-6.12/tools/testing/selftests/kselftest.h
 	@touch $(KSELFTEST_HDRS)
 
-$(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
+$(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h) \
+		$(wildcard tests/ctl/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB) -lpthread
 
@@ -167,7 +168,9 @@ $(BUILD)/tests/unit/walker_diff: tests/unit/walker_diff.c $(WALKER_OBJS) $(KSELF
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
 
 # Host unit tests link the static library: they also check it is complete.
-$(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)
+# json_emit tests tools/json_emit.h (ioasidctl's) against tests/ctl/json.h.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h) \
+		$(wildcard tools/*.h tests/ctl/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(KMOD_LIBS)
 

@@ -680,6 +680,7 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	ictx->account_mode = IOASID_ACCOUNT_USER;
 	filp->private_data = ictx;
 	ioasid_stat_add(contexts, 1);
+	ioasid_debugfs_ctx_add(ictx);
 	return 0;
 }
 
@@ -687,6 +688,7 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 {
 	struct ioasid_ctx *ictx = filp->private_data;
 
+	ioasid_debugfs_ctx_del(ictx);
 	ioasid_ctx_destroy_all(ictx);
 	WARN_ON(!list_empty(&ictx->shadows));
 	mutex_destroy(&ictx->shadow_lock);
@@ -759,6 +761,7 @@ static int __init ioasid_init(void)
 	rc = misc_register(&ioasid_misc_dev);
 	if (rc)
 		goto out_node;
+	ioasid_debugfs_init();
 	return 0;
 
 out_node:
@@ -770,6 +773,7 @@ out_pages:
 
 static void __exit ioasid_exit(void)
 {
+	ioasid_debugfs_exit();
 	misc_deregister(&ioasid_misc_dev);
 	ioasid_node_exit();
 	ioasid_pages_exit();
