@@ -35,9 +35,9 @@
  * intact in memory and the node was invalidated since, and no other entry
  * of its tables is a larger leaf covering the IOVA (AMD v1 NextLevel 7,
  * RISC-V Svnapot: what a walk of another address caches from one covers
- * it), must translate to the planted page: TRANSLATE's out_uaddr exactly, and a DMA there reads
- * or writes that page (a write into the read-only part: EIO, the root's
- * PERMISSION).
+ * it), must translate to the planted page: TRANSLATE's out_uaddr
+ * exactly, and a DMA there reads or writes that page (a write into the
+ * read-only part: EIO, the root's PERMISSION).
  */
 #include <errno.h>
 #include <stdio.h>
