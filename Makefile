@@ -64,14 +64,16 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c)
 TOOLS := $(BUILD)/bin/ioasidctl
 
 .PHONY: all module userspace lib tools tests examples bench check demo install \
-	install-lib install-tools dkms-src clean
+	install-lib install-tools install-man dkms-src clean
 
 all: module userspace
 
+# "+": build-module.sh's kbuild runs are sub-makes, and get make's jobserver
+# (DKMS runs make -jN; without it they would build with -j1).
 module:
 	@test -n "$(strip $(MODULE_RELEASES))" || \
 		{ echo "no kernel build tree: install linux-headers or pass KDIR=" >&2; exit 1; }
-	@set -e; for r in $(MODULE_RELEASES); do \
+	+@set -e; for r in $(MODULE_RELEASES); do \
 		scripts/build-module.sh "$$r" "$(call kdir_of,$$r)" "$(BUILD)/kmod/$$r" \
 			$(if $(IOASID_WERROR),IOASID_WERROR=y); \
 	done
@@ -106,7 +108,7 @@ $(LIB_A): $(LIB_OBJS)
 
 LINK_LIB := -L$(BUILD)/lib -lioasid -Wl,-rpath,$(BUILD)/lib
 
-$(BUILD)/bin/%: tools/%.c $(LIB_SO)
+$(BUILD)/bin/%: tools/%.c $(LIB_SO) $(wildcard tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIB)
 
@@ -124,7 +126,8 @@ $(KSELFTEST_HDRS):
 		linux-source-6.12/tools/testing/selftests/kselftest.h
 	@touch $(KSELFTEST_HDRS)
 
-$(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h)
+$(BUILD)/tests/selftests/%: tests/selftests/%.c $(KSELFTEST_HDRS) $(LIB_SO) $(wildcard tests/include/*.h) \
+		$(wildcard tests/ctl/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LINK_LIB) -lpthread
 
@@ -174,7 +177,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(WALKER_OBJS) $(KSELFTEST_HDRS) $(WALKER_
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
 
 # Host unit tests link the static library: they also check it is complete.
-$(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h)
+# json_emit tests tools/json_emit.h (ioasidctl's) against tests/ctl/json.h.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(KSELFTEST_HDRS) $(LIB_A) $(wildcard tests/include/*.h) \
+		$(wildcard tools/*.h tests/ctl/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A) $(KMOD_LIBS)
 
@@ -190,7 +195,7 @@ dkms-src:
 	cp -r Makefile VERSION dkms.conf module uapi scripts LICENSE LICENSES \
 		$(BUILD)/dkms/ioasid-$(VERSION)/
 
-install: install-lib install-tools
+install: install-lib install-tools install-man
 
 install-lib: lib
 	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux \
@@ -211,6 +216,11 @@ install-tools: tools
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir)/man8
 	install -m 0755 $(TOOLS) $(DESTDIR)$(bindir)/
 	install -m 0644 tools/*.8 $(DESTDIR)$(mandir)/man8/
+
+# The module's own page, ioasidfd(4): the device, access, parameters, sysfs.
+install-man:
+	install -d $(DESTDIR)$(mandir)/man4
+	install -m 0644 man/*.4 $(DESTDIR)$(mandir)/man4/
 
 clean:
 	rm -rf $(BUILD)

@@ -30,7 +30,7 @@
 static unsigned int pri_timeout_ms = 10000;
 module_param(pri_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(pri_timeout_ms,
-		 "Default page response timeout of new fault queues, in ms (default 10000; 0: none; at most 3600000): a page request not answered in time is answered INVALID by the module");
+		 "Page response timeout of new fault queues that set none (ms; default 10000; 0 to 3600000, 0: none, more counts as 3600000; read at FAULT_QUEUE_ALLOC): a page request not answered in time is answered INVALID by the module");
 
 int ioasid_faults_init(struct ioasid_ctx *ictx)
 {

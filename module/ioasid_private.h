@@ -15,6 +15,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -64,6 +65,23 @@ extern struct ioasid_stats ioasid_stats;
 #define ioasid_stat_sub(field, n)	atomic64_sub(n, &ioasid_stats.field)
 
 /**
+ * struct ioasid_ctx_dbg - a context as the debugfs view shows it (debugfs.c)
+ * @item: in the list of open contexts (debugfs.c)
+ * @serial: the context's number in the view, unique while the module is
+ *	loaded
+ * @pid: the opener's thread group id in the initial pid namespace
+ * @uid: the opener's uid in the initial user namespace
+ * @comm: the opener's command name
+ */
+struct ioasid_ctx_dbg {
+	struct list_head item;
+	u64 serial;
+	pid_t pid;
+	uid_t uid;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
  * struct ioasid_ctx - what one open of /dev/ioasid owns
  * @file: the file this context is the private_data of
  * @objects: every object of the context by id; ids start at 1. Its xa_lock
@@ -87,6 +105,7 @@ extern struct ioasid_stats ioasid_stats;
  *	the devices' last faults
  * @shadow_lock: fills of shadow domains, and @shadows (shadow.c)
  * @shadows: every shadow domain of the context's nodes
+ * @dbg: who opened it, and its place in the debugfs view
  */
 struct ioasid_ctx {
 	struct file *file;
@@ -104,6 +123,7 @@ struct ioasid_ctx {
 	struct ioasid_faults *faults;
 	struct mutex shadow_lock;	/* see above */
 	struct list_head shadows;
+	struct ioasid_ctx_dbg dbg;
 };
 
 enum ioasid_object_type {
@@ -593,6 +613,14 @@ int ioasid_pcidev_unpublish_locked(struct ioasid_ctx *ictx,
 				   struct ioasid_object *obj);
 void ioasid_pcidev_free(struct ioasid_object *obj);
 void ioasid_pcidev_release_obj(struct ioasid_object *obj);
+int ioasid_pcidev_debug(struct ioasid_ctx *ictx, u32 id, char *bdf,
+			size_t len, u32 *node_id, bool *gone);
+
+/* debugfs.c */
+void ioasid_debugfs_init(void);
+void ioasid_debugfs_exit(void);
+void ioasid_debugfs_ctx_add(struct ioasid_ctx *ictx);
+void ioasid_debugfs_ctx_del(struct ioasid_ctx *ictx);
 
 /* pages.c */
 int ioasid_pages_init(void);

@@ -35,22 +35,22 @@ struct ioasid_stats ioasid_stats;
 static unsigned long max_child_mappings = 1UL << 22;
 module_param(max_child_mappings, ulong, 0644);
 MODULE_PARM_DESC(max_child_mappings,
-		 "Mappings one context may hold in kernel-managed child nodes, which pin nothing (default 4194304; MAP beyond it fails with EDQUOT)");
+		 "Mappings one context may hold in kernel-managed child nodes, all together (count; default 4194304; 0 to ULONG_MAX, 0: none; read at open; MAP beyond it fails with EDQUOT)");
 
 static unsigned long max_iotlb_entries = 1UL << 18;
 module_param(max_iotlb_entries, ulong, 0644);
 MODULE_PARM_DESC(max_iotlb_entries,
-		 "Cached translations one context's software endpoints may hold together; a miss beyond it empties the context's IOTLB (default 262144)");
+		 "Translations one context's software endpoints may cache together (count; default 262144; 1 to ULONG_MAX, 0 counts as 1; read at open; a miss beyond it empties the context's IOTLB)");
 
 static unsigned int max_reservations = 1U << 16;
 module_param(max_reservations, uint, 0644);
 MODULE_PARM_DESC(max_reservations,
-		 "Reserved IOVA ranges one context may hold over all its nodes (default 65536; RESERVE_IOVA beyond it fails with EDQUOT)");
+		 "Reserved IOVA ranges one context may hold over all its nodes (count; default 65536; 0 to 4294967295; read at open; RESERVE_IOVA beyond it fails with EDQUOT)");
 
 static unsigned int max_attachments = 1U << 16;
 module_param(max_attachments, uint, 0644);
 MODULE_PARM_DESC(max_attachments,
-		 "Device attachments (whole device or per PASID) one context may hold (default 65536; ATTACH beyond it fails with EDQUOT)");
+		 "Device attachments, whole device or per PASID, one context may hold (count; default 65536; 0 to 4294967295; read at open; ATTACH beyond it fails with EDQUOT)");
 
 /* The object table ----------------------------------------------------- */
 
@@ -680,6 +680,7 @@ static int ioasid_fops_open(struct inode *inode, struct file *filp)
 	ictx->account_mode = IOASID_ACCOUNT_USER;
 	filp->private_data = ictx;
 	ioasid_stat_add(contexts, 1);
+	ioasid_debugfs_ctx_add(ictx);
 	return 0;
 }
 
@@ -687,6 +688,7 @@ static int ioasid_fops_release(struct inode *inode, struct file *filp)
 {
 	struct ioasid_ctx *ictx = filp->private_data;
 
+	ioasid_debugfs_ctx_del(ictx);
 	ioasid_ctx_destroy_all(ictx);
 	WARN_ON(!list_empty(&ictx->shadows));
 	mutex_destroy(&ictx->shadow_lock);
@@ -759,6 +761,7 @@ static int __init ioasid_init(void)
 	rc = misc_register(&ioasid_misc_dev);
 	if (rc)
 		goto out_node;
+	ioasid_debugfs_init();
 	return 0;
 
 out_node:
@@ -770,6 +773,7 @@ out_pages:
 
 static void __exit ioasid_exit(void)
 {
+	ioasid_debugfs_exit();
 	misc_deregister(&ioasid_misc_dev);
 	ioasid_node_exit();
 	ioasid_pages_exit();

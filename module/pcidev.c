@@ -425,3 +425,43 @@ void ioasid_pcidev_release_obj(struct ioasid_object *obj)
 {
 	ioasid_pcidev_kill(ioasid_to_pcidev(obj));
 }
+
+/**
+ * ioasid_pcidev_debug() - what the debugfs view (debugfs.c) shows of a device
+ * @ictx: the context
+ * @id: the object's id
+ * @bdf: its PCI address, as sysfs names it
+ * @len: room at @bdf
+ * @node_id: the node it is attached to, 0 for none
+ * @gone: whether it was killed
+ *
+ * Holds the object's memory, not a users reference: DESTROY is not kept
+ * from succeeding meanwhile.
+ *
+ * Return: 0, or -ENOENT if @id is not a PCI device of @ictx.
+ */
+int ioasid_pcidev_debug(struct ioasid_ctx *ictx, u32 id, char *bdf,
+			size_t len, u32 *node_id, bool *gone)
+{
+	struct ioasid_object *obj;
+	struct ioasid_pcidev *pd;
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || obj->type != IOASID_OBJ_PCI_DEVICE) {
+		xa_unlock(&ictx->objects);
+		return -ENOENT;
+	}
+	pd = ioasid_to_pcidev(obj);
+	/* The table's reference is there while it is published. */
+	kref_get(&pd->kref);
+	xa_unlock(&ictx->objects);
+
+	strscpy(bdf, pci_name(pd->pdev), len);
+	mutex_lock(&ioasid_pci_mutex);
+	*gone = pd->gone;
+	*node_id = pd->node ? pd->node->obj.id : 0;
+	mutex_unlock(&ioasid_pci_mutex);
+	ioasid_pcidev_put(pd);
+	return 0;
+}

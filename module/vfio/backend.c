@@ -59,7 +59,7 @@ struct ioasid_vfio_dev {
 static bool allow_unsafe_interrupts;
 module_param(allow_unsafe_interrupts, bool, 0644);
 MODULE_PARM_DESC(allow_unsafe_interrupts,
-		 "Take groups whose devices could forge interrupts by DMA to the MSI window (no interrupt remapping), as vfio_iommu_type1's parameter of that name does (default: false)");
+		 "Take IOMMU groups without interrupt remapping, whose devices could forge interrupts by DMA to the MSI window, as vfio_iommu_type1's parameter of that name does (bool; default N; read when a group joins a container)");
 
 static void *ioasid_vfio_open(unsigned long arg)
 {

@@ -35,9 +35,9 @@
  * intact in memory and the node was invalidated since, and no other entry
  * of its tables is a larger leaf covering the IOVA (AMD v1 NextLevel 7,
  * RISC-V Svnapot: what a walk of another address caches from one covers
- * it), must translate to the planted page: TRANSLATE's out_uaddr exactly, and a DMA there reads
- * or writes that page (a write into the read-only part: EIO, the root's
- * PERMISSION).
+ * it), must translate to the planted page: TRANSLATE's out_uaddr
+ * exactly, and a DMA there reads or writes that page (a write into the
+ * read-only part: EIO, the root's PERMISSION).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -343,6 +343,58 @@ static uint64_t wk_full(uint32_t format, uint64_t addr, bool leaf)
 }
 
 /*
+ * Whether an entry of one of the chain's tables, other than the chain's
+ * own, is a leaf larger than its slot (AMD v1 NextLevel 7, RISC-V Svnapot)
+ * whose range covers the planted IOVA. The guest must repeat such a leaf in
+ * every entry it covers; where the scribbles did not, a walk of another
+ * address that used it may cache the whole leaf, and then the planted IOVA
+ * hits that entry, as it would in a hardware IOTLB. No prediction then.
+ * With @clear, such entries are cleared (a plant does that, mostly).
+ * (Only the chain's tables matter: any other table lies under another entry
+ * of one of them, so what it maps is apart from the planted IOVA.)
+ */
+static bool wk_shadowed(const struct wnode *n, bool clear)
+{
+	bool found = false;
+	unsigned int k, lv, shift, j;
+	uint64_t table, e, addr, base, size, idx;
+
+	if (n->fmt.format != IOASID_FORMAT_AMD_V1 && n->fmt.format != IOASID_FORMAT_RISCV)
+		return false;
+	for (k = 0; k < n->nslots; k++) {
+		lv = n->nslots - k;		/* the slot's level */
+		shift = 12 + 9 * (lv - 1);	/* what one entry there spans */
+		table = n->slot[k] & ~(PG - 1);
+		idx = (n->slot[k] & (PG - 1)) / 8;
+		for (j = 0; j < PG / 8; j++) {
+			if (j == idx)
+				continue;
+			memcpy(&e, W.mem + table + j * 8, 8);
+			if (n->fmt.format == IOASID_FORMAT_RISCV) {
+				/* NAPOT leaves are 64 KiB: 16 entries of level 1. */
+				if (lv == 1 && e & 1 && e >> 63 && e & 0xe && j / 16 == idx / 16)
+					goto shadow;
+				continue;
+			}
+			if (!(e & 1) || (e >> 9 & 7) != 7)
+				continue;
+			addr = e & 0x000ffffffffff000ULL;
+			size = 13 + __builtin_ctzll(~(addr >> 12));
+			/* An entry of index j covers base..base + 2^shift - 1. */
+			base = shift + 9 >= 64 ? 0 : n->iova & ~((1ULL << (shift + 9)) - 1);
+			base |= (uint64_t)j << shift;
+			if (size < 64 && (base ^ n->iova) >> size)
+				continue;
+shadow:
+			found = true;
+			if (clear)
+				memset(W.mem + table + j * 8, 0, 8);
+		}
+	}
+	return found;
+}
+
+/*
  * A chain for @iova through @n's table, its pages in the read-write part
  * (none the root's), leading to a page anywhere (the read-only part too).
  */
@@ -391,6 +443,9 @@ static void wk_plant(struct fz *f, struct wnode *n, uint64_t iova)
 	n->iova = iova;
 	n->planted = true;
 	n->fresh = false;
+	/* Mostly, no larger leaf of the scribbles shadows the chain. */
+	if (pct(f, 90))
+		wk_shadowed(n, true);
 	wk_ro_snapshot();
 }
 
@@ -409,52 +464,6 @@ static bool wk_intact(const struct wnode *n)
 	}
 	/* The root's entry may sit in the read-only part; it is not written. */
 	return true;
-}
-
-/*
- * Whether an entry of one of the chain's tables, other than the chain's
- * own, is a leaf larger than its slot (AMD v1 NextLevel 7, RISC-V Svnapot)
- * whose range covers the planted IOVA. The guest must repeat such a leaf in
- * every entry it covers; where the scribbles did not, a walk of another
- * address that used it may cache the whole leaf, and then the planted IOVA
- * hits that entry, as it would in a hardware IOTLB. No prediction then.
- * (Only the chain's tables matter: any other table lies under another entry
- * of one of them, so what it maps is apart from the planted IOVA.)
- */
-static bool wk_shadowed(const struct wnode *n)
-{
-	unsigned int k, lv, shift, j;
-	uint64_t table, e, addr, base, size, idx;
-
-	if (n->fmt.format != IOASID_FORMAT_AMD_V1 && n->fmt.format != IOASID_FORMAT_RISCV)
-		return false;
-	for (k = 0; k < n->nslots; k++) {
-		lv = n->nslots - k;		/* the slot's level */
-		shift = 12 + 9 * (lv - 1);	/* what one entry there spans */
-		table = n->slot[k] & ~(PG - 1);
-		idx = (n->slot[k] & (PG - 1)) / 8;
-		for (j = 0; j < PG / 8; j++) {
-			if (j == idx)
-				continue;
-			memcpy(&e, W.mem + table + j * 8, 8);
-			if (n->fmt.format == IOASID_FORMAT_RISCV) {
-				/* NAPOT leaves are 64 KiB: 16 entries of level 1. */
-				if (lv == 1 && e & 1 && e >> 63 && e & 0xe && j / 16 == idx / 16)
-					return true;
-				continue;
-			}
-			if (!(e & 1) || (e >> 9 & 7) != 7)
-				continue;
-			addr = e & 0x000ffffffffff000ULL;
-			size = 13 + __builtin_ctzll(~(addr >> 12));
-			/* An entry of index j covers base..base + 2^shift - 1. */
-			base = shift + 9 >= 64 ? 0 : n->iova & ~((1ULL << (shift + 9)) - 1);
-			base |= (uint64_t)j << shift;
-			if (size >= 64 || (base ^ n->iova) >> size == 0)
-				return true;
-		}
-	}
-	return false;
 }
 
 /* IOVAs ------------------------------------------------------------------------- */
@@ -837,7 +846,7 @@ static void wk_op_exact(struct fz *f)
 		return;
 	if (!wk_intact(n))
 		return;
-	if (wk_shadowed(n)) {
+	if (wk_shadowed(n, false)) {
 		W.exact_shadowed++;
 		return;
 	}

@@ -58,6 +58,8 @@
  *                     SIGKILLed at random moments, some during a big MAP
  *   fork_*            parent and child share the context, then exit in
  *                     either order (one of them abruptly, mid-ioctl)
+ * During ops_* and close_mid_ioctl one more thread rereads the module's
+ * debugfs view of every context (root only), for lockdep and KASAN.
  * After each: FOLL_PIN pins (/proc/vmstat), the module's totals
  * (/sys/class/misc/ioasid/) and this process's VmLck are back where they
  * were before it.
@@ -2684,6 +2686,124 @@ static bool ops_all_ran(struct report *rep)
 	return rep->um_read && rep->um_hits && rep->race_inv && rep->race_tbl_unmap;
 }
 
+/* A reader of the debugfs view ------------------------------------------- */
+
+/*
+ * One more thread reads the module's debugfs view of every context
+ * (/sys/kernel/debug/ioasid/contexts, root only) over and over while the
+ * workers run, with reads of several sizes, so that lockdep and KASAN see
+ * it race with every ioctl, with objects coming and going and with the
+ * context's release. It opens the file once, before the workers start, and
+ * rereads it from offset 0: close_mid_ioctl needs no file opened while its
+ * workers run. Each read must be the view's format; nothing else is
+ * checked (it is no snapshot). Without the view (not root, no debugfs) it
+ * does nothing.
+ */
+#define VIEW_PATH	"/sys/kernel/debug/ioasid/contexts"
+#define VIEW_BUF	(1 << 20)
+
+struct view_reader {
+	pthread_t th;
+	int fd;
+	_Atomic int stop;
+	unsigned long reads;
+	unsigned long bad;
+	char why[160];
+};
+
+/* Whether @buf (@len bytes, complete lines) is the view's format. */
+static bool view_ok(const char *buf, size_t len, char *why, size_t whylen)
+{
+	static const char *const kinds[] = { "ctx ", "node ", "map ", "dev ", "att ", "end " };
+	const char *line = buf, *nl;
+	unsigned int k;
+
+	if (len < 10 || memcmp(buf, "version 1\n", 10)) {
+		snprintf(why, whylen, "starts with '%.20s'", buf);
+		return false;
+	}
+	for (line = buf + 10; line < buf + len; line = nl + 1) {
+		nl = memchr(line, '\n', buf + len - line);
+		if (!nl) {
+			snprintf(why, whylen, "unterminated line '%.60s'", line);
+			return false;
+		}
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (!strncmp(line, kinds[k], strlen(kinds[k])))
+				break;
+		if (k == sizeof(kinds) / sizeof(kinds[0])) {
+			snprintf(why, whylen, "line '%.60s'", line);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *view_reader_main(void *arg)
+{
+	static const size_t sizes[] = { 65536, 4096, 333 };
+	struct view_reader *r = arg;
+	char *buf = malloc(VIEW_BUF + 65536);
+	size_t len, chunk;
+	bool whole;
+	ssize_t n;
+
+	while (buf && !atomic_load(&r->stop)) {
+		chunk = sizes[r->reads % (sizeof(sizes) / sizeof(sizes[0]))];
+		if (lseek(r->fd, 0, SEEK_SET)) {
+			snprintf(r->why, sizeof(r->why), "lseek: %s", strerror(errno));
+			r->bad++;
+			break;
+		}
+		/* Past VIEW_BUF, read on but check nothing. */
+		len = 0;
+		whole = true;
+		while ((n = read(r->fd, buf + len, chunk)) > 0) {
+			len += n;
+			if (len > VIEW_BUF) {
+				len = 0;
+				whole = false;
+			}
+		}
+		if (n < 0) {
+			if (!r->bad++)
+				snprintf(r->why, sizeof(r->why), "read: %s", strerror(errno));
+		} else if (whole && !view_ok(buf, len, r->why, sizeof(r->why))) {
+			r->bad++;
+		}
+		r->reads++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Start @r; false (and nothing started) without a readable view. */
+static bool view_reader_start(struct view_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = open(VIEW_PATH, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return false;
+	if (pthread_create(&r->th, NULL, view_reader_main, r)) {
+		close(r->fd);
+		return false;
+	}
+	return true;
+}
+
+static void view_reader_stop(struct __test_metadata *_metadata,
+			     struct view_reader *r, bool started)
+{
+	if (!started)
+		return;
+	atomic_store(&r->stop, 1);
+	pthread_join(r->th, NULL);
+	close(r->fd);
+	EXPECT_LT(0, r->reads);
+	EXPECT_EQ(0, r->bad) TH_LOG("debugfs view: %s", r->why);
+	ksft_print_msg("debugfs view read %lu times meanwhile\n", r->reads);
+}
+
 /* Part 1: 8 threads, every operation -------------------------------------- */
 
 static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *self,
@@ -2706,6 +2826,9 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 	 * up to 3 more times, until every check below has something to check.
 	 */
 	for (round = 0;; round++) {
+		struct view_reader reader;
+		bool reading = view_reader_start(&reader);
+
 		ASSERT_EQ(0, workers_start(s, ws, MAX_THREADS, duration));
 
 		/* Meanwhile: who pays. PROCESS charges this process, USER never does. */
@@ -2717,6 +2840,7 @@ static void ops_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *sel
 		}
 		stuck = workers_join(ws, MAX_THREADS,
 				     s->deadline + seconds_ns(slow_kernel() ? 300 : 60));
+		view_reader_stop(_metadata, &reader, reading);
 		if (stuck) {
 			report_print(self->rep, "ops (stuck)", now_ns() - self->start);
 			report_failures(self->rep);
@@ -2792,6 +2916,8 @@ TEST_F_TIMEOUT(stress, close_mid_ioctl, 600)
 
 	for (round = 0; round < rounds; round++) {
 		struct stress *s = stress_new(self->rep, mix_close, g_seed + round);
+		struct view_reader reader;
+		bool reading;
 		int stuck;
 
 		ASSERT_NE(NULL, s);
@@ -2800,6 +2926,7 @@ TEST_F_TIMEOUT(stress, close_mid_ioctl, 600)
 		s->fd = open(IOASID_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, s->fd);
 		ASSERT_EQ(0, ctx_populate(s));
+		reading = view_reader_start(&reader);
 		/* They run until EBADF; the deadline is only a backstop. */
 		ASSERT_EQ(0, workers_start(s, ws, MAX_THREADS, seconds_ns(120)));
 		t0 = now_ns();
@@ -2818,6 +2945,7 @@ TEST_F_TIMEOUT(stress, close_mid_ioctl, 600)
 		t1 = now_ns();
 		ASSERT_EQ(0, close(s->fd));
 		stuck = workers_join(ws, MAX_THREADS, now_ns() + seconds_ns(slow_kernel() ? 300 : 60));
+		view_reader_stop(_metadata, &reader, reading);
 		ASSERT_EQ(0, stuck) TH_LOG("round %u: workers stuck after close", round);
 		for (i = 0; i < MAX_THREADS; i++)
 			EXPECT_TRUE(ws[i].saw_ebadf) TH_LOG("round %u worker %u", round, i);
