@@ -866,9 +866,10 @@ struct ioasid_format_amd_gcr3 {
 };
 
 /*
- * IOASID_FORMAT_RISCV_PDT (a PASID-table kind), the RISC-V IOMMU's process-directory table, as the guest's device context
- * (DC) points at it. Bit positions: the RISC-V IOMMU specification 1.0
- * (riscv-non-isa/riscv-iommu, src/iommu_data_structures.adoc), its
+ * IOASID_FORMAT_RISCV_PDT (a PASID-table kind), the RISC-V IOMMU's
+ * process-directory table, as the guest's device context (DC) points at it.
+ * Bit positions: the RISC-V IOMMU specification 1.0 (riscv-non-isa/
+ * riscv-iommu, src/iommu_data_structures.adoc), its
  * reference model (iommu_ref_model/libiommu/src/iommu_translate.c,
  * iommu_process_context.c), QEMU (hw/riscv/riscv-iommu-bits.h,
  * riscv_iommu_ctx_fetch() in hw/riscv/riscv-iommu.c) and Linux
@@ -2380,9 +2381,9 @@ enum ioasid_fault_record_type {
  * @IOASID_FAULT_RECORD_PASID: the request carried @pasid
  * @IOASID_FAULT_RECORD_GUEST: the translation stopped in a user-managed
  *	node's own table (the guest's: reasons NOT_PRESENT, PERMISSION,
- *	RESERVED, NON_CANONICAL, PASID_NOT_PRESENT, PASID_ENTRY); clear when a kernel-managed level (the
- *	VMM's) or the module stopped it, reading table pages through the
- *	parent included (TABLE, AD_UPDATE)
+ *	RESERVED, NON_CANONICAL, PASID_NOT_PRESENT, PASID_ENTRY); clear when
+ *	a kernel-managed level (the VMM's) or the module stopped it, reading
+ *	table pages through the parent included (TABLE, AD_UPDATE)
  * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
  *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
  *	device's pending bound): no response is expected
