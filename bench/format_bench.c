@@ -479,7 +479,8 @@ static const char *fmt_open(struct fmt *f)
 		return how;
 	}
 	/* A kind's endpoint: attached without a PASID, its requests with one. */
-	must(ioasid_device_create(f->h, 0, f->kind ? 20 : 0, &f->dev), "DEVICE_CREATE");
+	must(ioasid_device_create(f->h, f->kind ? IOASID_DEVICE_PASID : 0, f->kind ? 20 : 0,
+				  &f->dev), "DEVICE_CREATE");
 	ret = ioasid_attach(f->h, f->dev, f->node, 0, 0);
 	if (ret) {
 		snprintf(f->why, sizeof(f->why), "ATTACH: %s (%s)", strerror(-ret), errname(ret));
