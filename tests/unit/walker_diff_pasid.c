@@ -75,7 +75,7 @@
 #define NCASES		7		/* Arm64 4K/16K/64K, x86-64, Sv39/48/57 */
 #define PT_BASE		(MEM_BASE + NCASES * SLICE)	/* PASID tables */
 #define MEM_BYTES	((NCASES + 1) * SLICE)
-#define MAX_SAMPLES	2048
+#define MAX_SAMPLES	4096
 #define NREQ		6
 #define MAX_PASIDS	8
 
@@ -329,16 +329,16 @@ static void gen_samples(void)
 		const struct mapping *m = &maps[mi];
 		uint64_t pages = m->size / SZ_4K, b;
 
-		for (k = 0; k < 4 && k < pages; k++) {
+		for (k = 0; k < 8 && k < pages; k++) {
 			add_sample(m->iova + k * SZ_4K + rnd_below(SZ_4K));
 			add_sample(m->iova + m->size - (k + 1) * SZ_4K +
 				   (k ? rnd_below(SZ_4K) : SZ_4K - 1));
 		}
 		add_sample(m->iova);
-		for (k = 0; k < 8; k++)
+		for (k = 0; k < 16; k++)
 			add_sample(m->iova + rnd_below(m->size));
 		b = (m->iova + SZ_2M) & ~(SZ_2M - 1);
-		for (k = 0; k < 4 && b - m->iova < m->size; k++, b += SZ_2M) {
+		for (k = 0; k < 8 && b - m->iova < m->size; k++, b += SZ_2M) {
 			add_sample(b);
 			add_sample(b - 8);
 		}
@@ -347,7 +347,7 @@ static void gen_samples(void)
 		if (m->iova - base + m->size < TOP)
 			add_sample(m->iova + m->size);
 	}
-	for (k = 0; k < 64; k++)
+	for (k = 0; k < 128; k++)
 		add_sample(base + rnd_below(TOP));
 }
 
