@@ -25,7 +25,9 @@
  *   and two PASIDs per Sv mode (ENS and SUM set, as the direct walk is
  *   bound with SUM), bound with DPE (DMA without a PASID through process
  *   context 0, unprivileged: it matches the direct walk of the request
- *   without IOASID_ACCESS_PRIV) and without (bypass).
+ *   without IOASID_ACCESS_PRIV) and without (bypass); one more PASID
+ *   without ENS: its privileged requests fault PERMISSION at level 0, the
+ *   others translate as the direct walk, with no privileged grant.
  *
  * Checked, at every sampled address (every mapping's first and last pages,
  * random offsets in it, its 2 MiB boundaries, the addresses just outside
@@ -77,7 +79,7 @@
 #define MEM_BYTES	((NCASES + 1) * SLICE)
 #define MAX_SAMPLES	4096
 #define NREQ		6
-#define MAX_PASIDS	8
+#define MAX_PASIDS	8	/* PASID 0 and seven more */
 
 enum family {
 	F_SETUP,	/* encodings, config and bind of formats and kinds */
@@ -500,6 +502,43 @@ static void check_route(enum family f, const struct kctx *k, bool has_pasid,
 }
 
 /*
+ * A RISC-V process context without ENS: privileged requests are refused
+ * (PERMISSION at level 0), unprivileged ones translate as the direct walk,
+ * which grants them the same but nothing privileged.
+ */
+static void check_route_no_ens(const struct kctx *k, u32 pasid, unsigned int ci)
+{
+	const u32 priv = IOASID_PT_SR | IOASID_PT_SW | IOASID_PT_SX;
+	unsigned int s, r;
+
+	nroutes++;
+	for (s = 0; s < nsamples; s++) {
+		for (r = 0; r < NREQ; r++) {
+			struct outcome o = direct[ci][s][r];
+			struct ioasid_pt_result res;
+			int rc = kind_translate(k, true, pasid, samples[s],
+						requests[r], &res);
+			bool ok;
+
+			ntranslations++;
+			o.r.perm &= ~priv;
+			o.r.maybe &= ~priv;
+			if (requests[r] & IOASID_ACCESS_PRIV)
+				ok = rc == IOASID_FAULT_PERMISSION &&
+				     res.fault_reason == IOASID_FAULT_PERMISSION &&
+				     res.fault_level == 0;
+			else
+				ok = same(rc, &res, &o);
+			check(F_PDT, ok, "%s, PASID %#x without ENS: %#" PRIx64
+			      " request %#x: %d (level %u) -> %#" PRIx64 " perm %#x;"
+			      " %s: %d -> %#" PRIx64 " perm %#x", k->name, pasid,
+			      samples[s], requests[r], rc, res.fault_level, res.out,
+			      res.perm, cases[ci].name, o.rc, o.r.out, o.r.perm);
+		}
+	}
+}
+
+/*
  * Requests with @pasid (or without one) through @k fault
  * PASID_NOT_PRESENT at @level, at every sample, for every request kind.
  */
@@ -886,7 +925,7 @@ static void riscv_pdt(void)
 
 		snprintf(k.name, sizeof(k.name), "riscv-pdt PD%u", bits);
 		ps.ci[0] = C_SV39 + rnd_below(3);
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 7; i++)	/* the last one without ENS */
 			pasid_add(&ps, bits, C_SV39 + i % 3);
 		for (i = 0; i < ps.n; i++) {
 			u64 pc = pdt_slot(root, mode, ps.id[i]);
@@ -895,7 +934,8 @@ static void riscv_pdt(void)
 			/* fsc: MODE Sv39 (8) + sv, PPN; ta: V, ENS, SUM, PSCID */
 			mem_set(pc + 8, (8ULL + sv) << 60 |
 				pt_enc_root(&cases[ps.ci[i]].enc) >> 12);
-			mem_set(pc, 1 | 2 | 4 | rnd_below(1 << 20) << 12);
+			mem_set(pc, 1 | (i == 7 ? 0 : 2) | 4 |
+				rnd_below(1 << 20) << 12);
 		}
 
 		/* DPE: DMA without a PASID through process context 0. */
@@ -906,8 +946,12 @@ static void riscv_pdt(void)
 		rc = ioasid_riscv_pdt_bind(&k.pdt, 0, dc);
 		if (!check(F_SETUP, !rc, "%s: bind %d", k.name, rc))
 			continue;
-		for (i = 0; i < ps.n; i++)
-			check_route(F_PDT, &k, true, ps.id[i], ps.ci[i]);
+		for (i = 0; i < ps.n; i++) {
+			if (i == 7)
+				check_route_no_ens(&k, ps.id[i], ps.ci[i]);
+			else
+				check_route(F_PDT, &k, true, ps.id[i], ps.ci[i]);
+		}
 		check_route(F_PDT, &k, false, 0, ps.ci[0]);
 		n = pick_absent(&ps, bits, absent, 3);
 		for (i = 0; i < n; i++)
