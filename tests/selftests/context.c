@@ -125,7 +125,7 @@ static uint32_t num_children(struct ioasid_handle *h, uint32_t id)
 TEST_F(context, alloc_unknown_mode_or_format_is_eopnotsupp)
 {
 	static const uint32_t bad_modes[] = { 0, 3, 4, 0x80000000u, 0xffffffffu };
-	static const uint32_t bad_formats[] = { 0, 5, 99, 0x80000000u, 0xffffffffu };
+	static const uint32_t bad_formats[] = { 0, 8, 99, 0x80000000u, 0xffffffffu };
 	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_alloc a;
 	long long nodes;
@@ -252,7 +252,7 @@ TEST_F(context, option_unknown_option_or_op_is_eopnotsupp)
 /* FORMAT_INFO of a format this kernel does not know: EOPNOTSUPP, nothing written. */
 TEST_F(context, format_info_unknown_format_is_eopnotsupp)
 {
-	static const uint32_t bad_formats[] = { 0, 5, 99, 0x80000000u, 0xffffffffu };
+	static const uint32_t bad_formats[] = { 0, 8, 99, 0x80000000u, 0xffffffffu };
 	struct ioasid_format_info fi, before;
 	unsigned int i;
 
@@ -296,7 +296,7 @@ TEST_F(context, format_info_x86_64)
  */
 TEST_F(context, invalidate_unknown_scope_or_flag_is_eopnotsupp)
 {
-	static const uint32_t bad_bits[] = { 1u << 2, 1u << 3, 1u << 31, 0xfffffffcu };
+	static const uint32_t bad_bits[] = { 1u << 3, 1u << 4, 1u << 31, 0xfffffff8u };
 	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_inv_entry e[2];
 	unsigned int i, field, done;
