@@ -877,6 +877,18 @@ TEST_F(pt, no_pasid)
 		EXPECT_READ(self->dev, NOPASID, byp, byp, 64);
 		EXPECT_FAULT(0, VA, NP, self->node, 0);
 		EXPECT_FAULT(1, VA, NP, self->node, 0);
+		/*
+		 * S1CDMax 0: S1ContextPtr is one CD (whatever S1Fmt says), for
+		 * DMA without a PASID: point it at CD 0.
+		 */
+		make_entry(self, variant, STE_CFG_S1 << 8 | STE_DSS_TERM, false,
+			   self->entry);
+		self->entry[0] &= ~(0x1fULL << 59 | pt_enc_mask(55, 6));
+		self->entry[0] |= pt_entry_gpa(self, variant, 0, 1, false);
+		ASSERT_EQ(0, bind_entry(self->h, self->node, self->entry));
+		EXPECT_READ(self->dev, NOPASID, VA + 8, d0 + 8, 64);
+		EXPECT_FAULT(0, VA, NP, self->node, 0);
+		EXPECT_FAULT(1, VA, NP, self->node, 0);
 		/* Config abort: everything faults. */
 		ASSERT_EQ(0, rebind(self, variant, STE_CFG_ABORT << 8, false));
 		EXPECT_FAULT(NOPASID, byp, NP, self->node, 0);
@@ -996,6 +1008,44 @@ TEST_F(pt, stale_until_invalidated)
 	ASSERT_EQ(0, inv_raw(self->h, self->node, IOASID_INV_SCOPE_PASID, 0, p,
 			     0, 0));
 	EXPECT_EQ('B', seen(self, p, VA, b, c));
+}
+
+/*
+ * DMA without a PASID through PASID 0's entry (SMMUv3 S1DSS substream 0,
+ * AMD GIOV, RISC-V DPE): INVALIDATE PASID_TABLE with NO_PASID drops what
+ * DMA without a PASID cached, not what PASID p cached.
+ */
+TEST_F(pt, stale_no_pasid)
+{
+	uint32_t p = 3;
+	uint64_t a = data_page(0), b = data_page(10);
+	int sa = s1_with(self, variant->kind, 0, 1);
+	int sb = s1_with(self, variant->kind, 10, 1);
+
+	ASSERT_LE(0, sa);
+	ASSERT_LE(0, sb);
+	ASSERT_EQ(0, set_pasid(self, variant, 0, sa));
+	ASSERT_EQ(0, set_pasid(self, variant, p, sa));
+	ASSERT_EQ(0, rebind(self, variant,
+			    variant->kind == IOASID_FORMAT_SMMUV3_CD ?
+			    STE_CFG_S1 << 8 | STE_DSS_SSID0 : 1, false));
+	EXPECT_EQ('A', seen(self, NOPASID, VA, a, b));
+	EXPECT_EQ('A', seen(self, p, VA, a, b));
+	ASSERT_EQ(0, set_pasid(self, variant, 0, sb));
+	ASSERT_EQ(0, set_pasid(self, variant, p, sb));
+	EXPECT_EQ('A', seen(self, NOPASID, VA, a, b));
+	EXPECT_EQ('A', seen(self, p, VA, a, b));
+	/* PASID_TABLE of another PASID: neither. */
+	ASSERT_EQ(0, inv_pt(self->h, self->node, p + 1));
+	EXPECT_EQ('A', seen(self, NOPASID, VA, a, b));
+	EXPECT_EQ('A', seen(self, p, VA, a, b));
+	/* NO_PASID: the DMA without a PASID only. */
+	ASSERT_EQ(0, inv_raw(self->h, self->node, 0,
+			     IOASID_INV_PASID_TABLE | IOASID_INV_NO_PASID, 0, 0, 0));
+	EXPECT_EQ('B', seen(self, NOPASID, VA, a, b));
+	EXPECT_EQ('A', seen(self, p, VA, a, b));
+	ASSERT_EQ(0, inv_pt(self->h, self->node, p));
+	EXPECT_EQ('B', seen(self, p, VA, a, b));
 }
 
 /*
