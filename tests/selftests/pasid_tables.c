@@ -18,7 +18,8 @@
  * - parent UNMAP of a PASID-table page and of a stage-1 table page;
  * - malformed entries (PASID_NOT_PRESENT, PASID_ENTRY) at their levels,
  *   in DEVICE_INFO and in fault-queue records, and never page requests;
- * - ATTACH, BIND, UNBIND, INVALIDATE, FORMAT_INFO and ALLOC rules.
+ * - ATTACH, BIND, UNBIND, INVALIDATE, FORMAT_INFO and ALLOC rules; a PCI
+ *   device (QEMU's edu through VFIO) on a kind node: EOPNOTSUPP.
  *
  * Raw ioctls for BIND and INVALIDATE (the 64-byte struct ioasid_bind). A
  * kind the running module does not know (FORMAT_INFO: EOPNOTSUPP) makes
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "ioasid_test.h"
+#include "ioasid_pci.h"
 #include "pt_encode.h"
 
 #define PAGE		4096ULL
@@ -1632,6 +1634,85 @@ TEST_F(pt, format_info_and_alloc_rules)
 			break;
 		}
 	} while (0);
+}
+
+/* 8. A PCI device (QEMU's edu through VFIO) on a kind node: EOPNOTSUPP ------- */
+
+FIXTURE(vfio) {
+	struct pci_vfio pci;
+	struct ioasid_handle *h;
+};
+
+FIXTURE_SETUP(vfio)
+{
+	struct ioasid_info info;
+	int ret;
+
+	ASSERT_LE(0, ioasid_module_load(NULL, 0));
+	ASSERT_EQ(0, ioasid_open(&self->h, NULL, 0));
+	ASSERT_EQ(0, ioasid_get_info(self->h, &info));
+	if (!(info.out_capabilities & IOASID_CAP_USER_MANAGED) ||
+	    !(info.out_capabilities & IOASID_CAP_PCI_DEVICE))
+		SKIP(return, "module without user-managed nodes or PCI devices");
+	ret = pci_setup(&self->pci, EDU_BDF, IOASID_VFIO_IOMMU);
+	if (ret && self->pci.unavailable)
+		SKIP(return, "%s", self->pci.why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", self->pci.why);
+}
+
+FIXTURE_TEARDOWN(vfio)
+{
+	if (self->h)
+		ioasid_close(self->h);
+	pci_close(&self->pci);
+}
+
+TEST_F(vfio, attach_to_kind_node)
+{
+	struct ioasid_vfio_device devs[2];
+	struct ioasid_alloc a;
+	uint32_t num = 2, root, node, k, tested = 0;
+
+	ASSERT_EQ(0, ioasid_node_alloc(self->h, 0, IOASID_MODE_KERNEL_MANAGED,
+				       &root));
+	memset(devs, 0xff, sizeof(devs));
+	ASSERT_EQ(0, ioasid_vfio_adopt(self->h, self->pci.container_fd, devs,
+				       &num));
+	ASSERT_EQ(1, num);
+	for (k = IOASID_FORMAT_SMMUV3_CD; k <= IOASID_FORMAT_RISCV_PDT; k++) {
+		union kind_desc d = kind_desc(k);
+		unsigned int caching;
+
+		if (!format_known(self->h, k))
+			continue;
+		tested++;
+		/* With and without the caching-mode promise PCI devices need. */
+		for (caching = 0; caching < 2; caching++) {
+			memset(&a, 0, sizeof(a));
+			a.size = sizeof(a);
+			a.mode = IOASID_MODE_USER_MANAGED;
+			a.flags = caching ? IOASID_ALLOC_CACHING_MODE : 0;
+			a.parent_id = root;
+			a.format = (uintptr_t)&d;
+			a.format_len = d.hdr.size;
+			if (ioctl(ioasid_fd(self->h), IOASID_ALLOC, &a)) {
+				EXPECT_EQ(0, caching) TH_LOG("%s: ALLOC: errno %d",
+							     kind_names[k], errno);
+				continue;
+			}
+			node = a.out_id;
+			EXPECT_ERRNO_LOG(EOPNOTSUPP, attach_raw(self->h, devs[0].dev_id,
+							       node, NOPASID),
+					 "%s%s", kind_names[k],
+					 caching ? " (caching mode)" : "");
+			EXPECT_EQ(0, dev_info(self->h, devs[0].dev_id).out_num_attachments);
+		}
+	}
+	if (!tested)
+		SKIP(return, "module knows no PASID-table kind");
+	/* The root still takes it. */
+	EXPECT_EQ(0, attach_raw(self->h, devs[0].dev_id, root, NOPASID));
+	EXPECT_EQ(0, detach_raw(self->h, devs[0].dev_id, NOPASID));
 }
 
 TEST_HARNESS_MAIN
