@@ -265,6 +265,7 @@ void ioasid_iotlb_drop_subs(struct ioasid_attachment *att)
 		xa_erase(&att->subs, pasid);
 		kfree(sub);
 	}
+	att->nr_subs = 0;
 }
 
 /*
@@ -455,6 +456,30 @@ static struct ioasid_attachment *ioasid_att_find(struct ioasid_endpoint *ep,
 	return xa_load(&att->subs, key);
 }
 
+/* Per-PASID attachments without entries kept before they are freed. */
+#define IOASID_SUBS_REAP	256
+
+/*
+ * Free @base's per-PASID attachments that hold no entry. Under the write
+ * side of iotlb_lock nobody holds one: a hit's holder has the read side.
+ * The next reap waits for twice what is left, so the cost is O(1) per
+ * attachment made.
+ */
+static void ioasid_att_reap_subs(struct ioasid_attachment *base)
+{
+	struct ioasid_attachment *sub;
+	unsigned long pasid;
+
+	xa_for_each(&base->subs, pasid, sub) {
+		if (!RB_EMPTY_ROOT(&sub->iotlb))
+			continue;
+		xa_erase(&base->subs, pasid);
+		kfree(sub);
+		base->nr_subs--;
+	}
+	base->reap_subs = max(IOASID_SUBS_REAP, 2 * base->nr_subs);
+}
+
 /* The per-PASID attachment of @base for @key, made if it has none. */
 static struct ioasid_attachment *ioasid_att_sub(struct ioasid_attachment *base,
 						unsigned long key)
@@ -465,6 +490,8 @@ static struct ioasid_attachment *ioasid_att_sub(struct ioasid_attachment *base,
 	sub = xa_load(&base->subs, key);
 	if (sub)
 		return sub;
+	if (base->nr_subs >= max(base->reap_subs, IOASID_SUBS_REAP))
+		ioasid_att_reap_subs(base);
 	sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
 	if (!sub)
 		return NULL;
@@ -477,6 +504,7 @@ static struct ioasid_attachment *ioasid_att_sub(struct ioasid_attachment *base,
 		kfree(sub);
 		return NULL;
 	}
+	base->nr_subs++;
 	return sub;
 }
 

@@ -69,7 +69,9 @@ struct ioasid_endpoint {
  * PASID, which the guest's table resolves: each PASID used gets an
  * attachment of its own in @subs (made by the first miss, same node, key
  * the PASID, no @ctx_item), so its IOTLB entries carry their PASID and
- * INVALIDATE by PASID finds them as any others.
+ * INVALIDATE by PASID finds them as any others. Those without entries
+ * are freed as more are made, so a device holds about as many as the
+ * context's IOTLB limit allows entries, whatever PASIDs the guest uses.
  */
 struct ioasid_attachment {
 	struct ioasid_endpoint *ep;
@@ -79,6 +81,8 @@ struct ioasid_attachment {
 	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
 	struct ioasid_shadow *shadow;	/* a shadow domain's (shadow.c), or NULL */
 	struct xarray subs;		/* per-PASID ones, by PASID; iotlb_lock */
+	unsigned int nr_subs;		/* in @subs */
+	unsigned int reap_subs;		/* @nr_subs that frees the empty ones */
 };
 
 /* Links of a user-managed node whose ranges share one aligned block (iotlb.c). */

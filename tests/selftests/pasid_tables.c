@@ -831,6 +831,42 @@ TEST_F(pt, dma_several_pasids)
 	EXPECT_FAULT(2, VA, NP, self->node, 1);
 }
 
+/*
+ * Many PASIDs, more than the module keeps empty per-PASID attachments for
+ * (256): 300 PASIDs translate, INVALIDATE PASID_TABLE empties them all,
+ * then 600 more, whose making frees the empty ones; every PASID reads its
+ * own stage 1 (even ones data page 0, odd ones data page 10), before and
+ * after, so an attachment freed or mixed up under a live one shows.
+ */
+TEST_F(pt, many_pasids)
+{
+	const uint32_t first = 1, mid = 301, end = 901;
+	uint32_t p;
+	int s[2];
+
+	if (end > 1u << variant->width)
+		SKIP(return, "the table takes %u PASIDs", 1u << variant->width);
+	s[0] = s1_with(self, variant->kind, 0, 1);
+	s[1] = s1_with(self, variant->kind, 10, 1);
+	ASSERT_LE(0, s[0]);
+	ASSERT_LE(0, s[1]);
+	for (p = first; p < end; p++)
+		ASSERT_EQ(0, set_pasid(self, variant, p, s[p & 1]));
+	for (p = first; p < mid; p++)
+		EXPECT_READ(self->dev, p, VA + 64, data_page(10 * (p & 1)) + 64, 8);
+	ASSERT_EQ(0, inv_pt(self->h, self->node, NOPASID));
+	for (p = mid; p < end; p++)
+		EXPECT_READ(self->dev, p, VA + 64, data_page(10 * (p & 1)) + 64, 8);
+	for (p = first; p < end; p += 7)
+		EXPECT_READ(self->dev, p, VA + 128, data_page(10 * (p & 1)) + 128, 8);
+	/* Still one translation per PASID: a rewritten entry shows only after INV. */
+	ASSERT_EQ(0, set_pasid(self, variant, mid, s[(mid + 1) & 1]));
+	EXPECT_READ(self->dev, mid, VA + 64, data_page(10 * (mid & 1)) + 64, 8);
+	ASSERT_EQ(0, inv_pt(self->h, self->node, mid));
+	EXPECT_READ(self->dev, mid, VA + 64,
+		    data_page(10 * ((mid + 1) & 1)) + 64, 8);
+}
+
 /* 2. DMA without a PASID: each kind's rule ------------------------------------ */
 
 /*
