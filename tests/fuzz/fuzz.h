@@ -154,5 +154,8 @@ void fz_walk_summary(struct fz *f);
 /* describe.c */
 void fz_describe(const struct fz_call *c, char *out, size_t len);
 const char *fz_errname(int err);
+/* Names of enum ioasid_format and enum ioasid_fault_reason values ("?"). */
+const char *fz_format_name(uint32_t format);
+const char *fz_reason_name(uint32_t reason);
 
 #endif
