@@ -17,6 +17,7 @@
  *               requests (a context of their own: the rig)
  *   ops_walk.c  DMA and TRANSLATE through user-managed nodes of every
  *               format, over scribbled tables (a context of its own)
+ *   kinds.c     PASID-table kinds: descriptors, guest entries (BIND)
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
  *   describe.c  printing a call's struct for reports and traces
