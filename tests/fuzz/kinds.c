@@ -612,3 +612,36 @@ unsigned int kind_entry_pasid_width(const struct m_format *mf, const __u64 e[4],
 	}
 	return 32;
 }
+
+enum kind_rule kind_predict(const struct m_format *mf, const __u64 e[4],
+			    bool has_pasid, uint32_t pasid, unsigned int *level)
+{
+	unsigned int w = kind_entry_pasid_width(mf, e, level), config, cdmax, dss;
+
+	if (has_pasid && w < 32 && pasid >> w)
+		return KIND_FAULT;
+	switch (mf->format) {
+	case IOASID_FORMAT_SMMUV3_CD:
+		config = STE0_CONFIG(e[0]);
+		cdmax = mf->pasid_bits ? STE0_S1CDMAX(e[0]) : 0;
+		dss = cdmax ? STE1_S1DSS(e[1]) : 0;
+		*level = 0;
+		if (config < 4)
+			return KIND_FAULT;
+		if (config == 4)
+			return has_pasid ? KIND_FAULT : KIND_BYPASS;
+		if (!cdmax)
+			return KIND_UNKNOWN;		/* one CD, without a PASID */
+		if (!has_pasid)
+			return dss == 1 ? KIND_BYPASS : dss == 2 ? KIND_UNKNOWN :
+			       KIND_FAULT;		/* 0b00, 0b11: terminate */
+		return dss == 2 && !pasid ? KIND_FAULT : KIND_UNKNOWN;
+	case IOASID_FORMAT_AMD_GCR3:
+		return !has_pasid && !(e[0] & DTE0_GIOV) ? KIND_BYPASS : KIND_UNKNOWN;
+	case IOASID_FORMAT_RISCV_PDT:
+		if (!FSC_MODE(e[2]))
+			return KIND_BYPASS;
+		return !has_pasid && !(e[0] & TC_DPE) ? KIND_BYPASS : KIND_UNKNOWN;
+	}
+	return KIND_UNKNOWN;
+}

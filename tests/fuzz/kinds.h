@@ -61,6 +61,22 @@ void kind_pick_entry(struct fz *f, const struct m_format *mf, uint64_t span,
 unsigned int kind_entry_pasid_width(const struct m_format *mf, const __u64 e[4],
 				    unsigned int *level);
 
+/* What the bound entry @e says of a request, where that is cheap to say. */
+enum kind_rule {
+	KIND_UNKNOWN,	/* it depends on the guest's tables */
+	KIND_FAULT,	/* PASID_NOT_PRESENT at *level, nothing read */
+	KIND_BYPASS,	/* no stage 1: the input address is a parent address */
+};
+
+/*
+ * SMMUv3: Config abort, or S1DSS terminate, without a PASID; a PASID under
+ * Config abort or bypass, past S1CDMax, or 0 with S1DSS 0b10. AMD: past the
+ * table; GIOV clear without a PASID (bypass). RISC-V: past the PD mode;
+ * pdtp Bare (bypass), DPE clear without a PASID (bypass).
+ */
+enum kind_rule kind_predict(const struct m_format *mf, const __u64 e[4],
+			    bool has_pasid, uint32_t pasid, unsigned int *level);
+
 const char *kind_name(uint32_t format);
 
 #endif

@@ -109,7 +109,8 @@ static struct {
 	struct knode kinds[WK_KINDS];
 	uint32_t dev_pasid_bits;
 	uint64_t k_dma[8][2], k_xlate[8][2];	/* per format: ok, faulted */
-	uint64_t k_wide[8];	/* PASIDs past the table, faulted as predicted */
+	uint64_t k_wide[8];	/* requests the entry faults at once, as predicted */
+	uint64_t k_bypass[8];	/* bypassed to the parent, as predicted */
 	uint64_t k_nopasid, k_binds[2], k_rules, k_reason[32];
 } W;
 
@@ -1175,10 +1176,12 @@ static bool wk_kcheck_info(struct fz *f, struct knode *k, bool faulted,
 static void wk_op_kind(struct fz *f)
 {
 	struct knode *k = wk_kpick(f);
-	bool has_pasid = pct(f, 75), dma = pct(f, 60), wide = false;
+	bool has_pasid = pct(f, 75), dma = pct(f, 60), wide = false, bypass = false;
+	enum kind_rule rule = KIND_UNKNOWN;
+	uint64_t mem = (uintptr_t)W.mem;
 	uint32_t pasid = has_pasid ? wk_kpasid(f, k) : 0, flags = wk_req(f);
 	uint64_t iova, len = 1 + rn(f, 256), room, i, done = 0;
-	unsigned int level = 0, w;
+	unsigned int level = 0;
 	int rc;
 
 	if (has_pasid && pct(f, 40))
@@ -1189,10 +1192,14 @@ static void wk_op_kind(struct fz *f)
 		len = -iova;
 	if (!len)
 		return;
-	if (has_pasid && k->bound) {
-		w = kind_entry_pasid_width(&k->fmt, k->entry, &level);
-		wide = w < 32 && pasid >> w;
-	}
+	if (k->bound)
+		rule = kind_predict(&k->fmt, k->entry, has_pasid, pasid, &level);
+	wide = rule == KIND_FAULT;
+	/*
+	 * Bypassed (unprivileged: the root grants no PRIV question): the
+	 * root's mapping of the memory answers, IOVA = memory offset.
+	 */
+	bypass = rule == KIND_BYPASS && !(flags & IOASID_DMA_PRIV);
 	if (!has_pasid)
 		W.k_nopasid++;
 	if (dma) {
@@ -1225,12 +1232,26 @@ static void wk_op_kind(struct fz *f)
 				return;
 			}
 		flags = c.flags;
+		if (bypass && iova + len <= (flags & IOASID_DMA_WRITE ? WK_RW_PAGES :
+					     WK_PAGES) * PG &&
+		    (rc || memcmp(W.mem + iova, W.buf, len))) {
+			fz_fail(f, "walk rig: DMA %s of 0x%llx bytes at 0x%llx through %s node "
+				"%u, PASID %s%u, bypassed by the bound entry (0x%llx 0x%llx "
+				"0x%llx): %s, out_done 0x%llx%s", flags & IOASID_DMA_WRITE ?
+				"write" : "read", (unsigned long long)len,
+				(unsigned long long)iova, kind_name(k->fmt.format), k->id,
+				has_pasid ? "" : "none ", pasid,
+				(unsigned long long)k->entry[0], (unsigned long long)k->entry[1],
+				(unsigned long long)k->entry[2], fz_errname(rc),
+				(unsigned long long)done, rc ? "" : ", other bytes");
+			return;
+		}
 		W.k_dma[k->fmt.format & 7][rc != 0]++;
 		f->dma_bytes += done;
 	} else {
 		struct ioasid_translate c = { .size = sizeof(c), .dev_id = k->dev, .iova = iova,
 					      .flags = flags, .pasid = pasid };
-		uint64_t mem = (uintptr_t)W.mem, end = mem + WK_PAGES * PG;
+		uint64_t end = mem + WK_PAGES * PG;
 
 		if (has_pasid)
 			c.flags |= IOASID_DMA_PASID;
@@ -1250,6 +1271,17 @@ static void wk_op_kind(struct fz *f)
 			return;
 		}
 		flags = c.flags;
+		if (bypass && iova < (flags & IOASID_DMA_WRITE ? WK_RW_PAGES : WK_PAGES) * PG &&
+		    (rc || c.out_uaddr != mem + iova)) {
+			fz_fail(f, "walk rig: TRANSLATE of 0x%llx through %s node %u, PASID "
+				"%s%u, bypassed by the bound entry (0x%llx 0x%llx 0x%llx): %s, "
+				"uaddr offset 0x%llx", (unsigned long long)iova,
+				kind_name(k->fmt.format), k->id, has_pasid ? "" : "none ", pasid,
+				(unsigned long long)k->entry[0], (unsigned long long)k->entry[1],
+				(unsigned long long)k->entry[2], fz_errname(rc),
+				(unsigned long long)(c.out_uaddr - mem));
+			return;
+		}
 		W.k_xlate[k->fmt.format & 7][rc != 0]++;
 	}
 	if (rc == EIO)
@@ -1259,6 +1291,7 @@ static void wk_op_kind(struct fz *f)
 			    wide ? IOASID_FAULT_PASID_NOT_PRESENT : 0, level))
 		return;
 	W.k_wide[k->fmt.format & 7] += wide;
+	W.k_bypass[k->fmt.format & 7] += bypass && !rc;
 }
 
 /*
@@ -1287,6 +1320,8 @@ static void wk_op_kind_rebind(struct fz *f)
 		} else if (pct(f, 30)) {
 			e.flags |= IOASID_INV_NO_PASID;
 		}
+		if (pct(f, 25))
+			e.flags &= ~IOASID_INV_PASID_TABLE;	/* an ordinary one */
 		rc = wk_ioctl(f, "INVALIDATE", IOASID_INVALIDATE, &v, sizeof(v));
 		if (rc || v.out_done != 1)
 			fz_fail(f, "walk rig: INVALIDATE PASID_TABLE of %s node %u (scope 0x%x "
@@ -1673,13 +1708,15 @@ void fz_walk_summary(struct fz *f)
 	for (i = IOASID_FORMAT_SMMUV3_CD; i <= IOASID_FORMAT_RISCV_PDT && off < sizeof(line); i++)
 		if (wk_has(i))
 			off += snprintf(line + off, sizeof(line) - off, " %s: DMA %llu ok %llu "
-					"faulted, TRANSLATE %llu ok %llu faulted, PASID past "
-					"the table %llu;", kind_name(i),
+					"faulted, TRANSLATE %llu ok %llu faulted, faulted at "
+					"once as predicted %llu, bypassed as predicted %llu;",
+					kind_name(i),
 					(unsigned long long)W.k_dma[i][0],
 					(unsigned long long)W.k_dma[i][1],
 					(unsigned long long)W.k_xlate[i][0],
 					(unsigned long long)W.k_xlate[i][1],
-					(unsigned long long)W.k_wide[i]);
+					(unsigned long long)W.k_wide[i],
+					(unsigned long long)W.k_bypass[i]);
 	if (off < sizeof(line))
 		off += snprintf(line + off, sizeof(line) - off, " reasons:");
 	for (i = 0; i < 32 && off < sizeof(line); i++)
