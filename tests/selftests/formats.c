@@ -831,7 +831,7 @@ TEST_F(rules, format_info_unknown)
 	struct ioasid_format_info fi;
 
 	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, 0, &fi));
-	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, IOASID_FORMAT_AMD_V1 + 1, &fi));
+	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, IOASID_FORMAT_RISCV_PDT + 1, &fi));
 	EXPECT_ERRNO(EOPNOTSUPP, format_info(self->h, ~0u, &fi));
 }
 

@@ -301,19 +301,52 @@ enum ioasid_alloc_flags {
  *	RISC-V IOMMU; struct ioasid_format_riscv
  * @IOASID_FORMAT_AMD_V1: the v1 (host) page-table format of AMD-Vi, 1 to 6
  *	levels; struct ioasid_format_amd_v1
+ * @IOASID_FORMAT_SMMUV3_CD: a PASID table: an Arm SMMUv3 stream table
+ *	entry's context-descriptor table, whose CDs name Arm64 tables; struct
+ *	ioasid_format_smmuv3_cd
+ * @IOASID_FORMAT_AMD_GCR3: a PASID table: an AMD-Vi device table entry's
+ *	GCR3 table, whose entries name x86-64 tables; struct
+ *	ioasid_format_amd_gcr3
+ * @IOASID_FORMAT_RISCV_PDT: a PASID table: a RISC-V IOMMU device
+ *	context's process-directory table, whose process contexts name Sv39,
+ *	Sv48 or Sv57 tables; struct ioasid_format_riscv_pdt
  *
  * Every format counts the levels of its tables the same way in fault
  * reports (@out_last_fault_level, fault records): 1 is the table of the
  * smallest pages (x86-64, RISC-V and AMD v1: 4 KiB; Arm64: the granule),
  * each level above it one more; whatever the format's own manuals call
  * them (Arm64's lookup level 3 is level 1 here).
+ *
+ * PASID tables: a node of the last three formats (the "PASID-table
+ * kinds") is bound with the guest's own entry that describes its PASID
+ * table (struct ioasid_bind's @entry: an STE, a DTE, a device context, as
+ * the VMM reads it from the guest). DMA with PASID p through it reads the
+ * table's entry for p through the parent, then walks the stage-1 table
+ * that entry names, also through the parent, with that format's rules
+ * and levels; DMA without a PASID follows the kind's rule for it. A
+ * software endpoint attaches to such a node without a PASID, and that one
+ * attachment serves every PASID of the device (struct ioasid_attach).
+ * Table entries read are not kept apart from the translations made of
+ * them: a translation cached for p stays, after the guest changes p's
+ * entry, until an INVALIDATE covers it (IOASID_INV_PASID_TABLE is the one
+ * for a changed PASID-table entry); a later walk reads the entry again.
+ * An entry that is absent faults with IOASID_FAULT_PASID_NOT_PRESENT, a
+ * malformed one with IOASID_FAULT_PASID_ENTRY, at the PASID table's level
+ * (1: the table of entries, 2 and 3 the directories above it; 0: decided
+ * by the bound entry alone, nothing read). A PASID-table node is nobody's
+ * parent (ALLOC: EINVAL), and PCI devices do not attach to it
+ * (EOPNOTSUPP).
+ *
+ * Intel VT-d needs no such kind: its PASID table belongs to the host. A
+ * VMM emulating VT-d attaches each PASID of a device to an
+ * IOASID_FORMAT_X86_64 node of its own (ATTACH with IOASID_ATTACH_PASID),
+ * as the guest's PASID-table entries say, and re-attaches when they change.
  */
 enum ioasid_format {
 	IOASID_FORMAT_X86_64 = 1,
 	IOASID_FORMAT_ARM64 = 2,
 	IOASID_FORMAT_RISCV = 3,
 	IOASID_FORMAT_AMD_V1 = 4,
-	/* PROPOSAL (issue 12 item 4, not landed): PASID-table kinds */
 	IOASID_FORMAT_SMMUV3_CD = 5,
 	IOASID_FORMAT_AMD_GCR3 = 6,
 	IOASID_FORMAT_RISCV_PDT = 7,
@@ -587,8 +620,8 @@ struct ioasid_format_amd_v1 {
 };
 
 /*
- * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_SMMUV3_CD, the
- * Arm SMMUv3 context-descriptor tables of a guest (a PASID-table kind).
+ * IOASID_FORMAT_SMMUV3_CD, the Arm SMMUv3 context-descriptor tables of a
+ * guest (a PASID-table kind).
  */
 
 /**
@@ -720,8 +753,8 @@ struct ioasid_format_smmuv3_cd {
 };
 
 /*
- * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_AMD_GCR3, a guest's
- * AMD-Vi guest CR3 (GCR3) table bound with its device table entry.
+ * IOASID_FORMAT_AMD_GCR3, a guest's AMD-Vi guest CR3 (GCR3) table bound
+ * with its device table entry (a PASID-table kind).
  */
 
 /**
@@ -816,9 +849,10 @@ enum ioasid_amd_gcr3_flags {
  * node's); with GIOV set, it uses PASID 0's GCR3 entry as above (what Linux
  * sets GIOV for in its v2 page-table mode).
  *
- * Decoded GCR3 entries are cached per PASID: a guest that changes one
- * (and invalidates it on its vIOMMU) needs INVALIDATE with
- * IOASID_INV_PASID_TABLE; a guest that changes its DTE, a new BIND.
+ * Translations made of a GCR3 entry stay cached after the guest changes
+ * it: a guest that changes one (and invalidates it on its vIOMMU) needs
+ * INVALIDATE with IOASID_INV_PASID_TABLE; a guest that changes its DTE, a
+ * new BIND.
  */
 struct ioasid_format_amd_gcr3 {
 	struct ioasid_format_header hdr;
@@ -832,10 +866,10 @@ struct ioasid_format_amd_gcr3 {
 };
 
 /*
- * PROPOSAL (issue 12 item 4, not landed): IOASID_FORMAT_RISCV_PDT, the
- * RISC-V IOMMU's process-directory table, as the guest's device context
- * (DC) points at it. Bit positions: the RISC-V IOMMU specification 1.0
- * (riscv-non-isa/riscv-iommu, src/iommu_data_structures.adoc), its
+ * IOASID_FORMAT_RISCV_PDT (a PASID-table kind), the RISC-V IOMMU's
+ * process-directory table, as the guest's device context (DC) points at it.
+ * Bit positions: the RISC-V IOMMU specification 1.0 (riscv-non-isa/
+ * riscv-iommu, src/iommu_data_structures.adoc), its
  * reference model (iommu_ref_model/libiommu/src/iommu_translate.c,
  * iommu_process_context.c), QEMU (hw/riscv/riscv-iommu-bits.h,
  * riscv_iommu_ctx_fetch() in hw/riscv/riscv-iommu.c) and Linux
@@ -948,8 +982,9 @@ enum ioasid_riscv_pdt_flags {
  *   excludes privileged requests. With ENS, privileged requests use U
  *   pages only with ta.SUM and never execute from them.
  *
- * The decoded entry of a PASID is cached until an INVALIDATE with
- * IOASID_INV_PASID_TABLE, as IODIR.INVAL_PDT makes the IOMMU reread it.
+ * Translations made of a process context stay cached after the guest
+ * changes it, until an INVALIDATE with IOASID_INV_PASID_TABLE (what the
+ * guest's IODIR.INVAL_PDT asks for).
  */
 struct ioasid_format_riscv_pdt {
 	struct ioasid_format_header hdr;
@@ -1661,12 +1696,14 @@ enum ioasid_fault_reason {
 	IOASID_FAULT_RESOURCE,
 	IOASID_FAULT_ACCESS_FLAG,
 	/*
-	 * PROPOSAL (not landed): PASID_NOT_PRESENT: the PASID table has no
-	 * valid entry for the request's PASID (past the table's size, V clear,
-	 * or DMA without a PASID that the table's no-PASID behaviour aborts);
-	 * PASID_ENTRY: the entry, or a directory entry on its way, is
-	 * malformed or uses what the node's descriptor did not declare.
-	 * Level: 1 the table of entries, 2 a directory above it, ...
+	 * PASID_NOT_PRESENT: the PASID table has no valid entry for the
+	 * request's PASID (past the table's size, V clear, or DMA without a
+	 * PASID that the table's no-PASID behaviour aborts); PASID_ENTRY: the
+	 * entry, or a directory entry on its way, is malformed or uses what
+	 * the node's descriptor did not declare. Level: 1 the table of
+	 * entries, 2 a directory above it, 0 the bound entry alone. Both are
+	 * the guest's (fault records' IOASID_FAULT_RECORD_GUEST), never page
+	 * requests.
 	 */
 	IOASID_FAULT_PASID_NOT_PRESENT,
 	IOASID_FAULT_PASID_ENTRY,
@@ -1732,18 +1769,28 @@ enum ioasid_attach_flags {
  * same node. When DETACH returns, the group's DMA is blocked (no device
  * may reach the node's pages).
  *
+ * A node of a PASID-table kind (enum ioasid_format) takes a software
+ * endpoint without a PASID, and that attachment serves the device's DMA
+ * with every PASID, each looked up in the guest's table; so the device
+ * has no attachment with a PASID beside it. DETACH and REPLACE of it drop
+ * what was cached for every PASID, and cancel the device's outstanding
+ * page requests.
+ *
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
  * EINVAL: a PASID for a device without PASID support or wider than its
  * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
  * @node_id; (PCI) a user-managed node at or above @node_id without
- * IOASID_ALLOC_CACHING_MODE;
+ * IOASID_ALLOC_CACHING_MODE; a PASID-table node with a PASID;
  * EBUSY: (ATTACH without REPLACE) already attached there; (PCI) another
- * device of its IOMMU group is attached to another node;
+ * device of its IOMMU group is attached to another node; a PASID when the
+ * device's attachment without PASID is to a PASID-table node; a
+ * PASID-table node (without PASID) when the device has an attachment
+ * with a PASID;
  * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
  * reached;
  * EOPNOTSUPP: (PCI) a PASID or REPLACE where DEVICE_INFO out_caps lacks
- * it;
+ * it; (PCI) a PASID-table node;
  * EADDRINUSE: (PCI) a mapping of the node lies in a reserved region of the
  * device or outside its aperture;
  * ENODEV: (PCI) the device is IOASID_DEVICE_GONE;
@@ -2032,6 +2079,12 @@ enum ioasid_bind_flags {
  * @root1: BIND of an IOASID_FORMAT_ARM64 node whose TTB1 half is enabled
  *	(no IOASID_ARM64_EPD1): TTB1, the top-level table of the upper half,
  *	with @root's rules; must be 0 otherwise, and for UNBIND
+ * @entry: BIND of a PASID-table kind: the guest's raw entry that describes
+ *	its PASID table (SMMUv3: STE dwords 0 and 1; AMD: DTE qwords 0 to 3;
+ *	RISC-V: DC.tc, DC.ta, DC.fsc), words the kind does not use 0, as the
+ *	kind's descriptor documents; @root and @root1 are then 0. Must be 0
+ *	for the other formats and for UNBIND. Added after the first release:
+ *	a 32-byte struct (up to @root1) still works, with @entry 0
  *
  * BIND makes the node translate through the table at @root. Nothing is
  * read at BIND: the table is read, through the parent, when a request
@@ -2045,8 +2098,10 @@ enum ioasid_bind_flags {
  * ENOENT: no such node; (UNBIND) the node is not bound;
  * EINVAL: a node that is not user-managed, a misaligned or too wide
  * @root or @root1, a non-zero @root1 where the node's format has no TTB1
- * half; (UNBIND) a non-zero @root or @root1, or a bind flag (UNBIND takes
- * none);
+ * half; a non-zero @entry word for a page-table format; for a PASID-table
+ * kind a non-zero @root or @root1, or an @entry the kind refuses (its
+ * descriptor's BIND rules); (UNBIND) a non-zero @root, @root1 or @entry,
+ * or a bind flag (UNBIND takes none);
  * EOPNOTSUPP: a bind flag the node's format does not take; (UNBIND) a bit
  * that is no bind flag at all.
  */
@@ -2057,13 +2112,6 @@ struct ioasid_bind {
 	__u32 __reserved;
 	__aligned_u64 root;
 	__aligned_u64 root1;
-	/*
-	 * PROPOSAL (not landed): PASID-table kinds: the guest's raw entry
-	 * that points at the PASID table, words the kind does not use 0;
-	 * @root and @root1 0. SMMUv3: STE dwords 0 and 1; AMD: DTE qwords
-	 * 0 to 3 (as many as the GCR3 fields need); RISC-V: DC.tc, DC.ta,
-	 * DC.fsc.
-	 */
 	__aligned_u64 entry[4];
 };
 
@@ -2090,17 +2138,18 @@ enum ioasid_inv_scope {
  *	(not with IOASID_INV_SCOPE_PASID)
  * @IOASID_INV_LEAF: (with IOASID_INV_SCOPE_ADDR) only leaf entries of the
  *	table changed, a hint the module may ignore
+ * @IOASID_INV_PASID_TABLE: (a PASID-table kind's node only; not with
+ *	IOASID_INV_SCOPE_ADDR) an entry of the guest's PASID table changed (a
+ *	CD, GCR3 entry or process context, or a directory entry above it):
+ *	with IOASID_INV_SCOPE_PASID every translation cached for that PASID
+ *	goes, else every one through the node (with IOASID_INV_NO_PASID,
+ *	those of DMA without a PASID); the next walk reads the entry again.
+ *	The guest's CMD_CFGI_CD, INVALIDATE_IOMMU_PAGES with its PASID, or
+ *	IODIR.INVAL_PDT.
  */
 enum ioasid_inv_flags {
 	IOASID_INV_NO_PASID = 1 << 0,
 	IOASID_INV_LEAF = 1 << 1,
-	/*
-	 * PROPOSAL (not landed): a PASID-table entry changed (CD, GCR3 or
-	 * PDT entry; with SCOPE_PASID that PASID's, else every one): the
-	 * cached decoded entry and every translation cached for the PASID
-	 * go. Other INVALIDATEs drop translations only, and a walk after
-	 * them still uses the cached decoded entry.
-	 */
 	IOASID_INV_PASID_TABLE = 1 << 2,
 };
 
@@ -2161,7 +2210,9 @@ struct ioasid_inv_entry {
  * not user-managed, NO_PASID with SCOPE_PASID, a PASID of more than GET_INFO
  * out_max_pasid_bits bits, a field or a flag given without its scope
  * (@pasid without SCOPE_PASID; @addr, @size, @granule or LEAF without
- * SCOPE_ADDR), a misaligned or zero range or a bad @granule;
+ * SCOPE_ADDR), a misaligned or zero range or a bad @granule,
+ * IOASID_INV_PASID_TABLE with SCOPE_ADDR or on a node that is not a
+ * PASID-table kind;
  * EOVERFLOW: (the failing entry) the range would run past 2^64 - 1;
  * EOPNOTSUPP: (the failing entry) an unknown scope or flag bit;
  * ENOENT: (the failing entry) no such node.
@@ -2330,9 +2381,9 @@ enum ioasid_fault_record_type {
  * @IOASID_FAULT_RECORD_PASID: the request carried @pasid
  * @IOASID_FAULT_RECORD_GUEST: the translation stopped in a user-managed
  *	node's own table (the guest's: reasons NOT_PRESENT, PERMISSION,
- *	RESERVED, NON_CANONICAL); clear when a kernel-managed level (the
- *	VMM's) or the module stopped it, reading table pages through the
- *	parent included (TABLE, AD_UPDATE)
+ *	RESERVED, NON_CANONICAL, PASID_NOT_PRESENT, PASID_ENTRY); clear when
+ *	a kernel-managed level (the VMM's) or the module stopped it, reading
+ *	table pages through the parent included (TABLE, AD_UPDATE)
  * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
  *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
  *	device's pending bound): no response is expected
