@@ -131,7 +131,14 @@ static int lib_bind(struct fz *f, void *cmd)
 {
 	struct ioasid_bind *c = cmd;
 
-	/* (ioasid_bind() and _halves() send 32 bytes: never an entry.) */
+	/*
+	 * libioasid 0.7's ioasid_bind_entry() sends the 64-byte struct with
+	 * root and root1 0; ioasid_bind() and _halves() send 32 bytes (no
+	 * entry), so they get only requests without one.
+	 */
+	if (c->entry[0] || c->entry[1] || c->entry[2] || c->entry[3])
+		return ioasid_bind_entry(f->h, c->id, c->flags,
+					 (const uint64_t *)c->entry);
 	if (c->root1 || pct(f, 30))
 		return ioasid_bind_halves(f->h, c->id, c->root, c->root1, c->flags);
 	return ioasid_bind(f->h, c->id, c->root, c->flags);
@@ -224,8 +231,8 @@ void op_bind(struct fz *f)
 	s.x_short = contract_bind(&f->m, &short_c);
 	s.has_short = true;
 	s.acts = ex_of(0);
-	s.lib = !c.__reserved && !c.entry[0] && !c.entry[1] && !c.entry[2] &&
-		!c.entry[3] ? lib_bind : NULL;
+	s.lib = !c.__reserved && (!(c.entry[0] || c.entry[1] || c.entry[2] || c.entry[3]) ||
+				  (!c.root && !c.root1)) ? lib_bind : NULL;
 	fz_note(f, "format %u root1 0x%llx entry 0x%llx 0x%llx 0x%llx 0x%llx",
 		fmt ? fmt->format : 0, (unsigned long long)c.root1,
 		(unsigned long long)c.entry[0], (unsigned long long)c.entry[1],
