@@ -42,6 +42,11 @@
  * bodies too, and their verify steps finish what a failure interrupted
  * (answer, RETRY, read the rest) to show the state is still usable.
  *
+ * The PASID-table kind sequences (issue 12 item 4, FN_SEQ_KIND) make the
+ * user node a kind (SMMUv3 CD, AMD GCR3, RISC-V PDT) bound with the guest's
+ * entry to a PASID table in buf page K_TABLE, the device attached to it
+ * without a PASID, and DMA with U_PASID walking the table and its stage 1.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
