@@ -6,8 +6,9 @@
  * ioasid_pt_io (the node's parent space) and hands back the stage-1
  * configuration of one PASID, configured and bound as ALLOC and BIND of
  * that format would have made it; the module then walks it with the
- * format's own walker, and caches the decoded entry per PASID until an
- * INVALIDATE with IOASID_INV_PASID_TABLE.
+ * format's own walker. A decoded entry is kept only in the translations
+ * made of it, which an INVALIDATE (IOASID_INV_PASID_TABLE for a changed
+ * entry) drops; the next walk decodes the entry again.
  *
  * One file per kind, each with the same four functions (K = the kind):
  *

@@ -49,7 +49,9 @@ enum ioasid_smmuv3_cd_mode {
  *
  * The lookup checks the fields it uses on every call: a cfg that
  * ioasid_smmuv3_cd_config() and _bind() would not have made faults with
- * IOASID_FAULT_PASID_ENTRY at level 0 (unbound: PASID_NOT_PRESENT).
+ * IOASID_FAULT_PASID_ENTRY at level 0 (unbound: PASID_NOT_PRESENT; the
+ * module never asks then: an unbound node faults IOASID_FAULT_NOT_BOUND
+ * before any lookup, format.c).
  */
 struct ioasid_smmuv3_cd_cfg {
 	u32 flags;

@@ -73,12 +73,6 @@ static const char *const kind_names[] = {
 	[IOASID_FORMAT_RISCV_PDT] = "RISC-V PDT",
 };
 
-/* The initial 8 bytes at guest offset @off. */
-static uint64_t pat64(uint64_t off)
-{
-	return ((off >> 3) + 0x7654321) * 0x9e3779b97f4a7c15ULL;
-}
-
 /* Guest structures, bit by bit from the kinds' kernel-doc ------------------- */
 
 /* SMMUv3 STE (dword 0 and 1). */
@@ -243,66 +237,9 @@ static uint32_t pasid_arg(uint32_t pasid)
 	return pasid == NOPASID ? 0 : pasid;
 }
 
-/* Guest memory in the root ---------------------------------------------------- */
+/* Guest memory in the root (after the layout it reads: GPA, GMEM, ...) */
 
-struct guest {
-	struct ioasid_handle *h;
-	uint32_t root;
-	uint8_t *mem;
-};
-
-static int guest_map(struct guest *g, uint64_t off, uint64_t len, uint32_t prot)
-{
-	uint64_t iova = GPA + off;
-
-	return ioasid_map(g->h, g->root, (uintptr_t)g->mem + off, len, &iova,
-			  prot | FIXED);
-}
-
-static int guest_unmap(struct guest *g, uint64_t off, uint64_t len)
-{
-	uint64_t unmapped;
-
-	return ioasid_unmap(g->h, g->root, GPA + off, len, &unmapped);
-}
-
-/* A root, guest memory mapped into it. 0 or a negative errno. */
-static int guest_setup(struct guest *g)
-{
-	struct ioasid_map maps[64];
-	uint64_t off;
-	unsigned int i, n, done;
-	int rc;
-
-	rc = ioasid_node_alloc(g->h, 0, IOASID_MODE_KERNEL_MANAGED, &g->root);
-	if (rc)
-		return rc;
-	g->mem = ioasid_map_aligned(GMEM, SZ_2M);
-	if (!g->mem)
-		return -ENOMEM;
-	memset(g->mem, 0, TBL_BYTES);
-	for (off = DATA_OFF; off < GMEM; off += 8)
-		*(uint64_t *)(g->mem + off) = pat64(off);
-	for (off = 0; off < TBL_BYTES; off += n * PAGE) {
-		for (n = 0; n < 64 && off + n * PAGE < TBL_BYTES; n++) {
-			maps[n] = (struct ioasid_map){
-				.size = sizeof(maps[n]), .flags = RW | FIXED,
-				.id = g->root,
-				.addr = (uintptr_t)g->mem + off + n * PAGE,
-				.length = PAGE, .iova = GPA + off + n * PAGE,
-			};
-		}
-		rc = ioasid_map_batch(g->h, maps, n, &done);
-		if (rc) {
-			for (i = done; i < n; i++) {
-				rc = guest_map(g, off + i * PAGE, PAGE, RW);
-				if (rc)
-					return rc;
-			}
-		}
-	}
-	return guest_map(g, DATA_OFF, GMEM - DATA_OFF, RW);
-}
+#include "guest_mem.h"
 
 /* The fixture: one kind and PASID-table layout per variant -------------------- */
 

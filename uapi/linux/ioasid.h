@@ -683,7 +683,8 @@ enum ioasid_smmuv3_cd_flags {
  * (31:30) clear (no permission indirection, no stall model, NS-EL1);
  * S1CDMax (63:59) at most @ssid_bits (unless @ssid_bits is 0); S1Fmt
  * (5:4) 1 or 2 only with IOASID_SMMUV3_CD_2LVL (3 behaves as 0, and S1DSS
- * 3 as 0, as the architecture says); S1ContextPtr (55:6) below
+ * 3 as 0, as the architecture says; with S1CDMax 0 both are ignored, as
+ * the architecture ignores them); S1ContextPtr (55:6) below
  * 2^@oas_bits and aligned to its table's size: 64 << S1CDMax bytes for a
  * linear table, else 8 bytes per L1CD, 2^(S1CDMax - 6) (S1Fmt 1) or
  * 2^(S1CDMax - 10) (S1Fmt 2) of them, at least 64 bytes. Only S1Fmt,
