@@ -39,11 +39,16 @@ static inline bool ioasid_fault_is_guest(const struct ioasid_node *node, u8 reas
 		reason == IOASID_FAULT_PASID_ENTRY);
 }
 
-/* Whether @f is a miss a page request can ask the guest to fix. */
+/*
+ * Whether @f is a miss a page request can ask the guest to fix: in its
+ * page table (level 1 up), not one decided before any table is read
+ * (level 0: a PASID-table entry refusing privileged requests).
+ */
 static inline bool ioasid_fault_is_request(const struct ioasid_fault *f)
 {
-	return f->guest && (f->reason == IOASID_FAULT_NOT_PRESENT ||
-			    f->reason == IOASID_FAULT_PERMISSION);
+	return f->guest && f->level &&
+	       (f->reason == IOASID_FAULT_NOT_PRESENT ||
+		f->reason == IOASID_FAULT_PERMISSION);
 }
 
 struct ioasid_endpoint {

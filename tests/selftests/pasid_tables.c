@@ -1346,6 +1346,27 @@ TEST_F(pt, pasid_faults_are_not_page_requests)
 			EXPECT_EQ(i ? BAD : NP, r[i].reason);
 		}
 	} while (0);
+	if (variant->kind == IOASID_FORMAT_RISCV_PDT) {
+		struct ioasid_fault_record r;
+		unsigned int n = 0;
+
+		/*
+		 * ENS clear (set_pasid()'s process contexts): a privileged
+		 * request is refused before any walk, PERMISSION at level 0;
+		 * no page response could change that, so none is asked.
+		 */
+		ASSERT_EQ(0, set_pasid(self, variant, 4, s));
+		cmd.pasid = 4;
+		cmd.flags |= IOASID_DMA_PRIV;
+		EXPECT_EQ(-EIO, ioasid_dma_cmd(self->h, &cmd));
+		EXPECT_EQ(0, cmd.out_group);
+		ASSERT_EQ(0, ioasid_fault_read(fd, &r, 1, &n));
+		ASSERT_EQ(1, n);
+		EXPECT_EQ(IOASID_FAULT_RECORD_FAULT, r.type);
+		EXPECT_EQ(IOASID_FAULT_PERMISSION, r.reason);
+		EXPECT_EQ(0, r.level);
+		EXPECT_EQ(4, r.pasid);
+	}
 	ASSERT_EQ(0, detach_raw(self->h, pri, NOPASID));
 	close(fd);
 }

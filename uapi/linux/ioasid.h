@@ -1876,8 +1876,10 @@ enum ioasid_dma_flags {
  *
  * Page requests: a device created with IOASID_DEVICE_PRI whose transfer
  * stops at a user-managed node for the guest's table (not present, or
- * not permitting the access: IOASID_FAULT_RECORD_GUEST) raises a page
- * request there instead of a fault, when the node routes its faults to a
+ * not permitting the access: IOASID_FAULT_RECORD_GUEST, at a level of
+ * the page table; not a PASID-table entry's refusal, level 0, nor
+ * PASID_NOT_PRESENT or PASID_ENTRY) raises a page request there instead
+ * of a fault, when the node routes its faults to a
  * fault queue (struct ioasid_fault_record). The call then waits, killably
  * and interruptibly, for the response (or, with IOASID_DMA_NOWAIT, stops
  * with EAGAIN). On SUCCESS the transfer walks the table again from that
