@@ -17,6 +17,9 @@
  *               requests (a context of their own: the rig)
  *   ops_walk.c  DMA and TRANSLATE through user-managed nodes of every
  *               format, over scribbled tables (a context of its own)
+ *   ops_walk_kinds.c
+ *               the walk rig's nodes of the PASID-table kinds (walk_rig.h:
+ *               what they share with ops_walk.c)
  *   kinds.c     PASID-table kinds: descriptors, guest entries (BIND)
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
