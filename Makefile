@@ -149,7 +149,7 @@ $(BUILD)/walkers/%.o: module/walkers/%.c $(WALKER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -I$(CURDIR)/tests/include $(SAN_CFLAGS) -c -o $@ $<
 
-$(filter-out $(BUILD)/tests/unit/walker_diff,$(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS))): \
+$(filter-out $(BUILD)/tests/unit/walker_diff%,$(filter $(BUILD)/tests/unit/walker_%,$(UNITTESTS))): \
 $(BUILD)/tests/unit/walker_%: tests/unit/walker_%.c $(BUILD)/walkers/%.o $(KSELFTEST_HDRS) $(WALKER_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(BUILD)/walkers/$*.o
@@ -164,6 +164,22 @@ $(BUILD)/tests/unit/fuzz_walker_%: tests/unit/fuzz_walker_%.c $(BUILD)/walkers/%
 WALKER_OBJS := $(patsubst module/walkers/%.c,$(BUILD)/walkers/%.o,$(wildcard module/walkers/*.c))
 $(BUILD)/tests/unit/walker_diff: tests/unit/walker_diff.c $(WALKER_OBJS) $(KSELFTEST_HDRS) \
 		$(WALKER_HDRS) tests/include/pt_encode.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
+
+# Its PASID-table half (tests/unit/walker_diff_pasid.c): the same mappings
+# reached through each PASID-table kind's decoder, then a stage-1 walker.
+$(BUILD)/tests/unit/walker_diff_pasid: tests/unit/walker_diff_pasid.c $(WALKER_OBJS) \
+		$(KSELFTEST_HDRS) $(WALKER_HDRS) tests/include/pt_encode.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
+
+# The PASID-table decoders' tests and fuzzers (tests/unit/pasid_<kind>.c,
+# fuzz_pasid_<kind>.c) link every walker: a decoder hands out stage-1
+# configurations that the tests walk.
+$(filter $(BUILD)/tests/unit/pasid_% $(BUILD)/tests/unit/fuzz_pasid_%,$(UNITTESTS)): \
+$(BUILD)/tests/unit/%: tests/unit/%.c $(WALKER_OBJS) $(KSELFTEST_HDRS) $(WALKER_HDRS) \
+		tests/include/pt_encode.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(WALKER_OBJS)
 

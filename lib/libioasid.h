@@ -61,6 +61,15 @@ int ioasid_bind(struct ioasid_handle *handle, uint32_t id, uint64_t root,
  */
 int ioasid_bind_halves(struct ioasid_handle *handle, uint32_t id,
 		       uint64_t root, uint64_t root1, uint32_t flags);
+/*
+ * BIND of a PASID-table kind node (IOASID_FORMAT_SMMUV3_CD, _AMD_GCR3,
+ * _RISCV_PDT) with the guest's raw entry that points at its PASID table:
+ * SMMUv3 STE dwords 0 and 1, AMD DTE qwords 0 to 3, RISC-V DC.tc, DC.ta,
+ * DC.fsc; words the kind does not use 0. Sends the whole 64-byte struct
+ * (ioasid_bind() and ioasid_bind_halves() send 32 bytes).
+ */
+int ioasid_bind_entry(struct ioasid_handle *handle, uint32_t id,
+		      uint32_t flags, const uint64_t entry[4]);
 int ioasid_unbind(struct ioasid_handle *handle, uint32_t id);
 int ioasid_invalidate(struct ioasid_handle *handle,
 		      const struct ioasid_inv_entry *entries,

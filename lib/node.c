@@ -172,26 +172,36 @@ IOASID_EXPORT int ioasid_format_info_0_6(struct ioasid_handle *handle,
 }
 
 /*
- * Every BIND sends the whole current struct. With @root1 0 (ioasid_bind())
- * a module that predates root1 takes it (a zero tail) and one that knows
- * it sees "no TTB1"; a non-zero @root1 is E2BIG for the former.
+ * struct ioasid_bind grew in 0.7 (entry[], the raw entry of a PASID-table
+ * kind) from 32 bytes (up to root1). ioasid_bind(), ioasid_bind_halves()
+ * and ioasid_unbind() send those 32 bytes whatever header the library is
+ * built with: a module that predates entry[] takes them as they always
+ * were, and one that predates root1 (24 bytes) takes root1 0 as a zero
+ * tail (a non-zero @root1 is E2BIG there). Only ioasid_bind_entry() sends
+ * the whole struct.
  */
-static int ioasid_bind_cmd(struct ioasid_handle *handle, uint32_t id,
-			   uint64_t root, uint64_t root1, uint32_t flags)
+#define IOASID_BIND_SIZE_0_6 \
+	(offsetof(struct ioasid_bind, root1) + \
+	 sizeof(((struct ioasid_bind *)0)->root1))
+
+static int ioasid_bind_cmd(struct ioasid_handle *handle, unsigned long request,
+			   uint32_t id, uint64_t root, uint64_t root1,
+			   uint32_t flags)
 {
 	IOASID_INIT(struct ioasid_bind, cmd);
 
+	cmd.size = IOASID_BIND_SIZE_0_6;
 	cmd.flags = flags;
 	cmd.id = id;
 	cmd.root = root;
 	cmd.root1 = root1;
-	return __ioasid_ioctl(handle, IOASID_BIND, &cmd);
+	return __ioasid_ioctl(handle, request, &cmd);
 }
 
 IOASID_EXPORT int ioasid_bind(struct ioasid_handle *handle, uint32_t id,
 			      uint64_t root, uint32_t flags)
 {
-	return ioasid_bind_cmd(handle, id, root, 0, flags);
+	return ioasid_bind_cmd(handle, IOASID_BIND, id, root, 0, flags);
 }
 
 /* Both halves of an Arm64 node: TTB0 at @root, TTB1 at @root1. */
@@ -199,15 +209,27 @@ IOASID_EXPORT int ioasid_bind_halves(struct ioasid_handle *handle, uint32_t id,
 				     uint64_t root, uint64_t root1,
 				     uint32_t flags)
 {
-	return ioasid_bind_cmd(handle, id, root, root1, flags);
+	return ioasid_bind_cmd(handle, IOASID_BIND, id, root, root1, flags);
+}
+
+/* A PASID-table kind: the guest's raw entry, root and root1 0. */
+IOASID_EXPORT int ioasid_bind_entry(struct ioasid_handle *handle, uint32_t id,
+				    uint32_t flags, const uint64_t entry[4])
+{
+	IOASID_INIT(struct ioasid_bind, cmd);
+
+	if (!handle || !entry)
+		return -EINVAL;
+	_Static_assert(sizeof(cmd.entry) == 4 * sizeof(entry[0]), "entry[4]");
+	cmd.flags = flags;
+	cmd.id = id;
+	memcpy(cmd.entry, entry, sizeof(cmd.entry));
+	return __ioasid_ioctl(handle, IOASID_BIND, &cmd);
 }
 
 IOASID_EXPORT int ioasid_unbind(struct ioasid_handle *handle, uint32_t id)
 {
-	IOASID_INIT(struct ioasid_bind, cmd);
-
-	cmd.id = id;
-	return __ioasid_ioctl(handle, IOASID_UNBIND, &cmd);
+	return ioasid_bind_cmd(handle, IOASID_UNBIND, id, 0, 0, 0);
 }
 
 IOASID_EXPORT int ioasid_invalidate(struct ioasid_handle *handle,

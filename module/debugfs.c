@@ -606,6 +606,9 @@ static const char *const ioasid_dbg_formats[] = {
 	[IOASID_FORMAT_ARM64] = "arm64",
 	[IOASID_FORMAT_RISCV] = "riscv",
 	[IOASID_FORMAT_AMD_V1] = "amd-v1",
+	[IOASID_FORMAT_SMMUV3_CD] = "smmuv3-cd",
+	[IOASID_FORMAT_AMD_GCR3] = "amd-gcr3",
+	[IOASID_FORMAT_RISCV_PDT] = "riscv-pdt",
 };
 
 static void ioasid_dbg_show_node(struct seq_file *m,

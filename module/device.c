@@ -219,6 +219,30 @@ static int ioasid_endpoint_attached(struct ioasid_endpoint *ep, int delta)
 	return rc;
 }
 
+/*
+ * A no-PASID attachment to a PASID-table node serves every PASID of the
+ * device (iotlb.c): it excludes attachments with a PASID, both ways. @att
+ * is what is attached at @key now (REPLACE replaces it).
+ */
+static int ioasid_attach_pasid_table_check(struct ioasid_endpoint *ep,
+					   unsigned long key,
+					   struct ioasid_node *node,
+					   struct ioasid_attachment *att)
+{
+	struct ioasid_attachment *base;
+
+	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
+	if (key != IOASID_NO_PASID) {
+		base = xa_load(&ep->atts, IOASID_NO_PASID);
+		return base && ioasid_format_is_pasid_table(base->node->format) ?
+		       -EBUSY : 0;
+	}
+	if (!ioasid_format_is_pasid_table(node->format))
+		return 0;
+	/* Attachments with a PASID: any besides the one at @key. */
+	return ep->num_atts > (att ? 1 : 0) ? -EBUSY : 0;
+}
+
 int ioasid_attach(struct ioasid_ucmd *ucmd)
 {
 	struct ioasid_attach *cmd = ucmd->cmd;
@@ -245,6 +269,11 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 		rc = PTR_ERR(node);
 		goto out_put_ep;
 	}
+	/* A PASID table is for DMA without a PASID to look PASIDs up in. */
+	if (key != IOASID_NO_PASID && ioasid_format_is_pasid_table(node->format)) {
+		rc = -EINVAL;
+		goto out_put_node;
+	}
 	if (!(cmd->flags & IOASID_ATTACH_REPLACE)) {
 		new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 		if (!new) {
@@ -254,6 +283,7 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 		new->ep = ep;
 		new->key = key;
 		new->iotlb = RB_ROOT;
+		xa_init(&new->subs);
 	}
 
 	if (down_write_killable(&ictx->iotlb_lock)) {
@@ -263,12 +293,15 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 	/* Counted before it is visible: the node cannot go while we work. */
 	ioasid_node_attached(node, 1);
 	att = xa_load(&ep->atts, key);
-	if (cmd->flags & IOASID_ATTACH_REPLACE) {
+	rc = ioasid_attach_pasid_table_check(ep, key, node, att);
+	if (rc) {
+		/* Refused below. */
+	} else if (cmd->flags & IOASID_ATTACH_REPLACE) {
 		if (!att) {
 			rc = -ENOENT;
 		} else {
 			/* One step for DMA: the old node's entries go with it. */
-			ioasid_iotlb_flush(att);
+			ioasid_iotlb_drop_subs(att);
 			old = att->node;
 			att->node = node;
 		}
@@ -291,8 +324,12 @@ int ioasid_attach(struct ioasid_ucmd *ucmd)
 		ioasid_node_attached(node, -1);
 	up_write(&ictx->iotlb_lock);
 	if (old) {
-		/* The old node's page requests can no longer be answered usefully. */
-		ioasid_prq_cancel_dev(ep, key, false);
+		/*
+		 * The old node's page requests can no longer be answered
+		 * usefully: a PASID table's, of every PASID.
+		 */
+		ioasid_prq_cancel_dev(ep, key,
+				      ioasid_format_is_pasid_table(old->format));
 		ioasid_node_attached(old, -1);
 	}
 out_free:
@@ -308,7 +345,7 @@ static void ioasid_detach_locked(struct ioasid_endpoint *ep, unsigned long key,
 				 struct ioasid_attachment *att)
 {
 	lockdep_assert_held_write(&ep->ictx->iotlb_lock);
-	ioasid_iotlb_flush(att);
+	ioasid_iotlb_drop_subs(att);
 	xa_erase(&ep->atts, key);
 	list_del(&att->ctx_item);
 	ioasid_endpoint_attached(ep, -1);
@@ -347,7 +384,8 @@ int ioasid_detach(struct ioasid_ucmd *ucmd)
 		rc = -ENOENT;
 		goto out_put;
 	}
-	ioasid_prq_cancel_dev(ep, key, false);
+	ioasid_prq_cancel_dev(ep, key,
+			      ioasid_format_is_pasid_table(att->node->format));
 	ioasid_node_attached(att->node, -1);
 	kfree(att);
 out_put:

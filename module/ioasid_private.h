@@ -22,9 +22,12 @@
 
 #include "../uapi/linux/ioasid.h"
 #include "compat.h"
+#include "walkers/amd_gcr3.h"
 #include "walkers/amd_v1.h"
 #include "walkers/arm64.h"
 #include "walkers/riscv.h"
+#include "walkers/riscv_pdt.h"
+#include "walkers/smmuv3_cd.h"
 #include "walkers/x86_64.h"
 
 /* IOVAs are kept in unsigned long (interval trees): 64-bit kernels only. */
@@ -151,6 +154,9 @@ union ioasid_pt_cfg {
 	struct ioasid_arm64_cfg arm64;
 	struct ioasid_riscv_cfg riscv;
 	struct ioasid_amd_v1_cfg amd_v1;
+	struct ioasid_smmuv3_cd_cfg smmuv3_cd;
+	struct ioasid_amd_gcr3_cfg amd_gcr3;
+	struct ioasid_riscv_pdt_cfg riscv_pdt;
 };
 
 /**
@@ -442,6 +448,9 @@ struct ioasid_walk_dep {
 /**
  * struct ioasid_walk - a translation through a chain of nodes (walk.c)
  * @access: the request, enum ioasid_access
+ * @pasid: the request's PASID, with @has_pasid (a PASID-table node's
+ *	walk looks it up in the guest's table)
+ * @has_pasid: the request has a PASID
  * @before: bytes before the input address that translate the same way
  *	(linearly, with the same permissions) at every level
  * @after: bytes from the input address on, less one, that do
@@ -458,6 +467,8 @@ struct ioasid_walk_dep {
  */
 struct ioasid_walk {
 	u32 access;
+	u32 pasid;
+	bool has_pasid;
 	unsigned long before;
 	unsigned long after;
 	struct ioasid_pages *pages;
@@ -492,9 +503,11 @@ struct ioasid_pages *ioasid_mapping_target(struct ioasid_mapping *map,
 /* format.c */
 int ioasid_user_alloc(struct ioasid_node *node, const struct ioasid_alloc *cmd);
 int ioasid_format_info(struct ioasid_ucmd *ucmd);
-int ioasid_format_bind(struct ioasid_node *node, u32 flags, u64 root, u64 root1);
+int ioasid_format_bind(struct ioasid_node *node, const struct ioasid_bind *cmd);
+bool ioasid_format_is_pasid_table(u32 format);
 int ioasid_user_walk(struct ioasid_node *node, u64 addr, u32 access,
-		     const struct ioasid_pt_io *io, struct ioasid_pt_result *res);
+		     bool has_pasid, u32 pasid, const struct ioasid_pt_io *io,
+		     struct ioasid_pt_result *res);
 int ioasid_user_iterate(struct ioasid_node *node, u64 start, u64 last,
 			const struct ioasid_pt_io *io,
 			int (*fn)(void *arg, const struct ioasid_pt_leaf *leaf),

@@ -243,11 +243,29 @@ void ioasid_iotlb_invalidate_user(struct ioasid_node *node, unsigned long start,
 /* Drop every entry of an attachment (DETACH, REPLACE). */
 void ioasid_iotlb_flush(struct ioasid_attachment *att)
 {
+	struct ioasid_attachment *sub;
+	unsigned long pasid;
 	struct rb_node *rb;
 
 	lockdep_assert_held_write(&att->ep->ictx->iotlb_lock);
 	while ((rb = rb_first(&att->iotlb)))
 		ioasid_iotlb_kill(rb_entry(rb, struct ioasid_iotlb_entry, rb));
+	xa_for_each(&att->subs, pasid, sub)
+		ioasid_iotlb_flush(sub);
+}
+
+/* Flush @att and free its per-PASID attachments (DETACH, REPLACE). */
+void ioasid_iotlb_drop_subs(struct ioasid_attachment *att)
+{
+	struct ioasid_attachment *sub;
+	unsigned long pasid;
+
+	ioasid_iotlb_flush(att);
+	xa_for_each(&att->subs, pasid, sub) {
+		xa_erase(&att->subs, pasid);
+		kfree(sub);
+	}
+	att->nr_subs = 0;
 }
 
 /*
@@ -418,6 +436,79 @@ ioasid_iotlb_insert(struct ioasid_attachment *att, unsigned long iova,
 /* Lookups ------------------------------------------------------------------- */
 
 /*
+ * The attachment serving @key: the device's own at @key, or for a PASID
+ * the per-PASID one under a no-PASID attachment to a PASID-table node
+ * (*@base, NULL when it has none yet). iotlb_lock is held.
+ */
+static struct ioasid_attachment *ioasid_att_find(struct ioasid_endpoint *ep,
+						 unsigned long key,
+						 struct ioasid_attachment **base)
+{
+	struct ioasid_attachment *att = xa_load(&ep->atts, key);
+
+	*base = NULL;
+	if (att || key == IOASID_NO_PASID)
+		return att;
+	att = xa_load(&ep->atts, IOASID_NO_PASID);
+	if (!att || !ioasid_format_is_pasid_table(att->node->format))
+		return NULL;
+	*base = att;
+	return xa_load(&att->subs, key);
+}
+
+/* Per-PASID attachments without entries kept before they are freed. */
+#define IOASID_SUBS_REAP	256
+
+/*
+ * Free @base's per-PASID attachments that hold no entry. Under the write
+ * side of iotlb_lock nobody holds one: a hit's holder has the read side.
+ * The next reap waits for twice what is left, so the cost is O(1) per
+ * attachment made.
+ */
+static void ioasid_att_reap_subs(struct ioasid_attachment *base)
+{
+	struct ioasid_attachment *sub;
+	unsigned long pasid;
+
+	xa_for_each(&base->subs, pasid, sub) {
+		if (!RB_EMPTY_ROOT(&sub->iotlb))
+			continue;
+		xa_erase(&base->subs, pasid);
+		kfree(sub);
+		base->nr_subs--;
+	}
+	base->reap_subs = max(IOASID_SUBS_REAP, 2 * base->nr_subs);
+}
+
+/* The per-PASID attachment of @base for @key, made if it has none. */
+static struct ioasid_attachment *ioasid_att_sub(struct ioasid_attachment *base,
+						unsigned long key)
+{
+	struct ioasid_attachment *sub;
+
+	lockdep_assert_held_write(&base->ep->ictx->iotlb_lock);
+	sub = xa_load(&base->subs, key);
+	if (sub)
+		return sub;
+	if (base->nr_subs >= max(base->reap_subs, IOASID_SUBS_REAP))
+		ioasid_att_reap_subs(base);
+	sub = kzalloc(sizeof(*sub), GFP_KERNEL_ACCOUNT);
+	if (!sub)
+		return NULL;
+	sub->ep = base->ep;
+	sub->node = base->node;
+	sub->key = key;
+	sub->iotlb = RB_ROOT;
+	xa_init(&sub->subs);
+	if (xa_err(xa_store(&base->subs, key, sub, GFP_KERNEL_ACCOUNT))) {
+		kfree(sub);
+		return NULL;
+	}
+	base->nr_subs++;
+	return sub;
+}
+
+/*
  * Find the IOTLB entry serving @access at @iova of the attachment at @key,
  * walking the tables on a miss (or when the entry there does not permit
  * the access: a walk decides, and reports a fault exactly). On success
@@ -431,22 +522,22 @@ struct ioasid_iotlb_entry *
 ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		    unsigned long iova, u32 access, struct ioasid_fault *fault)
 {
+	struct ioasid_attachment *att, *base;
 	struct ioasid_ctx *ictx = ep->ictx;
 	struct ioasid_iotlb_entry *e = NULL;
-	struct ioasid_attachment *att;
 	struct ioasid_walk *walk;
 	struct ioasid_node *node;
 	int rc;
 
 	if (down_read_killable(&ictx->iotlb_lock))
 		return ERR_PTR(-EINTR);
-	att = xa_load(&ep->atts, key);
-	if (!att) {
+	att = ioasid_att_find(ep, key, &base);
+	if (!att && !base) {
 		*fault = (struct ioasid_fault){ .reason = IOASID_FAULT_NOT_ATTACHED };
 		up_read(&ictx->iotlb_lock);
 		return ERR_PTR(-EIO);
 	}
-	e = ioasid_iotlb_find(att, iova);
+	e = att ? ioasid_iotlb_find(att, iova) : NULL;
 	if (e && ioasid_pt_permits(e->perm, access)) {
 		atomic64_inc(&ep->hits);
 		return e;
@@ -454,7 +545,7 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 
 	/* Miss: node locks come first, so let go and walk. */
 	atomic64_inc(&ep->misses);
-	node = att->node;
+	node = att ? att->node : base->node;
 	refcount_inc(&node->obj.users);	/* attached: it is alive */
 	up_read(&ictx->iotlb_lock);
 
@@ -464,6 +555,8 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 		return ERR_PTR(-ENOMEM);
 	}
 	walk->access = access;
+	walk->has_pasid = key != IOASID_NO_PASID;
+	walk->pasid = walk->has_pasid ? key : 0;
 	if (ioasid_node_lock_chain(node)) {
 		ioasid_node_put(node);
 		kfree(walk);
@@ -471,11 +564,13 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 	}
 	rc = ioasid_node_walk(node, iova & PAGE_MASK, walk);
 	down_write(&ictx->iotlb_lock);
-	att = xa_load(&ep->atts, key);
-	if (!att || att->node != node) {
+	att = ioasid_att_find(ep, key, &base);
+	if (!att && base && base->node == node && !rc)
+		att = ioasid_att_sub(base, key);
+	if ((!att && !base) || (att ? att->node : base->node) != node) {
 		/* Detached or replaced meanwhile: the new state decides. */
 		*fault = (struct ioasid_fault){ .reason = IOASID_FAULT_NOT_ATTACHED };
-		e = ERR_PTR(att ? -EAGAIN : -EIO);
+		e = ERR_PTR(att || base ? -EAGAIN : -EIO);
 	} else if (rc) {
 		struct ioasid_node *stop = walk->fault_node;
 
@@ -484,6 +579,8 @@ ioasid_iotlb_lookup(struct ioasid_endpoint *ep, unsigned long key,
 			.node_id = stop->obj.id, .att_node_id = node->obj.id,
 			.guest = ioasid_fault_is_guest(stop, walk->fault_reason) };
 		e = ERR_PTR(-EIO);
+	} else if (!att) {
+		e = ERR_PTR(-ENOMEM);	/* the per-PASID attachment */
 	} else {
 		e = ioasid_iotlb_insert(att, iova & PAGE_MASK, walk);
 		if (!e)

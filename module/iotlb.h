@@ -34,14 +34,21 @@ static inline bool ioasid_fault_is_guest(const struct ioasid_node *node, u8 reas
 	       (reason == IOASID_FAULT_NOT_PRESENT ||
 		reason == IOASID_FAULT_PERMISSION ||
 		reason == IOASID_FAULT_RESERVED ||
-		reason == IOASID_FAULT_NON_CANONICAL);
+		reason == IOASID_FAULT_NON_CANONICAL ||
+		reason == IOASID_FAULT_PASID_NOT_PRESENT ||
+		reason == IOASID_FAULT_PASID_ENTRY);
 }
 
-/* Whether @f is a miss a page request can ask the guest to fix. */
+/*
+ * Whether @f is a miss a page request can ask the guest to fix: in its
+ * page table (level 1 up), not one decided before any table is read
+ * (level 0: a PASID-table entry refusing privileged requests).
+ */
 static inline bool ioasid_fault_is_request(const struct ioasid_fault *f)
 {
-	return f->guest && (f->reason == IOASID_FAULT_NOT_PRESENT ||
-			    f->reason == IOASID_FAULT_PERMISSION);
+	return f->guest && f->level &&
+	       (f->reason == IOASID_FAULT_NOT_PRESENT ||
+		f->reason == IOASID_FAULT_PERMISSION);
 }
 
 struct ioasid_endpoint {
@@ -61,6 +68,16 @@ struct ioasid_endpoint {
 	u32 pri_pending;	/* outstanding now; ictx->faults' lock */
 };
 
+/*
+ * A device's attachment at one PASID (or none). An attachment without a
+ * PASID to a PASID-table node also serves that device's DMA with every
+ * PASID, which the guest's table resolves: each PASID used gets an
+ * attachment of its own in @subs (made by the first miss, same node, key
+ * the PASID, no @ctx_item), so its IOTLB entries carry their PASID and
+ * INVALIDATE by PASID finds them as any others. Those without entries
+ * are freed as more are made, so a device holds about as many as the
+ * context's IOTLB limit allows entries, whatever PASIDs the guest uses.
+ */
 struct ioasid_attachment {
 	struct ioasid_endpoint *ep;
 	struct ioasid_node *node;
@@ -68,6 +85,9 @@ struct ioasid_attachment {
 	struct rb_root iotlb;		/* struct ioasid_iotlb_entry by @start */
 	struct list_head ctx_item;	/* in ictx->attachment_list; iotlb_lock */
 	struct ioasid_shadow *shadow;	/* a shadow domain's (shadow.c), or NULL */
+	struct xarray subs;		/* per-PASID ones, by PASID; iotlb_lock */
+	unsigned int nr_subs;		/* in @subs */
+	unsigned int reap_subs;		/* @nr_subs that frees the empty ones */
 };
 
 /* Links of a user-managed node whose ranges share one aligned block (iotlb.c). */
@@ -105,6 +125,7 @@ struct ioasid_iotlb_entry {
 };
 
 void ioasid_iotlb_flush(struct ioasid_attachment *att);
+void ioasid_iotlb_drop_subs(struct ioasid_attachment *att);
 struct ioasid_iotlb_entry *
 ioasid_iotlb_floor(struct ioasid_attachment *att, unsigned long iova);
 struct ioasid_iotlb_entry *ioasid_iotlb_add(struct ioasid_attachment *att,

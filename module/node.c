@@ -126,6 +126,11 @@ int ioasid_node_alloc(struct ioasid_ucmd *ucmd)
 			rc = -EMLINK;
 			goto out_put;
 		}
+		/* A PASID table translates no address space of its own. */
+		if (ioasid_format_is_pasid_table(parent->format)) {
+			rc = -EINVAL;
+			goto out_put;
+		}
 	}
 
 	node = kzalloc(sizeof(*node), GFP_KERNEL_ACCOUNT);

@@ -64,9 +64,14 @@ struct ioasid_shadow {
 /* Table entries one fill may read: a guest's table chooses the work. */
 #define IOASID_SHADOW_FILL_READS	BIT(24)
 
-/* Whether a chain can be shadowed: EINVAL without the caching-mode contract. */
+/*
+ * Whether a chain can be shadowed: EOPNOTSUPP for a PASID table (a domain
+ * has no PASID to look up), EINVAL without the caching-mode contract.
+ */
 int ioasid_shadow_check(struct ioasid_node *node)
 {
+	if (ioasid_format_is_pasid_table(node->format))
+		return -EOPNOTSUPP;
 	for (; node; node = node->parent)
 		if (ioasid_node_is_user(node) && !node->caching_mode)
 			return -EINVAL;
@@ -182,6 +187,8 @@ static int ioasid_shadow_walk(struct ioasid_shadow *sh, unsigned long addr,
 
 	for (i = 0; i < ARRAY_SIZE(ioasid_shadow_accesses) && rc; i++) {
 		walk->access = ioasid_shadow_accesses[i];
+		walk->has_pasid = false;
+		walk->pasid = 0;
 		rc = ioasid_node_walk(sh->node, addr, walk);
 		if (rc && walk->fault_reason != IOASID_FAULT_PERMISSION)
 			break;

@@ -60,7 +60,7 @@ int ioasid_bind(struct ioasid_ucmd *ucmd)
 	node = ioasid_user_node_lock(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
-	rc = ioasid_format_bind(node, cmd->flags, cmd->root, cmd->root1);
+	rc = ioasid_format_bind(node, cmd);
 	if (!rc) {
 		/* Nothing cached of the old table survives the new one. */
 		ioasid_iotlb_invalidate_user(node, 0, ULONG_MAX, 0, true);
@@ -85,7 +85,8 @@ int ioasid_unbind(struct ioasid_ucmd *ucmd)
 	/* Bits no format knows are unknown; bind flags do not apply here. */
 	if (cmd->flags & ~IOASID_BIND_FLAGS || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->flags || cmd->root || cmd->root1)
+	if (cmd->flags || cmd->root || cmd->root1 || cmd->entry[0] ||
+	    cmd->entry[1] || cmd->entry[2] || cmd->entry[3])
 		return -EINVAL;
 	node = ioasid_user_node_lock(ucmd->ictx, cmd->id);
 	if (IS_ERR(node))
@@ -109,8 +110,12 @@ static int ioasid_inv_check(const struct ioasid_inv_entry *e)
 	bool addr = e->scope & IOASID_INV_SCOPE_ADDR;
 
 	if (e->scope & ~(IOASID_INV_SCOPE_PASID | IOASID_INV_SCOPE_ADDR) ||
-	    e->flags & ~(IOASID_INV_NO_PASID | IOASID_INV_LEAF))
+	    e->flags & ~(IOASID_INV_NO_PASID | IOASID_INV_LEAF |
+			 IOASID_INV_PASID_TABLE))
 		return -EOPNOTSUPP;
+	/* A PASID-table entry covers all of its PASID's addresses. */
+	if (e->flags & IOASID_INV_PASID_TABLE && addr)
+		return -EINVAL;
 	if (e->scope & IOASID_INV_SCOPE_PASID) {
 		if (e->flags & IOASID_INV_NO_PASID ||
 		    e->pasid >> IOASID_MAX_PASID_BITS)
@@ -154,6 +159,15 @@ static int ioasid_inv_one(struct ioasid_ctx *ictx, const struct ioasid_inv_entry
 	node = ioasid_user_node_lock(ictx, e->node_id);
 	if (IS_ERR(node))
 		return PTR_ERR(node);
+	/*
+	 * Decoded PASID-table entries live only in the translations made of
+	 * them (format.c): dropping those makes the next walk reread the entry.
+	 */
+	if (e->flags & IOASID_INV_PASID_TABLE &&
+	    !ioasid_format_is_pasid_table(node->format)) {
+		ioasid_user_node_unlock(node);
+		return -EINVAL;
+	}
 	ioasid_iotlb_invalidate_user(node, start, last, key, any_key);
 	up_write(&node->lock);
 	/* Shadow domains (DMA without PASID): what the table maps there now. */

@@ -211,7 +211,8 @@ static int ioasid_walk_user(struct ioasid_node *node, unsigned long *addr,
 	struct ioasid_pt_result res = {};
 	int rc;
 
-	rc = ioasid_user_walk(node, *addr, access, &io, &res);
+	rc = ioasid_user_walk(node, *addr, access, walk->has_pasid, walk->pasid,
+			      &io, &res);
 	if (rc) {
 		if (!table) {
 			walk->fault_node = node;

@@ -179,6 +179,9 @@ static const char *const format_names[] = {
 	[IOASID_FORMAT_ARM64] = "arm64",
 	[IOASID_FORMAT_RISCV] = "riscv",
 	[IOASID_FORMAT_AMD_V1] = "amd-v1",
+	[IOASID_FORMAT_SMMUV3_CD] = "smmuv3-cd",
+	[IOASID_FORMAT_AMD_GCR3] = "amd-gcr3",
+	[IOASID_FORMAT_RISCV_PDT] = "riscv-pdt",
 };
 #define NR_FORMATS	(sizeof(format_names) / sizeof(format_names[0]))
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "kinds.h"
 
 #define RW_PROT		(IOASID_MAP_READ | IOASID_MAP_WRITE)
 #define MAP_FLAGS	(RW_PROT | IOASID_MAP_FIXED_IOVA)
@@ -122,7 +123,7 @@ const struct ioasid_format_info *contract_format(uint32_t format)
 	case IOASID_FORMAT_AMD_V1:
 		return &contract_amd_v1;
 	}
-	return NULL;
+	return kind_info(format);
 }
 
 uint64_t contract_all_bind_flags(void)
@@ -339,7 +340,10 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 	_Static_assert(sizeof(fmt) == sizeof(raw) &&
 		       sizeof(struct ioasid_format_arm64) == sizeof(raw) &&
 		       sizeof(struct ioasid_format_riscv) == sizeof(raw) &&
-		       sizeof(struct ioasid_format_amd_v1) == sizeof(raw),
+		       sizeof(struct ioasid_format_amd_v1) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_smmuv3_cd) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_amd_gcr3) == sizeof(raw) &&
+		       sizeof(struct ioasid_format_riscv_pdt) == sizeof(raw),
 		       "every descriptor as first shipped is 32 bytes");
 	if (len < sizeof(fmt))		/* every descriptor as first shipped */
 		ex_add(x, EINVAL);
@@ -380,6 +384,11 @@ static void check_descriptor(struct expect *x, const uint8_t *d, uint32_t len,
 	case IOASID_FORMAT_AMD_V1:
 		check_amd_v1(x, (const struct ioasid_format_amd_v1 *)raw);
 		return;
+	case IOASID_FORMAT_SMMUV3_CD:
+	case IOASID_FORMAT_AMD_GCR3:
+	case IOASID_FORMAT_RISCV_PDT:
+		kind_check_descriptor(x, raw);
+		return;
 	}
 	if (fmt.flags & ~fi->out_format_flags || fmt.__reserved)
 		ex_add(x, EOPNOTSUPP);
@@ -419,6 +428,9 @@ struct expect contract_alloc(struct model *m, const struct ioasid_alloc *c,
 			ex_add(&x, ENOENT);
 		else if (p->depth >= m->max_depth)
 			ex_add(&x, EMLINK);
+		/* Nothing below a PASID-table kind (PASID_ROUND contract). */
+		if (kind_node(p))
+			ex_add(&x, EINVAL);
 	}
 	if (c->mode == IOASID_MODE_KERNEL_MANAGED &&
 	    (c->format || c->format_len || c->flags & ALLOC_FLAGS))
@@ -903,6 +915,9 @@ static struct expect contract_attach_pci(struct model *m,
 		return x;
 	if (d->natts)
 		ex_add(&x, EBUSY);
+	/* A PASID-table kind: no shadow domain of a guest PASID table. */
+	if (kind_node(n))
+		ex_add(&x, EOPNOTSUPP);
 	for (a = n; a; a = model_node(m, a->parent))
 		if (a->mode == IOASID_MODE_USER_MANAGED && !a->caching)
 			ex_add(&x, EINVAL);
@@ -1122,7 +1137,9 @@ struct expect contract_dirty_bitmap(struct model *m,
  * node that is not user-managed, a root not aligned (4 KiB; Arm64: its
  * top-level table's size) or not below 2^phys_bits (Arm64: oas_bits), the
  * same of root1 for an Arm64 node with TTB1, a non-zero root1 for any
- * other.
+ * other, a non-zero entry[] for a page-table format (1 to 4). A PASID-table
+ * kind (kinds.h): EINVAL a non-zero root or root1, an entry its kernel-doc
+ * refuses.
  */
 struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 {
@@ -1143,6 +1160,24 @@ struct expect contract_bind(struct model *m, const struct ioasid_bind *c)
 	fi = contract_format(n->fmt.format);
 	if (c->flags & ~fi->out_bind_flags)
 		ex_add(&x, EOPNOTSUPP);
+	if (kind_node(n)) {
+		/* The guest's entry; root and root1 must be 0. */
+		struct expect e = kind_check_entry(&n->fmt, c->entry);
+
+		if (c->root || c->root1 || !ex_has(&e, 0))
+			ex_add(&x, EINVAL);
+		/* An entry the header leaves open: both, if nothing else applies. */
+		if (ex_has(&e, 0) && ex_has(&e, EINVAL)) {
+			if (ex_empty(&x))
+				ex_add(&x, 0);
+			ex_add(&x, EINVAL);
+			return x;
+		}
+		return ex_or_ok(x);
+	}
+	/* A page-table format takes no entry. */
+	if (c->entry[0] || c->entry[1] || c->entry[2] || c->entry[3])
+		ex_add(&x, EINVAL);
 	if (c->root & (contract_root_align(&n->fmt, 0) - 1) ||
 	    c->root >> n->fmt.phys_bits)
 		ex_add(&x, EINVAL);
@@ -1175,7 +1210,8 @@ struct expect contract_unbind(struct model *m, const struct ioasid_bind *c)
 		ex_add(&x, EOPNOTSUPP);
 	if (c->flags & ~known)
 		ex_add(&x, EOPNOTSUPP);
-	if (c->root || c->root1 || c->flags & known)
+	if (c->root || c->root1 || c->flags & known ||
+	    c->entry[0] || c->entry[1] || c->entry[2] || c->entry[3])
 		ex_add(&x, EINVAL);
 	if (!n) {
 		ex_add(&x, ENOENT);
@@ -1222,7 +1258,8 @@ struct expect contract_inv_entry(struct model *m,
 				 bool tail_nonzero, bool readable)
 {
 	const uint32_t scopes = IOASID_INV_SCOPE_PASID | IOASID_INV_SCOPE_ADDR;
-	const uint32_t flags = IOASID_INV_NO_PASID | IOASID_INV_LEAF;
+	const uint32_t flags = IOASID_INV_NO_PASID | IOASID_INV_LEAF |
+			       IOASID_INV_PASID_TABLE;
 	struct m_node *n = model_node(m, e->node_id);
 	struct expect x = EX_NONE;
 	uint64_t g = e->granule;
@@ -1241,6 +1278,10 @@ struct expect contract_inv_entry(struct model *m,
 	if (!n)
 		ex_add(&x, ENOENT);
 	else if (n->mode != IOASID_MODE_USER_MANAGED)
+		ex_add(&x, EINVAL);
+	/* PASID_TABLE: kind nodes only, and never with SCOPE_ADDR. */
+	if (e->flags & IOASID_INV_PASID_TABLE &&
+	    ((n && !kind_node(n)) || e->scope & IOASID_INV_SCOPE_ADDR))
 		ex_add(&x, EINVAL);
 	if (e->scope & IOASID_INV_SCOPE_PASID) {
 		if (e->flags & IOASID_INV_NO_PASID ||

@@ -87,7 +87,11 @@ static const struct field f_format_info[] = {
 	F(ioasid_format_info, __reserved), F(ioasid_format_info, __reserved2), END };
 static const struct field f_bind[] = {
 	F(ioasid_bind, flags), F(ioasid_bind, id), F(ioasid_bind, __reserved),
-	F(ioasid_bind, root), F(ioasid_bind, root1), END };
+	F(ioasid_bind, root), F(ioasid_bind, root1),
+	{ "entry[0]", offsetof(struct ioasid_bind, entry[0]), 8 },
+	{ "entry[1]", offsetof(struct ioasid_bind, entry[1]), 8 },
+	{ "entry[2]", offsetof(struct ioasid_bind, entry[2]), 8 },
+	{ "entry[3]", offsetof(struct ioasid_bind, entry[3]), 8 }, END };
 static const struct field f_invalidate[] = {
 	F(ioasid_invalidate, flags), F(ioasid_invalidate, count),
 	F(ioasid_invalidate, entry_size), F(ioasid_invalidate, entries),
@@ -176,4 +180,43 @@ const char *fz_errname(int err)
 			return names[i].name;
 	snprintf(buf, sizeof(buf), "errno %d", err);
 	return buf;
+}
+
+const char *fz_format_name(uint32_t format)
+{
+	static const char *const names[] = {
+		[IOASID_FORMAT_X86_64] = "x86-64",
+		[IOASID_FORMAT_ARM64] = "arm64",
+		[IOASID_FORMAT_RISCV] = "riscv",
+		[IOASID_FORMAT_AMD_V1] = "amd-v1",
+		[IOASID_FORMAT_SMMUV3_CD] = "smmuv3-cd",
+		[IOASID_FORMAT_AMD_GCR3] = "amd-gcr3",
+		[IOASID_FORMAT_RISCV_PDT] = "riscv-pdt",
+	};
+
+	return format < sizeof(names) / sizeof(names[0]) && names[format] ?
+	       names[format] : "?";
+}
+
+const char *fz_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[IOASID_FAULT_NOT_ATTACHED] = "NOT_ATTACHED",
+		[IOASID_FAULT_NOT_MAPPED] = "NOT_MAPPED",
+		[IOASID_FAULT_PERMISSION] = "PERMISSION",
+		[IOASID_FAULT_NOT_BOUND] = "NOT_BOUND",
+		[IOASID_FAULT_NOT_PRESENT] = "NOT_PRESENT",
+		[IOASID_FAULT_RESERVED] = "RESERVED",
+		[IOASID_FAULT_NON_CANONICAL] = "NON_CANONICAL",
+		[IOASID_FAULT_TABLE] = "TABLE",
+		[IOASID_FAULT_AD_UPDATE] = "AD_UPDATE",
+		[IOASID_FAULT_WALK_LIMIT] = "WALK_LIMIT",
+		[IOASID_FAULT_RESOURCE] = "RESOURCE",
+		[IOASID_FAULT_ACCESS_FLAG] = "ACCESS_FLAG",
+		[IOASID_FAULT_PASID_NOT_PRESENT] = "PASID_NOT_PRESENT",
+		[IOASID_FAULT_PASID_ENTRY] = "PASID_ENTRY",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?
+	       names[reason] : "?";
 }

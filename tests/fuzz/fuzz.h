@@ -17,6 +17,10 @@
  *               requests (a context of their own: the rig)
  *   ops_walk.c  DMA and TRANSLATE through user-managed nodes of every
  *               format, over scribbled tables (a context of its own)
+ *   ops_walk_kinds.c
+ *               the walk rig's nodes of the PASID-table kinds (walk_rig.h:
+ *               what they share with ops_walk.c)
+ *   kinds.c     PASID-table kinds: descriptors, guest entries (BIND)
  *   model.c     the userspace model of one context
  *   contract.c  the errno each call must return, per the uAPI header
  *   describe.c  printing a call's struct for reports and traces
@@ -154,5 +158,8 @@ void fz_walk_summary(struct fz *f);
 /* describe.c */
 void fz_describe(const struct fz_call *c, char *out, size_t len);
 const char *fz_errname(int err);
+/* Names of enum ioasid_format and enum ioasid_fault_reason values ("?"). */
+const char *fz_format_name(uint32_t format);
+const char *fz_reason_name(uint32_t reason);
 
 #endif

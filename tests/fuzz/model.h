@@ -60,6 +60,14 @@ struct m_format {
 	uint64_t pgsize_bitmap;
 	uint8_t tsz[2];		/* Arm64: t0sz, t1sz */
 	uint8_t tg[2];		/* Arm64: tg0, tg1 */
+	/*
+	 * PASID-table kinds (kinds.h): SMMUv3 CD ssid_bits, AMD GCR3
+	 * pasid_bits; AMD GCR3 max_glx; SMMUv3 CD granule_bitmap. Their
+	 * @phys_bits is SMMUv3's oas_bits, AMD's and RISC-V PDT's phys_bits.
+	 */
+	uint32_t pasid_bits;
+	uint32_t max_glx;
+	uint64_t granules;
 };
 
 struct m_node {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "kinds.h"
 #include "ops.h"
 
 /* GET_INFO --------------------------------------------------------------------- */
@@ -227,32 +228,41 @@ static void pick_descriptor(struct fz *f, uint8_t *d, uint32_t *len,
 		struct ioasid_format_arm64 arm;
 		struct ioasid_format_riscv rv;
 		struct ioasid_format_amd_v1 amd;
+		struct ioasid_format_smmuv3_cd cd;
+		struct ioasid_format_amd_gcr3 gcr3;
+		struct ioasid_format_riscv_pdt pdt;
+		uint8_t raw[32];
 	} u;
 	unsigned int r = rn(f, 100);
 
 	memset(&u, 0, sizeof(u));
 	u.hdr.size = sizeof(u);
-	if (r < 40) {
+	if (r < 30) {
 		u.hdr.format = IOASID_FORMAT_X86_64;
 		pick_x86_64(f, &u.x86);
 		u.x86.__reserved = bad_u32(f, 2);
-	} else if (r < 60) {
+	} else if (r < 45) {
 		u.hdr.format = IOASID_FORMAT_ARM64;
 		pick_arm64(f, &u.arm);
 		u.arm.__reserved = bad_u32(f, 2);
-	} else if (r < 80) {
+	} else if (r < 60) {
 		u.hdr.format = IOASID_FORMAT_RISCV;
 		pick_riscv(f, &u.rv);
 		u.rv.__reserved = bad_u32(f, 2);
-	} else {
+	} else if (r < 75) {
 		u.hdr.format = IOASID_FORMAT_AMD_V1;
 		pick_amd_v1(f, &u.amd);
 		u.amd.__reserved = bad_u32(f, 2);
+	} else {
+		/* The PASID-table kinds (kinds.c). */
+		kind_pick_descriptor(f, IOASID_FORMAT_SMMUV3_CD + rn(f, 3), u.raw);
 	}
 	if (pct(f, 3))
-		u.hdr.format = pct(f, 50) ? rn(f, 7) : rnd(f);
+		u.hdr.format = pct(f, 50) ? rn(f, 10) : rnd(f);
 	mf->format = u.hdr.format;
-	if (u.hdr.format == IOASID_FORMAT_ARM64) {
+	if (kind_format(u.hdr.format)) {
+		kind_model_format(u.raw, mf);
+	} else if (u.hdr.format == IOASID_FORMAT_ARM64) {
 		mf->flags = u.arm.flags;
 		mf->levels = 0;
 		mf->phys_bits = u.arm.oas_bits;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "ops.h"
 
 /* A user-managed node mostly; sometimes any node, or a bad id. */
@@ -75,8 +76,9 @@ void op_format_info(struct fz *f)
 
 	if (!f->m.has_user)
 		return;
-	c.format = pct(f, 90) ? 1 + rn(f, 4) :
-		   pct(f, 50) ? rn(f, 6) : (uint32_t)rnd(f);
+	/* Every format and kind of the header (1 to 7), and others. */
+	c.format = pct(f, 90) ? 1 + rn(f, 7) :
+		   pct(f, 50) ? rn(f, 10) : (uint32_t)rnd(f);
 	c.flags = bad_flag(f, 0, 2);
 	c.__reserved = bad_u32(f, 2);
 	c.__reserved2 = bad_u32(f, 1);
@@ -129,6 +131,14 @@ static int lib_bind(struct fz *f, void *cmd)
 {
 	struct ioasid_bind *c = cmd;
 
+	/*
+	 * libioasid 0.7's ioasid_bind_entry() sends the 64-byte struct with
+	 * root and root1 0; ioasid_bind() and _halves() send 32 bytes (no
+	 * entry), so they get only requests without one.
+	 */
+	if (c->entry[0] || c->entry[1] || c->entry[2] || c->entry[3])
+		return ioasid_bind_entry(f->h, c->id, c->flags,
+					 (const uint64_t *)c->entry);
 	if (c->root1 || pct(f, 30))
 		return ioasid_bind_halves(f->h, c->id, c->root, c->root1, c->flags);
 	return ioasid_bind(f->h, c->id, c->root, c->flags);
@@ -195,11 +205,20 @@ void op_bind(struct fz *f)
 	n = model_node(&f->m, c.id);
 	fmt = n && n->mode == IOASID_MODE_USER_MANAGED ? &n->fmt : NULL;
 	c.root = pick_root(f, fmt, 0);
+	if (kind_node(n)) {
+		/* The guest's STE, DTE or DC; root 0 but now and then. */
+		kind_pick_entry(f, fmt, WIN_PAGES * PG, true, c.entry);
+		if (pct(f, 94))
+			c.root = 0;
+	} else if (pct(f, 3)) {
+		/* An entry for a page-table format (EINVAL). */
+		c.entry[rn(f, 4)] = pct(f, 50) ? 1 : rnd(f) | 1;
+	}
 	if (fmt && fmt->format == IOASID_FORMAT_ARM64 &&
 	    fmt->flags & IOASID_ARM64_EPD0 && pct(f, 80))
 		c.root = 0;			/* the disabled half's */
 	/* TTB1: where the node has it, mostly; elsewhere now and then (EINVAL). */
-	if (fmt && contract_has_ttb1(fmt) ? pct(f, 85) : pct(f, 4))
+	if (fmt && contract_has_ttb1(fmt) ? pct(f, 85) : pct(f, kind_node(n) ? 2 : 4))
 		c.root1 = pick_root(f, fmt && fmt->format == IOASID_FORMAT_ARM64 ?
 				    fmt : NULL, 1);
 	c.flags = pick_bind_flags(f, fmt);
@@ -208,12 +227,16 @@ void op_bind(struct fz *f)
 	/* The 24-byte struct of before root1: the kernel sees root1 0. */
 	short_c = c;
 	short_c.root1 = 0;
+	memset(short_c.entry, 0, sizeof(short_c.entry));
 	s.x_short = contract_bind(&f->m, &short_c);
 	s.has_short = true;
 	s.acts = ex_of(0);
-	s.lib = !c.__reserved ? lib_bind : NULL;
-	fz_note(f, "format %u root1 0x%llx", fmt ? fmt->format : 0,
-		(unsigned long long)c.root1);
+	s.lib = !c.__reserved && (!(c.entry[0] || c.entry[1] || c.entry[2] || c.entry[3]) ||
+				  (!c.root && !c.root1)) ? lib_bind : NULL;
+	fz_note(f, "format %u root1 0x%llx entry 0x%llx 0x%llx 0x%llx 0x%llx",
+		fmt ? fmt->format : 0, (unsigned long long)c.root1,
+		(unsigned long long)c.entry[0], (unsigned long long)c.entry[1],
+		(unsigned long long)c.entry[2], (unsigned long long)c.entry[3]);
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	n->bound = true;
@@ -237,6 +260,8 @@ void op_unbind(struct fz *f)
 		c.root = pct(f, 50) ? PG : rnd(f);
 	if (pct(f, 3))
 		c.root1 = pct(f, 50) ? PG : rnd(f);
+	if (pct(f, kind_node(n) ? 5 : 2))
+		c.entry[rn(f, 4)] = pct(f, 50) ? 1 : rnd(f) | 1;	/* EINVAL */
 	if (pct(f, 3))
 		c.flags = pct(f, 50) ? IOASID_BIND_X86_SRE :
 			  pct(f, 50) ? IOASID_BIND_RISCV_SUM : bad_flag(f, 3, 100);
@@ -244,10 +269,12 @@ void op_unbind(struct fz *f)
 	s.x = contract_unbind(&f->m, &c);
 	short_c = c;
 	short_c.root1 = 0;
+	memset(short_c.entry, 0, sizeof(short_c.entry));
 	s.x_short = contract_unbind(&f->m, &short_c);
 	s.has_short = true;
 	s.acts = ex_of(0);
-	s.lib = !c.__reserved && !c.root && !c.root1 && !c.flags ? lib_unbind : NULL;
+	s.lib = !c.__reserved && !c.root && !c.root1 && !c.flags && !c.entry[0] &&
+		!c.entry[1] && !c.entry[2] && !c.entry[3] ? lib_unbind : NULL;
 	if (fz_do(f, &s) || !s.applies)
 		return;
 	n->bound = false;
@@ -310,8 +337,11 @@ static void pick_inv_entry(struct fz *f, struct ioasid_inv_entry *e)
 		e->flags |= IOASID_INV_NO_PASID;
 	if (pct(f, 2))
 		e->pasid = 1 + rn(f, 8);
+	/* A PASID-table entry changed: kind nodes (not with SCOPE_ADDR). */
+	if (pct(f, kind_node(model_node(&f->m, e->node_id)) ? 40 : 3))
+		e->flags |= IOASID_INV_PASID_TABLE;
 	e->scope |= bad_flag(f, 2, 1);
-	e->flags |= bad_flag(f, 2, 1);
+	e->flags |= bad_flag(f, 3, 1);
 }
 
 void op_invalidate(struct fz *f)

@@ -46,55 +46,16 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "kinds.h"
 #include "ops.h"
+#include "walk_rig.h"
 
-#define WK_PAGES	64
-#define WK_RW_PAGES	48
-#define WK_NODES	4
 #define WK_OPS		4000	/* a new rig after so many of its operations */
-#define WK_MAX_LEVELS	6
-#define WK_PASID_BITS	4
 
-struct wnode {
-	uint32_t id;
-	struct m_format fmt;
-	bool has_pasid;
-	uint32_t pasid;
-	bool bound;
-	uint64_t root, root1;
-	/* The last planted chain: its entries, and where they lead. */
-	bool planted;
-	bool fresh;		/* invalidated since it was planted */
-	uint64_t iova;
-	uint64_t leaf;		/* parent address of the leaf's page */
-	uint64_t gran;		/* the leaf's size */
-	unsigned int nslots;
-	uint64_t slot[WK_MAX_LEVELS];
-	uint64_t val[WK_MAX_LEVELS];
-};
-
-static struct {
-	bool on, tried;
-	uint32_t formats;	/* bit f: FORMAT_INFO of format f works */
-	struct ioasid_handle *h;
-	int fd;
-	uint8_t *mem;		/* WK_PAGES, mapped at IOVA 0 of root */
-	uint8_t *ro;		/* what the read-only part must hold */
-	uint8_t *buf;		/* the user end of DMA: 3 pages */
-	uint8_t *before;
-	uint32_t root, dev;
-	unsigned int nnodes;
-	struct wnode nodes[WK_NODES];
-	uint64_t faults;
-	unsigned int ops;
-	/* Statistics. */
-	uint64_t rigs, xlate_ok, xlate_fault, dma_ok, dma_partial, dma_fault;
-	uint64_t exact[5], exact_fault, exact_shadowed, consistent, by_reason[32];
-} W;
+struct wk_rig W;
 
 /* One ioctl of the rig, counted and described like the fuzzer's own. */
-static int wk_ioctl(struct fz *f, const char *name, unsigned long req, void *arg,
-		    size_t len)
+int wk_ioctl(struct fz *f, const char *name, unsigned long req, void *arg, size_t len)
 {
 	int ret;
 
@@ -111,7 +72,7 @@ static int wk_ioctl(struct fz *f, const char *name, unsigned long req, void *arg
 	return ret;
 }
 
-static bool wk_has(uint32_t format)
+bool wk_has(uint32_t format)
 {
 	return W.formats >> format & 1;
 }
@@ -530,7 +491,7 @@ static bool wk_clean_input(const struct wnode *n, uint64_t iova)
 
 /* Checks ---------------------------------------------------------------------- */
 
-static bool wk_check_ro(struct fz *f)
+bool wk_check_ro(struct fz *f)
 {
 	if (!memcmp(W.mem + WK_RW_PAGES * PG, W.ro, (WK_PAGES - WK_RW_PAGES) * PG))
 		return true;
@@ -538,7 +499,7 @@ static bool wk_check_ro(struct fz *f)
 	return false;
 }
 
-static uint32_t wk_access(uint32_t flags)
+uint32_t wk_access(uint32_t flags)
 {
 	return (flags & IOASID_DMA_WRITE ? IOASID_ACCESS_WRITE : IOASID_ACCESS_READ) |
 	       (flags & IOASID_DMA_EXEC ? IOASID_ACCESS_EXEC : 0) |
@@ -628,7 +589,7 @@ static void wk_flags(struct wnode *n, uint32_t *flags, uint32_t *pasid)
 }
 
 /* Fill @p with a pattern no two calls share. */
-static void wk_pattern(struct fz *f, uint8_t *p, uint64_t len)
+void wk_pattern(struct fz *f, uint8_t *p, uint64_t len)
 {
 	uint64_t v = rnd(f), i;
 
@@ -747,7 +708,7 @@ static struct wnode *wk_pick(struct fz *f)
 	return &W.nodes[rn(f, W.nnodes)];
 }
 
-static uint32_t wk_req(struct fz *f)
+uint32_t wk_req(struct fz *f)
 {
 	uint32_t flags = pct(f, 40) ? IOASID_DMA_WRITE : 0;
 
@@ -968,7 +929,7 @@ void fz_walk_teardown(struct fz *f)
 
 void fz_walk_totals(long long *nodes, long long *mappings, long long *pinned)
 {
-	*nodes = W.on ? 1 + W.nnodes : 0;
+	*nodes = W.on ? 1 + W.nnodes + W.nkinds : 0;
 	*mappings = W.on ? 2 : 0;
 	*pinned = W.on ? WK_PAGES * PG : 0;
 }
@@ -981,7 +942,7 @@ static void wk_probe(struct fz *f)
 	uint32_t fmt;
 
 	W.tried = true;
-	for (fmt = IOASID_FORMAT_X86_64; fmt <= IOASID_FORMAT_AMD_V1; fmt++) {
+	for (fmt = IOASID_FORMAT_X86_64; fmt <= IOASID_FORMAT_RISCV_PDT; fmt++) {
 		if (!ioasid_format_info(f->h, fmt, &c))
 			W.formats |= 1u << fmt;
 		else
@@ -1077,6 +1038,8 @@ static void wk_setup(struct fz *f)
 		if (!wk_bind(f, n))
 			return;
 	}
+	if (!wk_kind_setup(f))
+		return;
 	W.ops = 0;
 }
 
@@ -1088,7 +1051,7 @@ void op_walk(struct fz *f)
 		return;
 	if (!W.tried)
 		wk_probe(f);
-	if (!W.formats)
+	if (!(W.formats & 0x1e))	/* page-table formats 1 to 4 */
 		return;
 	if (W.on && ++W.ops > WK_OPS)
 		fz_walk_teardown(f);
@@ -1096,6 +1059,14 @@ void op_walk(struct fz *f)
 		wk_setup(f);
 		if (!W.on || fz_stopped(f))
 			return;
+	}
+	/* The kind nodes: a quarter of the rig's operations. */
+	if (W.nkinds && pct(f, 25)) {
+		if (pct(f, 85))
+			wk_op_kind(f);
+		else
+			wk_op_kind_rebind(f);
+		return;
 	}
 	r = rn(f, 100);
 	if (r < 30)
@@ -1113,7 +1084,7 @@ void op_walk(struct fz *f)
 void fz_walk_summary(struct fz *f)
 {
 	static const char *const names[] = { "?", "x86-64", "arm64", "riscv", "amd-v1" };
-	char line[512];
+	char line[1024];
 	size_t off;
 	unsigned int i;
 
@@ -1139,5 +1110,31 @@ void fz_walk_summary(struct fz *f)
 		if (W.by_reason[i])
 			off += snprintf(line + off, sizeof(line) - off, " %u:%llu", i,
 					(unsigned long long)W.by_reason[i]);
+	puts(line);
+	if (!(W.formats >> IOASID_FORMAT_SMMUV3_CD))
+		return;
+	/* The PASID-table kinds, per kind: DMA and TRANSLATE ok/faulted. */
+	off = snprintf(line, sizeof(line), "#   walk rig kinds: BIND %llu ok %llu refused, "
+		       "ATTACH rules checked %llu times, requests without a PASID %llu;",
+		       (unsigned long long)W.k_binds[0], (unsigned long long)W.k_binds[1],
+		       (unsigned long long)W.k_rules, (unsigned long long)W.k_nopasid);
+	for (i = IOASID_FORMAT_SMMUV3_CD; i <= IOASID_FORMAT_RISCV_PDT && off < sizeof(line); i++)
+		if (wk_has(i))
+			off += snprintf(line + off, sizeof(line) - off, " %s: DMA %llu ok %llu "
+					"faulted, TRANSLATE %llu ok %llu faulted, faulted at "
+					"once as predicted %llu, bypassed as predicted %llu;",
+					kind_name(i),
+					(unsigned long long)W.k_dma[i][0],
+					(unsigned long long)W.k_dma[i][1],
+					(unsigned long long)W.k_xlate[i][0],
+					(unsigned long long)W.k_xlate[i][1],
+					(unsigned long long)W.k_wide[i],
+					(unsigned long long)W.k_bypass[i]);
+	if (off < sizeof(line))
+		off += snprintf(line + off, sizeof(line) - off, " reasons:");
+	for (i = 0; i < 32 && off < sizeof(line); i++)
+		if (W.k_reason[i])
+			off += snprintf(line + off, sizeof(line) - off, " %s:%llu",
+					fz_reason_name(i), (unsigned long long)W.k_reason[i]);
 	puts(line);
 }

@@ -125,7 +125,7 @@ static uint32_t num_children(struct ioasid_handle *h, uint32_t id)
 TEST_F(context, alloc_unknown_mode_or_format_is_eopnotsupp)
 {
 	static const uint32_t bad_modes[] = { 0, 3, 4, 0x80000000u, 0xffffffffu };
-	static const uint32_t bad_formats[] = { 0, 5, 99, 0x80000000u, 0xffffffffu };
+	static const uint32_t bad_formats[] = { 0, 8, 99, 0x80000000u, 0xffffffffu };
 	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_alloc a;
 	long long nodes;
@@ -252,7 +252,7 @@ TEST_F(context, option_unknown_option_or_op_is_eopnotsupp)
 /* FORMAT_INFO of a format this kernel does not know: EOPNOTSUPP, nothing written. */
 TEST_F(context, format_info_unknown_format_is_eopnotsupp)
 {
-	static const uint32_t bad_formats[] = { 0, 5, 99, 0x80000000u, 0xffffffffu };
+	static const uint32_t bad_formats[] = { 0, 8, 99, 0x80000000u, 0xffffffffu };
 	struct ioasid_format_info fi, before;
 	unsigned int i;
 
@@ -296,7 +296,7 @@ TEST_F(context, format_info_x86_64)
  */
 TEST_F(context, invalidate_unknown_scope_or_flag_is_eopnotsupp)
 {
-	static const uint32_t bad_bits[] = { 1u << 2, 1u << 3, 1u << 31, 0xfffffffcu };
+	static const uint32_t bad_bits[] = { 1u << 3, 1u << 4, 1u << 31, 0xfffffff8u };
 	struct ioasid_format_x86_64 fmt = ioasid_x86_64_format(4, 48);
 	struct ioasid_inv_entry e[2];
 	unsigned int i, field, done;
@@ -430,7 +430,45 @@ TEST_F(context, option_object_id)
 
 TEST_F(context, cmd_length)
 {
+	/* BIND and UNBIND as they shipped: 24, 32 and 64 bytes (entry[]). */
+	static const uint32_t bind_sizes[] = {
+		offsetofend(struct ioasid_bind, root),
+		offsetofend(struct ioasid_bind, root1),
+		offsetofend(struct ioasid_bind, entry),
+	};
+	static const unsigned long bind_reqs[] = { IOASID_BIND, IOASID_UNBIND };
+	struct {
+		struct ioasid_bind cmd;
+		uint8_t extra[8];
+	} buf;
+	unsigned int i, j;
+	int rc, err;
+
 	IOASID_FOR_EACH_IOCTL(TEST_LENGTH)
+
+	/*
+	 * Every size between the first one and the whole struct is taken
+	 * as that struct with a zero tail: the answer of each is the whole
+	 * struct's (no such node here), and so is that of a longer one.
+	 */
+	_Static_assert(sizeof(struct ioasid_bind) == 64, "bind size");
+	for (j = 0; j < ARRAY_SIZE(bind_reqs); j++) {
+		memset(&buf, 0, sizeof(buf));
+		buf.cmd.size = sizeof(buf.cmd);
+		buf.cmd.id = 0x7ffffff0;
+		rc = ioctl(self->fd, bind_reqs[j], &buf);
+		err = errno;
+		EXPECT_EQ(-1, rc);
+		for (i = 0; i < ARRAY_SIZE(bind_sizes); i++) {
+			buf.cmd.size = bind_sizes[i];
+			EXPECT_ERRNO_LOG(err, ioctl(self->fd, bind_reqs[j], &buf),
+					 "request %#lx, size %u", bind_reqs[j],
+					 bind_sizes[i]);
+		}
+		buf.cmd.size = sizeof(buf);
+		EXPECT_ERRNO(err, ioctl(self->fd, bind_reqs[j], &buf));
+		EXPECT_EQ(0, buf.extra[0]);
+	}
 }
 
 /* Grown and new structs of issue 11 ------------------------------------------- */
@@ -835,9 +873,11 @@ TEST_F(context, format_info_old_size)
 
 /*
  * BIND and UNBIND grew from 24 bytes (up to root) to 32 (root1, TTB1 of
- * Arm64 nodes). The old size works and root1 past it is not read; in the
- * whole struct a non-zero root1 is EINVAL for a node without a TTB1 half
- * (x86-64 here) and for UNBIND.
+ * Arm64 nodes) and then to 64 (entry[], the raw entry of a PASID-table
+ * kind). The old sizes work and what lies past them is not read; a
+ * non-zero root1 is EINVAL for a node without a TTB1 half (x86-64 here)
+ * and for UNBIND, and so is a non-zero word of entry[] for a node of a
+ * page-table format and for UNBIND.
  */
 TEST_F(context, bind_old_size)
 {
@@ -848,13 +888,14 @@ TEST_F(context, bind_old_size)
 	} buf;
 	struct ioasid_node_info ni;
 	uint32_t root, user;
+	unsigned int i;
 
 	if (!has_user_managed(self->handle))
 		SKIP(return, "no IOASID_CAP_USER_MANAGED");
 	ASSERT_EQ(0, ioasid_node_alloc(self->handle, 0, IOASID_MODE_KERNEL_MANAGED, &root));
 	ASSERT_EQ(0, ioasid_node_alloc_user(self->handle, root, &fmt, sizeof(fmt), &user));
 
-	/* 24 bytes: root1 (garbage) is not read. */
+	/* 24 bytes: root1 and entry[] (garbage) are not read. */
 	memset(&buf, 0x5a, sizeof(buf));
 	buf.cmd.size = 24;
 	buf.cmd.flags = 0;
@@ -869,8 +910,11 @@ TEST_F(context, bind_old_size)
 	buf.cmd.root = 0;
 	EXPECT_EQ(0, ioctl(self->fd, IOASID_UNBIND, &buf));
 
-	/* 32 bytes: x86-64 has no TTB1, and UNBIND takes no root1. */
-	buf.cmd.size = sizeof(buf.cmd);
+	/*
+	 * 32 bytes: x86-64 has no TTB1, and UNBIND takes no root1; entry[]
+	 * (garbage) is not read.
+	 */
+	buf.cmd.size = offsetofend(struct ioasid_bind, root1);
 	buf.cmd.root = 0x10000;
 	buf.cmd.root1 = 0x20000;
 	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_BIND, &buf));
@@ -878,6 +922,7 @@ TEST_F(context, bind_old_size)
 	EXPECT_FALSE(ni.out_flags & IOASID_NODE_BOUND);
 	buf.cmd.root1 = 0;
 	EXPECT_EQ(0, ioctl(self->fd, IOASID_BIND, &buf));
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, buf.cmd.entry[0]);
 	buf.cmd.root = 0;
 	buf.cmd.root1 = 0x20000;
 	EXPECT_ERRNO(EINVAL, ioctl(self->fd, IOASID_UNBIND, &buf));
@@ -885,6 +930,37 @@ TEST_F(context, bind_old_size)
 	EXPECT_TRUE(ni.out_flags & IOASID_NODE_BOUND);
 	buf.cmd.root1 = 0;
 	EXPECT_EQ(0, ioctl(self->fd, IOASID_UNBIND, &buf));
+
+	/* 64 bytes: entry[] is a PASID-table kind's; x86-64 takes it all 0. */
+	memset(&buf, 0, sizeof(buf));
+	buf.cmd.size = sizeof(buf.cmd);
+	ASSERT_EQ(64, buf.cmd.size);
+	buf.cmd.id = user;
+	buf.cmd.root = 0x10000;
+	for (i = 0; i < ARRAY_SIZE(buf.cmd.entry); i++) {
+		buf.cmd.entry[i] = 1ULL << (8 * i + 1);
+		EXPECT_ERRNO_LOG(EINVAL, ioctl(self->fd, IOASID_BIND, &buf),
+				 "entry[%u]", i);
+		ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+		EXPECT_FALSE(ni.out_flags & IOASID_NODE_BOUND) TH_LOG("entry[%u]", i);
+		buf.cmd.entry[i] = 0;
+	}
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_BIND, &buf));
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_TRUE(ni.out_flags & IOASID_NODE_BOUND);
+	EXPECT_EQ(0x10000, ni.out_root);
+	buf.cmd.root = 0;
+	for (i = 0; i < ARRAY_SIZE(buf.cmd.entry); i++) {
+		buf.cmd.entry[i] = 1;
+		EXPECT_ERRNO_LOG(EINVAL, ioctl(self->fd, IOASID_UNBIND, &buf),
+				 "entry[%u]", i);
+		buf.cmd.entry[i] = 0;
+	}
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_TRUE(ni.out_flags & IOASID_NODE_BOUND);
+	EXPECT_EQ(0, ioctl(self->fd, IOASID_UNBIND, &buf));
+	ASSERT_EQ(0, ioasid_node_info(self->handle, user, &ni));
+	EXPECT_FALSE(ni.out_flags & IOASID_NODE_BOUND);
 	/* A non-zero tail past the whole struct. */
 	buf.cmd.size = sizeof(buf.cmd) + 1;
 	buf.cmd.root = 0x10000;

@@ -42,6 +42,11 @@
  * bodies too, and their verify steps finish what a failure interrupted
  * (answer, RETRY, read the rest) to show the state is still usable.
  *
+ * The PASID-table kind sequences (issue 12 item 4, FN_SEQ_KIND) make the
+ * user node a kind (SMMUv3 CD, AMD GCR3, RISC-V PDT) bound with the guest's
+ * entry to a PASID table in buf page K_TABLE, the device attached to it
+ * without a PASID, and DMA with U_PASID walking the table and its stage 1.
+ *
  * The dirty_lost tests at the end are regression tests for one known kernel
  * bug: a dirty record lost when storing it fails, or when the clearing read
  * that reports it cannot copy the bitmap out.
@@ -202,6 +207,7 @@ struct fn_state {
 	int fd;
 	uint32_t root, root2, child, dev, user;
 	uint32_t ufmt;		/* the user node's enum ioasid_format */
+	uint32_t kind;		/* its PASID-table kind (format 5 to 7), or 0 */
 	uint32_t pdev;		/* the adopted PCI device (edu) */
 	struct pci_vfio *pci;	/* its VFIO container and device, or NULL */
 	uint32_t pasid;		/* the PASID of DMA and TRANSLATE with one */
@@ -281,6 +287,34 @@ static int fn_map(struct fn_state *s, uint32_t id, uint64_t addr, uint64_t len,
 static uint32_t fn_descriptor(uint32_t format, void *desc)
 {
 	memset(desc, 0, 32);
+	if (format == IOASID_FORMAT_SMMUV3_CD) {
+		struct ioasid_format_smmuv3_cd *d = desc;
+
+		*d = (struct ioasid_format_smmuv3_cd){
+			.hdr = { .size = sizeof(*d), .format = format },
+			.ssid_bits = 20, .oas_bits = 48 };
+		return sizeof(*d);
+	}
+	if (format == IOASID_FORMAT_AMD_GCR3) {
+		struct ioasid_format_amd_gcr3 *d = desc;
+
+		*d = (struct ioasid_format_amd_gcr3){
+			.hdr = { .size = sizeof(*d), .format = format },
+			.flags = IOASID_AMD_GCR3_AD_UPDATE, .pasid_bits = 20,
+			.phys_bits = 48 };
+		return sizeof(*d);
+	}
+	if (format == IOASID_FORMAT_RISCV_PDT) {
+		struct ioasid_format_riscv_pdt *d = desc;
+
+		*d = (struct ioasid_format_riscv_pdt){
+			.hdr = { .size = sizeof(*d), .format = format },
+			.flags = IOASID_RISCV_PDT_PD8 | IOASID_RISCV_PDT_PD17 |
+				 IOASID_RISCV_PDT_PD20 | IOASID_RISCV_PDT_SV39 |
+				 IOASID_RISCV_PDT_SV48 | IOASID_RISCV_PDT_SV57,
+			.phys_bits = 48 };
+		return sizeof(*d);
+	}
 	if (format == IOASID_FORMAT_ARM64) {
 		struct ioasid_format_arm64 *a = desc;
 
@@ -343,12 +377,19 @@ static int fn_alloc_user(struct fn_state *s, uint32_t parent, uint32_t *id,
  * whose index bits are U_IOVA's translates as U_IOVA does (U_TTB1).
  */
 #define U_TTB1		(0xffff000000000000ULL | U_IOVA)
+static void fn_kind_entry(uint32_t kind, __u64 e[4]);
 static int fn_bind(struct fn_state *s, unsigned long req, uint64_t root)
 {
 	struct ioasid_bind b = { .size = sizeof(b), .id = s->user, .root = root };
 
 	if (req == IOASID_BIND && s->ufmt == IOASID_FORMAT_ARM64)
 		b.root1 = root;
+	if (s->kind) {
+		/* A kind binds the guest's entry (K_TABLE), no root. */
+		b.root = 0;
+		if (req == IOASID_BIND)
+			fn_kind_entry(s->kind, b.entry);
+	}
 	return fn_ioctl(s, req, &b);
 }
 
@@ -370,6 +411,78 @@ static uint64_t fn_entry(uint32_t format, unsigned int level, uint64_t addr)
 		       (level == 1 ? 0x60 : 0x20);
 	}
 	return addr | (level == 1 ? 0x67 : 0x27);	/* P, RW, US, A (and D) */
+}
+
+/*
+ * PASID-table kinds (issue 12 item 4): the guest's PASID table in buf page
+ * K_TABLE (GPA W_IOVA + K_TABLE p), whose entry for U_PASID points at the
+ * stage-1 table of U_TABLE, encoded in the format the kind hands out:
+ * SMMUv3 a linear CD table (S1CDMax 4) and an Arm64 CD (T0SZ 16, 4 KiB);
+ * AMD a one-level GCR3 table (GLX 0) and x86-64 (4 levels); RISC-V a PD8
+ * page of process contexts and Sv48. The device is attached to the kind
+ * node without a PASID; its DMA with U_PASID walks both.
+ */
+#define K_TABLE		10
+#define K_ROOT		(W_IOVA + K_TABLE * PAGE)
+
+/* The stage-1 format of a kind's U_PASID entry (the format itself else). */
+static uint32_t fn_stage1_format(uint32_t format)
+{
+	switch (format) {
+	case IOASID_FORMAT_SMMUV3_CD:
+		return IOASID_FORMAT_ARM64;
+	case IOASID_FORMAT_AMD_GCR3:
+		return IOASID_FORMAT_X86_64;
+	case IOASID_FORMAT_RISCV_PDT:
+		return IOASID_FORMAT_RISCV;
+	}
+	return format;
+}
+
+/* BIND's entry[] of a kind node: STE, DTE or DC pointing at K_ROOT. */
+static void fn_kind_entry(uint32_t kind, __u64 e[4])
+{
+	memset(e, 0, 4 * sizeof(*e));
+	switch (kind) {
+	case IOASID_FORMAT_SMMUV3_CD:	/* V, Config S1, S1ContextPtr, S1CDMax 4 */
+		e[0] = 1 | 5ULL << 1 | K_ROOT | 4ULL << 59;
+		break;
+	case IOASID_FORMAT_AMD_GCR3:	/* V, TV, GV, GLX 0, the root; DomainID 1 */
+		e[0] = 3 | 1ULL << 55 | (K_ROOT >> 12 & 7) << 58;
+		e[1] = 1 | (K_ROOT >> 15 & 0xffff) << 16 | (K_ROOT >> 31 & 0x1fffff) << 43;
+		break;
+	case IOASID_FORMAT_RISCV_PDT:	/* tc V, PDTV; fsc PD8 */
+		e[0] = 1 | 1 << 5;
+		e[2] = 1ULL << 60 | K_ROOT >> 12;
+		break;
+	}
+}
+
+/* The kind's PASID table in @buf, with U_PASID's entry only. */
+static void fn_kind_table(uint8_t *buf, uint32_t kind)
+{
+	uint8_t *t = buf + K_TABLE * PAGE;
+	uint64_t s1 = W_IOVA + U_TABLE * PAGE, v[3] = { 0 };
+
+	memset(t, 0, PAGE);
+	switch (kind) {
+	case IOASID_FORMAT_SMMUV3_CD:
+		/* T0SZ 16, TG0 4 KiB, EPD1, V, IPS 48 bits, AA64, A, ASID 1; TTB0 */
+		v[0] = 16 | 1ULL << 30 | 1ULL << 31 | 5ULL << 32 | 1ULL << 41 |
+		       1ULL << 46 | 1ULL << 48;
+		v[1] = s1;
+		memcpy(t + 64 * U_PASID, v, 24);
+		break;
+	case IOASID_FORMAT_AMD_GCR3:
+		v[0] = s1 | 1;
+		memcpy(t + 8 * U_PASID, v, 8);
+		break;
+	case IOASID_FORMAT_RISCV_PDT:
+		v[0] = 1;				/* ta: V */
+		v[1] = 9ULL << 60 | s1 >> 12;		/* fsc: Sv48 */
+		memcpy(t + 16 * U_PASID, v, 16);
+		break;
+	}
 }
 
 /* The guest table of the user node (see U_TABLE), in @buf, in @format. */
@@ -723,7 +836,7 @@ static int fn_world(struct fn_state *s, unsigned int w)
 	uint64_t iova;
 
 	w = fn_world_closure(w);
-	s->ufmt = fn_world_format(w);
+	s->ufmt = s->kind ? s->kind : fn_world_format(w);
 	memcpy(s->buf, s->buf_ref, BUF_PAGES * PAGE);
 	memcpy(s->local, s->local_ref, LOCAL_PAGES * PAGE);
 	if (!(w & W_CTX))
@@ -843,6 +956,12 @@ static int fn_world(struct fn_state *s, unsigned int w)
 		struct ioasid_attach a = { .size = sizeof(a), .flags = IOASID_ATTACH_PASID,
 					   .dev_id = s->dev, .node_id = s->user,
 					   .pasid = U_PASID };
+
+		/* A kind node: without a PASID (its table has the PASIDs). */
+		if (s->kind) {
+			a.flags = 0;
+			a.pasid = 0;
+		}
 
 		if (fn_ioctl(s, IOASID_ATTACH, &a))
 			return -1;
@@ -1276,6 +1395,7 @@ static int fn_check_memory(const char *what, struct fn_state *s)
 struct fn_seq {
 	const char *name;
 	unsigned int world;
+	uint32_t kind;		/* the user node a PASID-table kind (5 to 7), or 0 */
 	/* Runs under injection: 0, or -1 with the failing call in s->fail_*. */
 	int (*body)(struct fn_state *s);
 	/*
@@ -1303,6 +1423,14 @@ FIXTURE_VARIANT(fail_nth) {
 	static const struct fn_seq fn_seq_##_name = {			\
 		.name = #_name, .world = _world, .body = _body,		\
 		.expect = _expect, .verify = _verify,			\
+	};								\
+	FIXTURE_VARIANT_ADD(fail_nth, _name) { .seq = &fn_seq_##_name }
+
+/* The same, the user node of the PASID-table kind @_kind (K_TABLE). */
+#define FN_SEQ_KIND(_name, _kind, _world, _body, _expect, _verify)	\
+	static const struct fn_seq fn_seq_##_name = {			\
+		.name = #_name, .world = _world, .kind = _kind,		\
+		.body = _body, .expect = _expect, .verify = _verify,	\
 	};								\
 	FIXTURE_VARIANT_ADD(fail_nth, _name) { .seq = &fn_seq_##_name }
 
@@ -2184,6 +2312,74 @@ FN_SEQ(destroy_user_##_fmt, W_BIND | _w, body_destroy_user, expect_destroy_user,
 FN_SEQ_FORMAT(arm64, W_ARM64);
 FN_SEQ_FORMAT(riscv, W_RISCV);
 FN_SEQ_FORMAT(amd_v1, W_AMD_V1);
+
+/*
+ * PASID-table kinds (issue 12 item 4): ALLOC of each kind, BIND of its
+ * guest entry (64-byte struct ioasid_bind), DMA with U_PASID through the
+ * kind node (the first walk: the PASID's sub-attachment and IOTLB entries
+ * are allocated), INVALIDATE with IOASID_INV_PASID_TABLE (a PASID's, every
+ * one, the no-PASID ones) and DMA again, and DETACH of the kind node with
+ * U_PASID's translations cached (everything for every PASID dropped).
+ */
+static void expect_kind_bound(struct fn_state *s, struct fn_snap *want, int rc)
+{
+	if (!rc)
+		want->obj[s->user].node_flags |= IOASID_NODE_BOUND;	/* root 0 */
+}
+
+static int body_inv_pasid_table(struct fn_state *s)
+{
+	struct ioasid_inv_entry e[3] = {
+		{ .node_id = s->user, .scope = IOASID_INV_SCOPE_PASID,
+		  .flags = IOASID_INV_PASID_TABLE, .pasid = U_PASID },
+		{ .node_id = s->user, .flags = IOASID_INV_PASID_TABLE },
+		{ .node_id = s->user, .flags = IOASID_INV_PASID_TABLE | IOASID_INV_NO_PASID },
+	};
+	struct ioasid_invalidate inv = { .size = sizeof(inv), .count = 3,
+					 .entry_size = sizeof(e[0]),
+					 .entries = (uintptr_t)e };
+
+	if (fn_ioctl(s, IOASID_INVALIDATE, &inv))
+		return -1;
+	s->pasid = U_PASID;
+	return fn_dma(s, IOASID_DMA_PASID | IOASID_DMA_WRITE, U_IOVA + 2 * PAGE + 8,
+		      (U_DATA + 2) * PAGE + 8, PAGE, PAGE);
+}
+
+static int body_detach_kind(struct fn_state *s)
+{
+	return fn_detach(s, 0, 0);
+}
+
+/* After DETACH, DMA with U_PASID faults; a failed one left it translating. */
+static int verify_detach_kind(struct fn_state *s, const struct fn_snap *pre, int rc)
+{
+	struct ioasid_translate t = { .size = sizeof(t), .flags = IOASID_DMA_PASID,
+				      .dev_id = s->dev, .pasid = U_PASID,
+				      .iova = U_IOVA + PAGE };
+	int ret = ioctl(s->fd, IOASID_TRANSLATE, &t) ? errno : 0;
+
+	if (rc ? ret || t.out_uaddr != fn_ubuf(s, U_DATA + 1) : ret != EIO) {
+		ksft_print_msg("after DETACH of the kind node rc %d, TRANSLATE with PASID %u: "
+			       "%s\n", rc, U_PASID, ret ? strerror(ret) : "translated");
+		return 1;
+	}
+	return 0;
+}
+
+#define FN_SEQ_KINDS(_k, _kind)						\
+FN_SEQ_KIND(alloc_##_k, _kind, W_MAP, body_alloc_user, expect_alloc_user,	\
+	    verify_id_free);						\
+FN_SEQ_KIND(bind_##_k, _kind, W_USER, body_bind, expect_kind_bound, NULL);	\
+FN_SEQ_KIND(dma_##_k##_miss, _kind, W_ATTACH_USER, body_dma_user, NULL, NULL); \
+FN_SEQ_KIND(invalidate_pasid_table_##_k, _kind, W_ATTACH_USER | W_WARM,	\
+	    body_inv_pasid_table, NULL, NULL);				\
+FN_SEQ_KIND(detach_##_k, _kind, W_ATTACH_USER | W_WARM, body_detach_kind,	\
+	    expect_detach, verify_detach_kind)
+
+FN_SEQ_KINDS(smmuv3_cd, IOASID_FORMAT_SMMUV3_CD);
+FN_SEQ_KINDS(amd_gcr3, IOASID_FORMAT_AMD_GCR3);
+FN_SEQ_KINDS(riscv_pdt, IOASID_FORMAT_RISCV_PDT);
 
 /* Dirty tracking */
 
@@ -3628,7 +3824,10 @@ FIXTURE_SETUP(fail_nth)
 	ASSERT_TRUE(s->buf && s->buf_ref && s->local && s->local_ref && s->warm);
 	for (i = 0; i < BUF_PAGES * PAGE; i++)
 		s->buf_ref[i] = i * 7 + i / PAGE;
-	fn_user_table(s->buf_ref, fn_world_format(variant->seq->world));
+	fn_user_table(s->buf_ref, variant->seq->kind ? fn_stage1_format(variant->seq->kind) :
+				  fn_world_format(variant->seq->world));
+	if (variant->seq->kind)
+		fn_kind_table(s->buf_ref, variant->seq->kind);
 	if (fn_world_closure(variant->seq->world) & W_HOLE)
 		memset(s->buf_ref + fn_hole_off(), 0, 8);
 	for (i = 0; i < LOCAL_PAGES * PAGE; i++)
@@ -3681,6 +3880,7 @@ TEST_F_TIMEOUT(fail_nth, sweep, 300)
 		s->ncpu = 0;
 		memset(s->recs, 0, sizeof(s->recs));
 		s->pasid = PASID;
+		s->kind = seq->kind;
 		s->fail_req = 0;
 		s->fail_errno = 0;
 		s->ndma = s->ntr = 0;

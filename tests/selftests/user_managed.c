@@ -1944,7 +1944,11 @@ TEST_F(um, invalidate_errors)
 		EXPECT_EQ(err ? 0 : 1, done);					\
 	} while (0)
 	INV1(EOPNOTSUPP, .scope = 1u << 2);
-	INV1(EOPNOTSUPP, .flags = 1u << 2);
+	INV1(EOPNOTSUPP, .flags = 1u << 3);
+	/* PASID_TABLE: only on a PASID-table kind's node. */
+	INV1(EINVAL, .flags = IOASID_INV_PASID_TABLE);
+	INV1(EINVAL, .scope = IOASID_INV_SCOPE_PASID, .pasid = 1,
+	     .flags = IOASID_INV_PASID_TABLE);
 	INV1(EINVAL, .scope = IOASID_INV_SCOPE_PASID, .flags = IOASID_INV_NO_PASID);
 	INV1(EINVAL, .scope = IOASID_INV_SCOPE_PASID, .pasid = 1u << 20);
 	INV1(0, .scope = IOASID_INV_SCOPE_PASID, .pasid = (1u << 20) - 1);

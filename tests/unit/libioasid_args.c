@@ -178,7 +178,7 @@ _Static_assert(IOASID_INVALIDATE == 0xA616, "ioctl number");
 
 /* The uAPI of issue 12 (more formats): grown by extension. */
 _Static_assert(sizeof(struct ioasid_format_info) == 72, "format_info size");
-_Static_assert(sizeof(struct ioasid_bind) == 32, "bind size");
+_Static_assert(sizeof(struct ioasid_bind) == 64, "bind size");
 _Static_assert(sizeof(struct ioasid_format_arm64) == 32, "arm64 descriptor size");
 _Static_assert(sizeof(struct ioasid_format_riscv) == 32, "riscv descriptor size");
 _Static_assert(sizeof(struct ioasid_format_amd_v1) == 32, "amd_v1 descriptor size");
@@ -276,7 +276,10 @@ TEST(fault_functions_check_arguments)
 
 /*
  * libioasid 0.6: ioasid_bind_halves() sends both halves; ioasid_bind()
- * the current struct with root1 0 (an older module takes its zero tail).
+ * root1 0 (a module that predates root1 takes its zero tail). Both, and
+ * ioasid_unbind(), send the 32 bytes up to root1 even though the struct
+ * has grown to 64 (entry[], 0.7): a module that predates entry[] takes
+ * them as ever, and nothing of entry[] goes out.
  */
 TEST(bind_halves_sends_both_roots)
 {
@@ -289,8 +292,9 @@ TEST(bind_halves_sends_both_roots)
 	EXPECT_EQ(0, ioasid_bind_halves(h, 7, 0x40000, 0x81000, IOASID_BIND_RISCV_SUM));
 	EXPECT_EQ(IOASID_BIND, fake.request);
 	memcpy(&b, fake.sent, sizeof(b));
-	EXPECT_EQ(sizeof(struct ioasid_bind), b.size);
+	EXPECT_EQ(offsetofend(struct ioasid_bind, root1), b.size);
 	EXPECT_EQ(32, b.size);
+	EXPECT_GT(sizeof(struct ioasid_bind), b.size);
 	EXPECT_EQ(IOASID_BIND_RISCV_SUM, b.flags);
 	EXPECT_EQ(7, b.id);
 	EXPECT_EQ(0, b.__reserved);
@@ -312,6 +316,57 @@ TEST(bind_halves_sends_both_roots)
 	EXPECT_EQ(32, b.size);
 	EXPECT_EQ(9, b.id);
 	EXPECT_EQ(0, b.flags | b.root | b.root1 | b.__reserved);
+	EXPECT_EQ(0, ioasid_close(h));
+}
+
+/*
+ * libioasid 0.7: ioasid_bind_entry() sends the whole 64-byte struct with
+ * the caller's entry[] word for word, root and root1 0; NULL handle or
+ * entry is EINVAL before any request.
+ */
+TEST(bind_entry_sends_the_whole_struct)
+{
+	const uint64_t entry[4] = { 0x8000000000040001ULL, 0x0123456789abcdefULL,
+				    0xfedcba9876543210ULL, 0x8000000000000000ULL };
+	const uint64_t zero[4] = { 0 };
+	struct ioasid_handle *h, *null_h;
+	struct ioasid_bind b;
+
+	h = fake_open(_metadata);
+	ASSERT_NE(NULL, h);
+	fake.request = 0;
+	EXPECT_LIBERR(EINVAL, ioasid_bind_entry(h, 1, 0, NULL));
+	EXPECT_EQ(0, fake.request);	/* nothing reached the module */
+
+	EXPECT_EQ(0, ioasid_bind_entry(h, 11, IOASID_BIND_RISCV_SUM, entry));
+	EXPECT_EQ(IOASID_BIND, fake.request);
+	EXPECT_EQ(64, fake.size);
+	memcpy(&b, fake.sent, sizeof(b));
+	EXPECT_EQ(sizeof(struct ioasid_bind), b.size);
+	EXPECT_EQ(64, b.size);
+	EXPECT_EQ(11, b.id);
+	EXPECT_EQ(IOASID_BIND_RISCV_SUM, b.flags);
+	EXPECT_EQ(0, b.__reserved);
+	EXPECT_EQ(0, b.root);
+	EXPECT_EQ(0, b.root1);
+	EXPECT_EQ(entry[0], b.entry[0]);
+	EXPECT_EQ(entry[1], b.entry[1]);
+	EXPECT_EQ(entry[2], b.entry[2]);
+	EXPECT_EQ(entry[3], b.entry[3]);
+
+	/* Like every call, -errno of the request: /dev/null says ENOTTY. */
+	ASSERT_EQ(0, ioasid_open(&null_h, "/dev/null", 0));
+	EXPECT_LIBERR(EINVAL, ioasid_bind_entry(null_h, 1, 0, NULL));
+	EXPECT_LIBERR(ENOTTY, ioasid_bind_entry(null_h, 1, 0, entry));
+	EXPECT_EQ(0, ioasid_close(null_h));
+
+	/* An all-zero entry goes out as such, still 64 bytes. */
+	EXPECT_EQ(0, ioasid_bind_entry(h, 12, 0, zero));
+	memcpy(&b, fake.sent, sizeof(b));
+	EXPECT_EQ(64, b.size);
+	EXPECT_EQ(12, b.id);
+	EXPECT_EQ(0, b.flags | b.root | b.root1 | b.__reserved);
+	EXPECT_EQ(0, b.entry[0] | b.entry[1] | b.entry[2] | b.entry[3]);
 	EXPECT_EQ(0, ioasid_close(h));
 }
 

@@ -70,6 +70,8 @@ typedef int (*id_info_fn)(struct ioasid_handle *, uint32_t, void *);
 typedef int (*fmt_info_fn)(struct ioasid_handle *, uint32_t, void *);
 typedef int (*bind_halves_fn)(struct ioasid_handle *, uint32_t, uint64_t,
 			      uint64_t, uint32_t);
+typedef int (*bind_entry_fn)(struct ioasid_handle *, uint32_t, uint32_t,
+			     const uint64_t *);
 typedef int (*adopt_fn)(struct ioasid_handle *, int, void *, uint32_t *);
 
 /* libioasid.so of this build: build/lib, next to build/tests/unit. */
@@ -285,6 +287,47 @@ TEST_F(compat, new_functions_are_in_0_6)
 	EXPECT_EQ(NULL, dlsym(self->dl, "ioasid_format_info_0_6"));
 	EXPECT_LIBERR(EINVAL, fn(NULL, 1, 0x1000, 0x2000, 0));
 	EXPECT_LIBERR(ENOTTY, fn(self->h, 1, 0x1000, 0x2000, 0));
+}
+
+/*
+ * Every function added in 0.7 is exported with that version, and no other;
+ * ioasid_bind, ioasid_bind_halves and ioasid_unbind keep theirs. The entry
+ * ioasid_bind_entry() reads is 32 bytes, and no more: placed at the guard
+ * page, one byte more would kill the test, and nothing of it is written.
+ */
+TEST_F(compat, new_functions_are_in_0_7)
+{
+	static const char *const older[] = {
+		"LIBIOASID_0.1", "LIBIOASID_0.2", "LIBIOASID_0.3", "LIBIOASID_0.4",
+		"LIBIOASID_0.5", "LIBIOASID_0.6",
+	};
+	bind_entry_fn fn = (bind_entry_fn)dlvsym(self->dl, "ioasid_bind_entry",
+						 "LIBIOASID_0.7");
+	uint64_t *entry;
+	unsigned int j;
+	long i;
+
+	ASSERT_NE(NULL, fn);
+	EXPECT_EQ((void *)fn, dlsym(self->dl, "ioasid_bind_entry"));
+	for (j = 0; j < sizeof(older) / sizeof(older[0]); j++)
+		EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_bind_entry", older[j]))
+			TH_LOG("ioasid_bind_entry has a version older than 0.7 (%u)", j);
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_bind", "LIBIOASID_0.7"));
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_bind_halves", "LIBIOASID_0.7"));
+	EXPECT_EQ(NULL, dlvsym(self->dl, "ioasid_unbind", "LIBIOASID_0.7"));
+	EXPECT_EQ(dlvsym(self->dl, "ioasid_bind_halves", "LIBIOASID_0.6"),
+		  dlsym(self->dl, "ioasid_bind_halves"));
+	EXPECT_EQ(dlvsym(self->dl, "ioasid_unbind", "LIBIOASID_0.3"),
+		  dlsym(self->dl, "ioasid_unbind"));
+
+	entry = (uint64_t *)at_guard(_metadata, self, 4 * sizeof(uint64_t));
+	EXPECT_LIBERR(EINVAL, fn(NULL, 1, 0, entry));
+	EXPECT_LIBERR(EINVAL, fn(self->h, 1, 0, NULL));
+	EXPECT_LIBERR(ENOTTY, fn(self->h, 1, 0, entry));
+	for (i = 0; i < self->pagesz; i++)
+		if (self->page[i] != 0xa5)
+			break;
+	EXPECT_EQ(self->pagesz, i);
 }
 
 /*

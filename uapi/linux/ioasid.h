@@ -301,18 +301,55 @@ enum ioasid_alloc_flags {
  *	RISC-V IOMMU; struct ioasid_format_riscv
  * @IOASID_FORMAT_AMD_V1: the v1 (host) page-table format of AMD-Vi, 1 to 6
  *	levels; struct ioasid_format_amd_v1
+ * @IOASID_FORMAT_SMMUV3_CD: a PASID table: an Arm SMMUv3 stream table
+ *	entry's context-descriptor table, whose CDs name Arm64 tables; struct
+ *	ioasid_format_smmuv3_cd
+ * @IOASID_FORMAT_AMD_GCR3: a PASID table: an AMD-Vi device table entry's
+ *	GCR3 table, whose entries name x86-64 tables; struct
+ *	ioasid_format_amd_gcr3
+ * @IOASID_FORMAT_RISCV_PDT: a PASID table: a RISC-V IOMMU device
+ *	context's process-directory table, whose process contexts name Sv39,
+ *	Sv48 or Sv57 tables; struct ioasid_format_riscv_pdt
  *
  * Every format counts the levels of its tables the same way in fault
  * reports (@out_last_fault_level, fault records): 1 is the table of the
  * smallest pages (x86-64, RISC-V and AMD v1: 4 KiB; Arm64: the granule),
  * each level above it one more; whatever the format's own manuals call
  * them (Arm64's lookup level 3 is level 1 here).
+ *
+ * PASID tables: a node of the last three formats (the "PASID-table
+ * kinds") is bound with the guest's own entry that describes its PASID
+ * table (struct ioasid_bind's @entry: an STE, a DTE, a device context, as
+ * the VMM reads it from the guest). DMA with PASID p through it reads the
+ * table's entry for p through the parent, then walks the stage-1 table
+ * that entry names, also through the parent, with that format's rules
+ * and levels; DMA without a PASID follows the kind's rule for it. A
+ * software endpoint attaches to such a node without a PASID, and that one
+ * attachment serves every PASID of the device (struct ioasid_attach).
+ * Table entries read are not kept apart from the translations made of
+ * them: a translation cached for p stays, after the guest changes p's
+ * entry, until an INVALIDATE covers it (IOASID_INV_PASID_TABLE is the one
+ * for a changed PASID-table entry); a later walk reads the entry again.
+ * An entry that is absent faults with IOASID_FAULT_PASID_NOT_PRESENT, a
+ * malformed one with IOASID_FAULT_PASID_ENTRY, at the PASID table's level
+ * (1: the table of entries, 2 and 3 the directories above it; 0: decided
+ * by the bound entry alone, nothing read). A PASID-table node is nobody's
+ * parent (ALLOC: EINVAL), and PCI devices do not attach to it
+ * (EOPNOTSUPP).
+ *
+ * Intel VT-d needs no such kind: its PASID table belongs to the host. A
+ * VMM emulating VT-d attaches each PASID of a device to an
+ * IOASID_FORMAT_X86_64 node of its own (ATTACH with IOASID_ATTACH_PASID),
+ * as the guest's PASID-table entries say, and re-attaches when they change.
  */
 enum ioasid_format {
 	IOASID_FORMAT_X86_64 = 1,
 	IOASID_FORMAT_ARM64 = 2,
 	IOASID_FORMAT_RISCV = 3,
 	IOASID_FORMAT_AMD_V1 = 4,
+	IOASID_FORMAT_SMMUV3_CD = 5,
+	IOASID_FORMAT_AMD_GCR3 = 6,
+	IOASID_FORMAT_RISCV_PDT = 7,
 };
 
 /**
@@ -580,6 +617,381 @@ struct ioasid_format_amd_v1 {
 	__u32 phys_bits;
 	__u32 __reserved;
 	__aligned_u64 pgsize_bitmap;
+};
+
+/*
+ * IOASID_FORMAT_SMMUV3_CD, the Arm SMMUv3 context-descriptor tables of a
+ * guest (a PASID-table kind).
+ */
+
+/**
+ * enum ioasid_smmuv3_cd_flags - flags of struct ioasid_format_smmuv3_cd
+ * @IOASID_SMMUV3_CD_2LVL: 2-level CD tables (the emulated SMMU_IDR0.CD2L):
+ *	an STE may select S1Fmt 1 (4 KiB leaf tables of 64 CDs) or 2 (64 KiB
+ *	leaf tables of 1024 CDs). Without it only linear tables are taken.
+ * @IOASID_SMMUV3_CD_HA: hardware update of the access flag
+ *	(SMMU_IDR0.HTTU 0b01 or 0b10): a CD may set HA; its tables are then
+ *	walked with IOASID_ARM64_HA.
+ * @IOASID_SMMUV3_CD_HD: hardware update of dirty state too (SMMU_IDR0.HTTU
+ *	0b10; needs IOASID_SMMUV3_CD_HA): a CD may set HD; with HA its tables
+ *	are walked with IOASID_ARM64_HD.
+ */
+enum ioasid_smmuv3_cd_flags {
+	IOASID_SMMUV3_CD_2LVL = 1 << 0,
+	IOASID_SMMUV3_CD_HA = 1 << 1,
+	IOASID_SMMUV3_CD_HD = 1 << 2,
+};
+
+/**
+ * struct ioasid_format_smmuv3_cd - descriptor of IOASID_FORMAT_SMMUV3_CD
+ * @hdr: size and IOASID_FORMAT_SMMUV3_CD
+ * @flags: enum ioasid_smmuv3_cd_flags
+ * @ssid_bits: the emulated SMMU_IDR1.SSIDSIZE, 0 to 20: the largest
+ *	STE.S1CDMax taken. 0: no substreams (S1CDMax, S1Fmt and S1DSS are
+ *	ignored, and every DMA with a PASID faults)
+ * @oas_bits: the emulated SMMU_IDR5.OAS as a width: 32, 36, 40, 42, 44 or
+ *	48 (52 and 56: EOPNOTSUPP, the Arm64 walker's limit). S1ContextPtr,
+ *	L1CD.L2Ptr and TTB0/TTB1 must be below 2^@oas_bits, and it caps every
+ *	CD's IPS
+ * @__reserved: must be 0
+ * @granule_bitmap: the stage-1 granules a CD may select (SMMU_IDR5.GRAN4K,
+ *	GRAN16K, GRAN64K) as their sizes: 4, 16 and 64 KiB; 0 means all three
+ *
+ * A node of this kind translates DMA through the guest's own SMMUv3
+ * structures (Arm IHI0070G.b, 5.2 STE, 5.3 L1CD, 5.4 CD; Linux
+ * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h STRTAB_STE_*, CTXDESC_*;
+ * QEMU hw/arm/smmuv3-internal.h STE_*, CD_*): BIND takes the STE, and at
+ * DMA time the CD of the request's PASID (SubstreamID) is read through
+ * the parent and decoded into an IOASID_FORMAT_ARM64 configuration, whose
+ * tables are then walked as that format's.
+ *
+ * ALLOC: EOPNOTSUPP for a flag not in enum ioasid_smmuv3_cd_flags, a
+ * non-zero @__reserved, @oas_bits 52 or 56; then EINVAL for
+ * IOASID_SMMUV3_CD_HD without IOASID_SMMUV3_CD_HA, another @oas_bits,
+ * @ssid_bits above 20, a bit of @granule_bitmap other than those three.
+ *
+ * BIND: struct ioasid_bind's @entry[0] and @entry[1] are the guest's STE
+ * dwords 0 and 1; @entry[2], @entry[3], @root and @root1 must be 0, and no
+ * bind flag is taken (EOPNOTSUPP). Nothing is read at BIND. EINVAL for:
+ * V (0) clear; bits 58:56 of dword 0 or 43:41 of dword 1 set; PRIVCFG
+ * (dword 1 bits 49:48) or INSTCFG (51:50) 0b10 or 0b11 (no attribute
+ * override: a request keeps its own); Config (3:1) 0b110 or 0b111 (the
+ * guest's stage 2: the parent node is the stage 2). Config 0b000 to 0b011
+ * aborts every DMA; 0b100 bypasses: DMA without a PASID uses its input
+ * address as a parent address. Config 0b101 (stage 1 translates) also
+ * needs, else EINVAL: S1PIE (dword 1 bit 24), S1STALLD (27) and STRW
+ * (31:30) clear (no permission indirection, no stall model, NS-EL1);
+ * S1CDMax (63:59) at most @ssid_bits (unless @ssid_bits is 0); S1Fmt
+ * (5:4) 1 or 2 only with IOASID_SMMUV3_CD_2LVL (3 behaves as 0, and S1DSS
+ * 3 as 0, as the architecture says; with S1CDMax 0 both are ignored, as
+ * the architecture ignores them); S1ContextPtr (55:6) below
+ * 2^@oas_bits and aligned to its table's size: 64 << S1CDMax bytes for a
+ * linear table, else 8 bytes per L1CD, 2^(S1CDMax - 6) (S1Fmt 1) or
+ * 2^(S1CDMax - 10) (S1Fmt 2) of them, at least 64 bytes. Only S1Fmt,
+ * S1ContextPtr, S1CDMax and S1DSS (dword 1 bits 1:0) are used. Ignored
+ * (memory attributes, ATS, stage 2, hints, events, software's: the VMM's
+ * business): S1CIR, S1COR, S1CSH (7:2), S2HWU (11:8), DRE (12), CONT
+ * (16:13), DCP (17), PPAR (18), MEV (19), SW_RESERVED (23:20), S2FWB (25),
+ * S1MPAM (26), EATS (29:28), MemAttr (35:32), MTCFG (36), ALLOCCFG
+ * (40:37), SHCFG (45:44), NSCFG (47:46), bits 63:52; with Config other
+ * than 0b101 every stage-1 field.
+ *
+ * DMA (fault levels: 1 the CD, 2 the L1CD, 0 decided by the STE alone,
+ * before any read): with Config abort, IOASID_FAULT_PASID_NOT_PRESENT at
+ * level 0; with Config bypass, DMA with a PASID faults so (the
+ * architecture's C_BAD_SUBSTREAMID). With Config 0b101 and S1CDMax 0 (or
+ * @ssid_bits 0), S1ContextPtr is one CD, used by DMA without a PASID, and
+ * DMA with any PASID, 0 too, faults PASID_NOT_PRESENT at level 0. With
+ * S1CDMax > 0: a PASID of S1CDMax bits or more faults so; DMA without a
+ * PASID follows S1DSS: 0b00 terminate (PASID_NOT_PRESENT, level 0:
+ * F_STREAM_DISABLED), 0b01 bypass (as Config bypass), 0b10 the CD of
+ * substream 0, and then DMA with PASID 0 faults PASID_NOT_PRESENT at level
+ * 0; with S1DSS 0b00 or 0b01, PASID 0 uses CD 0. The CD of index i (the
+ * PASID, or 0): S1ContextPtr + 64 * i in a linear table (S1Fmt 0, or
+ * S1CDMax 0); with 2-level tables, the L1CD (8 bytes) at S1ContextPtr +
+ * 8 * (i >> n), n = 6 (S1Fmt 1) or 10 (S1Fmt 2), then the CD at its L2Ptr
+ * + 64 * (i mod 2^n). L1CD: V (0) clear: PASID_NOT_PRESENT at level 2;
+ * bits 11:1 or 63:56 set, L2Ptr (55:12) not below 2^@oas_bits, or L2Ptr
+ * bits 15:12 set under S1Fmt 2 (64 KiB aligned leaf tables):
+ * IOASID_FAULT_PASID_ENTRY at level 2. The CD (level 1): dword 0 is read
+ * first, V (31) clear is PASID_NOT_PRESENT; else dwords 1 and 2 are read
+ * too (3 to 7, MAIR, AMAIR, IMPLEMENTATION DEFINED, PARTID, PMG, PIIU,
+ * PIIP, never). PASID_ENTRY for: AA64 (41) clear (VMSAv8-32 LPAE tables);
+ * A (46) clear (RAZ/WI termination: the emulated SMMU_IDR0.TERM_MODEL is
+ * 1); S (44) set (STALL_MODEL 0b01); WXN (36); PAN (40); HA (43) without
+ * IOASID_SMMUV3_CD_HA; HD (42) without IOASID_SMMUV3_CD_HD; AFFD (35)
+ * without HA (AF clear read as set); ENDI (15) unless EPD0 and EPD1 are
+ * both set; in dword 1 E0PD0 (2), HAFT (3), bits 57:56, PnCH (58), EPAN
+ * (59); in dword 2 E0PD1 (2), bits 57:56, DS (58), PIE (59); for a half
+ * whose EPDn is clear, TnSZ outside 16 to 39, TGn reserved or a granule
+ * not in @granule_bitmap, TTBn (bits 55:4 of dword 1 or 2) not below 2^IPS;
+ * and whatever ALLOC and BIND of IOASID_FORMAT_ARM64 refuse. A failed read
+ * through the parent faults with IOASID_FAULT_TABLE (or the parent's
+ * reason) at the level of what was read.
+ *
+ * The stage-1 configuration of a CD: IOASID_FORMAT_ARM64 with t0sz and
+ * tg0 from T0SZ (5:0) and TG0 (7:6: 0 4 KiB, 1 64 KiB, 2 16 KiB), t1sz and
+ * tg1 from T1SZ (21:16) and TG1 (23:22: 1 16 KiB, 2 4 KiB, 3 64 KiB), a
+ * disabled half's copied from the other half (4 KiB and 16 when both are
+ * disabled); flags EPD0 (14), EPD1 (30), TBI0 (38), TBI1 (39), HA, and HD
+ * when HA is set too (HD alone: neither, the architecture's reserved
+ * {HD, HA} 0b10); oas_bits the effective IPS, MIN(IPS (34:32: 32, 36, 40,
+ * 42, 44, 48, 52 or 56 bits), @oas_bits); every leaf size of the granules;
+ * roots TTB0 and TTB1 aligned down to their top-level table's size, at
+ * least 64 bytes (the SMMU aligns them before use), 0 for a disabled half.
+ * The ASID (63:48) is the entry's tag. Ignored: IR0, OR0, SH0, IR1, OR1,
+ * SH1, UWXN (37), R (45: every fault is reported), ASET (47), NSCFG0 and
+ * NSCFG1, HAD0 and HAD1 (as when SMMU_IDR3.HAD is 0), AIE (dword 2 bit
+ * 3), the HWU bits (63:60 of dwords 1 and 2).
+ */
+struct ioasid_format_smmuv3_cd {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 ssid_bits;
+	__u32 oas_bits;
+	__u32 __reserved;
+	__aligned_u64 granule_bitmap;
+};
+
+/*
+ * IOASID_FORMAT_AMD_GCR3, a guest's AMD-Vi guest CR3 (GCR3) table bound
+ * with its device table entry (a PASID-table kind).
+ */
+
+/**
+ * enum ioasid_amd_gcr3_flags - flags of struct ioasid_format_amd_gcr3
+ * @IOASID_AMD_GCR3_AD_UPDATE: the stage-1 tables are walked with
+ *	IOASID_X86_64_AD_UPDATE (A and D of the guest's x86-64 entries are
+ *	set as an AMD IOMMU sets them in guest tables, with that flag's
+ *	rules); without it they are neither read nor written
+ * @IOASID_AMD_GCR3_GIOV: the emulated IOMMU has GIOSup (EFR bit 48): BIND
+ *	takes a DTE with GIOV; without it GIOV set is EINVAL
+ * @IOASID_AMD_GCR3_LEVEL5: the emulated IOMMU walks 5-level guest tables
+ *	(EFR GATS, bits 13:12, = 01b): BIND takes GuestPagingMode 1; without
+ *	it only 0 (4 levels)
+ */
+enum ioasid_amd_gcr3_flags {
+	IOASID_AMD_GCR3_AD_UPDATE = 1 << 0,
+	IOASID_AMD_GCR3_GIOV = 1 << 1,
+	IOASID_AMD_GCR3_LEVEL5 = 1 << 2,
+};
+
+/**
+ * struct ioasid_format_amd_gcr3 - descriptor of IOASID_FORMAT_AMD_GCR3
+ * @hdr: size and IOASID_FORMAT_AMD_GCR3
+ * @flags: enum ioasid_amd_gcr3_flags
+ * @pasid_bits: the PASID width, 1 to 20: the emulated EFR's PASmax (bits
+ *	36:32) plus one
+ * @max_glx: the largest GLX a DTE may use, 0 to 2: the emulated EFR's
+ *	GLXSup (bits 15:14)
+ * @__reserved: must be 0
+ * @phys_bits: width of output (parent) addresses, 32 to 52: of the GCR3
+ *	table's pointers and of the stage-1 tables (struct
+ *	ioasid_format_x86_64's @phys_bits)
+ * @__reserved2: must be 0
+ * @pgsize_bitmap: the stage-1 leaf sizes, as struct ioasid_format_x86_64's
+ *	(4 KiB always; 2 MiB, 1 GiB when set; 0 for all three)
+ *
+ * ALLOC: EOPNOTSUPP for a flag not above or a non-zero reserved member;
+ * then EINVAL for @pasid_bits 0 or above 20, @max_glx above 2, @phys_bits
+ * outside 32 to 52, or a @pgsize_bitmap IOASID_FORMAT_X86_64 does not take.
+ *
+ * BIND: @root and @root1 0, @flags IOASID_BIND_X86_SRE and
+ * IOASID_BIND_X86_WPE (EOPNOTSUPP for others), applied to every PASID's
+ * stage 1 (a DTE has no such field); @entry is the guest's 256-bit DTE,
+ * @entry[n] its bits 64n + 63 to 64n:
+ *
+ * - @entry[0]: V (0) and TV (1) must be set (a DTE without them describes
+ *   no guest table: the VMM attaches the device elsewhere); GIOV (54);
+ *   GV (55) must be set; GLX (57:56): 0 a single table of 512 GCR3
+ *   entries, 1 two levels, 2 three levels, at most @max_glx (3 is
+ *   reserved); bits 14:12 of the GCR3 table root pointer (60:58).
+ *   Reserved, must be 0: 6:2 and 63. Ignored, the host stage's and other
+ *   functions' (the VMM's business, and the parent node's): HAD (8:7),
+ *   Mode (11:9), the host page-table root (51:12), PPR (52), GPRP (53),
+ *   IR (61), IW (62).
+ * - @entry[1]: DomainID (15:0), reported as the tag; root pointer bits
+ *   30:15 (31:16) and 51:31 (63:43). Ignored: 42:32 (I, SE, SA, IoCtl,
+ *   Cache, SD, EX, SysMgt).
+ * - @entry[2]: GuestPagingMode (55:54): 0 four-level, 1 five-level guest
+ *   tables (with IOASID_AMD_GCR3_LEVEL5), 2 and 3 reserved. Reserved, must
+ *   be 0: 53:52. Ignored: 51:0 and 63:56 (interrupt remapping).
+ * - @entry[3]: must be 0 (no GCR3 field lives there).
+ *
+ * The root pointer, 4 KiB aligned by construction, must be below
+ * 2^@phys_bits. Anything else above is EINVAL, with the node unchanged.
+ * Bit positions: Linux drivers/iommu/amd/amd_iommu_types.h (DTE_FLAG_GV,
+ * DTE_FLAG_GIOV, DTE_GLX, DTE_GCR3_14_12/30_15/51_31, DTE_GPT_LEVEL_MASK)
+ * and nested.c (validate_gdte_nested); QEMU hw/i386/amd_iommu.h
+ * (AMDVI_DTE_QUAD*_RESERVED).
+ *
+ * A request with PASID p (DMA-time rules): p at or above 2^@pasid_bits,
+ * or at or above 2^(9 * (GLX + 1)), faults with
+ * IOASID_FAULT_PASID_NOT_PRESENT at level GLX + 1, nothing read.
+ * Otherwise, from the root pointer, each level L from GLX + 1 down to 1
+ * reads the 8-byte little-endian entry at index p[9L - 1:9L - 9] of a
+ * 4 KiB table, once: V (0) clear faults with PASID_NOT_PRESENT at L (the
+ * other bits then ignored); a reserved bit set with PASID_ENTRY at L:
+ * 11:1, 63:52 and address bits from @phys_bits to 51; otherwise bits 51:12
+ * are the table below (L above 1) or the guest's CR3, the root of the
+ * PASID's stage-1 table (L = 1: a GCR3 entry). A table that cannot be
+ * read faults with the read's reason (IOASID_FAULT_TABLE) at L. Level 1
+ * is the table of GCR3 entries, 2 and 3 the directories above it (Linux
+ * iommu.c __get_gcr3_pte() indexes them so).
+ *
+ * The stage 1 then is IOASID_FORMAT_X86_64 as ALLOC would make it of
+ * struct ioasid_format_x86_64 { flags IOASID_X86_64_AD_UPDATE with
+ * IOASID_AMD_GCR3_AD_UPDATE, levels 4 or 5 by GuestPagingMode, @phys_bits,
+ * @pgsize_bitmap } and BIND of the GCR3 entry's bits 51:12 with BIND's
+ * @flags; its own faults are its walker's, at its own levels.
+ *
+ * A request without a PASID: with GIOV clear, stage 1 is bypassed: the
+ * input address is a parent address (the host, v1, table is the parent
+ * node's); with GIOV set, it uses PASID 0's GCR3 entry as above (what Linux
+ * sets GIOV for in its v2 page-table mode).
+ *
+ * Translations made of a GCR3 entry stay cached after the guest changes
+ * it: a guest that changes one (and invalidates it on its vIOMMU) needs
+ * INVALIDATE with IOASID_INV_PASID_TABLE; a guest that changes its DTE, a
+ * new BIND.
+ */
+struct ioasid_format_amd_gcr3 {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u8 pasid_bits;
+	__u8 max_glx;
+	__u16 __reserved;
+	__u32 phys_bits;
+	__u32 __reserved2;
+	__aligned_u64 pgsize_bitmap;
+};
+
+/*
+ * IOASID_FORMAT_RISCV_PDT (a PASID-table kind), the RISC-V IOMMU's
+ * process-directory table, as the guest's device context (DC) points at it.
+ * Bit positions: the RISC-V IOMMU specification 1.0 (riscv-non-isa/
+ * riscv-iommu, src/iommu_data_structures.adoc), its
+ * reference model (iommu_ref_model/libiommu/src/iommu_translate.c,
+ * iommu_process_context.c), QEMU (hw/riscv/riscv-iommu-bits.h,
+ * riscv_iommu_ctx_fetch() in hw/riscv/riscv-iommu.c) and Linux
+ * (drivers/iommu/riscv/iommu-bits.h: RISCV_IOMMU_DC_TC_*, _PC_TA_*).
+ */
+
+/**
+ * enum ioasid_riscv_pdt_flags - flags of struct ioasid_format_riscv_pdt
+ * @IOASID_RISCV_PDT_PD8: DC.fsc.MODE PD8 (1) is taken: a one-level table
+ *	of 256 process contexts (capabilities.PD8)
+ * @IOASID_RISCV_PDT_PD17: PD17 (2): two levels, 17-bit PASIDs
+ *	(capabilities.PD17)
+ * @IOASID_RISCV_PDT_PD20: PD20 (3): three levels, 20-bit PASIDs
+ *	(capabilities.PD20)
+ * @IOASID_RISCV_PDT_SV39: a process context may use Sv39 (PC.fsc.MODE 8;
+ *	capabilities.Sv39)
+ * @IOASID_RISCV_PDT_SV48: Sv48 (9; capabilities.Sv48)
+ * @IOASID_RISCV_PDT_SV57: Sv57 (10; capabilities.Sv57)
+ * @IOASID_RISCV_PDT_AMO_HWAD: DC.tc.SADE and DC.tc.GADE may be set
+ *	(capabilities.AMO_HWAD); SADE makes the stage-1 tables
+ *	IOASID_RISCV_AD_UPDATE
+ * @IOASID_RISCV_PDT_SVNAPOT: the stage-1 tables are IOASID_RISCV_SVNAPOT
+ *	(the specification makes Svnapot mandatory; without the flag a NAPOT
+ *	leaf faults with IOASID_FAULT_RESERVED)
+ * @IOASID_RISCV_PDT_SVPBMT: the stage-1 tables are IOASID_RISCV_SVPBMT
+ *	(capabilities.Svpbmt)
+ */
+enum ioasid_riscv_pdt_flags {
+	IOASID_RISCV_PDT_PD8 = 1 << 0,
+	IOASID_RISCV_PDT_PD17 = 1 << 1,
+	IOASID_RISCV_PDT_PD20 = 1 << 2,
+	IOASID_RISCV_PDT_SV39 = 1 << 3,
+	IOASID_RISCV_PDT_SV48 = 1 << 4,
+	IOASID_RISCV_PDT_SV57 = 1 << 5,
+	IOASID_RISCV_PDT_AMO_HWAD = 1 << 6,
+	IOASID_RISCV_PDT_SVNAPOT = 1 << 7,
+	IOASID_RISCV_PDT_SVPBMT = 1 << 8,
+};
+
+/**
+ * struct ioasid_format_riscv_pdt - descriptor of IOASID_FORMAT_RISCV_PDT
+ * @hdr: size and IOASID_FORMAT_RISCV_PDT
+ * @flags: enum ioasid_riscv_pdt_flags: what the emulated IOMMU's
+ *	capabilities register offers the guest
+ * @phys_bits: width of output (parent) addresses, 32 to 56
+ *	(capabilities.PAS): of the PDT pages, of the stage-1 tables and of
+ *	what they map (the stage-1 format's @phys_bits)
+ * @__reserved: must be 0
+ *
+ * ALLOC: EOPNOTSUPP for a flag FORMAT_INFO does not report or a non-zero
+ * @__reserved; EINVAL for @flags without any of PD8, PD17 and PD20, or
+ * without any of SV39, SV48 and SV57, or @phys_bits outside 32 to 56.
+ * FORMAT_INFO reports the flags, no bind flag, levels 1 to 3 (of the
+ * PDT), 32 to 56 output bits, and the leaf sizes and 57 input bits of
+ * the RISC-V stage-1 format it hands out.
+ *
+ * BIND takes no bind flag (EOPNOTSUPP) and the guest's device context in
+ * struct ioasid_bind's @entry: [0] DC.tc, [1] DC.ta, [2] DC.fsc (the
+ * pdtp), [3] 0; anything else is EINVAL:
+ *
+ * - DC.tc: V (0) and PDTV (5) must be 1 (a DC with PDTV 0 holds an iosatp:
+ *   bind an IOASID_FORMAT_RISCV node instead); DPE (9) is taken; SADE (8)
+ *   and GADE (7) need IOASID_RISCV_PDT_AMO_HWAD, and GADE is then ignored
+ *   (the second stage is the parent's); SBE (10, big-endian tables) and
+ *   SXL (11, Sv32) must be 0; EN_ATS (1), EN_PRI (2), T2GPA (3), DTF (4)
+ *   and PRPR (6) are ignored (they concern translated requests, ATS, page
+ *   requests and fault reporting, which the VMM emulates); bits 63:12
+ *   (reserved and custom) must be 0.
+ * - DC.ta: PSCID (31:12) is ignored (with PDTV each process context has
+ *   its own); every other bit (reserved, QoS RCID and MCID) must be 0.
+ * - DC.fsc: MODE (63:60) is Bare (0), or PD8 (1), PD17 (2) or PD20 (3)
+ *   declared in @flags; bits 59:44 must be 0; PPN (43:0) << 12 is the root
+ *   PDT page, below 2^@phys_bits (ignored with Bare).
+ *
+ * DMA-time rules (levels: 1 the leaf PDT page of process contexts, 2 and
+ * 3 the directory pages above it; reading a page through the parent can
+ * fail with IOASID_FAULT_TABLE at its level):
+ *
+ * - pdtp.MODE Bare: every request bypasses stage 1 (its address is a
+ *   parent address), with or without a PASID, whatever its privilege.
+ * - DMA without a PASID: with DPE, it uses process context 0 (PASID 0);
+ *   without DPE, it bypasses stage 1. It is unprivileged either way
+ *   (privilege travels with a process_id): the module drops
+ *   IOASID_ACCESS_PRIV from it.
+ * - A PASID wider than the mode takes (PD8: 8 bits, PD17: 17, PD20: 20)
+ *   faults with IOASID_FAULT_PASID_NOT_PRESENT at the top level (the
+ *   specification's "transaction type disallowed").
+ * - The walk: PD20 reads the root's entry PASID[19:17] (8 entries of 8
+ *   bytes), PD20's second level and PD17's root entry PASID[16:8] (512
+ *   entries), and the leaf page's 16-byte process context PASID[7:0]. A
+ *   directory entry: V (0), PPN (53:10) of the next page; V clear:
+ *   IOASID_FAULT_PASID_NOT_PRESENT; bits 9:1 or 63:54 set, or a next page
+ *   at or above 2^@phys_bits: IOASID_FAULT_PASID_ENTRY, at its level.
+ * - The process context, at level 1: ta then fsc, little-endian. ta.V (0)
+ *   clear: IOASID_FAULT_PASID_NOT_PRESENT (fsc is not read).
+ *   IOASID_FAULT_PASID_ENTRY: ta bits 11:3 or 63:32, fsc bits 59:44, a
+ *   fsc.MODE other than Bare (0) or a declared Sv39 (8), Sv48 (9) or Sv57
+ *   (10), a root (fsc.PPN << 12) at or above 2^@phys_bits.
+ * - fsc.MODE Bare: that PASID bypasses stage 1 (fsc.PPN is ignored).
+ *   Sv39/48/57: the PASID translates through the IOASID_FORMAT_RISCV
+ *   table at fsc.PPN << 12, with levels 3, 4 or 5, @phys_bits,
+ *   IOASID_RISCV_AD_UPDATE from DC.tc.SADE, IOASID_RISCV_SVNAPOT and
+ *   _SVPBMT from @flags, every leaf size, and IOASID_BIND_RISCV_SUM from
+ *   ta.SUM (2) when ta.ENS is set; its faults are that format's, at its
+ *   levels. ta.PSCID (31:12) is the entry's tag in reports.
+ * - ta.ENS (1) clear: privileged requests of that PASID are refused
+ *   (bypass included) before any stage-1 walk, nothing read or updated
+ *   for them, with IOASID_FAULT_PERMISSION at level 0 (the specification's
+ *   "transaction type disallowed"); what the PASID's translations grant
+ *   excludes privileged requests. With ENS, privileged requests use U
+ *   pages only with ta.SUM and never execute from them.
+ *
+ * Translations made of a process context stay cached after the guest
+ * changes it, until an INVALIDATE with IOASID_INV_PASID_TABLE (what the
+ * guest's IODIR.INVAL_PDT asks for).
+ */
+struct ioasid_format_riscv_pdt {
+	struct ioasid_format_header hdr;
+	__u32 flags;
+	__u32 phys_bits;
+	__aligned_u64 __reserved[2];
 };
 
 /**
@@ -1284,6 +1696,18 @@ enum ioasid_fault_reason {
 	IOASID_FAULT_WALK_LIMIT,
 	IOASID_FAULT_RESOURCE,
 	IOASID_FAULT_ACCESS_FLAG,
+	/*
+	 * PASID_NOT_PRESENT: the PASID table has no valid entry for the
+	 * request's PASID (past the table's size, V clear, or DMA without a
+	 * PASID that the table's no-PASID behaviour aborts); PASID_ENTRY: the
+	 * entry, or a directory entry on its way, is malformed or uses what
+	 * the node's descriptor did not declare. Level: 1 the table of
+	 * entries, 2 a directory above it, 0 the bound entry alone. Both are
+	 * the guest's (fault records' IOASID_FAULT_RECORD_GUEST), never page
+	 * requests.
+	 */
+	IOASID_FAULT_PASID_NOT_PRESENT,
+	IOASID_FAULT_PASID_ENTRY,
 };
 
 #define IOASID_DEVICE_INFO _IO(IOASID_TYPE, IOASID_CMD_DEVICE_INFO)
@@ -1346,18 +1770,28 @@ enum ioasid_attach_flags {
  * same node. When DETACH returns, the group's DMA is blocked (no device
  * may reach the node's pages).
  *
+ * A node of a PASID-table kind (enum ioasid_format) takes a software
+ * endpoint without a PASID, and that attachment serves the device's DMA
+ * with every PASID, each looked up in the guest's table; so the device
+ * has no attachment with a PASID beside it. DETACH and REPLACE of it drop
+ * what was cached for every PASID, and cancel the device's outstanding
+ * page requests.
+ *
  * Return: 0, or
  * ENOENT: no such device or node; (DETACH, REPLACE) nothing attached there;
  * EINVAL: a PASID for a device without PASID support or wider than its
  * pasid_bits, or @pasid without IOASID_ATTACH_PASID; (DETACH) non-zero
  * @node_id; (PCI) a user-managed node at or above @node_id without
- * IOASID_ALLOC_CACHING_MODE;
+ * IOASID_ALLOC_CACHING_MODE; a PASID-table node with a PASID;
  * EBUSY: (ATTACH without REPLACE) already attached there; (PCI) another
- * device of its IOMMU group is attached to another node;
+ * device of its IOMMU group is attached to another node; a PASID when the
+ * device's attachment without PASID is to a PASID-table node; a
+ * PASID-table node (without PASID) when the device has an attachment
+ * with a PASID;
  * EDQUOT: (ATTACH without REPLACE) the context's out_max_attachments is
  * reached;
  * EOPNOTSUPP: (PCI) a PASID or REPLACE where DEVICE_INFO out_caps lacks
- * it;
+ * it; (PCI) a PASID-table node;
  * EADDRINUSE: (PCI) a mapping of the node lies in a reserved region of the
  * device or outside its aperture;
  * ENODEV: (PCI) the device is IOASID_DEVICE_GONE;
@@ -1442,8 +1876,10 @@ enum ioasid_dma_flags {
  *
  * Page requests: a device created with IOASID_DEVICE_PRI whose transfer
  * stops at a user-managed node for the guest's table (not present, or
- * not permitting the access: IOASID_FAULT_RECORD_GUEST) raises a page
- * request there instead of a fault, when the node routes its faults to a
+ * not permitting the access: IOASID_FAULT_RECORD_GUEST, at a level of
+ * the page table; not a PASID-table entry's refusal, level 0, nor
+ * PASID_NOT_PRESENT or PASID_ENTRY) raises a page request there instead
+ * of a fault, when the node routes its faults to a
  * fault queue (struct ioasid_fault_record). The call then waits, killably
  * and interruptibly, for the response (or, with IOASID_DMA_NOWAIT, stops
  * with EAGAIN). On SUCCESS the transfer walks the table again from that
@@ -1646,6 +2082,12 @@ enum ioasid_bind_flags {
  * @root1: BIND of an IOASID_FORMAT_ARM64 node whose TTB1 half is enabled
  *	(no IOASID_ARM64_EPD1): TTB1, the top-level table of the upper half,
  *	with @root's rules; must be 0 otherwise, and for UNBIND
+ * @entry: BIND of a PASID-table kind: the guest's raw entry that describes
+ *	its PASID table (SMMUv3: STE dwords 0 and 1; AMD: DTE qwords 0 to 3;
+ *	RISC-V: DC.tc, DC.ta, DC.fsc), words the kind does not use 0, as the
+ *	kind's descriptor documents; @root and @root1 are then 0. Must be 0
+ *	for the other formats and for UNBIND. Added after the first release:
+ *	a 32-byte struct (up to @root1) still works, with @entry 0
  *
  * BIND makes the node translate through the table at @root. Nothing is
  * read at BIND: the table is read, through the parent, when a request
@@ -1659,8 +2101,10 @@ enum ioasid_bind_flags {
  * ENOENT: no such node; (UNBIND) the node is not bound;
  * EINVAL: a node that is not user-managed, a misaligned or too wide
  * @root or @root1, a non-zero @root1 where the node's format has no TTB1
- * half; (UNBIND) a non-zero @root or @root1, or a bind flag (UNBIND takes
- * none);
+ * half; a non-zero @entry word for a page-table format; for a PASID-table
+ * kind a non-zero @root or @root1, or an @entry the kind refuses (its
+ * descriptor's BIND rules); (UNBIND) a non-zero @root, @root1 or @entry,
+ * or a bind flag (UNBIND takes none);
  * EOPNOTSUPP: a bind flag the node's format does not take; (UNBIND) a bit
  * that is no bind flag at all.
  */
@@ -1671,6 +2115,7 @@ struct ioasid_bind {
 	__u32 __reserved;
 	__aligned_u64 root;
 	__aligned_u64 root1;
+	__aligned_u64 entry[4];
 };
 
 #define IOASID_BIND _IO(IOASID_TYPE, IOASID_CMD_BIND)
@@ -1696,10 +2141,19 @@ enum ioasid_inv_scope {
  *	(not with IOASID_INV_SCOPE_PASID)
  * @IOASID_INV_LEAF: (with IOASID_INV_SCOPE_ADDR) only leaf entries of the
  *	table changed, a hint the module may ignore
+ * @IOASID_INV_PASID_TABLE: (a PASID-table kind's node only; not with
+ *	IOASID_INV_SCOPE_ADDR) an entry of the guest's PASID table changed (a
+ *	CD, GCR3 entry or process context, or a directory entry above it):
+ *	with IOASID_INV_SCOPE_PASID every translation cached for that PASID
+ *	goes, else every one through the node (with IOASID_INV_NO_PASID,
+ *	those of DMA without a PASID); the next walk reads the entry again.
+ *	The guest's CMD_CFGI_CD, INVALIDATE_IOMMU_PAGES with its PASID, or
+ *	IODIR.INVAL_PDT.
  */
 enum ioasid_inv_flags {
 	IOASID_INV_NO_PASID = 1 << 0,
 	IOASID_INV_LEAF = 1 << 1,
+	IOASID_INV_PASID_TABLE = 1 << 2,
 };
 
 /**
@@ -1759,7 +2213,9 @@ struct ioasid_inv_entry {
  * not user-managed, NO_PASID with SCOPE_PASID, a PASID of more than GET_INFO
  * out_max_pasid_bits bits, a field or a flag given without its scope
  * (@pasid without SCOPE_PASID; @addr, @size, @granule or LEAF without
- * SCOPE_ADDR), a misaligned or zero range or a bad @granule;
+ * SCOPE_ADDR), a misaligned or zero range or a bad @granule,
+ * IOASID_INV_PASID_TABLE with SCOPE_ADDR or on a node that is not a
+ * PASID-table kind;
  * EOVERFLOW: (the failing entry) the range would run past 2^64 - 1;
  * EOPNOTSUPP: (the failing entry) an unknown scope or flag bit;
  * ENOENT: (the failing entry) no such node.
@@ -1928,9 +2384,9 @@ enum ioasid_fault_record_type {
  * @IOASID_FAULT_RECORD_PASID: the request carried @pasid
  * @IOASID_FAULT_RECORD_GUEST: the translation stopped in a user-managed
  *	node's own table (the guest's: reasons NOT_PRESENT, PERMISSION,
- *	RESERVED, NON_CANONICAL); clear when a kernel-managed level (the
- *	VMM's) or the module stopped it, reading table pages through the
- *	parent included (TABLE, AD_UPDATE)
+ *	RESERVED, NON_CANONICAL, PASID_NOT_PRESENT, PASID_ENTRY); clear when
+ *	a kernel-managed level (the VMM's) or the module stopped it, reading
+ *	table pages through the parent included (TABLE, AD_UPDATE)
  * @IOASID_FAULT_RECORD_ANSWERED: (PAGE_REQUEST) the module has answered
  *	it INVALID already (a node with IOASID_ALLOC_PRI_AUTO_INVALID, or the
  *	device's pending bound): no response is expected
